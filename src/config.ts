@@ -1,0 +1,291 @@
+/**
+ * Configuration: the environment (and an optional `.env`) parsed once, at start-up, into one
+ * typed, frozen object. Every other module receives the parts it needs from here; nothing
+ * else reads `process.env`.
+ */
+import { z } from 'zod';
+
+/** Names of every upstream that goes through the resilience kit. */
+export const UPSTREAMS = ['stripe', 'hubspot', 'gcal', 'adplatform', 'eventservice', 'inventory'] as const;
+/** One upstream name. */
+export type UpstreamName = (typeof UPSTREAMS)[number];
+
+/** Pull sources that the ingestion pipeline syncs. */
+export const SOURCES = ['stripe', 'hubspot', 'gcal', 'adplatform'] as const;
+/** One pull source. */
+export type SourceName = (typeof SOURCES)[number];
+
+/** Resilience settings of one upstream; see src/resilience. */
+export interface PolicySettings {
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Overall deadline across attempts and waits. */
+  deadlineMs: number;
+  /** Attempts including the first. */
+  maxAttempts: number;
+  /** Base and cap of exponential backoff (full jitter). */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Consecutive failures inside `breakerWindowMs` that open the breaker. */
+  breakerThreshold: number;
+  breakerWindowMs: number;
+  /** First open period; doubles on each failed half-open probe up to the max. */
+  breakerHalfOpenAfterMs: number;
+  breakerMaxHalfOpenAfterMs: number;
+  /** Token bucket: sustained rate and burst. 0 = unlimited. */
+  rateLimitPerMin: number;
+  rateLimitBurst: number;
+  /** Calls in flight at once (bulkhead). */
+  concurrency: number;
+}
+
+// Defaults come from the seeds: inventory (seed 001: 5 failures, 30 s open, 5 s timeout),
+// event service (seed 003: 3 failures in 30 s, 10 s doubling to 60 s), ad platform
+// (seeds 002/004: 10 req/min, 429 Retry-After 60).
+const POLICY_DEFAULTS: Record<UpstreamName, PolicySettings> = {
+  stripe: policy({ rateLimitPerMin: 6000, rateLimitBurst: 25 }),
+  hubspot: policy({ rateLimitPerMin: 600, rateLimitBurst: 10 }),
+  gcal: policy({ rateLimitPerMin: 6000, rateLimitBurst: 25 }),
+  adplatform: policy({ timeoutMs: 5000, deadlineMs: 180_000, maxAttempts: 6, rateLimitPerMin: 10, rateLimitBurst: 10, concurrency: 5, backoffMaxMs: 60_000 }),
+  eventservice: policy({ timeoutMs: 2000, breakerThreshold: 3, breakerWindowMs: 30_000, breakerHalfOpenAfterMs: 10_000, breakerMaxHalfOpenAfterMs: 60_000, maxAttempts: 2, concurrency: 64 }),
+  inventory: policy({ timeoutMs: 5000, deadlineMs: 6000, maxAttempts: 1, breakerThreshold: 5, breakerWindowMs: 60_000, breakerHalfOpenAfterMs: 30_000, breakerMaxHalfOpenAfterMs: 30_000, concurrency: 256 }),
+};
+
+function policy(over: Partial<PolicySettings>): PolicySettings {
+  return {
+    timeoutMs: 10_000,
+    deadlineMs: 60_000,
+    maxAttempts: 5,
+    backoffBaseMs: 200,
+    backoffMaxMs: 10_000,
+    breakerThreshold: 10,
+    breakerWindowMs: 60_000,
+    breakerHalfOpenAfterMs: 10_000,
+    breakerMaxHalfOpenAfterMs: 120_000,
+    rateLimitPerMin: 0,
+    rateLimitBurst: 10,
+    concurrency: 16,
+    ...over,
+  };
+}
+
+// Env names of the policy knobs: <UPSTREAM>_<SUFFIX>, e.g. INVENTORY_BREAKER_THRESHOLD.
+const POLICY_ENV: Record<keyof PolicySettings, string> = {
+  timeoutMs: 'TIMEOUT_MS',
+  deadlineMs: 'DEADLINE_MS',
+  maxAttempts: 'RETRY_MAX_ATTEMPTS',
+  backoffBaseMs: 'RETRY_BASE_MS',
+  backoffMaxMs: 'RETRY_MAX_MS',
+  breakerThreshold: 'BREAKER_THRESHOLD',
+  breakerWindowMs: 'BREAKER_WINDOW_MS',
+  breakerHalfOpenAfterMs: 'BREAKER_HALF_OPEN_MS',
+  breakerMaxHalfOpenAfterMs: 'BREAKER_MAX_HALF_OPEN_MS',
+  rateLimitPerMin: 'RATE_LIMIT_PER_MIN',
+  rateLimitBurst: 'RATE_LIMIT_BURST',
+  concurrency: 'CONCURRENCY',
+};
+
+// The env prefix of each upstream (event service knobs are EVENTS_*, as in the spec).
+const POLICY_PREFIX: Record<UpstreamName, string> = {
+  stripe: 'STRIPE',
+  hubspot: 'HUBSPOT',
+  gcal: 'GCAL',
+  adplatform: 'ADPLATFORM',
+  eventservice: 'EVENTS',
+  inventory: 'INVENTORY',
+};
+
+/** The resolved configuration. */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  /** Unset: start the embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Port of the embedded PostgreSQL. */
+  embeddedPgPort: number;
+  http: { host: string; port: number; bodyLimitBytes: number; publicUrl: string | undefined };
+  auth: {
+    apiKey: string | undefined;
+    adminApiKey: string | undefined;
+    jwtSecret: string | undefined;
+    jwtJwksUrl: string | undefined;
+    jwtIssuer: string | undefined;
+    jwtAudience: string | undefined;
+  };
+  sandbox: { mode: 'auto' | 'on' | 'off'; port: number };
+  stripe: { enabled: boolean; apiKey: string | undefined; webhookSecret: string | undefined; apiBase: string | undefined };
+  hubspot: { enabled: boolean; accessToken: string | undefined; apiBase: string | undefined };
+  gcal: { enabled: boolean; clientEmail: string | undefined; privateKey: string | undefined; calendarId: string; apiBase: string | undefined };
+  adplatform: { enabled: boolean; apiUrl: string | undefined; email: string | undefined; password: string | undefined; clientId: string | undefined };
+  eventService: { baseUrl: string | undefined };
+  inventory: { baseUrl: string | undefined; failureRatePct: number };
+  resilience: Record<UpstreamName, PolicySettings>;
+  scheduler: { syncIntervalMs: number; dailySummaryHourUtc: number; notifyWebhookUrl: string | undefined };
+  orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
+}
+
+/** Raised when the environment holds bad values; one line per problem, each naming the variable. */
+export class ConfigError extends Error {
+  /** One human line per bad variable. */
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, { message: 'expected a whole number' })
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `expected a number ≥ ${min}` }).max(max, { message: `expected a number ≤ ${max}` }));
+const num = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, { message: 'expected a number' })
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `expected a number ≥ ${min}` }).max(max, { message: `expected a number ≤ ${max}` }));
+const url = z.url({ message: 'expected an absolute URL such as http://host:port' });
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
+const secret = (minLength: number) => z.string().min(minLength, { message: `expected at least ${minLength} characters` });
+
+/**
+ * Parse the environment into a Config. Throws ConfigError listing every bad variable.
+ * Pure: reads only `env`, so tests pass their own.
+ */
+export function resolveConfig(env: Env): Config {
+  const problems: string[] = [];
+  function read<T>(name: string, schema: z.ZodType<T>, fallback: T): T {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'} (got ${JSON.stringify(redactIfSecret(name, raw))})`);
+    return fallback;
+  }
+  const opt = <T>(name: string, schema: z.ZodType<T>): T | undefined => read<T | undefined>(name, schema, undefined);
+
+  const nodeEnv = read('NODE_ENV', z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }), 'development');
+  const resilience = {} as Record<UpstreamName, PolicySettings>;
+  for (const upstream of UPSTREAMS) {
+    const base = { ...POLICY_DEFAULTS[upstream] };
+    for (const key of Object.keys(POLICY_ENV) as (keyof PolicySettings)[]) {
+      base[key] = read(`${POLICY_PREFIX[upstream]}_${POLICY_ENV[key]}`, int(0, 86_400_000), base[key]);
+    }
+    resilience[upstream] = Object.freeze(base);
+  }
+
+  const config: Config = {
+    nodeEnv,
+    logLevel: read('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }), nodeEnv === 'test' ? 'silent' : 'info'),
+    dataDir: read('BUFFALO_DATA_DIR', z.string().min(1), '.buffalo'),
+    databaseUrl: opt('DATABASE_URL', postgresUrl),
+    embeddedPgPort: read('BUFFALO_EMBEDDED_PG_PORT', int(1, 65535), 5433),
+    http: {
+      host: read('HOST', z.string().min(1), '127.0.0.1'),
+      port: read('PORT', int(0, 65535), 3000),
+      bodyLimitBytes: read('HTTP_BODY_LIMIT_BYTES', int(1024, 100 * 1024 * 1024), 1024 * 1024),
+      publicUrl: opt('PUBLIC_URL', url),
+    },
+    auth: {
+      apiKey: opt('API_KEY', secret(16)),
+      adminApiKey: opt('ADMIN_API_KEY', secret(16)),
+      jwtSecret: opt('JWT_SECRET', secret(32)),
+      jwtJwksUrl: opt('JWT_JWKS_URL', url),
+      jwtIssuer: opt('JWT_ISSUER', z.string().min(1)),
+      jwtAudience: opt('JWT_AUDIENCE', z.string().min(1)),
+    },
+    sandbox: {
+      mode: read('SANDBOX', z.enum(['auto', 'on', 'off'], { message: 'expected auto, on or off' }), 'auto'),
+      port: read('SANDBOX_PORT', int(0, 65535), 4100),
+    },
+    stripe: {
+      enabled: read('STRIPE_ENABLED', bool, true),
+      apiKey: opt('STRIPE_API_KEY', z.string().regex(/^(sk|rk)_/, { message: 'expected a secret key starting with sk_ or rk_' })),
+      webhookSecret: opt('STRIPE_WEBHOOK_SECRET', z.string().regex(/^whsec_/, { message: 'expected a signing secret starting with whsec_' })),
+      apiBase: opt('STRIPE_API_BASE', url),
+    },
+    hubspot: {
+      enabled: read('HUBSPOT_ENABLED', bool, true),
+      accessToken: opt('HUBSPOT_ACCESS_TOKEN', z.string().min(1)),
+      apiBase: opt('HUBSPOT_API_BASE', url),
+    },
+    gcal: {
+      enabled: read('GCAL_ENABLED', bool, true),
+      clientEmail: opt('GOOGLE_CLIENT_EMAIL', z.email({ message: 'expected a service-account e-mail address' })),
+      privateKey: opt('GOOGLE_PRIVATE_KEY', z.string().includes('PRIVATE KEY', { message: 'expected a PEM private key' })),
+      calendarId: read('GOOGLE_CALENDAR_ID', z.string().min(1), 'primary'),
+      apiBase: opt('GCAL_API_BASE', url),
+    },
+    adplatform: {
+      enabled: read('ADPLATFORM_ENABLED', bool, true),
+      apiUrl: opt('AD_PLATFORM_API_URL', url),
+      email: opt('AD_PLATFORM_EMAIL', z.string().min(1)),
+      password: opt('AD_PLATFORM_PASSWORD', z.string().min(1)),
+      clientId: opt('AD_PLATFORM_CLIENT_ID', z.string().min(1)),
+    },
+    eventService: { baseUrl: opt('EVENT_API_BASE_URL', url) },
+    inventory: {
+      baseUrl: opt('INVENTORY_API_BASE_URL', url),
+      failureRatePct: read('INVENTORY_FAILURE_RATE', num(0, 100), 1),
+    },
+    resilience,
+    scheduler: {
+      syncIntervalMs: read('SYNC_INTERVAL_MS', int(1000, 86_400_000), 15 * 60_000),
+      dailySummaryHourUtc: read('DAILY_SUMMARY_HOUR_UTC', int(0, 23), 9),
+      notifyWebhookUrl: opt('NOTIFY_WEBHOOK_URL', url),
+    },
+    orders: {
+      fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),
+      fulfillmentMaxDelayMs: read('FULFILLMENT_MAX_DELAY_MS', int(0, 3_600_000), 8000),
+    },
+  };
+
+  if (config.orders.fulfillmentMinDelayMs > config.orders.fulfillmentMaxDelayMs) {
+    problems.push('FULFILLMENT_MIN_DELAY_MS: expected a number ≤ FULFILLMENT_MAX_DELAY_MS');
+  }
+  if (nodeEnv === 'production') {
+    for (const name of ['API_KEY', 'ADMIN_API_KEY'] as const) {
+      if (!env[name]) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+    if (!env.JWT_SECRET && !env.JWT_JWKS_URL) problems.push('JWT_SECRET: required (or JWT_JWKS_URL) when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD/;
+function redactIfSecret(name: string, value: string): string {
+  return SECRET_NAME.test(name) ? '[redacted]' : value;
+}
+
+/** Freeze an object graph so a resolved config cannot drift at run time. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A copy of `config` with some sections replaced (used by the sandbox start wiring). */
+export function withOverrides(config: Config, overrides: { [K in keyof Config]?: Partial<Config[K]> }): Config {
+  const next = structuredClone(config) as Config;
+  for (const [key, value] of Object.entries(overrides)) {
+    const k = key as keyof Config;
+    const current = next[k];
+    (next as unknown as Record<string, unknown>)[k] =
+      current && typeof current === 'object' ? { ...current, ...(value as object) } : value;
+  }
+  return deepFreeze(next);
+}

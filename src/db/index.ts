@@ -1,0 +1,5 @@
+/** Database access: embedded server, pool, transactions, retries of transient errors, migrations. */
+export { startEmbeddedPostgres, type EmbeddedServer, type EmbeddedOptions } from './embedded.ts';
+export { createPool, withTransaction, withDbRetry, type Pool, type PoolClient, type Queryable, type DbRetryOptions } from './pool.ts';
+export { isTransientDbError } from './errors.ts';
+export { migrate, MIGRATION_GLOB } from './migrate.ts';

@@ -1,0 +1,30 @@
+/**
+ * Schema migrations through node-pg-migrate. Each module keeps its own SQL migrations in
+ * `src/<module>/migrations/NNNN_name.sql`; the numeric prefixes are global so the order across
+ * modules is fixed (0001–0099 db/http, 0100 queue, 0200 ingest, 0300 revenue, 0400 orders,
+ * 0500 events gateway).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+
+const SRC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Glob of every module's migration files. */
+export const MIGRATION_GLOB = path.join(SRC_DIR, '*', 'migrations', '*.sql');
+
+/** Apply all pending migrations; returns the names applied. Safe to run from many processes at once (advisory lock). */
+export async function migrate(databaseUrl: string, log: (msg: string) => void = () => undefined): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir: MIGRATION_GLOB,
+    useGlob: true,
+    direction: 'up',
+    migrationsTable: 'buffalo_migrations',
+    singleTransaction: true,
+    checkOrder: true,
+    log,
+    logger: { debug: () => undefined, info: log, warn: log, error: log },
+  });
+  return applied.map((m) => m.name);
+}

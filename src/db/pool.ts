@@ -1,0 +1,81 @@
+/** The one connection pool and the transaction helpers every module uses. */
+import pg from 'pg';
+import { isTransientDbError } from './errors.ts';
+
+/** The pool type shared across modules. */
+export type Pool = pg.Pool;
+/** A client checked out of the pool (inside a transaction). */
+export type PoolClient = pg.PoolClient;
+/** Anything that can run a query: the pool or a client in a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+// bigint (int8) and numeric come back as strings by default; money sums are exact bigint and
+// must stay exact, so we keep int8 as string in the driver and convert with BigInt where needed.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+
+/** Create the pool; `max` defaults to 20 connections. */
+export function createPool(url: string, opts: { max?: number; application?: string } = {}): Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 20,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: opts.application ?? 'buffalo',
+  });
+  // An idle client losing its connection (server restart) must not crash the process;
+  // the next checkout gets a fresh connection.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Run `fn` inside BEGIN/COMMIT; rolls back on any error and rethrows it. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, isolation?: 'serializable' | 'repeatable read'): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}` : 'BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
+    throw err;
+  } finally {
+    client.release(broken || undefined);
+  }
+}
+
+/** Options of {@link withDbRetry}. */
+export interface DbRetryOptions {
+  attempts?: number;
+  baseMs?: number;
+  maxMs?: number;
+  onRetry?: (err: unknown, attempt: number, waitMs: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Retry `fn` on transient database errors (connection reset/refused, pool timeout, 40001,
+ * 40P01, 57P01, 57P03) with exponential backoff and full jitter. `fn` must be a whole
+ * transaction, so a retry never repeats half of one.
+ */
+export async function withDbRetry<T>(fn: () => Promise<T>, opts: DbRetryOptions = {}): Promise<T> {
+  const attempts = opts.attempts ?? 6;
+  const base = opts.baseMs ?? 100;
+  const max = opts.maxMs ?? 5000;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts || !isTransientDbError(err)) throw err;
+      const waitMs = Math.round(Math.random() * Math.min(max, base * 2 ** (attempt - 1)));
+      opts.onRetry?.(err, attempt, waitMs);
+      await sleep(waitMs);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDb, type TestDb } from './helpers/db.ts';
+import { isTransientDbError, withDbRetry, withTransaction } from '../src/db/index.ts';
+
+describe('db', () => {
+  let db: TestDb;
+  before(async () => {
+    db = await createTestDb();
+  });
+  after(() => db.drop());
+
+  it('the cloned database has every migration applied', async () => {
+    const { rows } = await db.pool.query<{ name: string }>('SELECT name FROM buffalo_migrations ORDER BY run_on, id');
+    assert.ok(rows.some((r) => r.name === '0010_idempotency'), `applied: ${rows.map((r) => r.name).join(', ')}`);
+  });
+
+  it('withTransaction rolls back everything when the callback throws', async () => {
+    await db.pool.query('CREATE TABLE tx_probe (id int)');
+    await assert.rejects(
+      withTransaction(db.pool, async (c) => {
+        await c.query('INSERT INTO tx_probe VALUES (1)');
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM tx_probe');
+    assert.equal(rows[0].n, 0);
+  });
+
+  it('classifies serialization failures, deadlocks and lost connections as transient, others not', () => {
+    for (const code of ['40001', '40P01', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET']) {
+      assert.equal(isTransientDbError(Object.assign(new Error('x'), { code })), true, code);
+    }
+    assert.equal(isTransientDbError(new Error('timeout exceeded when trying to connect')), true);
+    assert.equal(isTransientDbError(Object.assign(new Error('unique'), { code: '23505' })), false);
+    assert.equal(isTransientDbError(Object.assign(new Error('wrapped'), { cause: Object.assign(new Error('x'), { code: '40P01' }) })), true);
+  });
+
+  it('withDbRetry retries a real serialization failure until the transaction commits', async () => {
+    await db.pool.query('CREATE TABLE counter (id int PRIMARY KEY, n int)');
+    await db.pool.query('INSERT INTO counter VALUES (1, 0)');
+    const bump = () =>
+      withDbRetry(
+        () =>
+          withTransaction(
+            db.pool,
+            async (c) => {
+              const { rows } = await c.query('SELECT n FROM counter WHERE id = 1');
+              await new Promise((r) => setTimeout(r, 20));
+              await c.query('UPDATE counter SET n = $1 WHERE id = 1', [rows[0].n + 1]);
+            },
+            'serializable',
+          ),
+        { attempts: 50, baseMs: 5, maxMs: 50 },
+      );
+    await Promise.all(Array.from({ length: 8 }, bump));
+    const { rows } = await db.pool.query('SELECT n FROM counter WHERE id = 1');
+    assert.equal(rows[0].n, 8, 'every increment survived despite 40001 conflicts');
+  });
+
+  it('withDbRetry does not retry a permanent error', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withDbRetry(async () => {
+        calls++;
+        await db.pool.query('SELECT * FROM no_such_table');
+      }),
+    );
+    assert.equal(calls, 1);
+  });
+});
