@@ -1,0 +1,42 @@
+/**
+ * Shared simulator plumbing (SPEC §8). How a simulator module uses it:
+ *
+ * ```ts
+ * export function createFooSimulator(opts: { faults?: Partial<Faults>; env?: Record<string, string | undefined>; clock?: SimClock } = {}) {
+ *   const faults = createFaultState(resolveFaults('foo', { defaults: { records: 500 }, env: opts.env, overrides: opts.faults }));
+ *   const clock = opts.clock ?? createSimClock();
+ *   const app = createSimulatorApp();
+ *   const counters = installFaultHooks(app, { faults, rng: createRng(faults.get().seed).fork('faults'), responders: {
+ *     unavailable: (_req, reply) => void reply.code(503).send({ error: 'unavailable' }),
+ *     rateLimited: (_req, reply, info) => void reply.code(429).header('Retry-After', Math.ceil(info.retryAfterMs / 1000)).send({ error: 'rate_limited' }),
+ *   } });
+ *   registerControlRoutes(app, { name: 'foo', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp(clock.now()) });
+ *   // …auth hook and vendor routes (register the fault hook BEFORE auth so faults hit unauthenticated calls too)
+ *   return { app, state, faults, clock, tick: () => state.catchUp(clock.now()) } satisfies SimulatorHandle<State>;
+ * }
+ * export const startFooSimulator = (opts: Parameters<typeof createFooSimulator>[0] & { port?: number; host?: string } = {}) =>
+ *   startSimulator(createFooSimulator(opts), opts);
+ * ```
+ *
+ * - Knobs: `resolveFaults(name, …)` reads `SANDBOX_<NAME>_<KNOB>` (LATENCY_MS, ERROR_RATE, TIMEOUT_RATE,
+ *   RATE_LIMIT_PER_MIN, TOKEN_TTL_S, POISON_RATE, RECORDS, SEED, STALE_CURSOR); `POST /__sandbox/faults`
+ *   takes the same knobs camelCase.
+ * - Randomness: `createRng(seed)` (mulberry32) with `int/chance/pick/weighted/chars/fork`.
+ * - Time: `SimClock` (`createSimClock()` = wall time + advances; `createManualClock(t)` for tests);
+ *   `createActivityTicker(from, stepMs, step)` generates activity per fixed step of simulated time.
+ * - Faults: `installFaultHooks` (latency → rate limit → timeout → 503), skipping `/__sandbox/*` and `/health`.
+ * - Control: `registerControlRoutes` (/health, /__sandbox/faults, /__sandbox/truth, /__sandbox/advance, /__sandbox/stats).
+ * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
+ */
+export { BASE_FAULTS, FAULT_ENV_NAMES, FaultConfigError, createFaultState, faultsPatchSchema, resolveFaults } from './faults.ts';
+export type { FaultState, Faults, FaultsPatch } from './faults.ts';
+export { BASE62, createRng, hash32, mulberry32 } from './random.ts';
+export type { Rng } from './random.ts';
+export { createActivityTicker, createManualClock, createSimClock } from './clock.ts';
+export type { ActivityTicker, SimClock } from './clock.ts';
+export { installFaultHooks, isControlPath } from './inject.ts';
+export type { FaultCounters, FaultHookOptions, FaultResponders, RateLimitInfo } from './inject.ts';
+export { advanceMs, advanceSchema, registerControlRoutes } from './control.ts';
+export type { ControlOptions } from './control.ts';
+export { createSimulatorApp, startSimulator } from './server.ts';
+export type { RunningSimulator, SimulatorHandle } from './server.ts';
