@@ -1,0 +1,144 @@
+/**
+ * The contract between connectors (one folder per vendor under src/connectors/) and the
+ * ingestion pipeline (src/ingest/). A connector knows one upstream: how to page through it from
+ * a cursor, and how to turn its raw records into unified rows (pure). The pipeline knows the
+ * outbox, cursors, runs, locks and the unified tables.
+ */
+import type { CallStats } from '../resilience/index.ts';
+import type { SourceName } from '../config.ts';
+
+/** How a run reads the upstream. */
+export type SyncMode = 'full' | 'incremental';
+
+/** One raw upstream record, exactly as fetched, bound for the outbox. */
+export interface RawRecord {
+  /** Entity of the record as stored in the outbox (e.g. 'charge', 'refund', 'deal', 'contact', 'event', 'campaign'). */
+  entity: string;
+  /** Upstream id; with source and entity it identifies the record. */
+  externalId: string;
+  /** The raw payload (JSON). Its content hash decides dedupe. */
+  payload: unknown;
+}
+
+/** One page of a sync. The pipeline writes `records` and stores `cursorAfter` in ONE transaction. */
+export interface Page {
+  records: RawRecord[];
+  /**
+   * Opaque cursor to resume from after this page is committed (null: nothing to store yet,
+   * e.g. Google's nextSyncToken exists only on the last page).
+   */
+  cursorAfter: string | null;
+}
+
+/** Raised when the upstream rejects the stored cursor (Google 410, bad HubSpot `after`, expired Stripe event). */
+export class StaleCursorError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'StaleCursorError';
+  }
+}
+
+/** What a connector's page iterator gets from the pipeline. */
+export interface PageContext {
+  /** Accumulates attempts, retries by cause, rate-limit waits, token refreshes for the run report. */
+  stats: CallStats;
+  signal: AbortSignal;
+  /** Progress callback (pages/records so far) for the CLI. */
+  onProgress?: (event: { entity: string; page: number; records: number }) => void;
+}
+
+/**
+ * A stream of one entity of one source. `cursor` is what the pipeline stored after the last
+ * committed page (null on first run or full mode).
+ */
+export interface EntityStream {
+  /** Outbox entity name(s) this stream produces. */
+  entity: string;
+  /** Page through the upstream from `cursor`. Throws StaleCursorError if the cursor is rejected. */
+  pages(cursor: string | null, mode: SyncMode, ctx: PageContext): AsyncIterable<Page>;
+}
+
+/** A unified row a normalizer produces. The pipeline upserts it on (source, external_id). */
+export type UnifiedRecord =
+  | { table: 'payments'; row: PaymentRow }
+  | { table: 'contacts'; row: ContactRow }
+  | { table: 'calendar_events'; row: CalendarEventRow }
+  | { table: 'campaigns'; row: CampaignRow }
+  /** A partial update of a campaign's last successful sync call (ad platform). */
+  | { table: 'campaign_syncs'; row: { source: SourceName; externalId: string; syncedAt: string } };
+
+/** Allow-listed payment statuses (SPEC §3). */
+export type PaymentStatus = 'COLLECTED' | 'PENDING' | 'FAILED' | 'REFUNDED' | 'UNKNOWN';
+
+/** Unified payment (see src/ingest/migrations/0200_payments.sql). */
+export interface PaymentRow {
+  source: SourceName;
+  externalId: string;
+  kind: 'charge' | 'refund';
+  status: PaymentStatus;
+  rawStatus: string;
+  /** Integer minor units as a decimal string (exact; may exceed 2^53). */
+  amountCents: string;
+  refundedCents: string;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** ISO timestamp. */
+  occurredAt: string;
+  customerRef: string | null;
+  parentExternalId: string | null;
+  sourceUpdatedAt: string | null;
+}
+
+/** Unified contact. */
+export interface ContactRow {
+  source: SourceName;
+  externalId: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  phone: string | null;
+  company: string | null;
+  lifecycleStage: string | null;
+  sourceUpdatedAt: string | null;
+}
+
+/** Unified calendar event; `cancelled` events keep their row with status cancelled. */
+export interface CalendarEventRow {
+  source: SourceName;
+  externalId: string;
+  calendarId: string;
+  /** confirmed | tentative | cancelled */
+  status: string;
+  /** Null for a cancellation that carries only the id: keep the stored value. */
+  summary: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  allDay: boolean | null;
+  sourceUpdatedAt: string | null;
+}
+
+/** Unified ad campaign (seeds 002/004). */
+export interface CampaignRow {
+  source: SourceName;
+  externalId: string;
+  name: string;
+  status: string;
+  budgetCents: string;
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  createdAt: string;
+}
+
+/**
+ * A connector: its streams, and a pure normalizer of its raw records. `normalize` throws a
+ * ZodError (or any error marked permanent) for a record that can never be normalized — the
+ * pipeline dead-letters it at once with the exact error and raw payload.
+ */
+export interface Connector {
+  source: SourceName;
+  streams: EntityStream[];
+  normalize(entity: string, payload: unknown): UnifiedRecord[];
+  /** Statuses seen that the allow-list does not map (reported in the run). */
+  unmappedStatus?(entity: string, payload: unknown): string | null;
+}
