@@ -1,0 +1,70 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, resolveConfig } from '../../src/config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    resolveConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('defaults are safe for local use', () => {
+    const c = resolveConfig({});
+    assert.equal(c.http.host, '127.0.0.1');
+    assert.equal(c.http.port, 3000);
+    assert.equal(c.sandbox.mode, 'auto');
+    assert.equal(c.sandbox.port, 4100);
+    assert.equal(c.databaseUrl, undefined);
+    assert.equal(c.inventory.failureRatePct, 1);
+    // Seed defaults: inventory 5 failures → 30 s open, 5 s timeout; event service 3 in 30 s, 10 s → 60 s.
+    assert.equal(c.resilience.inventory.breakerThreshold, 5);
+    assert.equal(c.resilience.inventory.breakerHalfOpenAfterMs, 30_000);
+    assert.equal(c.resilience.inventory.timeoutMs, 5000);
+    assert.equal(c.resilience.eventservice.breakerThreshold, 3);
+    assert.equal(c.resilience.eventservice.breakerWindowMs, 30_000);
+    assert.equal(c.resilience.eventservice.breakerHalfOpenAfterMs, 10_000);
+    assert.equal(c.resilience.eventservice.breakerMaxHalfOpenAfterMs, 60_000);
+    assert.equal(c.resilience.adplatform.rateLimitPerMin, 10);
+  });
+
+  it('the resolved config is frozen', () => {
+    const c = resolveConfig({});
+    assert.throws(() => {
+      (c.http as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  it('each bad value yields one line naming the variable and what is expected', () => {
+    const problems = problemsOf({ PORT: 'eighty', SANDBOX: 'maybe', DATABASE_URL: 'mysql://x', INVENTORY_FAILURE_RATE: '150', STRIPE_ENABLED: 'yes please' });
+    assert.equal(problems.length, 5);
+    assert.match(problems.find((p) => p.startsWith('PORT:')) ?? '', /expected a whole number \(got "eighty"\)/);
+    assert.match(problems.find((p) => p.startsWith('SANDBOX:')) ?? '', /expected auto, on or off/);
+    assert.match(problems.find((p) => p.startsWith('DATABASE_URL:')) ?? '', /postgres:\/\//);
+    assert.match(problems.find((p) => p.startsWith('INVENTORY_FAILURE_RATE:')) ?? '', /≤ 100/);
+    assert.match(problems.find((p) => p.startsWith('STRIPE_ENABLED:')) ?? '', /true or false/);
+  });
+
+  it('namespaced resilience settings override the seed defaults', () => {
+    const c = resolveConfig({ INVENTORY_BREAKER_THRESHOLD: '7', EVENTS_BREAKER_HALF_OPEN_MS: '2000', ADPLATFORM_RATE_LIMIT_PER_MIN: '60' });
+    assert.equal(c.resilience.inventory.breakerThreshold, 7);
+    assert.equal(c.resilience.eventservice.breakerHalfOpenAfterMs, 2000);
+    assert.equal(c.resilience.adplatform.rateLimitPerMin, 60);
+    assert.match(problemsOf({ INVENTORY_BREAKER_THRESHOLD: 'many' })[0] ?? '', /^INVENTORY_BREAKER_THRESHOLD: expected a whole number/);
+  });
+
+  it('secrets are never echoed in error messages', () => {
+    const [line] = problemsOf({ API_KEY: 'short' });
+    assert.match(line ?? '', /^API_KEY: expected at least 16 characters \(got "\[redacted\]"\)$/);
+    assert.doesNotMatch(line ?? '', /short/);
+  });
+
+  it('production requires API keys and a JWT secret', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['ADMIN_API_KEY', 'API_KEY', 'JWT_SECRET']);
+  });
+});
