@@ -1,0 +1,132 @@
+/**
+ * Token-bucket rate limiter per upstream, timed by the injected clock.
+ *
+ * Hand-written because cockatiel has no rate limiter, and the general-purpose ones (bottleneck,
+ * limiter) run on real timers and cannot be paused from response headers. Besides the steady
+ * bucket it *slows down* when the upstream pushes back: a 429 drains the bucket and pauses it
+ * until the upstream's Retry-After (or an exponential backoff when there is none — Stripe sends
+ * none), and `X-RateLimit-Remaining: 0` pauses it until `X-RateLimit-Reset`. Tokens do not
+ * accrue during a pause, so after one 429 the sync continues at the configured rate and the
+ * upstream's window is never overrun again.
+ */
+import type { Clock } from './clock.ts';
+import { DeadlineExceededError } from './upstreamErrors.ts';
+import type { RateLimitHint } from './retryAfter.ts';
+
+/** Options of one bucket. */
+export interface RateLimiterOptions {
+  name: string;
+  clock: Clock;
+  /** Sustained rate; 0 = no steady limit (pauses from 429s still apply). */
+  perMinute: number;
+  /** Bucket size: calls let through at once. */
+  burst: number;
+  /** Pause after a 429 without a hint: base × 2^(n-1) for the n-th 429 in a row, capped. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+/** Outcome of one acquire: how long the caller was held (clock ms). */
+export interface Acquired {
+  waitedMs: number;
+}
+
+/** A token bucket that also honours upstream push-back. */
+export class RateLimiter {
+  private readonly opts: RateLimiterOptions;
+  private readonly ratePerMs: number;
+  private readonly burst: number;
+  private tokens: number;
+  private lastRefill: number;
+  private pausedUntil = 0;
+  private throttledInARow = 0;
+  // Acquirers are served one at a time, in arrival order (fair FIFO, no thundering herd).
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(opts: RateLimiterOptions) {
+    this.opts = opts;
+    this.ratePerMs = opts.perMinute > 0 ? opts.perMinute / 60_000 : Infinity;
+    this.burst = Math.max(1, opts.burst);
+    this.tokens = this.burst;
+    this.lastRefill = opts.clock.now();
+  }
+
+  /** Wait for a token. Throws DeadlineExceededError rather than wait past `deadlineAt`. */
+  async acquire(opts: { signal?: AbortSignal; deadlineAt?: number; deadlineMs?: number } = {}): Promise<Acquired> {
+    const { clock } = this.opts;
+    const start = clock.now();
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    try {
+      await prev;
+      for (;;) {
+        const now = clock.now();
+        this.refill(now);
+        const wait = now < this.pausedUntil ? this.pausedUntil - now : this.msUntilToken();
+        if (wait === 0) {
+          if (this.limited()) this.tokens -= 1;
+          return { waitedMs: now - start };
+        }
+        if (opts.deadlineAt !== undefined && now + wait > opts.deadlineAt) {
+          throw new DeadlineExceededError(this.opts.name, opts.deadlineMs ?? opts.deadlineAt - start);
+        }
+        await clock.sleep(wait, opts.signal);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** The upstream answered 429: empty the bucket and pause until `retryAfterMs` (or a backoff). */
+  throttled(retryAfterMs: number | undefined): number {
+    this.throttledInARow++;
+    const pauseMs = retryAfterMs ?? Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (this.throttledInARow - 1));
+    this.pauseUntil(this.opts.clock.now() + pauseMs);
+    return pauseMs;
+  }
+
+  /** The upstream answered without throttling. */
+  accepted(): void {
+    this.throttledInARow = 0;
+  }
+
+  /** Apply `X-RateLimit-*` headers: no tokens beyond what the upstream says remain; none left → pause until reset. */
+  observe(hint: RateLimitHint): number {
+    const now = this.opts.clock.now();
+    this.refill(now);
+    if (hint.remaining === undefined) return 0;
+    if (this.limited()) this.tokens = Math.min(this.tokens, hint.remaining);
+    if (hint.remaining > 0 || hint.resetAt === undefined || hint.resetAt <= now) return 0;
+    this.pauseUntil(hint.resetAt);
+    return hint.resetAt - now;
+  }
+
+  /** ms until the bucket is unpaused (0 when not paused). */
+  pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - this.opts.clock.now());
+  }
+
+  private limited(): boolean {
+    return Number.isFinite(this.ratePerMs);
+  }
+
+  private msUntilToken(): number {
+    if (!this.limited() || this.tokens >= 1) return 0;
+    return Math.ceil((1 - this.tokens) / this.ratePerMs);
+  }
+
+  // One call may go at the end of the pause, then the steady rate: the upstream's window
+  // restarts then, and a full burst on top of the steady rate would overrun it again.
+  private pauseUntil(t: number): void {
+    this.tokens = Math.min(this.tokens, 1);
+    this.pausedUntil = Math.max(this.pausedUntil, t);
+    this.lastRefill = Math.max(this.lastRefill, this.pausedUntil);
+  }
+
+  private refill(now: number): void {
+    if (now <= this.lastRefill || !this.limited()) return;
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.lastRefill) * this.ratePerMs);
+    this.lastRefill = now;
+  }
+}
