@@ -1,0 +1,55 @@
+/**
+ * Development secrets: when API_KEY, ADMIN_API_KEY or JWT_SECRET are unset outside production,
+ * they are generated once into `<dataDir>/dev-keys.json` (mode 0600) and reused on every start,
+ * so a laptop has working keys with no setup and they stay stable across restarts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { withOverrides, type Config } from '../config.ts';
+
+/** The generated secrets. */
+export interface DevKeys {
+  apiKey: string;
+  adminApiKey: string;
+  jwtSecret: string;
+}
+
+/** Read or create the dev keys file. */
+export function loadDevKeys(dataDir: string): DevKeys {
+  const file = path.join(dataDir, 'dev-keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevKeys;
+  mkdirSync(dataDir, { recursive: true });
+  const keys: DevKeys = {
+    apiKey: `bk_${randomBytes(18).toString('base64url')}`,
+    adminApiKey: `bka_${randomBytes(18).toString('base64url')}`,
+    jwtSecret: randomBytes(32).toString('base64url'),
+  };
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+/** Fill unset auth secrets from the dev keys (never in production: config requires them there). */
+export function withDevKeys(config: Config): { config: Config; generated: (keyof DevKeys)[] } {
+  const { auth } = config;
+  if (config.nodeEnv === 'production' || (auth.apiKey && auth.adminApiKey && (auth.jwtSecret || auth.jwtJwksUrl))) {
+    return { config, generated: [] };
+  }
+  const dev = loadDevKeys(config.dataDir);
+  const generated: (keyof DevKeys)[] = [];
+  const fill = <K extends keyof DevKeys>(k: K, current: string | undefined) => {
+    if (current) return current;
+    generated.push(k);
+    return dev[k];
+  };
+  return {
+    config: withOverrides(config, {
+      auth: {
+        apiKey: fill('apiKey', auth.apiKey),
+        adminApiKey: fill('adminApiKey', auth.adminApiKey),
+        jwtSecret: auth.jwtJwksUrl ? auth.jwtSecret : fill('jwtSecret', auth.jwtSecret),
+      },
+    }),
+    generated,
+  };
+}

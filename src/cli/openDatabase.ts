@@ -1,0 +1,68 @@
+/**
+ * Database for a CLI command: the configured DATABASE_URL, or the embedded PostgreSQL under the
+ * data directory. When another Buffalo process already runs the embedded server (e.g. `buffalo
+ * start` in another terminal), commands connect to it instead of starting a second one.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createPool, migrate, startEmbeddedPostgres, type Pool } from '../db/index.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+
+/** An open database for the life of a command. */
+export interface OpenDatabase {
+  url: string;
+  pool: Pool;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** Open (and migrate) the database. */
+export async function openDatabase(config: Config, logger: Logger, opts: { migrate?: boolean; poolMax?: number } = {}): Promise<OpenDatabase> {
+  let url = config.databaseUrl;
+  let stopServer: (() => Promise<void>) | undefined;
+  if (!url) {
+    const dir = path.resolve(config.dataDir, 'pg');
+    const running = runningEmbeddedPort(dir);
+    if (running) {
+      url = `postgres://postgres:buffalo@127.0.0.1:${running}/postgres`;
+      logger.debug({ port: running }, 'using the embedded PostgreSQL started by another buffalo process');
+    } else {
+      const started = Date.now();
+      const server = await startEmbeddedPostgres({ dir, port: config.embeddedPgPort, onLog: (line) => logger.trace({ pg: line.trim() }, 'postgres') });
+      logger.info({ dir, port: config.embeddedPgPort, ms: Date.now() - started }, 'embedded PostgreSQL started');
+      url = server.url('postgres');
+      stopServer = () => server.stop();
+    }
+  }
+  if (opts.migrate !== false) {
+    const applied = await migrate(url, (msg) => logger.debug({ msg }, 'migrate'));
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  const pool = createPool(url, { max: opts.poolMax ?? 20 });
+  return {
+    url,
+    pool,
+    embedded: !config.databaseUrl,
+    async close() {
+      await pool.end();
+      await stopServer?.();
+    },
+  };
+}
+
+// postmaster.pid: line 1 pid, line 4 port. A live pid means a server owns the directory.
+function runningEmbeddedPort(dir: string): number | undefined {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  try {
+    process.kill(pid, 0);
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmd.includes('postgres') && port > 0 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
