@@ -112,14 +112,16 @@ export class RateLimiter {
   }
 
   private msUntilToken(): number {
-    if (!this.limited() || this.tokens >= 1) return 0;
-    return Math.ceil((1 - this.tokens) / this.ratePerMs);
+    // Tolerate float dust from fractional refill rates (60/min → 0.001/ms).
+    const deficit = 1 - this.tokens;
+    if (!this.limited() || deficit <= 1e-9) return 0;
+    return Math.ceil(deficit / this.ratePerMs - 1e-9);
   }
 
-  // One call may go at the end of the pause, then the steady rate: the upstream's window
-  // restarts then, and a full burst on top of the steady rate would overrun it again.
+  // One call may go at the end of the pause (the upstream's window restarts then), then the
+  // steady rate: a full burst on top of the steady rate would overrun that window again.
   private pauseUntil(t: number): void {
-    this.tokens = Math.min(this.tokens, 1);
+    this.tokens = 1;
     this.pausedUntil = Math.max(this.pausedUntil, t);
     this.lastRefill = Math.max(this.lastRefill, this.pausedUntil);
   }
