@@ -23,7 +23,8 @@
  *   takes the same knobs camelCase.
  * - Randomness: `createRng(seed)` (mulberry32) with `int/chance/pick/weighted/chars/fork`.
  * - Time: `SimClock` (`createSimClock()` = wall time + advances; `createManualClock(t)` for tests);
- *   `createActivityTicker(from, stepMs, step)` generates activity per fixed step of simulated time.
+ *   `createActivityTicker(from, stepMs, step)` generates activity per fixed step of simulated time;
+ *   `createTimeQueue()` holds scheduled future happenings (drained in time order).
  * - Faults: `installFaultHooks` (latency → rate limit → timeout → 503), skipping `/__sandbox/*` and `/health`.
  * - Control: `registerControlRoutes` (/health, /__sandbox/faults, /__sandbox/truth, /__sandbox/advance, /__sandbox/stats).
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
@@ -40,3 +41,5 @@ export { advanceMs, advanceSchema, registerControlRoutes } from './control.ts';
 export type { ControlOptions } from './control.ts';
 export { createSimulatorApp, startSimulator } from './server.ts';
 export type { RunningSimulator, SimulatorHandle } from './server.ts';
+export { createTimeQueue } from './schedule.ts';
+export type { TimeQueue } from './schedule.ts';

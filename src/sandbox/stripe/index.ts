@@ -1,0 +1,139 @@
+/**
+ * Stripe simulator: `/v1/charges`, `/v1/refunds`, `/v1/events` (+ retrieve) in Stripe's wire
+ * format, good enough for the official `stripe` package (`host`/`port`/`protocol: 'http'`).
+ * Seeded charges over the past 90 days, new activity with simulated time, 30-day event
+ * retention, signed webhook delivery with retries, faults per `src/sandbox/common`.
+ *
+ * Control endpoints (besides the common ones):
+ *   POST   /__sandbox/webhooks { url, secret? } → { id, url, secret }  register an endpoint
+ *   GET    /__sandbox/webhooks                  → { endpoints, deliveries }
+ *   DELETE /__sandbox/webhooks/:id
+ *
+ * Cursor choice: a `starting_after`/`ending_before` naming an object that does not exist (or an
+ * event past the 30-day retention) is a 400 `resource_missing` with `param` set to the cursor,
+ * as Stripe answers "No such event: 'evt_…'".
+ */
+import { z } from 'zod';
+import {
+  createFaultState,
+  createRng,
+  createSimClock,
+  createSimulatorApp,
+  installFaultHooks,
+  registerControlRoutes,
+  resolveFaults,
+  startSimulator,
+  type Faults,
+  type RunningSimulator,
+  type SimClock,
+  type SimulatorHandle,
+} from '../common/index.ts';
+import { rateLimited, unavailable } from './errors.ts';
+import { registerStripeRoutes } from './routes.ts';
+import { createStripeState, type StripeState, type StripeTruth } from './state.ts';
+import { createWebhookDispatcher, type Delivery, type WebhookDispatcher, type WebhookOptions } from './webhooks.ts';
+
+export { signStripePayload } from './webhooks.ts';
+export type { StripeTruth } from './state.ts';
+
+/** Default knobs of the Stripe simulator. */
+export const STRIPE_DEFAULT_FAULTS: Partial<Faults> = { records: 2000 };
+
+/** Options of `createStripeSimulator`. */
+export interface StripeSimulatorOptions {
+  faults?: Partial<Faults>;
+  /** Env for `SANDBOX_STRIPE_*` knobs and `SANDBOX_STRIPE_WEBHOOK_URL` / `_SECRET`. */
+  env?: Record<string, string | undefined>;
+  clock?: SimClock;
+  /** Accept only this key (default: any `sk_test_…` / `rk_test_…`). */
+  apiKey?: string;
+  /** New charges per simulated hour (default 60). */
+  chargesPerHour?: number;
+  /** Extra refunds of older charges per simulated hour (default 3). */
+  oldRefundsPerHour?: number;
+  /** Endpoints registered at start. */
+  webhooks?: Array<{ url: string; secret?: string }>;
+  webhookRetry?: WebhookOptions;
+}
+
+/** Live state of a Stripe simulator. */
+export interface StripeSimState {
+  /** The current world (rebuilt when `records` or `seed` change). */
+  world(): StripeState;
+  webhooks: WebhookDispatcher;
+  /** Generate activity up to the clock's now. */
+  catchUp(): { charges: number; refunds: number; events: number };
+  truth(): StripeTruth & { webhooks: { endpoints: Array<{ id: string; url: string }>; deliveries: Delivery[] } };
+}
+
+/** Build (not start) a Stripe simulator. */
+export function createStripeSimulator(opts: StripeSimulatorOptions = {}): SimulatorHandle<StripeSimState> {
+  const env = opts.env ?? {};
+  const clock = opts.clock ?? createSimClock();
+  const webhooks = createWebhookDispatcher(opts.webhookRetry);
+  for (const w of opts.webhooks ?? []) webhooks.register(w.url, w.secret);
+  if (env.SANDBOX_STRIPE_WEBHOOK_URL) webhooks.register(env.SANDBOX_STRIPE_WEBHOOK_URL, env.SANDBOX_STRIPE_WEBHOOK_SECRET);
+
+  const build = (f: Faults) =>
+    createStripeState({
+      seed: f.seed,
+      records: f.records,
+      poisonRate: () => faults.get().poisonRate,
+      now: clock.now(),
+      ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
+      ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
+      onEvent: (e) => webhooks.enqueue(e),
+      pendingWebhooks: () => webhooks.endpoints().length,
+    });
+  const faults = createFaultState(resolveFaults('stripe', { defaults: STRIPE_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
+    if (prev.records !== next.records || prev.seed !== next.seed) world = build(next);
+  });
+  let world = build(faults.get());
+
+  const state: StripeSimState = {
+    world: () => world,
+    webhooks,
+    catchUp: () => world.catchUp(clock.now()),
+    truth: () => ({
+      ...world.truth(),
+      webhooks: { endpoints: webhooks.endpoints().map(({ id, url }) => ({ id, url })), deliveries: webhooks.deliveries() },
+    }),
+  };
+
+  const app = createSimulatorApp();
+  const counters = installFaultHooks(app, {
+    faults,
+    rng: createRng(faults.get().seed).fork('stripe-faults'),
+    responders: { unavailable: (_req, reply) => unavailable(reply), rateLimited: (_req, reply) => rateLimited(reply) },
+  });
+  registerControlRoutes(app, { name: 'stripe', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
+  const registerBody = z.object({ url: z.url(), secret: z.string().min(1).optional() }).strict();
+  app.post('/__sandbox/webhooks', async (req, reply) => {
+    const parsed = registerBody.safeParse(req.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid_webhook', message: z.prettifyError(parsed.error) });
+    return webhooks.register(parsed.data.url, parsed.data.secret);
+  });
+  app.get('/__sandbox/webhooks', async () => ({ endpoints: webhooks.endpoints(), deliveries: webhooks.deliveries() }));
+  app.delete<{ Params: { id: string } }>('/__sandbox/webhooks/:id', async (req, reply) =>
+    webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
+  );
+  registerStripeRoutes(app, { world: () => world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  app.addHook('onClose', async () => webhooks.close());
+
+  return {
+    app,
+    state,
+    faults,
+    clock,
+    tick: () => {
+      state.catchUp();
+      webhooks.pump();
+    },
+    tickMs: 1000,
+  };
+}
+
+/** Build and start a Stripe simulator on `port` (default 0 = ephemeral). */
+export function startStripeSimulator(opts: StripeSimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator<StripeSimState>> {
+  return startSimulator(createStripeSimulator(opts), opts);
+}
