@@ -1,0 +1,171 @@
+/** Reading and replaying the dead-letter table. */
+import type { Queryable } from '../db/index.ts';
+import { NOTIFY_CHANNEL } from './enqueue.ts';
+import type { DeadReason } from './fail.ts';
+
+/** One dead letter: the raw payload and the exact error that killed the job. */
+export interface DeadLetter {
+  id: string;
+  queue: string;
+  jobId: string;
+  payload: unknown;
+  dedupeKey: string | null;
+  reason: DeadReason;
+  error: { name: string; message: string; stack: string | null; details: unknown };
+  attempts: number;
+  maxAttempts: number;
+  /** The dead letter this job was itself a replay of. */
+  replayOf: string | null;
+  jobCreatedAt: Date;
+  failedAt: Date;
+  replayedAt: Date | null;
+}
+
+/** Filters and page of {@link listDeadLetters}. */
+export interface ListDeadLettersOptions {
+  queue?: string;
+  /** true: only replayed ones; false: only not yet replayed; absent: all. */
+  replayed?: boolean;
+  /** Page size, 1–500 (default 50). */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+interface DeadLetterRow {
+  id: string;
+  queue: string;
+  job_id: string;
+  payload: unknown;
+  dedupe_key: string | null;
+  reason: DeadReason;
+  error_name: string;
+  error_message: string;
+  error_stack: string | null;
+  error_details: unknown;
+  attempts: number;
+  max_attempts: number;
+  replay_of: string | null;
+  job_created_at: Date;
+  failed_at: Date;
+  replayed_at: Date | null;
+}
+
+const ID = /^\d{1,18}$/;
+
+// Keyset pagination newest first: `id < cursor` walks the primary key (or (queue, id)) and
+// stays fast however deep the page, unlike OFFSET.
+const LIST_SQL = `
+SELECT * FROM dead_letters
+WHERE ($1::text IS NULL OR queue = $1)
+  AND ($2::bigint IS NULL OR id < $2)
+  AND ($3::boolean IS NULL OR (replayed_at IS NOT NULL) = $3)
+ORDER BY id DESC
+LIMIT $4`;
+
+/** Dead letters newest first, one keyset page at a time; `nextCursor` is null on the last page. */
+export async function listDeadLetters(db: Queryable, opts: ListDeadLettersOptions = {}): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
+  const limit = Math.min(500, Math.max(1, Math.floor(opts.limit ?? 50)));
+  if (opts.cursor !== undefined && !ID.test(opts.cursor)) throw new RangeError(`invalid dead-letter cursor: ${opts.cursor}`);
+  const { rows } = await db.query<DeadLetterRow>(LIST_SQL, [opts.queue ?? null, opts.cursor ?? null, opts.replayed ?? null, limit + 1]);
+  const page = rows.slice(0, limit);
+  return { items: page.map(toDeadLetter), nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+}
+
+/** One dead letter by id, or null. */
+export async function getDeadLetter(db: Queryable, id: string): Promise<DeadLetter | null> {
+  if (!ID.test(id)) return null;
+  const { rows } = await db.query<DeadLetterRow>('SELECT * FROM dead_letters WHERE id = $1', [id]);
+  return rows[0] ? toDeadLetter(rows[0]) : null;
+}
+
+// Marking and re-enqueueing happen in one statement. A concurrent second replay blocks on the
+// row lock, then re-checks `replayed_at IS NULL` and matches nothing: replay is idempotent.
+// The new job keeps the dedupe key; if an outstanding job already holds it, that job carries
+// the work and no second one is made (job_id null).
+const REPLAY_SQL = `
+WITH target AS (
+  SELECT id FROM dead_letters WHERE id = $1
+), d AS (
+  UPDATE dead_letters SET replayed_at = now()
+  WHERE id = $1 AND replayed_at IS NULL
+  RETURNING id, queue, payload, dedupe_key, max_attempts
+), ins AS (
+  INSERT INTO jobs (queue, payload, dedupe_key, max_attempts, replay_of)
+  SELECT queue, payload, dedupe_key, max_attempts, id FROM d
+  ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+  RETURNING id, queue
+)
+SELECT (SELECT count(*) FROM target)::int AS found,
+       (SELECT count(*) FROM d)::int AS replayed,
+       (SELECT id FROM ins) AS job_id,
+       (SELECT pg_notify('${NOTIFY_CHANNEL}', queue)::text FROM ins) AS notified`;
+
+/** Outcome of {@link replayDeadLetter}. */
+export interface ReplayResult {
+  /** True only for the call that actually replayed it. */
+  replayed: boolean;
+  /** False when no dead letter has this id. */
+  found: boolean;
+  /** The fresh job (attempts 0), or null (not replayed, or deduped into an outstanding job). */
+  jobId: string | null;
+}
+
+/** Re-enqueue a dead letter's payload as a fresh job and mark it replayed; a second call does nothing. */
+export async function replayDeadLetter(db: Queryable, id: string): Promise<ReplayResult> {
+  if (!ID.test(id)) return { replayed: false, found: false, jobId: null };
+  const { rows } = await db.query<{ found: number; replayed: number; job_id: string | null }>(REPLAY_SQL, [id]);
+  const r = rows[0];
+  return { replayed: (r?.replayed ?? 0) > 0, found: (r?.found ?? 0) > 0, jobId: r?.job_id ?? null };
+}
+
+const REPLAY_BATCH_SQL = `
+WITH d AS (
+  UPDATE dead_letters SET replayed_at = now()
+  WHERE replayed_at IS NULL AND id IN (
+    SELECT id FROM dead_letters
+    WHERE replayed_at IS NULL AND ($1::text IS NULL OR queue = $1)
+    ORDER BY id LIMIT $2
+    FOR UPDATE SKIP LOCKED)
+  RETURNING id, queue, payload, dedupe_key, max_attempts
+), ins AS (
+  INSERT INTO jobs (queue, payload, dedupe_key, max_attempts, replay_of)
+  SELECT queue, payload, dedupe_key, max_attempts, id FROM d ORDER BY id
+  ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+  RETURNING queue
+)
+SELECT (SELECT count(*) FROM d)::int AS replayed,
+       (SELECT count(*) FROM ins)::int AS enqueued,
+       (SELECT string_agg(pg_notify('${NOTIFY_CHANNEL}', queue)::text, '') FROM (SELECT DISTINCT queue FROM ins) q) AS notified`;
+
+/** Replay every not-yet-replayed dead letter (optionally of one queue), in statements of `batchSize`. */
+export async function replayAll(db: Queryable, opts: { queue?: string; batchSize?: number } = {}): Promise<{ replayed: number; enqueued: number }> {
+  const batchSize = Math.max(1, opts.batchSize ?? 1000);
+  let replayed = 0;
+  let enqueued = 0;
+  for (;;) {
+    const { rows } = await db.query<{ replayed: number; enqueued: number }>(REPLAY_BATCH_SQL, [opts.queue ?? null, batchSize]);
+    const r = rows[0] ?? { replayed: 0, enqueued: 0 };
+    replayed += r.replayed;
+    enqueued += r.enqueued;
+    if (r.replayed < batchSize) return { replayed, enqueued };
+  }
+}
+
+function toDeadLetter(r: DeadLetterRow): DeadLetter {
+  return {
+    id: r.id,
+    queue: r.queue,
+    jobId: r.job_id,
+    payload: r.payload,
+    dedupeKey: r.dedupe_key,
+    reason: r.reason,
+    error: { name: r.error_name, message: r.error_message, stack: r.error_stack, details: r.error_details },
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    replayOf: r.replay_of,
+    jobCreatedAt: r.job_created_at,
+    failedAt: r.failed_at,
+    replayedAt: r.replayed_at,
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The queue core: the one place that claims, retries and dead-letters outbox jobs (ingest
+ * outbox → normalizer, order events → relay/consumers). Other modules import only this file.
+ */
+export { enqueue, enqueueMany, NOTIFY_CHANNEL, type EnqueueOptions, type EnqueueItem } from './enqueue.ts';
+export { PermanentError, isPermanentError, describeError, type ErrorRecord } from './classify.ts';
+export { backoffMs, DEFAULT_BACKOFF } from './backoff.ts';
+export { createBatchWorker, type BatchWorkerOptions, type BatchOutcome } from './createBatchWorker.ts';
+export { createLeasedWorker, type LeasedWorkerOptions, type LeaseContext } from './createLeasedWorker.ts';
+export { listDeadLetters, getDeadLetter, replayDeadLetter, replayAll, type DeadLetter, type ListDeadLettersOptions, type ReplayResult } from './deadLetters.ts';
+export type { DeadReason } from './fail.ts';
+export { queueStats, registerQueueMetrics, type QueueStats } from './stats.ts';
+export { LISTENER_APPLICATION } from './listen.ts';
+export { systemClock, type Job, type Worker, type RunResult, type Clock, type BackoffOptions } from './types.ts';
