@@ -1,0 +1,24 @@
+/** Placing an order: price the lines exactly, reserve stock (breaker-guarded), then write order + outbox event atomically. */
+import type { Pool } from '../db/index.ts';
+import { insertOrder, newOrderId, type PricedLine } from './insertOrder.ts';
+import type { CreateOrderBody, OrderView } from './orderSchemas.ts';
+import { parsePriceCents } from './parsePrice.ts';
+import type { InventoryClient } from './reserveInventory.ts';
+
+/** Dependencies of {@link createOrder}. */
+export interface CreateOrderDeps {
+  pool: Pool;
+  inventory: InventoryClient;
+}
+
+/**
+ * Create an order for `customerId` from a validated body. Stock is reserved before the write
+ * (the reservation is idempotent by the order id); an order row therefore never exists
+ * without its reservation. Throws AppError 409 out_of_stock / 503 inventory_unavailable.
+ */
+export async function createOrder(deps: CreateOrderDeps, customerId: string, body: CreateOrderBody): Promise<OrderView> {
+  const lines: PricedLine[] = body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, priceCents: parsePriceCents(i.price) }));
+  const orderId = newOrderId();
+  await deps.inventory.reserve(orderId, lines);
+  return insertOrder(deps.pool, orderId, customerId, lines);
+}

@@ -1,0 +1,86 @@
+/** The order write: order row, lines, first history entry and the order.created outbox job, in one transaction. */
+import { randomUUID } from 'node:crypto';
+import { withTransaction, type Pool, type Queryable } from '../db/index.ts';
+import { newOrderEvent, publishOrderEvent } from './orderEvents.ts';
+import { INITIAL_STATUS } from './orderStatus.ts';
+import { formatCents } from './parsePrice.ts';
+import type { OrderView } from './orderSchemas.ts';
+
+/** One priced line, ready to store. */
+export interface PricedLine {
+  productId: string;
+  quantity: number;
+  priceCents: bigint;
+}
+
+/** Currency of every order (the API takes no currency; one store, one currency). */
+export const ORDER_CURRENCY = 'USD';
+
+/** A fresh order id (generated before the inventory call, which is idempotent by it). */
+export function newOrderId(): string {
+  return randomUUID();
+}
+
+/** Sum of quantity × unit price, exact. */
+export function orderTotalCents(lines: readonly PricedLine[]): bigint {
+  return lines.reduce((sum, l) => sum + BigInt(l.quantity) * l.priceCents, 0n);
+}
+
+// Parent, lines and history in one statement (one round trip); FK checks run at statement end.
+const INSERT_SQL = `
+WITH o AS (
+  INSERT INTO orders (id, customer_id, status, total_cents, currency)
+  VALUES ($1, $2, $3, $4, $5)
+  RETURNING id, customer_id, status, total_cents, currency, created_at, updated_at
+), i AS (
+  INSERT INTO order_items (order_id, line_no, product_id, quantity, price_cents)
+  SELECT $1, t.ord, t.product_id, t.quantity, t.price_cents
+  FROM unnest($6::text[], $7::int[], $8::bigint[]) WITH ORDINALITY AS t(product_id, quantity, price_cents, ord)
+), h AS (
+  INSERT INTO order_status_history (order_id, from_status, to_status, event_id) VALUES ($1, NULL, $3, $9)
+)
+SELECT id, customer_id, status, total_cents, currency, created_at, updated_at FROM o`;
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  status: OrderView['status'];
+  total_cents: string;
+  currency: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Write the order and publish order.created through the outbox, atomically. */
+export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[]): Promise<OrderView> {
+  return withTransaction(pool, (tx) => insertOrderIn(tx, orderId, customerId, lines));
+}
+
+/** {@link insertOrder} inside an existing transaction. */
+export async function insertOrderIn(tx: Queryable, orderId: string, customerId: string, lines: readonly PricedLine[]): Promise<OrderView> {
+  const event = newOrderEvent('order.created', orderId);
+  const { rows } = await tx.query<OrderRow>(INSERT_SQL, [
+    orderId,
+    customerId,
+    INITIAL_STATUS,
+    orderTotalCents(lines).toString(),
+    ORDER_CURRENCY,
+    lines.map((l) => l.productId),
+    lines.map((l) => l.quantity),
+    lines.map((l) => l.priceCents.toString()),
+    event.eventId,
+  ]);
+  await publishOrderEvent(tx, event);
+  const row = rows[0] as OrderRow;
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    status: row.status,
+    currency: row.currency,
+    total: formatCents(row.total_cents),
+    totalCents: row.total_cents,
+    items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, price: formatCents(l.priceCents), priceCents: l.priceCents.toString() })),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
