@@ -38,6 +38,19 @@ export class StaleCursorError extends Error {
   }
 }
 
+/**
+ * A deterministic normalize failure that is not a schema error (e.g. an entity the connector
+ * does not know). `permanent: true` makes the queue dead-letter it at once, like a ZodError.
+ */
+export class NormalizeError extends Error {
+  /** Duck-typed by the queue's isPermanentError. */
+  readonly permanent = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'NormalizeError';
+  }
+}
+
 /** What a connector's page iterator gets from the pipeline. */
 export interface PageContext {
   /** Accumulates attempts, retries by cause, rate-limit waits, token refreshes for the run report. */
@@ -52,8 +65,13 @@ export interface PageContext {
  * committed page (null on first run or full mode).
  */
 export interface EntityStream {
-  /** Outbox entity name(s) this stream produces. */
+  /**
+   * Stream name: the key of its stored cursor, advisory lock and run (e.g. 'charge', 'deal').
+   * Usually also the entity of its records.
+   */
   entity: string;
+  /** Every record entity the stream may produce, when more than `entity` (e.g. Stripe: charge, refund, event). */
+  entities?: string[];
   /** Page through the upstream from `cursor`. Throws StaleCursorError if the cursor is rejected. */
   pages(cursor: string | null, mode: SyncMode, ctx: PageContext): AsyncIterable<Page>;
 }

@@ -1,0 +1,90 @@
+/**
+ * Stripe raw records → unified rows (pure). Entities: 'charge', 'refund', and 'event' (an Events
+ * API record whose `data.object` is a charge or refund; its `created` is the row's
+ * sourceUpdatedAt so the newest state is recognisable).
+ */
+import { NormalizeError, type PaymentRow, type PaymentStatus, type UnifiedRecord } from '../contract.ts';
+import { chargeEventSchema, chargeSchema, eventEnvelopeSchema, refundEventSchema, refundSchema, type StripeCharge, type StripeRefund } from './schemas.ts';
+import { chargeStatus, refundStatus } from './statusMap.ts';
+
+const iso = (unixS: number) => new Date(unixS * 1000).toISOString();
+
+/** A charge as a payment row. */
+export function chargeToRow(c: StripeCharge, sourceUpdatedAt: string | null = null): PaymentRow {
+  return {
+    source: 'stripe',
+    externalId: c.id,
+    kind: 'charge',
+    status: statusOfCharge(c),
+    rawStatus: c.status,
+    amountCents: String(c.amount),
+    refundedCents: String(c.amount_refunded),
+    currency: c.currency.toUpperCase(),
+    occurredAt: iso(c.created),
+    customerRef: c.customer ?? c.billing_details?.email ?? null,
+    parentExternalId: null,
+    sourceUpdatedAt,
+  };
+}
+
+/** A refund as a payment row of kind 'refund' belonging to its charge. */
+export function refundToRow(r: StripeRefund, sourceUpdatedAt: string | null = null): PaymentRow {
+  return {
+    source: 'stripe',
+    externalId: r.id,
+    kind: 'refund',
+    status: refundStatus(r.status),
+    rawStatus: r.status,
+    amountCents: String(r.amount),
+    refundedCents: '0',
+    currency: r.currency.toUpperCase(),
+    occurredAt: iso(r.created),
+    customerRef: null,
+    parentExternalId: r.charge,
+    sourceUpdatedAt,
+  };
+}
+
+function statusOfCharge(c: StripeCharge): PaymentStatus {
+  return chargeStatus({ status: c.status, captured: c.captured, refunded: c.refunded, amount: c.amount, amountRefunded: c.amount_refunded });
+}
+
+/** Normalize one Stripe record; throws ZodError (naming the field) for a malformed one. */
+export function normalizeStripe(entity: string, payload: unknown): UnifiedRecord[] {
+  switch (entity) {
+    case 'charge':
+      return [{ table: 'payments', row: chargeToRow(chargeSchema.parse(payload)) }];
+    case 'refund':
+      return [{ table: 'payments', row: refundToRow(refundSchema.parse(payload)) }];
+    case 'event':
+      return normalizeEvent(payload);
+    default:
+      throw new NormalizeError(`stripe: unknown entity ${JSON.stringify(entity)}`);
+  }
+}
+
+function normalizeEvent(payload: unknown): UnifiedRecord[] {
+  const kind = eventEnvelopeSchema.parse(payload).data.object.object;
+  if (kind === 'charge') {
+    const e = chargeEventSchema.parse(payload);
+    return [{ table: 'payments', row: chargeToRow(e.data.object, iso(e.created)) }];
+  }
+  if (kind === 'refund') {
+    const e = refundEventSchema.parse(payload);
+    return [{ table: 'payments', row: refundToRow(e.data.object, iso(e.created)) }];
+  }
+  // Other event types carry nothing the payments table holds.
+  return [];
+}
+
+/** The raw status of a record the allow-list maps to UNKNOWN (null when mapped or unreadable). */
+export function unmappedStripeStatus(entity: string, payload: unknown): string | null {
+  try {
+    for (const rec of normalizeStripe(entity, payload)) {
+      if (rec.table === 'payments' && rec.row.status === 'UNKNOWN') return rec.row.rawStatus;
+    }
+  } catch {
+    // A malformed record is reported by normalize (DLQ), not here.
+  }
+  return null;
+}

@@ -1,0 +1,115 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createStripeConnector } from '../../src/connectors/stripe/createStripeConnector.ts';
+import { StaleCursorError, type Connector, type PaymentRow } from '../../src/connectors/contract.ts';
+import { createPolicy, newCallStats } from '../../src/resilience/index.ts';
+import { startStripeSimulator, type StripeTruth } from '../../src/sandbox/stripe/index.ts';
+import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
+import { collect, control, duplicates } from './collect.ts';
+import { fastSettings } from './policy.ts';
+
+type Sim = Awaited<ReturnType<typeof startStripeSimulator>>;
+
+function connectorFor(sim: RunningSimulator<unknown>, name: string): Connector {
+  const policy = createPolicy(name, fastSettings());
+  return createStripeConnector({ apiKey: 'sk_test_connectors', apiBase: sim.url, policy, timeoutMs: 2000, pageSize: 50 });
+}
+
+describe('stripe connector against the simulator', () => {
+  let sim: Sim;
+  let connector: Connector;
+  let cursorAfterFull: string | null = null;
+
+  before(async () => {
+    sim = await startStripeSimulator({ port: 0, faults: { records: 400, seed: 7 }, chargesPerHour: 6 });
+    connector = connectorFor(sim, 'stripe-test');
+  });
+  after(() => sim.close());
+
+  it('full sync returns every charge and refund exactly once, and an events cursor', async () => {
+    const stream = connector.streams[0]!;
+    const run = await collect(stream, null, 'full');
+    const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
+    const charges = run.records.filter((r) => r.entity === 'charge').map((r) => r.externalId);
+    const refunds = run.records.filter((r) => r.entity === 'refund').map((r) => r.externalId);
+    assert.deepEqual(duplicates(charges), []);
+    assert.deepEqual(duplicates(refunds), []);
+    // Charges created while the backfill ran arrive as events instead; none of the seeded ones is missing.
+    const eventObjects = new Set(run.records.filter((r) => r.entity === 'event').map((r) => (r.payload as { data: { object: { id: string } } }).data.object.id));
+    const seen = new Set([...charges, ...refunds, ...eventObjects]);
+    assert.ok(truth.charges.length >= 400);
+    assert.deepEqual(truth.charges.filter((c) => !seen.has(c.id)).map((c) => c.id), []);
+    assert.deepEqual(truth.refunds.filter((r) => !seen.has(r.id)).map((r) => r.id), []);
+    assert.ok(run.pages.length > 8, 'paged with limit 50');
+    cursorAfterFull = run.cursor;
+    assert.equal(JSON.parse(run.cursor!).phase, 'events');
+  });
+
+  it('a crashed backfill resumes from the last committed page', async () => {
+    const stream = connector.streams[0]!;
+    const first = await collect(stream, null, 'full', { maxPages: 2 });
+    const cursor = JSON.parse(first.cursor!);
+    assert.equal(cursor.phase, 'charges');
+    const rest = await collect(stream, first.cursor, 'incremental');
+    const charges = [...first.records, ...rest.records].filter((r) => r.entity === 'charge').map((r) => r.externalId);
+    assert.deepEqual(duplicates(charges), []);
+    const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
+    const seen = new Set([...first.records, ...rest.records].flatMap((r) => [r.externalId, (r.payload as { data?: { object: { id: string } } }).data?.object.id ?? '']));
+    assert.deepEqual(truth.charges.filter((c) => !seen.has(c.id)).map((c) => c.id), []);
+  });
+  it('incremental after time passes picks up new charges and refunds through the Events API', async () => {
+    const stream = connector.streams[0]!;
+    await control(sim.url, '/__sandbox/advance', { hours: 72 });
+    const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
+    const run = await collect(stream, cursorAfterFull, 'incremental');
+    assert.ok(run.records.every((r) => r.entity === 'event'));
+    const ids = run.records.map((r) => r.externalId);
+    const read = new Set(ids);
+    const anchorCreated = JSON.parse(cursorAfterFull!).anchor.lastEventCreated as number;
+    const expected = truth.events.filter((e) => e.created > anchorCreated).map((e) => e.id);
+    assert.ok(expected.length > 10, 'the simulator produced activity');
+    assert.deepEqual(expected.filter((id) => !read.has(id)), []);
+    // A refund arrives as a charge.refunded event whose charge normalizes with its refunded amount.
+    const refunded = run.records.find((r) => (r.payload as { type: string }).type === 'charge.refunded');
+    assert.ok(refunded, 'a charge.refunded event was read');
+    const rows = connector.normalize('event', refunded.payload);
+    const row = rows[0]!.row as PaymentRow;
+    assert.equal(row.kind, 'charge');
+    assert.ok(BigInt(row.refundedCents) > 0n);
+    assert.ok(row.status === 'REFUNDED' || row.status === 'COLLECTED');
+    // The next incremental starts from the newest event: only the small overlap is re-read.
+    const again = await collect(stream, run.cursor, 'incremental');
+    assert.ok(again.records.length <= 3, `re-read ${again.records.length} events`);
+    assert.ok(again.records.every((r) => read.has(r.externalId)));
+  });
+
+  it('an event cursor past the 30-day retention is a StaleCursorError', async () => {
+    const stream = connector.streams[0]!;
+    await control(sim.url, '/__sandbox/advance', { days: 31 });
+    await assert.rejects(collect(stream, cursorAfterFull, 'incremental'), StaleCursorError);
+  });
+
+  it('a garbled cursor is a StaleCursorError', async () => {
+    await assert.rejects(collect(connector.streams[0]!, 'not json', 'incremental'), StaleCursorError);
+  });
+
+});
+
+describe('stripe connector under faults', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startStripeSimulator({ port: 0, faults: { records: 300, seed: 11, errorRate: 0.2, timeoutRate: 0.05 } });
+  });
+  after(() => sim.close());
+
+  it('503s and timeouts are retried by the policy and nothing is lost', async () => {
+    const policy = createPolicy('stripe-faults-test', fastSettings({ timeoutMs: 300 }));
+    const connector = createStripeConnector({ apiKey: 'sk_test_connectors', apiBase: sim.url, policy, timeoutMs: 300, pageSize: 40 });
+    const stats = newCallStats();
+    const run = await collect(connector.streams[0]!, null, 'full', { stats });
+    const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
+    const seen = new Set(run.records.flatMap((r) => [r.externalId, (r.payload as { data?: { object: { id: string } } }).data?.object.id ?? '']));
+    assert.deepEqual(truth.charges.filter((c) => !seen.has(c.id)).map((c) => c.id), []);
+    assert.ok((stats.retries.http_503 ?? 0) > 0, `retries: ${JSON.stringify(stats.retries)}`);
+  });
+});
