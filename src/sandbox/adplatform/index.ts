@@ -1,0 +1,125 @@
+/**
+ * Ad-platform simulator (seeds 002/004): `POST /auth/token` (Basic) → bearer tokens that expire,
+ * `GET /api/campaigns?page&limit`, `POST /api/campaigns/:id/sync` (2 s), 10 req/min per
+ * `X-Client-Id` (429 + `Retry-After: 60`), 20 % 503s and 10 % silent timeouts by default.
+ *
+ * Control endpoints (besides the common ones in `src/sandbox/common`):
+ *   POST /__sandbox/campaigns/:id {…fields} → the edited campaign (404 if unknown)
+ *   POST /__sandbox/campaigns {…fields?}    → a new campaign appended to the list
+ *   GET  /__sandbox/stats                   → fault counters + calls per route + max in flight
+ *   POST /__sandbox/stats/reset             → zero stats and sync counts
+ *   GET|POST /__sandbox/settings            → `syncMs` (also accepted by POST /__sandbox/faults)
+ */
+import { z } from 'zod';
+import {
+  createFaultState,
+  createSimClock,
+  createSimulatorApp,
+  registerControlRoutes,
+  resolveFaults,
+  startSimulator,
+  type FaultCounters,
+  type Faults,
+  type RunningSimulator,
+  type SimClock,
+  type SimulatorHandle,
+} from '../common/index.ts';
+import { installCallStats, registerStatsReset, statsView } from '../common/callStats.ts';
+import { installSimKnobs } from '../common/simKnobs.ts';
+import { registerAdPlatformRoutes, type AdPlatformKnobs } from './routes.ts';
+import { createAdPlatformState, type AdPlatformState, type AdPlatformTruth } from './state.ts';
+import { createTokenStore } from './tokens.ts';
+
+export type { AdPlatformTruth } from './state.ts';
+export type { Campaign } from './data.ts';
+
+/** Default knobs (seeds 002/004: 100 campaigns, 10 req/min, 20 % 503, 10 % timeouts, 1 h tokens). */
+export const ADPLATFORM_DEFAULT_FAULTS: Partial<Faults> = { records: 100, rateLimitPerMin: 10, errorRate: 0.2, timeoutRate: 0.1, tokenTtlS: 3600 };
+/** Default simulator-specific knobs. */
+export const ADPLATFORM_DEFAULT_KNOBS: AdPlatformKnobs = { syncMs: 2000 };
+/** Dev credentials used when neither options nor `SANDBOX_ADPLATFORM_EMAIL` / `_PASSWORD` set them. */
+export const ADPLATFORM_DEV_CREDENTIALS = { email: 'dev@adplatform.sandbox', password: 'sandbox-dev-password' } as const;
+
+/** Options of `createAdPlatformSimulator`. */
+export interface AdPlatformSimulatorOptions {
+  faults?: Partial<Faults>;
+  knobs?: Partial<AdPlatformKnobs>;
+  /** Env for `SANDBOX_ADPLATFORM_*` (knobs, `SYNC_MS`, `EMAIL`, `PASSWORD`). */
+  env?: Record<string, string | undefined>;
+  clock?: SimClock;
+  credentials?: { email: string; password: string };
+}
+
+/** Live state of an ad-platform simulator. */
+export interface AdPlatformSimState {
+  /** The current campaign store (rebuilt when `records`, `seed` or `poisonRate` change). */
+  world(): AdPlatformState;
+  credentials: { email: string; password: string };
+  knobs(): AdPlatformKnobs;
+  truth(): AdPlatformTruth;
+}
+
+const knobSchema = z.object({ syncMs: z.number().int().min(0).max(600_000) }).partial().strict();
+const editSchema = z
+  .object({
+    name: z.string(),
+    status: z.string(),
+    budget: z.number(),
+    impressions: z.number().int(),
+    clicks: z.number().int(),
+    conversions: z.number().int(),
+    created_at: z.string(),
+  })
+  .partial()
+  .strict();
+
+/** Build (not start) an ad-platform simulator. */
+export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {}): SimulatorHandle<AdPlatformSimState> {
+  const env = opts.env ?? {};
+  const clock = opts.clock ?? createSimClock();
+  const credentials = opts.credentials ?? {
+    email: env.SANDBOX_ADPLATFORM_EMAIL || ADPLATFORM_DEV_CREDENTIALS.email,
+    password: env.SANDBOX_ADPLATFORM_PASSWORD || ADPLATFORM_DEV_CREDENTIALS.password,
+  };
+  const build = (f: Faults) => createAdPlatformState({ seed: f.seed, records: f.records, poisonRate: f.poisonRate, now: clock.now });
+  const faults = createFaultState(resolveFaults('adplatform', { defaults: ADPLATFORM_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
+    if (prev.records !== next.records || prev.seed !== next.seed || prev.poisonRate !== next.poisonRate) world = build(next);
+  });
+  let world = build(faults.get());
+  const tokens = createTokenStore(clock.now);
+
+  const app = createSimulatorApp();
+  const calls = installCallStats(app);
+  const knobs = installSimKnobs(app, {
+    name: 'adplatform',
+    defaults: ADPLATFORM_DEFAULT_KNOBS,
+    envNames: { syncMs: 'SYNC_MS' },
+    schema: knobSchema,
+    env,
+    ...(opts.knobs ? { overrides: opts.knobs } : {}),
+  });
+  const state: AdPlatformSimState = { world: () => world, credentials, knobs: () => knobs.get(), truth: () => world.truth(tokens.issued()) };
+
+  let counters: FaultCounters = { requests: 0, errors: 0, timeouts: 0, rateLimited: 0 };
+  const stats = statsView(() => counters, calls, () => ({ tokensIssued: tokens.issued() }));
+  registerControlRoutes(app, { name: 'adplatform', faults, clock, counters: stats, truth: () => state.truth(), catchUp: () => ({}) });
+  registerStatsReset(app, () => counters, calls, () => world.resetSyncCalls());
+  app.post<{ Params: { id: string } }>('/__sandbox/campaigns/:id', async (req, reply) => {
+    const parsed = editSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
+    return world.edit(req.params.id, parsed.data) ?? reply.code(404).send({ error: 'not_found' });
+  });
+  app.post('/__sandbox/campaigns', async (req, reply) => {
+    const parsed = editSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
+    return reply.code(201).send(world.add(parsed.data));
+  });
+  registerAdPlatformRoutes(app, { state: () => world, tokens, faults, knobs, clock, credentials, onCounters: (c) => (counters = c) });
+
+  return { app, state, faults, clock };
+}
+
+/** Build and start an ad-platform simulator on `port` (default 0 = ephemeral). */
+export function startAdPlatformSimulator(opts: AdPlatformSimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator<AdPlatformSimState>> {
+  return startSimulator(createAdPlatformSimulator(opts), opts);
+}

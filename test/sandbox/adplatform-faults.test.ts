@@ -1,0 +1,115 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
+import { ADPLATFORM_DEV_CREDENTIALS, startAdPlatformSimulator, type AdPlatformSimState } from '../../src/sandbox/adplatform/index.ts';
+
+const BASIC = `Basic ${Buffer.from(`${ADPLATFORM_DEV_CREDENTIALS.email}:${ADPLATFORM_DEV_CREDENTIALS.password}`).toString('base64')}`;
+
+async function getToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization: BASIC } });
+  assert.equal(res.status, 200);
+  return String(((await res.json()) as { access_token: string }).access_token);
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+describe('ad-platform simulator: faults', () => {
+  let sim: RunningSimulator<AdPlatformSimState>;
+  before(async () => {
+    sim = await startAdPlatformSimulator({ faults: { errorRate: 0, timeoutRate: 0 }, knobs: { syncMs: 0 } });
+  });
+  after(() => sim.close());
+
+  it('defaults are the seeds\' numbers: 10 req/min, 20 % 503, 10 % timeouts, 1 h tokens, 2 s syncs', async () => {
+    const fresh = await startAdPlatformSimulator();
+    try {
+      const faults = (await (await fetch(`${fresh.url}/__sandbox/faults`)).json()) as Record<string, unknown>;
+      assert.deepEqual(
+        { rateLimitPerMin: faults.rateLimitPerMin, errorRate: faults.errorRate, timeoutRate: faults.timeoutRate, tokenTtlS: faults.tokenTtlS, records: faults.records },
+        { rateLimitPerMin: 10, errorRate: 0.2, timeoutRate: 0.1, tokenTtlS: 3600, records: 100 },
+      );
+      assert.deepEqual(await (await fetch(`${fresh.url}/__sandbox/settings`)).json(), { syncMs: 2000 });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('the 11th call in a minute from one X-Client-Id is 429 with Retry-After: 60 and {error, retry_after}', async () => {
+    const token = await getToken(sim.url);
+    const headers = (client: string) => ({ authorization: `Bearer ${token}`, 'x-client-id': client });
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(`${sim.url}/api/campaigns?page=1&limit=1`, { headers: headers('client-a') });
+      statuses.push(res.status);
+      if (res.status === 429 && !limited) limited = res;
+      else await res.arrayBuffer();
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429]);
+    assert.equal(limited!.headers.get('retry-after'), '60');
+    assert.deepEqual(await limited!.json(), { error: 'Rate limit exceeded', retry_after: 60 });
+    // The limit is per client: another id is unaffected, and the window slides with time.
+    assert.equal((await fetch(`${sim.url}/api/campaigns`, { headers: headers('client-b') })).status, 200);
+    await post(`${sim.url}/__sandbox/advance`, { seconds: 61 });
+    assert.equal((await fetch(`${sim.url}/api/campaigns`, { headers: headers('client-a') })).status, 200);
+    // Token requests are not rate limited.
+    for (let i = 0; i < 12; i++) await getToken(sim.url);
+  });
+
+  it('a token past its TTL is 401 {"error":"Token expired"}; a new token works', async () => {
+    await post(`${sim.url}/__sandbox/faults`, { tokenTtlS: 1, rateLimitPerMin: 0 });
+    const res0 = await fetch(`${sim.url}/auth/token`, { method: 'POST', headers: { authorization: BASIC } });
+    const issued = (await res0.json()) as { access_token: string; expires_in: number };
+    assert.equal(issued.expires_in, 1);
+    const use = (t: string) => fetch(`${sim.url}/api/campaigns`, { headers: { authorization: `Bearer ${t}` } });
+    assert.equal((await use(issued.access_token)).status, 200);
+    await post(`${sim.url}/__sandbox/advance`, { ms: 1500 });
+    const expired = await use(issued.access_token);
+    assert.equal(expired.status, 401);
+    assert.deepEqual(await expired.json(), { error: 'Token expired' });
+    assert.equal((await use(await getToken(sim.url))).status, 200);
+    await post(`${sim.url}/__sandbox/faults`, { tokenTtlS: 3600, rateLimitPerMin: 10 });
+  });
+
+  it('over 600 calls, timeouts come at timeoutRate and 503s at errorRate of the rest', async () => {
+    await post(`${sim.url}/__sandbox/faults`, { errorRate: 0.2, timeoutRate: 0.1, rateLimitPerMin: 0, latencyMs: 0 });
+    await post(`${sim.url}/__sandbox/stats/reset`, {});
+    const token = await getToken(sim.url);
+    const tally = { ok: 0, unavailable: 0, timedOut: 0, other: 0 };
+    const one = async () => {
+      try {
+        const res = await fetch(`${sim.url}/api/campaigns?limit=1`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+        const body = (await res.json()) as { error?: string };
+        if (res.status === 200) tally.ok++;
+        else if (res.status === 503 && body.error === 'Service temporarily unavailable') tally.unavailable++;
+        else tally.other++;
+      } catch (err) {
+        if ((err as Error).name === 'TimeoutError') tally.timedOut++;
+        else throw err;
+      }
+    };
+    // All at once with a generous client timeout: a held call is told apart from a slow answer on
+    // a busy machine, and the whole run still takes about one client timeout.
+    const total = 600;
+    await Promise.all(Array.from({ length: total }, one));
+    await post(`${sim.url}/__sandbox/faults`, { errorRate: 0, timeoutRate: 0 });
+    assert.equal(tally.other, 0);
+    assert.equal(tally.ok + tally.unavailable + tally.timedOut, total);
+    const timeoutRate = tally.timedOut / total;
+    const errorRate = tally.unavailable / (total - tally.timedOut);
+    assert.ok(Math.abs(timeoutRate - 0.1) < 0.04, `timeout rate ${timeoutRate}`);
+    assert.ok(Math.abs(errorRate - 0.2) < 0.05, `503 rate ${errorRate}`);
+    const stats = (await (await fetch(`${sim.url}/__sandbox/stats`)).json()) as { timeouts: number; errors: number; calls: Record<string, number> };
+    assert.deepEqual([stats.timeouts, stats.errors, stats.calls['GET /api/campaigns']], [tally.timedOut, tally.unavailable, total]);
+  });
+
+  it('faults and rate limits come after the token check (an expired token is 401 even when rate limited)', async () => {
+    await post(`${sim.url}/__sandbox/faults`, { errorRate: 1, rateLimitPerMin: 1 });
+    const res = await fetch(`${sim.url}/api/campaigns`, { headers: { authorization: 'Bearer bogus' } });
+    assert.equal(res.status, 401);
+    assert.deepEqual(await res.json(), { error: 'Invalid token' });
+    await post(`${sim.url}/__sandbox/faults`, { errorRate: 0, rateLimitPerMin: 0 });
+  });
+});
