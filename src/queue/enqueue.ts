@@ -54,8 +54,8 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
 // server-side; duplicates inside the batch are skipped like duplicates of existing jobs.
 const ENQUEUE_MANY_SQL = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($2::jsonb) WITH ORDINALITY
-    AS t(payload jsonb, dedupe_key text, run_at timestamptz, max_attempts int, ord bigint)
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (payload jsonb, dedupe_key text, run_at timestamptz, max_attempts int))
+    WITH ORDINALITY AS t(payload, dedupe_key, run_at, max_attempts, ord)
 ), ins AS (
   INSERT INTO jobs (queue, payload, dedupe_key, run_at, max_attempts)
   SELECT $1, COALESCE(payload, 'null'::jsonb), dedupe_key, COALESCE(run_at, now()), COALESCE(max_attempts, 5)
