@@ -1,0 +1,84 @@
+/**
+ * HubSpot CRM v3 simulator: deals and contacts with list (`after`), get, and search
+ * (`filterGroups` on hs_lastmodifieddate / lastmodifieddate, 10,000-result cap → 400), all
+ * property values strings, HubSpot error bodies and ten-secondly 429s. Works with
+ * `@hubspot/api-client` (`new Client({ accessToken, basePath: url })`).
+ *
+ * Extra endpoint: `POST /oauth/v1/token` (form; grant_type refresh_token | authorization_code |
+ * client_credentials) issues access tokens that expire after `tokenTtlS` simulated seconds
+ * (401 EXPIRED_AUTHENTICATION). Static tokens never expire.
+ */
+import {
+  createFaultState,
+  createRng,
+  createSimClock,
+  createSimulatorApp,
+  installFaultHooks,
+  registerControlRoutes,
+  resolveFaults,
+  startSimulator,
+  type Faults,
+  type RunningSimulator,
+  type SimClock,
+  type SimulatorHandle,
+} from '../common/index.ts';
+import { rateLimited, rateLimitHeaders, unavailable } from './errors.ts';
+import { registerHubspotRoutes } from './routes.ts';
+import { createHubspotState, type HubspotRates, type HubspotState, type HubspotTruth } from './state.ts';
+
+export type { HubspotTruth } from './state.ts';
+export { SEARCH_RESULT_CAP } from './search.ts';
+
+/** Default knobs of the HubSpot simulator (`records` deals and as many contacts). */
+export const HUBSPOT_DEFAULT_FAULTS: Partial<Faults> = { records: 1500 };
+
+/** Options of `createHubspotSimulator`. */
+export interface HubspotSimulatorOptions {
+  faults?: Partial<Faults>;
+  env?: Record<string, string | undefined>;
+  clock?: SimClock;
+  /** Accept only this static token (plus issued OAuth tokens); default any bearer token. */
+  accessToken?: string;
+  /** Activity per simulated hour. */
+  rates?: Partial<HubspotRates>;
+}
+
+/** Live state of a HubSpot simulator. */
+export interface HubspotSimState {
+  /** The current world (rebuilt when `records` or `seed` change). */
+  world(): HubspotState;
+  catchUp(): { created: number; updated: number; archived: number };
+  truth(): HubspotTruth;
+}
+
+/** Build (not start) a HubSpot simulator. */
+export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): SimulatorHandle<HubspotSimState> {
+  const clock = opts.clock ?? createSimClock();
+  const build = (f: Faults) =>
+    createHubspotState({ seed: f.seed, records: f.records, poisonRate: () => faults.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) });
+  const faults = createFaultState(resolveFaults('hubspot', { defaults: HUBSPOT_DEFAULT_FAULTS, env: opts.env ?? {}, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
+    if (prev.records !== next.records || prev.seed !== next.seed) world = build(next);
+  });
+  let world = build(faults.get());
+  const state: HubspotSimState = { world: () => world, catchUp: () => world.catchUp(clock.now()), truth: () => world.truth() };
+
+  const app = createSimulatorApp();
+  const counters = installFaultHooks(app, {
+    faults,
+    rng: createRng(faults.get().seed).fork('hubspot-faults'),
+    windowMs: 10_000,
+    responders: {
+      unavailable: (_req, reply) => unavailable(reply),
+      rateLimited: (_req, reply, info) => rateLimited(reply, info),
+      allowed: (_req, reply, info) => rateLimitHeaders(reply, info),
+    },
+  });
+  registerControlRoutes(app, { name: 'hubspot', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
+  registerHubspotRoutes(app, { world: () => world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
+  return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
+}
+
+/** Build and start a HubSpot simulator on `port` (default 0 = ephemeral). */
+export function startHubspotSimulator(opts: HubspotSimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator<HubspotSimState>> {
+  return startSimulator(createHubspotSimulator(opts), opts);
+}
