@@ -28,6 +28,10 @@ export interface BreakerOptions {
   onTransition?: (to: CircuitState, info: { openForMs?: number; cause?: string }) => void;
 }
 
+/** What an error says about the upstream's health. */
+export type Verdict = { kind: 'failure' | 'success' | 'neutral'; cause: string };
+type Judge = (err: unknown) => Verdict;
+
 type Inner =
   | { value: 'closed' }
   | { value: 'open'; openedAt: number; backoff: IBackoff<unknown> }
@@ -69,10 +73,11 @@ export class CircuitBreaker {
   }
 
   /**
-   * Run `fn` unless the breaker is open. `isFailure` says whether an error means the upstream
-   * is unhealthy; other errors count as the upstream having answered.
+   * Run `fn` unless the breaker is open. `judge` says what an error means: the upstream is
+   * unhealthy (`failure`), it answered (`success`, e.g. a 404), or nothing about it (`neutral`,
+   * e.g. our own deadline ran out before the request was sent).
    */
-  async run<T>(fn: () => Promise<T>, isFailure: (err: unknown) => { failure: boolean; cause: string }): Promise<T> {
+  async run<T>(fn: () => Promise<T>, judge: Judge): Promise<T> {
     this.settle();
     const s = this.inner;
     if (s.value === 'open') throw new CircuitOpenError(this.opts.name, this.retryAfterMs());
@@ -80,24 +85,26 @@ export class CircuitBreaker {
       if (s.probe) {
         // One probe at a time: wait for its verdict, then decide again.
         await s.probe.catch(() => undefined);
-        return this.run(fn, isFailure);
+        return this.run(fn, judge);
       }
-      return this.probe(s.backoff, fn, isFailure);
+      return this.probe(s.backoff, fn, judge);
     }
     try {
       const value = await fn();
       this.opts.breaker.success(CockatielState.Closed);
       return value;
     } catch (err) {
-      const verdict = isFailure(err);
-      if (!verdict.failure) this.opts.breaker.success(CockatielState.Closed);
+      const verdict = judge(err);
+      if (verdict.kind === 'success') this.opts.breaker.success(CockatielState.Closed);
       // Calls that were already in flight when the breaker opened must not re-open it.
-      else if (this.opts.breaker.failure(CockatielState.Closed) && this.inner.value === 'closed') this.open(this.backoffFactory.next(), verdict.cause);
+      else if (verdict.kind === 'failure' && this.opts.breaker.failure(CockatielState.Closed) && this.inner.value === 'closed') {
+        this.open(this.backoffFactory.next(), verdict.cause);
+      }
       throw err;
     }
   }
 
-  private async probe<T>(backoff: IBackoff<unknown>, fn: () => Promise<T>, isFailure: (err: unknown) => { failure: boolean; cause: string }): Promise<T> {
+  private async probe<T>(backoff: IBackoff<unknown>, fn: () => Promise<T>, judge: Judge): Promise<T> {
     let release!: () => void;
     // Claim the probe slot before fn starts so concurrent callers queue behind it.
     this.inner = { value: 'half_open', backoff, probe: new Promise<void>((r) => (release = r)) };
@@ -106,9 +113,11 @@ export class CircuitBreaker {
       this.close();
       return value;
     } catch (err) {
-      const verdict = isFailure(err);
-      if (verdict.failure) this.open(backoff.next(undefined), verdict.cause);
-      else this.close();
+      const verdict = judge(err);
+      if (verdict.kind === 'failure') this.open(backoff.next(undefined), verdict.cause);
+      else if (verdict.kind === 'success') this.close();
+      // A neutral outcome proved nothing: stay half-open and let the next call probe.
+      else this.inner = { value: 'half_open', backoff, probe: undefined };
       throw err;
     } finally {
       release();

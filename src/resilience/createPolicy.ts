@@ -10,7 +10,7 @@ import { bulkhead, ExponentialBackoff, fullJitterGenerator, handleWhen, retry, t
 import type { PolicySettings } from '../config.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { newCallStats, type CallStats } from './callStats.ts';
-import { CircuitBreaker, type CircuitState } from './circuitBreaker.ts';
+import { CircuitBreaker, type CircuitState, type Verdict } from './circuitBreaker.ts';
 import { classifyFailure, httpStatus } from './classifyFailure.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { policyMetrics as metrics, registerPolicy } from './policyRegistry.ts';
@@ -115,10 +115,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
           stats.attempts++;
           return runWithTimeout({ clock, ms: timeoutMs, upstream: name }, (signal) => fn({ signal, attempt }));
         },
-        (err) => {
-          const f = classifyFailure(err);
-          return { failure: f.breakerFailure, cause: f.cause };
-        },
+        judgeForBreaker,
       );
     try {
       const value = slots ? await slots.execute(guarded) : await guarded();
@@ -179,14 +176,22 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
         });
       } catch (err) {
         const f = classifyFailure(err);
-        // A 404 is an answer, not an incident; exhausted transient failures are.
-        log[f.retryable || f.cause === 'circuit_open' || f.cause === 'deadline' ? 'warn' : 'debug']({ event: 'gave_up', attempts: stats.attempts, cause: f.cause }, `${name} call failed: ${f.cause}`);
+        // Exhausted transient failures are incidents; a 404 or a fast-failed call while open is not.
+        log[f.retryable || f.cause === 'deadline' ? 'warn' : 'debug']({ event: 'gave_up', attempts: stats.attempts, cause: f.cause }, `${name} call failed: ${f.cause}`);
         throw err;
       }
     },
   };
   registerPolicy(policy);
   return policy;
+}
+
+// Server-side failures count against the upstream; any other HTTP answer proves it is up;
+// errors without an answer that are not network/timeouts (our deadline, a bug) prove nothing.
+function judgeForBreaker(err: unknown): Verdict {
+  const f = classifyFailure(err);
+  if (f.breakerFailure) return { kind: 'failure', cause: f.cause };
+  return { kind: httpStatus(err) !== undefined ? 'success' : 'neutral', cause: f.cause };
 }
 
 // An upstream's own wait hint carried by the error (UpstreamHttpError.retryAfterMs, or SDK errors that expose one).
