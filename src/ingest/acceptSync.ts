@@ -1,0 +1,32 @@
+/**
+ * Accepting a sync for later: a 'queued' run row and a job on the sync queue, in one
+ * transaction, so an accepted run is never lost and never runs without its row. Worker
+ * processes run it (createSyncWorker); the API process only records it.
+ */
+import type { SourceName } from '../config.ts';
+import type { SyncMode } from '../connectors/contract.ts';
+import { withDbRetry, withTransaction, type Pool, type Queryable } from '../db/index.ts';
+import { enqueue } from '../queue/index.ts';
+import { insertRun } from './runs.ts';
+import { SYNC_QUEUE, type SyncJobPayload } from './types.ts';
+
+/** A sync to accept. */
+export interface SyncRequest {
+  source: SourceName;
+  mode: SyncMode;
+  trigger: string;
+}
+
+/** Inside the caller's transaction: record a queued run and enqueue its job; returns the run id. */
+export async function recordAcceptedSync(tx: Queryable, req: SyncRequest): Promise<string> {
+  const runId = await insertRun(tx, { source: req.source, entity: '*', mode: req.mode, status: 'queued', trigger: req.trigger });
+  // Two attempts: a worker that dies mid-run gets its job re-run once (the orphaned run resumes
+  // under the same id); a run that fails is reported as failed and the next tick syncs again.
+  await enqueue(tx, SYNC_QUEUE, { runId, source: req.source, mode: req.mode } satisfies SyncJobPayload, { maxAttempts: 2 });
+  return runId;
+}
+
+/** Record a queued run and enqueue its job in one transaction; returns the run id. */
+export function acceptSync(pool: Pool, req: SyncRequest): Promise<string> {
+  return withDbRetry(() => withTransaction(pool, (tx) => recordAcceptedSync(tx, req)));
+}

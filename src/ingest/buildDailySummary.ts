@@ -1,0 +1,69 @@
+/**
+ * The daily summary (seed 000): for one UTC day, per source the runs by status and the records
+ * they fetched, enqueued, upserted and failed; the DLQ size; and the day's revenue (from the
+ * revenue module, the one definition of revenue).
+ */
+import { SOURCES } from '../config.ts';
+import type { Queryable } from '../db/index.ts';
+import { queueStats } from '../queue/index.ts';
+import { parseRevenueFilters, summarizeRevenue } from '../revenue/index.ts';
+import { INGEST_QUEUE } from './types.ts';
+
+/** The summary document (posted as JSON, logged as one line). */
+export interface DailySummary {
+  type: 'buffalo.daily_summary';
+  date: string;
+  generatedAt: string;
+  sources: Array<{
+    source: string;
+    runs: { total: number; success: number; partial: number; failed: number; skipped: number };
+    records: { fetched: number; enqueued: number; upserted: number; failed: number };
+  }>;
+  dlq: { ingest: number; total: number };
+  revenue: { currency: string; totalRevenueCents: string; refundedCents: string; netRevenueCents: string; count: number };
+}
+
+const RUNS_SQL = `
+SELECT r.source,
+  count(*)::int AS total,
+  count(*) FILTER (WHERE r.status = 'success')::int AS success,
+  count(*) FILTER (WHERE r.status = 'partial')::int AS partial,
+  count(*) FILTER (WHERE r.status = 'failed')::int AS failed,
+  count(*) FILTER (WHERE r.status = 'skipped')::int AS skipped,
+  COALESCE(sum(r.records_fetched), 0)::int AS fetched,
+  COALESCE(sum(r.records_enqueued), 0)::int AS enqueued,
+  COALESCE(sum((SELECT sum(t.upserted) FROM sync_run_tallies t WHERE t.run_id = r.id)), 0)::bigint AS upserted,
+  COALESCE(sum((SELECT count(*) FROM dead_letters d WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL
+                 AND d.payload->>'runId' = r.id::text)), 0)::int AS dead
+FROM sync_runs r
+-- The day is a UTC day whatever the session time zone.
+WHERE r.created_at >= ($1::date::timestamp AT TIME ZONE 'UTC') AND r.created_at < (($1::date + 1)::timestamp AT TIME ZONE 'UTC')
+GROUP BY r.source`;
+
+/** Build the summary of UTC day `date` (YYYY-MM-DD). */
+export async function buildDailySummary(db: Queryable, date: string, now: Date): Promise<DailySummary> {
+  const [runs, queues, revenue] = await Promise.all([
+    db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; fetched: number; enqueued: number; upserted: string; dead: number }>(
+      RUNS_SQL,
+      [date],
+    ),
+    queueStats(db),
+    summarizeRevenue(db, parseRevenueFilters({ startDate: date, endDate: date, timezone: 'UTC' })),
+  ]);
+  const bySource = new Map(runs.rows.map((r) => [r.source, r]));
+  return {
+    type: 'buffalo.daily_summary',
+    date,
+    generatedAt: now.toISOString(),
+    sources: SOURCES.map((source) => {
+      const r = bySource.get(source);
+      return {
+        source,
+        runs: { total: r?.total ?? 0, success: r?.success ?? 0, partial: r?.partial ?? 0, failed: r?.failed ?? 0, skipped: r?.skipped ?? 0 },
+        records: { fetched: r?.fetched ?? 0, enqueued: r?.enqueued ?? 0, upserted: Number(r?.upserted ?? 0), failed: r?.dead ?? 0 },
+      };
+    }),
+    dlq: { ingest: queues.find((q) => q.queue === INGEST_QUEUE)?.dead ?? 0, total: queues.reduce((n, q) => n + q.dead, 0) },
+    revenue: { currency: revenue.currency, totalRevenueCents: revenue.totalRevenueCents, refundedCents: revenue.refundedCents, netRevenueCents: revenue.netRevenueCents, count: revenue.count },
+  };
+}

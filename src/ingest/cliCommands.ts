@@ -1,0 +1,131 @@
+/**
+ * CLI entry points (the lead wires them to commander in src/cli): `buffalo sync <source>
+ * [--full]`, `buffalo process`, `buffalo dlq list`, `buffalo dlq replay <id|--all>`. Each takes
+ * already-built deps and writes human output to the given streams.
+ */
+import type { SourceName } from '../config.ts';
+import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
+import { createIngestProcessor } from './createIngestProcessor.ts';
+import { runSync } from './runSync.ts';
+import { INGEST_QUEUE, type IngestDeps, type RunReport, type SyncProgress } from './types.ts';
+
+/** Where commands write. */
+export interface CliIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Redraw one progress line in place (a terminal) instead of printing nothing until the end. */
+  tty: boolean;
+}
+
+function defaultIo(): CliIo {
+  return { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) };
+}
+
+/** Format a key/value table with aligned columns. */
+export function formatTable(rows: Array<[string, string | number]>): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+}
+
+/** One progress line. */
+export function formatProgress(p: SyncProgress): string {
+  return `${p.source} ${p.entity}: pages ${p.pages}, records ${p.fetched} (new ${p.enqueued}, unchanged ${p.deduped}), retries ${p.retries}, rate-limit waits ${p.rateLimitWaits}`;
+}
+
+/** The closing summary of a run. */
+export function formatRunSummary(r: RunReport): string {
+  const retries = Object.entries(r.retriesByCause).map(([k, n]) => `${k} ${n}`).join(', ') || '0';
+  const unmapped = Object.entries(r.unmappedStatuses).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  return formatTable([
+    ['run', r.runId],
+    ['source', `${r.source} (${r.entity}, ${r.mode})`],
+    ['status', r.status + (r.reason ? ` — ${r.reason}` : '')],
+    ['pages', r.pages],
+    ['fetched', r.records.fetched],
+    ['enqueued', r.records.enqueued],
+    ['unchanged (deduped)', r.records.deduped],
+    ['invalid (→ DLQ)', r.records.invalid],
+    ['retries', retries],
+    ['rate-limit waits', `${r.rateLimitWaits} (${Math.round(r.rateLimitWaitMs)} ms)`],
+    ['token refreshes', r.tokenRefreshes],
+    ['unmapped statuses', unmapped],
+    ['stale cursor', r.staleCursorDetected ? `yes, backfill ${r.backfillPerformed ? 'done' : 'not done'}` : 'no'],
+    ['cursor after', JSON.stringify(r.cursorAfter)],
+    ...(r.error ? [['error', r.error] as [string, string]] : []),
+  ]);
+}
+
+/** `buffalo sync <source> [--full]`: run one sync here with live progress and a closing summary. */
+export async function syncCommand(deps: IngestDeps, args: { source: SourceName; full?: boolean }, io: CliIo = defaultIo()): Promise<RunReport> {
+  let lastLen = 0;
+  const report = await runSync(deps, {
+    source: args.source,
+    mode: args.full ? 'full' : 'incremental',
+    trigger: 'cli',
+    onProgress(p) {
+      if (p.kind === 'stale_cursor') io.err.write(`${io.tty ? '\n' : ''}${p.source} ${p.entity}: stored cursor rejected by the upstream; running a full backfill\n`);
+      if (!io.tty || p.kind === 'stale_cursor') return;
+      const line = formatProgress(p);
+      io.err.write(`\r${line.padEnd(lastLen)}`);
+      lastLen = line.length;
+    },
+  });
+  if (io.tty && lastLen) io.err.write('\n');
+  io.out.write(formatRunSummary(report));
+  return report;
+}
+
+/** `buffalo process`: drain the ingest outbox once (jobs waiting for a retry backoff stay queued). */
+export async function processCommand(deps: IngestDeps, io: CliIo = defaultIo()): Promise<{ processed: number; failed: number; dead: number }> {
+  const worker = createIngestProcessor(deps, { batchSize: 500 });
+  const total = { processed: 0, failed: 0, dead: 0 };
+  for (;;) {
+    const r = await worker.runOnce();
+    total.processed += r.processed;
+    total.failed += r.failed;
+    total.dead += r.dead;
+    if (io.tty) io.err.write(`\rprocessed ${total.processed}, retrying ${total.failed}, dead-lettered ${total.dead}`);
+    if (r.claimed === 0) break;
+  }
+  if (io.tty) io.err.write('\n');
+  const outbox = (await queueStats(deps.pool)).find((q) => q.queue === INGEST_QUEUE);
+  io.out.write(formatTable([
+    ['processed', total.processed],
+    ['failed (will retry)', total.failed],
+    ['dead-lettered', total.dead],
+    ['still queued', outbox?.pending ?? 0],
+    ['in the DLQ', outbox?.dead ?? 0],
+  ]));
+  return total;
+}
+
+function describeDeadLetter(d: DeadLetter): string {
+  const p = d.payload as { source?: string; entity?: string; externalId?: string } | null;
+  const what = p?.source ? `${p.source}/${p.entity}/${p.externalId}` : d.queue;
+  return `${d.id.padStart(6)}  ${d.failedAt.toISOString()}  ${d.queue}  ${what}  ${d.reason}${d.replayedAt ? ' (replayed)' : ''}\n        ${d.error.name}: ${d.error.message.split('\n')[0]}`;
+}
+
+/** `buffalo dlq list`: dead letters, newest first. */
+export async function dlqListCommand(deps: IngestDeps, args: { queue?: string; limit?: number; all?: boolean } = {}, io: CliIo = defaultIo()): Promise<DeadLetter[]> {
+  const page = await listDeadLetters(deps.pool, { limit: args.limit ?? 50, ...(args.queue ? { queue: args.queue } : {}), ...(args.all ? {} : { replayed: false }) });
+  io.out.write(page.items.length ? `${page.items.map(describeDeadLetter).join('\n')}\n` : 'the dead-letter queue is empty\n');
+  if (page.nextCursor) io.out.write(`… more (use --limit)\n`);
+  return page.items;
+}
+
+/** `buffalo dlq replay <id|all>`: re-enqueue dead letters (idempotent). */
+export async function dlqReplayCommand(deps: IngestDeps, target: string, io: CliIo = defaultIo()): Promise<{ replayed: number }> {
+  if (target === 'all' || target === '--all') {
+    const r = await replayAll(deps.pool);
+    io.out.write(`replayed ${r.replayed} dead letter(s); ${r.enqueued} new job(s)\n`);
+    return { replayed: r.replayed };
+  }
+  const r = await replayDeadLetter(deps.pool, target);
+  if (!r.found) {
+    io.err.write(`no dead letter with id ${target}\n`);
+    process.exitCode = 1;
+    return { replayed: 0 };
+  }
+  io.out.write(r.replayed ? `replayed dead letter ${target} as job ${r.jobId ?? '(merged into an outstanding job)'}\n` : `dead letter ${target} was already replayed\n`);
+  return { replayed: r.replayed ? 1 : 0 };
+}

@@ -1,0 +1,76 @@
+/**
+ * The processor: a batch worker on the ingest outbox. Each claimed batch is normalized with the
+ * source's pure (zod) normalizer and upserted set-wise in the transaction that acks the jobs.
+ * A record that cannot be normalized is refused at once as permanent (→ DLQ with the exact
+ * error and raw payload) without holding back the rest of the batch; a failing upsert makes the
+ * queue re-run the batch job by job, so only the bad job fails (transient ones are retried with
+ * backoff and reach the DLQ after 5 attempts).
+ */
+import { createBatchWorker, PermanentError, type Job, type Worker } from '../queue/index.ts';
+import type { Clock } from '../resilience/index.ts';
+import { tallyRuns } from './tallyRuns.ts';
+import { INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from './types.ts';
+import { addToBatch, emptyBatch, upsertUnified } from './upsertUnified.ts';
+
+/** Options of {@link createIngestProcessor}. */
+export interface IngestProcessorOptions {
+  /** Jobs per claim transaction (default 200). */
+  batchSize?: number;
+  /** Idle poll when no NOTIFY arrives (default 1000 ms). */
+  pollIntervalMs?: number;
+  clock?: Clock;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The ingest outbox worker: `runOnce()` for one batch (tests, CLI), `start()` for continuous processing. */
+export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOptions = {}): Worker {
+  const logger = deps.logger.child({ component: 'ingest.processor' });
+  return createBatchWorker<IngestJobPayload>({
+    pool: deps.pool,
+    queue: INGEST_QUEUE,
+    batchSize: opts.batchSize ?? 200,
+    pollIntervalMs: opts.pollIntervalMs ?? 1000,
+    logger,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    async handleBatch(jobs, tx) {
+      const batch = emptyBatch();
+      const failed: Array<{ id: string; error: unknown }> = [];
+      const upsertedByRun = new Map<string, number>();
+      for (const job of jobs) {
+        const normalized = normalizeJob(deps, job);
+        if (normalized instanceof Error) {
+          failed.push({ id: job.id, error: normalized });
+          continue;
+        }
+        addToBatch(batch, normalized);
+        const runId = job.payload.runId;
+        if (runId && UUID.test(runId)) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + normalized.length);
+      }
+      await upsertUnified(tx, batch);
+      await tallyRuns(tx, upsertedByRun);
+      return { failed };
+    },
+  });
+}
+
+// Normalizers are pure: whatever one throws for a payload it throws every time, so any failure
+// here is permanent. Errors already classified (ZodError, `permanent: true`) keep their identity
+// so the DLQ shows the exact error (and zod's issues).
+function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
+  const p = job.payload;
+  const connector = p && typeof p === 'object' ? deps.connectors[p.source] : undefined;
+  if (!connector) return new PermanentError(`no connector for source ${JSON.stringify(p?.source)} (disabled or unknown)`);
+  try {
+    return connector.normalize(p.entity, p.payload);
+  } catch (err) {
+    if (isClassifiedPermanent(err)) return err as Error;
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return new PermanentError(`normalize ${p.source}/${p.entity} failed: ${message}`, { cause: err });
+  }
+}
+
+function isClassifiedPermanent(err: unknown): boolean {
+  const e = err as { name?: unknown; permanent?: unknown } | null;
+  return err instanceof Error && (e?.name === 'ZodError' || e?.permanent === true);
+}

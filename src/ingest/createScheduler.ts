@@ -1,0 +1,112 @@
+/**
+ * The scheduler (SPEC §3 "Schedule"): every `syncIntervalMs` an incremental sync of each enabled
+ * source is accepted (worker processes run it), and at `dailySummaryHourUtc` the daily summary of
+ * the previous UTC day is posted to NOTIFY_WEBHOOK_URL and logged. Safe with any number of
+ * instances: each (job, slot) fires once through an insert-once tick (fireOnce). Time comes from
+ * an injected clock; `runOnce(now)` is what the loop and the tests call.
+ */
+import { SOURCES, type SourceName } from '../config.ts';
+import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
+import { systemClock, type Clock } from '../resilience/index.ts';
+import { recordAcceptedSync } from './acceptSync.ts';
+import { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
+import { fireOnce } from './fireOnce.ts';
+import type { IngestDeps } from './types.ts';
+
+/** Options of {@link createScheduler}. */
+export interface SchedulerOptions {
+  clock?: Clock;
+  /** How often the loop ticks (default 30 s); slots, not ticks, decide what fires. */
+  tickMs?: number;
+  /** Delivery of the summary (default: POST JSON with a 10 s timeout). */
+  deliver?: (url: string, summary: DailySummary) => Promise<void>;
+}
+
+/** What one tick fired. */
+export interface TickResult {
+  /** Sources whose incremental sync was accepted, with the run ids. */
+  syncs: Array<{ source: SourceName; runId: string }>;
+  /** The summary, when this tick sent it. */
+  summary: DailySummary | null;
+}
+
+/** A scheduler instance. */
+export interface Scheduler {
+  runOnce(now?: number): Promise<TickResult>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** POST the summary as JSON; a non-2xx answer is an error (the slot stays free and is retried). */
+export async function postSummary(url: string, summary: DailySummary): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(summary), signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`daily summary webhook answered HTTP ${res.status}`);
+}
+
+/** Create the scheduler. */
+export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): Scheduler {
+  const clock = opts.clock ?? systemClock;
+  const logger = deps.logger.child({ component: 'ingest.scheduler' });
+  const { syncIntervalMs, dailySummaryHourUtc, notifyWebhookUrl } = deps.config.scheduler;
+  const deliver = opts.deliver ?? postSummary;
+
+  async function runOnce(now: number = clock.now()): Promise<TickResult> {
+    const syncs: TickResult['syncs'] = [];
+    const slot = String(Math.floor(now / syncIntervalMs));
+    for (const source of SOURCES) {
+      if (!deps.config[source].enabled || !deps.connectors[source]) continue;
+      const fired = await fireOnce(deps.pool, `sync:${source}`, slot, (tx) => recordAcceptedSync(tx, { source, mode: 'incremental', trigger: 'scheduler' }));
+      if (fired) syncs.push({ source, runId: fired.value });
+    }
+    let summary: DailySummary | null = null;
+    const today = new Date(now);
+    if (today.getUTCHours() >= dailySummaryHourUtc) {
+      const day = new Date(now - DAY_MS).toISOString().slice(0, 10);
+      try {
+        const fired = await fireOnce(deps.pool, 'daily-summary', day, async (tx) => {
+          const s = await buildDailySummary(tx, day, today);
+          // Delivered before the claim commits: if delivery fails the claim rolls back and a later tick retries.
+          if (notifyWebhookUrl) await deliver(notifyWebhookUrl, s);
+          return s;
+        });
+        if (fired) {
+          summary = fired.value;
+          logger.info({ summary }, `daily summary for ${day}`);
+        }
+      } catch (err) {
+        logger.warn({ err, day }, 'daily summary not delivered; retrying on a later tick');
+      }
+    }
+    const hour = String(Math.floor(now / 3_600_000));
+    await fireOnce(deps.pool, 'purge-idempotency-keys', hour, () => purgeExpiredIdempotencyKeys(deps.pool));
+    if (syncs.length) logger.info({ syncs }, 'scheduled syncs accepted');
+    return { syncs, summary };
+  }
+
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<unknown> | null = null;
+  const tick = () => {
+    if (inFlight) return;
+    inFlight = runOnce()
+      .catch((err) => logger.error({ err }, 'scheduler tick failed'))
+      .finally(() => {
+        inFlight = null;
+      });
+  };
+  return {
+    runOnce,
+    start() {
+      if (timer) return;
+      tick();
+      timer = setInterval(tick, opts.tickMs ?? 30_000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await inFlight;
+    },
+  };
+}

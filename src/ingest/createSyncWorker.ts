@@ -1,0 +1,38 @@
+/**
+ * The worker that runs accepted syncs (trigger endpoint, scheduler) in worker processes: a
+ * leased worker on the sync queue, because a run lasts minutes and must not hold a transaction.
+ * The lease is extended while the run goes; if the worker dies, the run's advisory locks die
+ * with its connection and the next run marks the orphaned run failed.
+ */
+import { createLeasedWorker, type Worker } from '../queue/index.ts';
+import { runSync } from './runSync.ts';
+import { SYNC_QUEUE, type IngestDeps, type SyncJobPayload } from './types.ts';
+
+/** Options of {@link createSyncWorker}. */
+export interface SyncWorkerOptions {
+  /** Runs at once in this process (default 4: one per source). */
+  concurrency?: number;
+  leaseMs?: number;
+  pollIntervalMs?: number;
+}
+
+/** Create the sync-run worker. */
+export function createSyncWorker(deps: IngestDeps, opts: SyncWorkerOptions = {}): Worker {
+  const leaseMs = opts.leaseMs ?? 60_000;
+  return createLeasedWorker<SyncJobPayload>({
+    pool: deps.pool,
+    queue: SYNC_QUEUE,
+    leaseMs,
+    concurrency: opts.concurrency ?? 4,
+    pollIntervalMs: opts.pollIntervalMs ?? 1000,
+    logger: deps.logger.child({ component: 'ingest.sync-worker' }),
+    async handle(job, lease) {
+      const timer = setInterval(() => void lease.extendLease().catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
+      try {
+        await runSync(deps, { runId: job.payload.runId, source: job.payload.source, mode: job.payload.mode });
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  });
+}

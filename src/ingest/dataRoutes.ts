@@ -1,0 +1,43 @@
+/**
+ * Synced data: `GET /payments`, `/contacts`, `/calendar-events`, `/campaigns` with filters
+ * (`source`, `updatedSince`) and keyset pagination (`limit` ≤ 500, opaque `cursor`, `nextCursor`).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { Pool } from '../db/index.ts';
+import { requireApiKey } from '../http/index.ts';
+import { calendarEventsPage, campaignsPage, contactsPage, dataQuery, errorView, paymentsPage } from './ingestSchemas.ts';
+import { readDataPage, type DataTable } from './readDataPage.ts';
+
+/** Options of {@link dataRoutes}. */
+export interface DataRoutesOptions {
+  pool: Pool;
+}
+
+const ENDPOINTS: Array<{ path: string; table: DataTable; summary: string; body: z.ZodType }> = [
+  { path: '/payments', table: 'payments', summary: 'Unified payments (charges, refunds, deals)', body: paymentsPage },
+  { path: '/contacts', table: 'contacts', summary: 'Unified contacts', body: contactsPage },
+  { path: '/calendar-events', table: 'calendar_events', summary: 'Unified calendar events (cancelled ones included)', body: calendarEventsPage },
+  { path: '/campaigns', table: 'campaigns', summary: 'Ad campaigns', body: campaignsPage },
+];
+
+/** The four data endpoints. */
+export const dataRoutes: FastifyPluginAsyncZod<DataRoutesOptions> = async (app, opts) => {
+  for (const e of ENDPOINTS) {
+    app.get(
+      e.path,
+      {
+        onRequest: requireApiKey,
+        schema: {
+          summary: e.summary,
+          description: 'Ordered by (updatedAt, id). Pass `nextCursor` back as `cursor` for the next page; it is null on the last one.',
+          tags: ['data'],
+          security: [{ apiKey: [] }],
+          querystring: dataQuery,
+          response: { 200: e.body, 400: errorView, 401: errorView },
+        },
+      },
+      async (request) => readDataPage(opts.pool, e.table, request.query),
+    );
+  }
+};

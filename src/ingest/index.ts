@@ -1,0 +1,17 @@
+/**
+ * Ingestion (SPEC §3): the producer (runSync), the outbox processor, the sync worker and
+ * scheduler, Stripe webhooks, the ingest HTTP routes, readiness and CLI commands.
+ */
+export { runSync, type RunSyncOptions } from './runSync.ts';
+export { createIngestProcessor, type IngestProcessorOptions } from './createIngestProcessor.ts';
+export { createSyncWorker, type SyncWorkerOptions } from './createSyncWorker.ts';
+export { acceptSync, type SyncRequest } from './acceptSync.ts';
+export { createScheduler, postSummary, type Scheduler, type SchedulerOptions, type TickResult } from './createScheduler.ts';
+export { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
+export { ingestRoutes, type IngestRoutesOptions } from './ingestRoutes.ts';
+export { stripeWebhookRoutes, type StripeWebhookOptions } from './stripeWebhookRoutes.ts';
+export { ingestReadinessCheck } from './ingestReadinessCheck.ts';
+export { syncCommand, processCommand, dlqListCommand, dlqReplayCommand, formatRunSummary, type CliIo } from './cliCommands.ts';
+export { getRun, listRuns } from './runs.ts';
+export { hashContent } from './hashContent.ts';
+export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';

@@ -1,0 +1,133 @@
+/** zod schemas of the ingest HTTP API (request validation and the OpenAPI document). */
+import { z } from 'zod';
+import { SOURCES } from '../config.ts';
+
+/** Error body. */
+export const errorView = z.looseObject({ error: z.string(), message: z.string() });
+
+/** A pull source name. */
+export const sourceSchema = z.enum(SOURCES);
+/** A sync mode. */
+export const modeSchema = z.enum(['incremental', 'full']);
+/** A run status. */
+export const runStatusSchema = z.enum(['queued', 'running', 'success', 'partial', 'failed', 'skipped']);
+
+/** `POST /trigger/:source/:mode` params. */
+export const triggerParams = z.object({ source: sourceSchema, mode: modeSchema });
+/** Its 202 body. */
+export const triggerAccepted = z.object({ runId: z.uuid(), source: sourceSchema, mode: modeSchema, status: z.literal('accepted') });
+
+const counts = z.record(z.string(), z.number());
+const cursors = z.record(z.string(), z.string().nullable());
+
+/** A run report. */
+export const runView = z.object({
+  runId: z.uuid(),
+  source: sourceSchema,
+  entity: z.string(),
+  mode: modeSchema,
+  status: runStatusSchema,
+  trigger: z.string(),
+  reason: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  cursorBefore: cursors,
+  cursorAfter: cursors,
+  pages: z.number().int(),
+  records: z.object({
+    fetched: z.number().int(),
+    enqueued: z.number().int(),
+    deduped: z.number().int(),
+    upserted: z.number().int(),
+    failed: z.number().int(),
+    invalid: z.number().int(),
+  }),
+  retriesByCause: counts,
+  rateLimitWaits: z.number().int(),
+  rateLimitWaitMs: z.number(),
+  tokenRefreshes: z.number().int(),
+  unmappedStatuses: counts,
+  staleCursorDetected: z.boolean(),
+  backfillPerformed: z.boolean(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+/** `GET /runs` body. */
+export const runsPage = z.object({ runs: z.array(runView), total: z.number().int() });
+
+/** `GET /runs` query. */
+export const listRunsQuery = z.object({
+  source: sourceSchema.optional(),
+  status: runStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+/** `GET /runs/:runId` params. */
+export const runIdParams = z.object({ runId: z.uuid() });
+
+/** Query of the data endpoints. */
+export const dataQuery = z.object({
+  source: sourceSchema.optional(),
+  updatedSince: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+const ts = z.string();
+const base = { id: z.string(), source: z.string(), externalId: z.string(), createdAt: ts, updatedAt: ts };
+const page = <T extends z.ZodType>(row: T) => z.object({ data: z.array(row), nextCursor: z.string().nullable() });
+
+/** A unified payment. */
+export const paymentView = z.object({
+  ...base, kind: z.enum(['charge', 'refund']), status: z.enum(['COLLECTED', 'PENDING', 'FAILED', 'REFUNDED', 'UNKNOWN']), rawStatus: z.string(),
+  amountCents: z.string().describe('integer minor units'), refundedCents: z.string(), currency: z.string(), occurredAt: ts,
+  customerRef: z.string().nullable(), parentExternalId: z.string().nullable(), sourceUpdatedAt: ts.nullable(),
+});
+/** A unified contact. */
+export const contactView = z.object({
+  ...base, email: z.string().nullable(), firstName: z.string().nullable(), lastName: z.string().nullable(), phone: z.string().nullable(),
+  company: z.string().nullable(), lifecycleStage: z.string().nullable(), sourceUpdatedAt: ts.nullable(),
+});
+/** A unified calendar event. */
+export const calendarEventView = z.object({
+  ...base, calendarId: z.string(), status: z.string(), summary: z.string().nullable(), startsAt: ts.nullable(), endsAt: ts.nullable(),
+  allDay: z.boolean().nullable(), sourceUpdatedAt: ts.nullable(),
+});
+/** A unified campaign. */
+export const campaignView = z.object({
+  ...base, name: z.string(), status: z.string(), budgetCents: z.string(), impressions: z.number(), clicks: z.number(), conversions: z.number(),
+  sourceCreatedAt: ts, syncedAt: ts.nullable(),
+});
+/** Pages of the data endpoints. */
+export const paymentsPage = page(paymentView);
+export const contactsPage = page(contactView);
+export const calendarEventsPage = page(calendarEventView);
+export const campaignsPage = page(campaignView);
+
+/** `GET /dlq` query. */
+export const dlqQuery = z.object({
+  queue: z.string().min(1).max(100).optional(),
+  replayed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().regex(/^\d{1,18}$/, { message: 'not a cursor returned by this endpoint' }).optional(),
+});
+/** A dead letter. */
+export const deadLetterView = z.object({
+  id: z.string(),
+  queue: z.string(),
+  jobId: z.string(),
+  payload: z.unknown(),
+  reason: z.string(),
+  error: z.object({ name: z.string(), message: z.string(), stack: z.string().nullable(), details: z.unknown() }),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  replayOf: z.string().nullable(),
+  failedAt: ts,
+  replayedAt: ts.nullable(),
+});
+/** `GET /dlq` body. */
+export const dlqPage = z.object({ items: z.array(deadLetterView), nextCursor: z.string().nullable() });
+/** `POST /dlq/:id/replay` params and body. */
+export const dlqIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/, { message: 'expected a dead-letter id' }) });
+export const replayView = z.object({ id: z.string(), replayed: z.boolean(), jobId: z.string().nullable() });

@@ -1,0 +1,74 @@
+/**
+ * Ops endpoints of seed 000: `POST /trigger/:source/:mode` (admin + Idempotency-Key) accepts a
+ * run that worker processes execute (see acceptSync), `GET /runs`, `GET /runs/:runId`.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Pool } from '../db/index.ts';
+import { AppError } from '../errors.ts';
+import { requireAdminKey, requireApiKey, requireIdempotencyKey } from '../http/index.ts';
+import { acceptSync } from './acceptSync.ts';
+import { errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams } from './ingestSchemas.ts';
+import { getRun, listRuns } from './runs.ts';
+
+/** Options of {@link opsRoutes}. */
+export interface OpsRoutesOptions {
+  pool: Pool;
+}
+
+/** Trigger and run-report routes. */
+export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, opts) => {
+  app.post(
+    '/trigger/:source/:mode',
+    {
+      onRequest: requireAdminKey,
+      preHandler: requireIdempotencyKey,
+      schema: {
+        summary: 'Start a sync run',
+        description: 'Accepts a run of `source` in `mode`; worker processes run it. Follow it at `GET /runs/{runId}`. A run while another of the same source is running ends as `skipped`.',
+        tags: ['ingest'],
+        security: [{ adminApiKey: [] }],
+        params: triggerParams,
+        response: { 202: triggerAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView },
+      },
+    },
+    async (request, reply) => {
+      const { source, mode } = request.params;
+      const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api' });
+      return reply.code(202).send({ runId, source, mode, status: 'accepted' as const });
+    },
+  );
+
+  app.get(
+    '/runs',
+    {
+      onRequest: requireApiKey,
+      schema: {
+        summary: 'Sync runs, newest first',
+        tags: ['ingest'],
+        security: [{ apiKey: [] }],
+        querystring: listRunsQuery,
+        response: { 200: runsPage, 400: errorView, 401: errorView },
+      },
+    },
+    async (request) => listRuns(opts.pool, request.query),
+  );
+
+  app.get(
+    '/runs/:runId',
+    {
+      onRequest: requireApiKey,
+      schema: {
+        summary: 'One sync run and its report',
+        tags: ['ingest'],
+        security: [{ apiKey: [] }],
+        params: runIdParams,
+        response: { 200: runView, 400: errorView, 401: errorView, 404: errorView },
+      },
+    },
+    async (request) => {
+      const run = await getRun(opts.pool, request.params.runId);
+      if (!run) throw new AppError('run_not_found', `run ${request.params.runId} not found`);
+      return run;
+    },
+  );
+};

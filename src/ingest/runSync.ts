@@ -1,0 +1,152 @@
+/**
+ * The producer: one sync run of one source (all its streams, or one entity). Takes the
+ * per-(source, entity) advisory locks for the whole run (a concurrent run ends at once as
+ * `skipped`), pages every stream from its stored cursor (full mode: from the start), writes each
+ * page in one transaction (see writePage), and recovers from a rejected cursor by resetting it
+ * and backfilling in the same run.
+ */
+import type { SourceName } from '../config.ts';
+import { StaleCursorError, type Connector, type EntityStream, type SyncMode } from '../connectors/contract.ts';
+import { withDbRetry } from '../db/index.ts';
+import { newCallStats } from '../resilience/index.ts';
+import { LeaseLostError, streamLockKey, tryAcquireSyncLease, type SyncLease } from './acquireSyncLease.ts';
+import { readCursors, storeCursor } from './cursors.ts';
+import {
+  activeRunOf, failAbandonedRuns, finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runStatus, saveRunProgress, type RunProgress,
+} from './runs.ts';
+import type { IngestDeps, RunReport, SyncProgress } from './types.ts';
+import { writePage } from './writePage.ts';
+
+/** Options of {@link runSync}. */
+export interface RunSyncOptions {
+  source: SourceName;
+  mode: SyncMode;
+  /** Sync one entity stream only (default: every stream of the source). */
+  entity?: string;
+  /** Run an accepted ('queued') run row instead of creating one. */
+  runId?: string;
+  /** Who asked (api, scheduler, cli); recorded on a new run. */
+  trigger?: string;
+  onProgress?: (p: SyncProgress) => void;
+  signal?: AbortSignal;
+}
+
+const TERMINAL = new Set(['success', 'partial', 'failed', 'skipped']);
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Run one sync and return its report (the processor's counts keep growing as the outbox drains). */
+export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<RunReport> {
+  const { pool } = deps;
+  const logger = deps.logger.child({ component: 'ingest.producer', source: opts.source });
+  const entityLabel = opts.entity ?? '*';
+  const trigger = opts.trigger ?? 'cli';
+  let runId = opts.runId;
+  const existing = runId ? await withDbRetry(() => runStatus(pool, runId!)) : null;
+  if (runId && existing && TERMINAL.has(existing)) return (await getRun(pool, runId))!;
+
+  const skip = async (reason: string): Promise<RunReport> => {
+    if (runId && existing === 'queued') await withDbRetry(() => markRunSkipped(pool, runId!, reason));
+    else if (!runId || !existing) runId = await withDbRetry(() => insertRun(pool, { id: runId, source: opts.source, entity: entityLabel, mode: opts.mode, status: 'skipped', trigger, reason }));
+    logger.info({ runId, reason }, 'sync skipped');
+    return (await getRun(pool, runId!))!;
+  };
+
+  const connector = deps.connectors[opts.source];
+  if (!connector) return skip(`source ${opts.source} is disabled (no connector configured)`);
+  const streams = connector.streams.filter((s) => opts.entity === undefined || s.entity === opts.entity);
+  if (streams.length === 0) return skip(`source ${opts.source} has no entity stream named ${JSON.stringify(opts.entity)}`);
+
+  const lease = await tryAcquireSyncLease(pool, streams.map((s) => streamLockKey(opts.source, s.entity)));
+  if (!lease) {
+    const other = await withDbRetry(() => activeRunOf(pool, opts.source, runId ?? NIL_UUID));
+    return skip(`another ${opts.source} sync is already running${other ? ` (run ${other})` : ''}; this one did not start`);
+  }
+  try {
+    if (runId && existing) await withDbRetry(() => markRunStarted(pool, runId!));
+    else runId = await withDbRetry(() => insertRun(pool, { id: runId, source: opts.source, entity: entityLabel, mode: opts.mode, status: 'running', trigger }));
+    const id = runId!;
+    const abandoned = await withDbRetry(() => failAbandonedRuns(pool, opts.source, streams.map((s) => s.entity), id));
+    if (abandoned) logger.warn({ runId: id, abandoned }, 'marked runs of a dead process as failed');
+    logger.info({ runId: id, mode: opts.mode, entity: entityLabel, trigger }, 'sync started');
+    try {
+      await syncStreams(deps, { connector, streams, runId: id, lease, opts });
+    } catch (err) {
+      logger.error({ runId: id, err }, 'sync failed');
+      await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
+    }
+  } finally {
+    await lease.release();
+  }
+  const report = (await withDbRetry(() => getRun(pool, runId!)))!;
+  logger.info({ runId, status: report.status, pages: report.pages, records: report.records, error: report.error }, 'sync finished');
+  return report;
+}
+
+async function syncStreams(
+  deps: IngestDeps,
+  r: { connector: Connector; streams: EntityStream[]; runId: string; lease: SyncLease; opts: RunSyncOptions },
+): Promise<void> {
+  const { connector, runId, lease, opts } = r;
+  const source = connector.source;
+  const logger = deps.logger.child({ component: 'ingest.producer', source, runId });
+  const signal = opts.signal ?? new AbortController().signal;
+  const stored = await withDbRetry(() => readCursors(deps.pool, source, r.streams.map((s) => s.entity)));
+  let progress: RunProgress = { ...newRunProgress(newCallStats()), cursorBefore: stored, cursorAfter: { ...stored } };
+
+  const emit = (entity: string, kind: SyncProgress['kind']) => {
+    const s = progress.stats;
+    opts.onProgress?.({
+      source, entity, kind, pages: progress.pages, fetched: progress.fetched, enqueued: progress.enqueued, deduped: progress.deduped,
+      retries: Object.values(s.retries).reduce((a, b) => a + b, 0), rateLimitWaits: s.rateLimitWaits,
+    });
+  };
+  const ctx = { stats: progress.stats, signal, onProgress: (e: { entity: string }) => emit(e.entity, 'fetch') };
+
+  async function syncStream(stream: EntityStream): Promise<void> {
+    let cursor = opts.mode === 'full' ? null : (stored[stream.entity] ?? null);
+    let mode = opts.mode;
+    for (let restarted = false; ; restarted = true) {
+      try {
+        for await (const page of stream.pages(cursor, mode, ctx)) {
+          const before = progress;
+          progress = await lease.transaction((tx) => writePage(tx, { connector, runId, streamEntity: stream.entity, page, progress: before }));
+          emit(stream.entity, 'page');
+          if (signal.aborted) throw signal.reason ?? new Error('sync aborted');
+        }
+        return;
+      } catch (err) {
+        if (!isStaleCursor(err) || restarted) throw err;
+        // The upstream rejected the cursor: forget it and backfill this stream from the start.
+        logger.warn({ entity: stream.entity, err }, 'stale cursor: resetting and running a full backfill');
+        progress = { ...progress, staleCursorDetected: true, backfillPerformed: true, cursorAfter: { ...progress.cursorAfter, [stream.entity]: null } };
+        const snapshot = progress;
+        await lease.transaction(async (tx) => {
+          await storeCursor(tx, source, stream.entity, null);
+          await saveRunProgress(tx, runId, snapshot);
+        });
+        emit(stream.entity, 'stale_cursor');
+        cursor = null;
+        mode = 'full';
+      }
+    }
+  }
+
+  const errors: string[] = [];
+  for (const stream of r.streams) {
+    try {
+      await syncStream(stream);
+    } catch (err) {
+      logger.error({ entity: stream.entity, err }, 'stream failed');
+      errors.push(`${stream.entity}: ${(err as Error).message ?? String(err)}`);
+      // Without the lock (or once aborted) no other stream may write either.
+      if (err instanceof LeaseLostError || signal.aborted) break;
+    }
+  }
+  const status = errors.length ? 'failed' : progress.invalid > 0 ? 'partial' : 'success';
+  const final = progress;
+  await withDbRetry(() => finishRun(deps.pool, runId, final, status, errors.length ? errors.join('; ') : null));
+}
+
+function isStaleCursor(err: unknown): boolean {
+  return err instanceof StaleCursorError || (err as { name?: unknown } | null)?.name === 'StaleCursorError';
+}

@@ -1,0 +1,238 @@
+/**
+ * The sync_runs table: a run's lifecycle (queued → running → success|partial|failed, or
+ * skipped) and its report. The producer is the only writer of a running run's row; the
+ * processor's side of the report (records upserted / failed) is derived on read from
+ * sync_run_tallies and the ingest DLQ, so the report keeps growing while the outbox drains.
+ */
+import type { SourceName } from '../config.ts';
+import type { SyncMode } from '../connectors/contract.ts';
+import type { Queryable } from '../db/index.ts';
+import type { CallStats } from '../resilience/index.ts';
+import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
+
+/** What the producer accumulates while a run goes (written as absolute values). */
+export interface RunProgress {
+  pages: number;
+  fetched: number;
+  enqueued: number;
+  deduped: number;
+  invalid: number;
+  cursorBefore: Record<string, string | null>;
+  cursorAfter: Record<string, string | null>;
+  unmapped: Record<string, number>;
+  staleCursorDetected: boolean;
+  backfillPerformed: boolean;
+  stats: CallStats;
+}
+
+/** A fresh accumulator. */
+export function newRunProgress(stats: CallStats): RunProgress {
+  return { pages: 0, fetched: 0, enqueued: 0, deduped: 0, invalid: 0, cursorBefore: {}, cursorAfter: {}, unmapped: {}, staleCursorDetected: false, backfillPerformed: false, stats };
+}
+
+/** Insert a run row; returns its id. */
+export async function insertRun(
+  db: Queryable,
+  run: { source: SourceName; entity: string; mode: SyncMode; status: RunStatus; trigger: string; reason?: string; id?: string },
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO sync_runs (id, source, entity, mode, status, trigger, reason, started_at, finished_at)
+     VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7,
+             CASE WHEN $5 IN ('running', 'skipped') THEN now() END, CASE WHEN $5 = 'skipped' THEN now() END)
+     RETURNING id`,
+    [run.id ?? null, run.source, run.entity, run.mode, run.status, run.trigger, run.reason ?? null],
+  );
+  return rows[0]!.id;
+}
+
+/** The status of a run, or null when there is none. */
+export async function runStatus(db: Queryable, runId: string): Promise<RunStatus | null> {
+  const { rows } = await db.query<{ status: RunStatus }>('SELECT status FROM sync_runs WHERE id = $1', [runId]);
+  return rows[0]?.status ?? null;
+}
+
+/** Mark a queued (or orphaned running) run as running now; false if it already ended. */
+export async function markRunStarted(db: Queryable, runId: string): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE sync_runs SET status = 'running', started_at = now(), finished_at = NULL, error = NULL
+     WHERE id = $1 AND status IN ('queued', 'running')`,
+    [runId],
+  );
+  return res.rowCount === 1;
+}
+
+/** End a queued run as skipped with a reason (a running one belongs to whoever runs it). */
+export async function markRunSkipped(db: Queryable, runId: string, reason: string): Promise<void> {
+  await db.query(
+    `UPDATE sync_runs SET status = 'skipped', reason = $2, started_at = COALESCE(started_at, now()), finished_at = now()
+     WHERE id = $1 AND status = 'queued'`,
+    [runId, reason],
+  );
+}
+
+/**
+ * Runs left 'running' by a process that died. Called by a run that holds the advisory locks of
+ * `entities`: any other running run over those streams cannot be alive.
+ */
+export async function failAbandonedRuns(db: Queryable, source: SourceName, entities: string[], exceptRunId: string): Promise<number> {
+  const res = await db.query(
+    `UPDATE sync_runs SET status = 'failed', finished_at = now(),
+       error = 'abandoned: the process running it stopped before it finished'
+     WHERE source = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))`,
+    [source, entities, exceptRunId],
+  );
+  return res.rowCount ?? 0;
+}
+
+/** The id of a queued or running run of `source` other than `exceptRunId` (for skip reasons). */
+export async function activeRunOf(db: Queryable, source: SourceName, exceptRunId: string): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM sync_runs WHERE source = $1 AND status = 'running' AND id <> $2 ORDER BY started_at DESC LIMIT 1`,
+    [source, exceptRunId],
+  );
+  return rows[0]?.id ?? null;
+}
+
+const PROGRESS_SET = `pages = $2, records_fetched = $3, records_enqueued = $4, records_deduped = $5, records_invalid = $6,
+  cursor_before = $7::jsonb, cursor_after = $8::jsonb, unmapped_statuses = $9::jsonb,
+  stale_cursor_detected = $10, backfill_performed = $11, retries_by_cause = $12::jsonb,
+  rate_limit_waits = $13, rate_limit_wait_ms = $14, token_refreshes = $15`;
+
+function progressParams(runId: string, p: RunProgress): unknown[] {
+  return [
+    runId, p.pages, p.fetched, p.enqueued, p.deduped, p.invalid,
+    JSON.stringify(p.cursorBefore), JSON.stringify(p.cursorAfter), JSON.stringify(p.unmapped),
+    p.staleCursorDetected, p.backfillPerformed, JSON.stringify(p.stats.retries),
+    p.stats.rateLimitWaits, Math.round(p.stats.rateLimitWaitMs), p.stats.tokenRefreshes,
+  ];
+}
+
+/** Write the report so far (inside each page's transaction, so it matches what was committed). */
+export async function saveRunProgress(db: Queryable, runId: string, p: RunProgress): Promise<void> {
+  await db.query(`UPDATE sync_runs SET ${PROGRESS_SET} WHERE id = $1`, progressParams(runId, p));
+}
+
+/** End a run with its final report. */
+export async function finishRun(db: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
+  await db.query(
+    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $16, error = $17, finished_at = now() WHERE id = $1`,
+    [...progressParams(runId, p), status, error],
+  );
+}
+
+interface RunRow {
+  id: string;
+  source: SourceName;
+  entity: string;
+  mode: SyncMode;
+  status: RunStatus;
+  trigger: string;
+  reason: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  cursor_before: Record<string, string | null>;
+  cursor_after: Record<string, string | null>;
+  pages: number;
+  records_fetched: number;
+  records_enqueued: number;
+  records_deduped: number;
+  records_invalid: number;
+  retries_by_cause: Record<string, number>;
+  rate_limit_waits: number;
+  rate_limit_wait_ms: string;
+  token_refreshes: number;
+  unmapped_statuses: Record<string, number>;
+  stale_cursor_detected: boolean;
+  backfill_performed: boolean;
+  error: string | null;
+  created_at: Date;
+  upserted: string;
+  failed: number;
+}
+
+// The processor's side of the report: tallies per run, and this run's records in the ingest DLQ
+// (matched by the runId every outbox payload carries) that were not replayed.
+const REPORT_COLUMNS = `r.*,
+  COALESCE((SELECT sum(t.upserted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS upserted,
+  (SELECT count(*) FROM dead_letters d
+    WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL AND d.payload->>'runId' = r.id::text)::int AS failed`;
+
+/** One run's report, or null. */
+export async function getRun(db: Queryable, runId: string): Promise<RunReport | null> {
+  const { rows } = await db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE r.id = $1`, [runId]);
+  return rows[0] ? toReport(rows[0]) : null;
+}
+
+/** Filters of {@link listRuns}. */
+export interface ListRunsOptions {
+  source?: SourceName;
+  status?: RunStatus;
+  limit?: number;
+  offset?: number;
+}
+
+/** Runs newest first, with the total matching the filters. */
+export async function listRuns(db: Queryable, opts: ListRunsOptions = {}): Promise<{ runs: RunReport[]; total: number }> {
+  const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
+  const params = [opts.source ?? null, opts.status ?? null];
+  const where = `($1::text IS NULL OR r.source = $1) AND ($2::text IS NULL OR r.status = $2)`;
+  const [page, count] = await Promise.all([
+    db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $3 OFFSET $4`, [...params, limit, opts.offset ?? 0]),
+    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sync_runs r WHERE ${where}`, params),
+  ]);
+  return { runs: page.rows.map(toReport), total: count.rows[0]?.n ?? 0 };
+}
+
+/** Per source: when the last run that completed (success or partial) finished, and the last run's status. */
+export async function lastSyncs(db: Queryable): Promise<Array<{ source: SourceName; lastSuccessAt: Date | null; lastStatus: RunStatus | null; lastRunAt: Date | null }>> {
+  const { rows } = await db.query<{ source: SourceName; last_success_at: Date | null; last_status: RunStatus | null; last_run_at: Date | null }>(
+    `SELECT s.source,
+       (SELECT max(finished_at) FROM sync_runs r WHERE r.source = s.source AND r.status IN ('success', 'partial')) AS last_success_at,
+       l.status AS last_status, l.created_at AS last_run_at
+     FROM (SELECT DISTINCT source FROM sync_runs) s
+     LEFT JOIN LATERAL (SELECT status, created_at FROM sync_runs r WHERE r.source = s.source AND r.status <> 'skipped'
+                        ORDER BY created_at DESC LIMIT 1) l ON true`,
+  );
+  return rows.map((r) => ({ source: r.source, lastSuccessAt: r.last_success_at, lastStatus: r.last_status, lastRunAt: r.last_run_at }));
+}
+
+/** Row → report. A finished run whose records later died in the DLQ reads as partial. */
+export function toReport(r: RunRow): RunReport {
+  const status: RunStatus = r.status === 'success' && r.failed > 0 ? 'partial' : r.status;
+  return {
+    runId: r.id,
+    source: r.source,
+    entity: r.entity,
+    mode: r.mode,
+    status,
+    trigger: r.trigger,
+    reason: r.reason,
+    startedAt: r.started_at?.toISOString() ?? null,
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    cursorBefore: r.cursor_before,
+    cursorAfter: r.cursor_after,
+    pages: r.pages,
+    records: {
+      fetched: r.records_fetched,
+      enqueued: r.records_enqueued,
+      deduped: r.records_deduped,
+      upserted: Number(r.upserted),
+      failed: r.failed,
+      invalid: r.records_invalid,
+    },
+    retriesByCause: r.retries_by_cause,
+    rateLimitWaits: r.rate_limit_waits,
+    rateLimitWaitMs: Number(r.rate_limit_wait_ms),
+    tokenRefreshes: r.token_refreshes,
+    unmappedStatuses: r.unmapped_statuses,
+    staleCursorDetected: r.stale_cursor_detected,
+    backfillPerformed: r.backfill_performed,
+    error: r.error,
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+/** End a running run as failed (when the producer itself could not go on, e.g. the database stayed down). */
+export async function markRunFailed(db: Queryable, runId: string, error: string): Promise<void> {
+  await db.query(`UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [runId, error]);
+}

@@ -1,0 +1,90 @@
+/** Shared shapes of the ingestion pipeline. */
+import type { Config, SourceName } from '../config.ts';
+import type { Connector, SyncMode } from '../connectors/contract.ts';
+import type { Pool } from '../db/index.ts';
+import type { Logger } from '../log.ts';
+
+/** What every ingest entry point needs. `connectors` holds the enabled sources only (or all of them). */
+export interface IngestDeps {
+  pool: Pool;
+  config: Config;
+  logger: Logger;
+  connectors: Partial<Record<SourceName, Connector>>;
+}
+
+/** The queue of raw records (the ingest outbox). */
+export const INGEST_QUEUE = 'ingest';
+/** The queue of accepted sync runs (trigger endpoint, scheduler), run by worker processes. */
+export const SYNC_QUEUE = 'ingest-sync';
+
+/** Payload of one outbox job: one raw record to normalize and upsert. */
+export interface IngestJobPayload {
+  source: SourceName;
+  entity: string;
+  externalId: string;
+  payload: unknown;
+  /** sha256 of the canonical JSON of `payload`. */
+  hash: string;
+  /** The sync run that fetched it (null for webhooks). */
+  runId: string | null;
+}
+
+/** Payload of a sync job. */
+export interface SyncJobPayload {
+  runId: string;
+  source: SourceName;
+  mode: SyncMode;
+}
+
+/** Status of a run. 'queued': accepted, not started yet. */
+export type RunStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed' | 'skipped';
+
+/** A run's report as the API and CLI show it. */
+export interface RunReport {
+  runId: string;
+  source: SourceName;
+  entity: string;
+  mode: SyncMode;
+  status: RunStatus;
+  trigger: string;
+  reason: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  cursorBefore: Record<string, string | null>;
+  cursorAfter: Record<string, string | null>;
+  pages: number;
+  records: {
+    fetched: number;
+    enqueued: number;
+    deduped: number;
+    /** Rows written by the processor so far (grows while the outbox drains). */
+    upserted: number;
+    /** Records of this run in the DLQ and not replayed. */
+    failed: number;
+    /** Records whose normalization failed when fetched (they reach the DLQ through the outbox). */
+    invalid: number;
+  };
+  retriesByCause: Record<string, number>;
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+  tokenRefreshes: number;
+  unmappedStatuses: Record<string, number>;
+  staleCursorDetected: boolean;
+  backfillPerformed: boolean;
+  error: string | null;
+  createdAt: string;
+}
+
+/** A live progress event of a sync (CLI display). */
+export interface SyncProgress {
+  source: SourceName;
+  entity: string;
+  /** 'page': a page committed; 'stale_cursor': cursor rejected, backfilling; 'fetch': the connector reported progress. */
+  kind: 'page' | 'stale_cursor' | 'fetch';
+  pages: number;
+  fetched: number;
+  enqueued: number;
+  deduped: number;
+  retries: number;
+  rateLimitWaits: number;
+}

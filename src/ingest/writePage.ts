@@ -1,0 +1,94 @@
+/**
+ * One page of a sync, written in ONE transaction: content-hash dedupe, enqueue of new and
+ * changed records into the ingest outbox, their hashes, the stream's cursor and the run's
+ * report so far. A crash before COMMIT leaves the cursor where it was (the page is fetched
+ * again); after COMMIT everything the page produced is durable.
+ */
+import type { Connector, Page, RawRecord } from '../connectors/contract.ts';
+import type { PoolClient } from '../db/index.ts';
+import { enqueueMany } from '../queue/index.ts';
+import { storeCursor } from './cursors.ts';
+import { hashContent } from './hashContent.ts';
+import { recordKey, storeHashes, unchangedKeys } from './recordHashes.ts';
+import { saveRunProgress, type RunProgress } from './runs.ts';
+import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
+
+/** A raw record with its content hash. */
+export interface HashedRecord extends RawRecord {
+  hash: string;
+}
+
+/** Hash a page's records; a record repeated within the page counts once (its last version). */
+export function hashPage(records: readonly RawRecord[]): HashedRecord[] {
+  const byKey = new Map<string, HashedRecord>();
+  for (const r of records) {
+    const key = recordKey(r.entity, r.externalId);
+    byKey.delete(key);
+    byKey.set(key, { ...r, hash: hashContent(r.payload) });
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Dry-run the connector's pure normalizer on records about to be enqueued: how many can never
+ * be normalized (they still go to the outbox and reach the DLQ with their error), and which raw
+ * statuses the allow-list does not map.
+ */
+export function inspectRecords(connector: Connector, records: readonly RawRecord[]): { invalid: number; unmapped: Record<string, number> } {
+  let invalid = 0;
+  const unmapped: Record<string, number> = {};
+  for (const r of records) {
+    try {
+      connector.normalize(r.entity, r.payload);
+    } catch {
+      invalid++;
+      continue;
+    }
+    const raw = connector.unmappedStatus?.(r.entity, r.payload);
+    if (raw) unmapped[raw] = (unmapped[raw] ?? 0) + 1;
+  }
+  return { invalid, unmapped };
+}
+
+/** Outbox dedupe key: an identical record already waiting in the outbox is not queued twice. */
+export function outboxDedupeKey(source: string, entity: string, externalId: string, hash: string): string {
+  return `${source}:${entity}:${externalId}:${hash}`;
+}
+
+/** Write one page; returns the run progress after it (apply it only once the transaction committed). */
+export async function writePage(
+  tx: PoolClient,
+  w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress },
+): Promise<RunProgress> {
+  const source = w.connector.source;
+  const hashed = hashPage(w.page.records);
+  const unchanged = await unchangedKeys(tx, source, hashed);
+  const fresh = hashed.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
+  const { inserted } = await enqueueMany(
+    tx,
+    INGEST_QUEUE,
+    fresh.map((r) => ({
+      payload: { source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId: w.runId } satisfies IngestJobPayload,
+      dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash),
+    })),
+  );
+  await storeHashes(tx, source, fresh);
+  if (w.page.cursorAfter !== null) await storeCursor(tx, source, w.streamEntity, w.page.cursorAfter);
+
+  const inspected = inspectRecords(w.connector, fresh);
+  const p = w.progress;
+  const unmapped = { ...p.unmapped };
+  for (const [k, n] of Object.entries(inspected.unmapped)) unmapped[k] = (unmapped[k] ?? 0) + n;
+  const next: RunProgress = {
+    ...p,
+    pages: p.pages + 1,
+    fetched: p.fetched + w.page.records.length,
+    enqueued: p.enqueued + inserted,
+    deduped: p.deduped + (w.page.records.length - inserted),
+    invalid: p.invalid + inspected.invalid,
+    unmapped,
+    cursorAfter: w.page.cursorAfter !== null ? { ...p.cursorAfter, [w.streamEntity]: w.page.cursorAfter } : p.cursorAfter,
+  };
+  await saveRunProgress(tx, w.runId, next);
+  return next;
+}
