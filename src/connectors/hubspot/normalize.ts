@@ -37,12 +37,13 @@ export const dealSchema = z.object({
 export const contactSchema = z.object({
   id: z.string().min(1),
   properties: z.object({
-    email: optionalText,
+    email: z.union([z.literal(''), z.string().regex(/^[^@\s]+@[^@\s]+$/, { message: 'expected an e-mail address' })]).nullable().optional(),
     firstname: optionalText,
     lastname: optionalText,
     phone: optionalText,
     company: optionalText,
     lifecyclestage: optionalText,
+    createdate: optionalTimestamp,
     lastmodifieddate: optionalTimestamp,
   }),
   updatedAt: optionalTimestamp,
@@ -88,7 +89,7 @@ export function createHubspotNormalizer(opts: { defaultCurrency?: string } = {})
   const contactRow = contactSchema.transform((c): ContactRow => ({
     source: 'hubspot',
     externalId: c.id,
-    email: c.properties.email ?? null,
+    email: c.properties.email || null,
     firstName: c.properties.firstname ?? null,
     lastName: c.properties.lastname ?? null,
     phone: c.properties.phone ?? null,

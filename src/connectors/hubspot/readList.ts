@@ -1,0 +1,61 @@
+/**
+ * Full read of one HubSpot object type: `GET /crm/v3/objects/{type}?limit=100&after=…`; each
+ * page's cursor is the `after` of the next page, and the last page switches the stream to
+ * incremental search from the time the backfill started.
+ */
+import { requestJson, UpstreamHttpError, type Clock, type UpstreamPolicy } from '../../resilience/index.ts';
+import { StaleCursorError, type Page, type PageContext } from '../contract.ts';
+import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
+import { encodeHubspotCursor, type HubspotCursor } from './cursor.ts';
+import type { HubspotObject } from './objects.ts';
+
+/** What reading HubSpot needs. */
+export interface HubspotReadDeps {
+  baseUrl: string;
+  accessToken: string;
+  policy: UpstreamPolicy;
+  clock: Clock;
+  /** List page size (≤ 100) and search page size (≤ 200). */
+  listLimit: number;
+  searchLimit: number;
+  /** Re-read this much before the checkpoint at the start of each incremental run. */
+  overlapMs: number;
+}
+
+type ListAnswer = { results: unknown[]; paging?: { next?: { after?: string } } };
+
+/** True for HubSpot's 400 answer to a paging cursor it does not accept. */
+export function isRejectedCursor(err: unknown): boolean {
+  if (!(err instanceof UpstreamHttpError) || err.status !== 400) return false;
+  const text = JSON.stringify(err.body ?? '');
+  return /cursor|"in":"after"/i.test(text) && !/limited to/i.test(text);
+}
+
+/** Pages of the list endpoint from `cursor`. */
+export async function* readList(deps: HubspotReadDeps, obj: HubspotObject, cursor: Extract<HubspotCursor, { phase: 'list' }>, ctx: PageContext): AsyncGenerator<Page> {
+  let after = cursor.after;
+  let page = 0;
+  for (;;) {
+    throwIfAborted(ctx.signal);
+    const url = new URL(`/crm/v3/objects/${obj.path}`, deps.baseUrl);
+    url.searchParams.set('limit', String(deps.listLimit));
+    url.searchParams.set('properties', obj.properties.join(','));
+    if (after) url.searchParams.set('after', after);
+    let body: ListAnswer;
+    try {
+      ({ body } = await requestJson<ListAnswer>(deps.policy, { url: url.toString(), headers: { authorization: `Bearer ${deps.accessToken}` } }, { stats: ctx.stats }));
+    } catch (err) {
+      if (after && isRejectedCursor(err)) throw new StaleCursorError(`hubspot rejected ${obj.path} paging cursor after=${after}`, { cause: err });
+      throw err;
+    }
+    const records = body.results.map((r) => toRawRecord(obj.entity, r));
+    const next = body.paging?.next?.after;
+    const cursorAfter: HubspotCursor = next
+      ? { v: 1, phase: 'list', after: next, startedAt: cursor.startedAt }
+      : { v: 1, phase: 'search', since: cursor.startedAt, offset: 0 };
+    ctx.onProgress?.({ entity: obj.entity, page: ++page, records: records.length });
+    yield { records, cursorAfter: encodeHubspotCursor(cursorAfter) };
+    if (!next) return;
+    after = next;
+  }
+}
