@@ -121,5 +121,5 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
 
 /** Build and start an ad-platform simulator on `port` (default 0 = ephemeral). */
 export function startAdPlatformSimulator(opts: AdPlatformSimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator<AdPlatformSimState>> {
-  return startSimulator(createAdPlatformSimulator(opts), opts);
+  return startSimulator(() => createAdPlatformSimulator(opts), opts);
 }
