@@ -1,0 +1,150 @@
+-- Up Migration
+-- Revenue rollup (SPEC §4). Every view reads this table, never `payments`, so a view costs the
+-- same at 10 M payments as at 10 k. Design notes live in src/revenue/README.md.
+
+-- The revenue definition in SQL. src/revenue/definition.ts owns the rule and points at this
+-- function (REVENUE_SQL_PREDICATE); test/revenue/definition.test.ts proves both agree for every
+-- kind × status. Changing the rule = a new migration replacing this function, then
+-- rebuildRevenueRollup().
+CREATE FUNCTION buffalo_counts_as_revenue(kind text, status text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT coalesce(kind = 'charge' AND status IN ('COLLECTED', 'REFUNDED'), false) $$;
+
+-- One row per (currency, source, UTC hour) with the hour split into four quarter-hour columns
+-- (minutes 00, 15, 30, 45). Every IANA offset is a multiple of 15 minutes, so a local day in any
+-- time zone is a run of whole quarters: whole hours are read as a row, and only the hour that a
+-- local midnight cuts (e.g. 18:15Z for Asia/Kathmandu) is read quarter by quarter.
+CREATE TABLE revenue_rollup (
+  currency     text        NOT NULL,
+  hour_start   timestamptz NOT NULL,
+  source       text        NOT NULL,
+  gross_00     bigint      NOT NULL DEFAULT 0,
+  gross_15     bigint      NOT NULL DEFAULT 0,
+  gross_30     bigint      NOT NULL DEFAULT 0,
+  gross_45     bigint      NOT NULL DEFAULT 0,
+  refunded_00  bigint      NOT NULL DEFAULT 0,
+  refunded_15  bigint      NOT NULL DEFAULT 0,
+  refunded_30  bigint      NOT NULL DEFAULT 0,
+  refunded_45  bigint      NOT NULL DEFAULT 0,
+  count_00     bigint      NOT NULL DEFAULT 0,
+  count_15     bigint      NOT NULL DEFAULT 0,
+  count_30     bigint      NOT NULL DEFAULT 0,
+  count_45     bigint      NOT NULL DEFAULT 0,
+  -- Views scan (currency, hour range) for all sources, or one source via the third column.
+  PRIMARY KEY (currency, hour_start, source)
+) WITH (fillfactor = 80); -- room for HOT updates: only counters change, never the key
+
+-- What the rollup must hold, recomputed from payments: the backfill below,
+-- rebuildRevenueRollup() and verifyRevenueRollup() all use this view.
+CREATE VIEW revenue_rollup_expected AS
+SELECT currency::text AS currency,
+       date_bin('1 hour', occurred_at, timestamptz 'epoch') AS hour_start,
+       source,
+       coalesce(sum(amount_cents)   FILTER (WHERE q = 0), 0)::bigint AS gross_00,
+       coalesce(sum(amount_cents)   FILTER (WHERE q = 1), 0)::bigint AS gross_15,
+       coalesce(sum(amount_cents)   FILTER (WHERE q = 2), 0)::bigint AS gross_30,
+       coalesce(sum(amount_cents)   FILTER (WHERE q = 3), 0)::bigint AS gross_45,
+       coalesce(sum(refunded_cents) FILTER (WHERE q = 0), 0)::bigint AS refunded_00,
+       coalesce(sum(refunded_cents) FILTER (WHERE q = 1), 0)::bigint AS refunded_15,
+       coalesce(sum(refunded_cents) FILTER (WHERE q = 2), 0)::bigint AS refunded_30,
+       coalesce(sum(refunded_cents) FILTER (WHERE q = 3), 0)::bigint AS refunded_45,
+       count(*) FILTER (WHERE q = 0) AS count_00,
+       count(*) FILTER (WHERE q = 1) AS count_15,
+       count(*) FILTER (WHERE q = 2) AS count_30,
+       count(*) FILTER (WHERE q = 3) AS count_45
+FROM (SELECT p.*, extract(minute FROM p.occurred_at AT TIME ZONE 'UTC')::int / 15 AS q
+      FROM payments p
+      WHERE buffalo_counts_as_revenue(p.kind, p.status)) counted
+GROUP BY 1, 2, 3;
+
+-- Add signed contributions (+1 new row, -1 old row) to the rollup. One statement per call:
+-- contributions are summed per key first (a 500-row batch touches each rollup row once), keys
+-- whose net change is zero are skipped (re-upserting identical data locks nothing), and rows are
+-- locked in key order so two writers can never wait on each other in a cycle.
+CREATE FUNCTION buffalo_revenue_rollup_add(
+  signs int[], currencies text[], sources text[], occurred timestamptz[], gross bigint[], refunded bigint[]
+) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO revenue_rollup AS r (currency, hour_start, source,
+    gross_00, gross_15, gross_30, gross_45, refunded_00, refunded_15, refunded_30, refunded_45,
+    count_00, count_15, count_30, count_45)
+  SELECT currency, hour_start, source,
+    coalesce(sum(g) FILTER (WHERE q = 0), 0), coalesce(sum(g) FILTER (WHERE q = 1), 0),
+    coalesce(sum(g) FILTER (WHERE q = 2), 0), coalesce(sum(g) FILTER (WHERE q = 3), 0),
+    coalesce(sum(rf) FILTER (WHERE q = 0), 0), coalesce(sum(rf) FILTER (WHERE q = 1), 0),
+    coalesce(sum(rf) FILTER (WHERE q = 2), 0), coalesce(sum(rf) FILTER (WHERE q = 3), 0),
+    coalesce(sum(n) FILTER (WHERE q = 0), 0), coalesce(sum(n) FILTER (WHERE q = 1), 0),
+    coalesce(sum(n) FILTER (WHERE q = 2), 0), coalesce(sum(n) FILTER (WHERE q = 3), 0)
+  FROM (
+    SELECT c.currency, date_bin('1 hour', c.at, timestamptz 'epoch') AS hour_start, c.source,
+           extract(minute FROM c.at AT TIME ZONE 'UTC')::int / 15 AS q,
+           sum(c.sign * c.gross) AS g, sum(c.sign * c.refunded) AS rf, sum(c.sign) AS n
+    FROM unnest(signs, currencies, sources, occurred, gross, refunded)
+         AS c(sign, currency, source, at, gross, refunded)
+    GROUP BY 1, 2, 3, 4
+    HAVING sum(c.sign * c.gross) <> 0 OR sum(c.sign * c.refunded) <> 0 OR sum(c.sign) <> 0
+  ) per_quarter
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3
+  ON CONFLICT (currency, hour_start, source) DO UPDATE SET
+    gross_00 = r.gross_00 + EXCLUDED.gross_00, gross_15 = r.gross_15 + EXCLUDED.gross_15,
+    gross_30 = r.gross_30 + EXCLUDED.gross_30, gross_45 = r.gross_45 + EXCLUDED.gross_45,
+    refunded_00 = r.refunded_00 + EXCLUDED.refunded_00, refunded_15 = r.refunded_15 + EXCLUDED.refunded_15,
+    refunded_30 = r.refunded_30 + EXCLUDED.refunded_30, refunded_45 = r.refunded_45 + EXCLUDED.refunded_45,
+    count_00 = r.count_00 + EXCLUDED.count_00, count_15 = r.count_15 + EXCLUDED.count_15,
+    count_30 = r.count_30 + EXCLUDED.count_30, count_45 = r.count_45 + EXCLUDED.count_45
+$$;
+
+-- Statement-level trigger body: the transition tables hold every row the statement changed,
+-- so the rollup moves in the writer's own transaction (exact, whoever writes) at one upsert
+-- per statement. An UPDATE subtracts the old contribution and adds the new one, which covers
+-- status, amount, refund, date, currency and source changes alike.
+CREATE FUNCTION buffalo_revenue_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM buffalo_revenue_rollup_add(array_agg(1), array_agg(currency::text), array_agg(source),
+              array_agg(occurred_at), array_agg(amount_cents), array_agg(refunded_cents))
+    FROM new_rows WHERE buffalo_counts_as_revenue(kind, status)
+    HAVING count(*) > 0;
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM buffalo_revenue_rollup_add(array_agg(sign), array_agg(currency::text), array_agg(source),
+              array_agg(occurred_at), array_agg(amount_cents), array_agg(refunded_cents))
+    FROM (SELECT 1 AS sign, n.* FROM new_rows n WHERE buffalo_counts_as_revenue(n.kind, n.status)
+          UNION ALL
+          SELECT -1 AS sign, o.* FROM old_rows o WHERE buffalo_counts_as_revenue(o.kind, o.status)) changed
+    HAVING count(*) > 0;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM buffalo_revenue_rollup_add(array_agg(-1), array_agg(currency::text), array_agg(source),
+              array_agg(occurred_at), array_agg(amount_cents), array_agg(refunded_cents))
+    FROM old_rows WHERE buffalo_counts_as_revenue(kind, status)
+    HAVING count(*) > 0;
+  ELSE -- TRUNCATE
+    DELETE FROM revenue_rollup;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+-- PostgreSQL allows transition tables only on single-event triggers, hence one trigger per event.
+CREATE TRIGGER payments_revenue_rollup_insert AFTER INSERT ON payments
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION buffalo_revenue_rollup_apply();
+CREATE TRIGGER payments_revenue_rollup_update AFTER UPDATE ON payments
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION buffalo_revenue_rollup_apply();
+CREATE TRIGGER payments_revenue_rollup_delete AFTER DELETE ON payments
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION buffalo_revenue_rollup_apply();
+CREATE TRIGGER payments_revenue_rollup_truncate AFTER TRUNCATE ON payments
+  FOR EACH STATEMENT EXECUTE FUNCTION buffalo_revenue_rollup_apply();
+
+-- Payments written before this migration. CREATE TRIGGER holds a lock that blocks writers until
+-- the migration commits, so no write slips between the triggers and this backfill.
+INSERT INTO revenue_rollup SELECT * FROM revenue_rollup_expected;
+
+-- Down Migration
+DROP TRIGGER payments_revenue_rollup_truncate ON payments;
+DROP TRIGGER payments_revenue_rollup_delete ON payments;
+DROP TRIGGER payments_revenue_rollup_update ON payments;
+DROP TRIGGER payments_revenue_rollup_insert ON payments;
+DROP FUNCTION buffalo_revenue_rollup_apply();
+DROP FUNCTION buffalo_revenue_rollup_add(int[], text[], text[], timestamptz[], bigint[], bigint[]);
+DROP VIEW revenue_rollup_expected;
+DROP TABLE revenue_rollup;
+DROP FUNCTION buffalo_counts_as_revenue(text, text);

@@ -1,0 +1,95 @@
+/**
+ * The one SQL statement behind every revenue view. Buckets and the total come out of the same
+ * statement (so the same snapshot), and the total is the sum of the returned buckets, so a
+ * response can never disagree with itself. It reads only `revenue_rollup`.
+ *
+ * Parameters: $1 currency, $2 time zone, $3 first local date or null, $4 last local date or
+ * null, $5 bucket kind ('total' | 'day' | 'week'), and $6 source when filtering by source.
+ *
+ * How a local day maps onto the rollup: each bucket is the UTC interval [cut_i, cut_i+1) where
+ * cut_i is the first 15-minute instant whose local date (in $2) is the bucket's first day.
+ * Cuts are 15-minute aligned (every IANA offset is a multiple of 15 minutes), so whole rollup
+ * hours are read as one row each and only an hour a cut falls inside is read quarter by
+ * quarter. The range is clamped to the hours that hold data, so an open or huge range costs no
+ * more than the data's span.
+ */
+
+/** Bucket kinds: one total, one bucket per local day, or one per Monday-started local week. */
+export type BucketKind = 'total' | 'day' | 'week';
+
+function buildRevenueSql(bySource: boolean): string {
+  const src = bySource ? 'AND r.source = $6' : '';
+  return `
+WITH extent AS (
+  SELECT min(r.hour_start) AS lo, max(r.hour_start) AS hi
+  FROM revenue_rollup r WHERE r.currency = $1 ${src}
+),
+span AS (
+  -- Local dates of the first and last instant holding data, narrowed by the requested range.
+  SELECT greatest($3::date, (lo AT TIME ZONE $2)::date) AS first_day,
+         least($4::date, ((hi + interval '45 minutes') AT TIME ZONE $2)::date) AS last_day
+  FROM extent WHERE lo IS NOT NULL
+),
+cut_days AS (
+  SELECT d::date AS day, d::date::timestamp AT TIME ZONE $2 AS guess
+  FROM span, generate_series(first_day::timestamp, (last_day + 1)::timestamp, interval '1 day') AS d
+  WHERE first_day <= last_day
+    AND (d = first_day OR d = last_day + 1 OR $5 = 'day' OR ($5 = 'week' AND extract(isodow FROM d) = 1))
+),
+cuts AS (
+  -- "local midnight AT TIME ZONE" resolves skipped or repeated midnights by PostgreSQL's own
+  -- rule; keep the guess only when it is the first instant of the day, else search around it.
+  SELECT day,
+         CASE WHEN (guess AT TIME ZONE $2)::date >= day
+               AND ((guess - interval '15 minutes') AT TIME ZONE $2)::date < day THEN guess
+              ELSE (SELECT min(t) FROM generate_series(guess - interval '3 hours', guess + interval '3 hours', interval '15 minutes') AS t
+                    WHERE (t AT TIME ZONE $2)::date >= day)
+         END AS at
+  FROM cut_days
+),
+grid AS (
+  SELECT array_agg(at ORDER BY day) AS b, array_agg(day ORDER BY day) AS days, min(at) AS b0, max(at) AS bn FROM cuts
+),
+split_hours AS (
+  SELECT DISTINCT date_bin('1 hour', at, timestamptz 'epoch') AS hour_start
+  FROM cuts WHERE date_bin('1 hour', at, timestamptz 'epoch') <> at
+),
+parts AS (
+  SELECT width_bucket(r.hour_start, g.b) AS idx,
+         r.gross_00 + r.gross_15 + r.gross_30 + r.gross_45 AS gross,
+         r.refunded_00 + r.refunded_15 + r.refunded_30 + r.refunded_45 AS refunded,
+         r.count_00 + r.count_15 + r.count_30 + r.count_45 AS n
+  FROM grid g JOIN revenue_rollup r
+    ON r.currency = $1 AND r.hour_start >= g.b0 AND r.hour_start < g.bn ${src}
+  WHERE r.hour_start NOT IN (SELECT hour_start FROM split_hours)
+  UNION ALL
+  SELECT width_bucket(q.at, g.b), q.gross, q.refunded, q.n
+  FROM grid g
+  CROSS JOIN split_hours s
+  JOIN revenue_rollup r ON r.currency = $1 AND r.hour_start = s.hour_start ${src}
+  CROSS JOIN LATERAL (VALUES
+    (r.hour_start,                          r.gross_00, r.refunded_00, r.count_00),
+    (r.hour_start + interval '15 minutes', r.gross_15, r.refunded_15, r.count_15),
+    (r.hour_start + interval '30 minutes', r.gross_30, r.refunded_30, r.count_30),
+    (r.hour_start + interval '45 minutes', r.gross_45, r.refunded_45, r.count_45)
+  ) AS q(at, gross, refunded, n)
+  WHERE q.at >= g.b0 AND q.at < g.bn
+),
+buckets AS (
+  SELECT idx, sum(gross) AS gross, sum(refunded) AS refunded, sum(n) AS n
+  FROM parts GROUP BY idx HAVING sum(n) <> 0
+)
+SELECT to_char((CASE WHEN $5 = 'week' THEN day - (extract(isodow FROM day)::int - 1) ELSE day END)::timestamp, 'YYYY-MM-DD') AS bucket,
+       gross::text AS gross, refunded::text AS refunded, (gross - refunded)::text AS net, n::text AS n
+FROM (SELECT g.days[b.idx] AS day, b.* FROM buckets b, grid g) labelled
+UNION ALL
+SELECT NULL, coalesce(sum(gross), 0)::text, coalesce(sum(refunded), 0)::text,
+       coalesce(sum(gross - refunded), 0)::text, coalesce(sum(n), 0)::text
+FROM buckets
+ORDER BY bucket NULLS FIRST`;
+}
+
+/** The statement for all sources. */
+export const REVENUE_SQL_ALL_SOURCES = buildRevenueSql(false);
+/** The statement filtered by one source ($6). */
+export const REVENUE_SQL_ONE_SOURCE = buildRevenueSql(true);
