@@ -1,0 +1,140 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { createPool, withTransaction, type Pool } from '../../src/db/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { createBatchWorker, enqueue, enqueueMany, LISTENER_APPLICATION, type Worker } from '../../src/queue/index.ts';
+import { waitFor } from './waitFor.ts';
+
+describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
+  let db: TestDb;
+  const cleanup: Array<() => Promise<void>> = [];
+  before(async () => {
+    db = await createTestDb();
+    await db.pool.query('CREATE TABLE e_results (queue text, item int)');
+    await db.pool.query('CREATE TABLE e_orders (id int PRIMARY KEY)');
+  });
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+    await db.drop();
+  });
+
+  const count = async (sql: string, params: unknown[] = []) => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]?.n;
+  const recorder = (pool: Pool, queue: string, extra: Partial<Parameters<typeof createBatchWorker>[0]> = {}): Worker =>
+    createBatchWorker<{ item: number }>({
+      pool,
+      queue,
+      pollIntervalMs: 60_000, // only a NOTIFY (or a reconnect) can wake it within a test's deadline
+      handle: async (job, tx) => void (await tx.query('INSERT INTO e_results VALUES ($1, $2)', [queue, job.payload.item])),
+      ...(extra as object),
+    });
+
+  it('dedupeKey skips an enqueue while a job with the same (queue, key) is outstanding, and allows it again once done', async () => {
+    const first = await enqueue(db.pool, 'dd', { item: 1 }, { dedupeKey: 'evt_1' });
+    assert.equal(first.inserted, true);
+    assert.match(first.id ?? '', /^\d+$/);
+    assert.deepEqual(await enqueue(db.pool, 'dd', { item: 2 }, { dedupeKey: 'evt_1' }), { id: first.id, inserted: false });
+    assert.equal((await enqueue(db.pool, 'dd-other', { item: 1 }, { dedupeKey: 'evt_1' })).inserted, true, 'keys are per queue');
+    assert.equal((await enqueue(db.pool, 'dd', { item: 3 })).inserted, true, 'no key, no dedupe');
+    const many = await enqueueMany(db.pool, 'dd', [
+      { payload: { item: 4 }, dedupeKey: 'evt_2' },
+      { payload: { item: 5 }, dedupeKey: 'evt_1' }, // outstanding
+      { payload: { item: 6 }, dedupeKey: 'evt_2' }, // duplicate inside the batch
+      { payload: { item: 7 } },
+    ]);
+    assert.deepEqual(many, { inserted: 2, skipped: 2 });
+    const w = recorder(db.pool, 'dd', { batchSize: 100 });
+    assert.equal((await w.runOnce()).processed, 4);
+    const { rows } = await db.pool.query("SELECT item FROM e_results WHERE queue = 'dd' ORDER BY item");
+    assert.deepEqual(rows.map((r) => r.item), [1, 3, 4, 7], 'the first enqueue of each key won');
+    assert.equal((await enqueue(db.pool, 'dd', { item: 8 }, { dedupeKey: 'evt_1' })).inserted, true, 'done jobs release their key');
+  });
+
+  it('enqueueMany keeps payloads (null included), runAt and maxAttempts, in one statement', async () => {
+    const future = new Date(Date.now() + 3_600_000);
+    const r = await enqueueMany(db.pool, 'many', [{ payload: { a: [1, 'x', { b: true }] } }, { payload: null }, { payload: 'text', runAt: future, maxAttempts: 2 }]);
+    assert.deepEqual(r, { inserted: 3, skipped: 0 });
+    const { rows } = await db.pool.query("SELECT payload, max_attempts, run_at > now() + interval '59 minutes' AS later FROM jobs WHERE queue = 'many' ORDER BY id");
+    assert.deepEqual(rows, [
+      { payload: { a: [1, 'x', { b: true }] }, max_attempts: 5, later: false },
+      { payload: null, max_attempts: 5, later: false },
+      { payload: 'text', max_attempts: 2, later: true },
+    ]);
+    assert.deepEqual(await enqueueMany(db.pool, 'many', []), { inserted: 0, skipped: 0 });
+  });
+
+  it('enqueue joins the caller\'s transaction: business write and job commit or roll back together', async () => {
+    await assert.rejects(
+      withTransaction(db.pool, async (tx) => {
+        await tx.query('INSERT INTO e_orders VALUES (1)');
+        await enqueue(tx, 'tx', { orderId: 1 });
+        throw new Error('payment declined');
+      }),
+      /payment declined/,
+    );
+    assert.equal(await count('e_orders'), 0);
+    assert.equal(await count("jobs WHERE queue = 'tx'"), 0);
+    await withTransaction(db.pool, async (tx) => {
+      await tx.query('INSERT INTO e_orders VALUES (2)');
+      await enqueueMany(tx, 'tx', [{ payload: { orderId: 2 } }]);
+    });
+    assert.equal(await count('e_orders'), 1);
+    assert.equal(await count("jobs WHERE queue = 'tx' AND payload->>'orderId' = '2'"), 1);
+  });
+
+  it('a NOTIFY on commit wakes a started worker (poll interval 60 s)', async () => {
+    const w = recorder(db.pool, 'wake');
+    await w.start();
+    cleanup.push(() => w.stop());
+    await withTransaction(db.pool, (tx) => enqueue(tx, 'wake', { item: 42 }));
+    await waitFor(async () => (await count("e_results WHERE queue = 'wake'")) === 1, 'the worker to be woken and process the job', 10_000);
+  });
+
+  it('the listener reconnects after its connection is killed and wake-ups resume', async () => {
+    const pool = createPool(db.url, { max: 2 });
+    cleanup.push(() => pool.end());
+    const w = recorder(pool, 'relisten');
+    await w.start();
+    cleanup.push(() => w.stop());
+    const listenerPids = async () =>
+      (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 ORDER BY pid', [LISTENER_APPLICATION])).rows.map((r) => r.pid);
+    const before = await waitFor(async () => ((await listenerPids()).length > 0 ? await listenerPids() : null), 'a listener connection');
+    await db.pool.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
+    await waitFor(async () => {
+      const now = await listenerPids();
+      return now.length > 0 && now.every((p) => !before.includes(p));
+    }, 'a new listener connection');
+    await enqueue(db.pool, 'relisten', { item: 1 });
+    await waitFor(async () => (await count("e_results WHERE queue = 'relisten'")) === 1, 'the job enqueued after the reconnect to be processed', 10_000);
+  });
+
+  it('a claim failing on a lost connection is logged and retried; the loop keeps working', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(chunk.toString()), cb()) }));
+    const pool = createPool(db.url, { max: 2, application: 'q-flap' });
+    cleanup.push(() => pool.end());
+    const w = recorder(pool, 'flap', { logger, pollIntervalMs: 50 });
+    await w.start();
+    cleanup.push(() => w.stop());
+    // Block the worker's claim behind a table lock, then kill its connection mid-query.
+    const locker = await db.pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE');
+      const pid = await waitFor(
+        async () => (await db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'q-flap' AND wait_event_type = 'Lock'")).rows[0]?.pid,
+        'the claim to block on the lock',
+      );
+      await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+      await waitFor(() => lines.some((l) => l.includes('queue claim round failed')), 'the failure to be logged');
+      await locker.query('COMMIT');
+    } finally {
+      locker.release();
+    }
+    await enqueue(db.pool, 'flap', { item: 9 });
+    await waitFor(async () => (await count("e_results WHERE queue = 'flap'")) === 1, 'the worker to carry on after the lost connection', 10_000);
+    const logged = JSON.parse(lines.find((l) => l.includes('queue claim round failed'))!);
+    assert.equal(logged.level, 40, 'logged as a warning (transient), not an error');
+  });
+});
