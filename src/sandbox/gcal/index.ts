@@ -1,0 +1,114 @@
+/**
+ * Google Calendar v3 simulator: one calendar (`primary` or `calendarId`) whose events are
+ * created, updated and cancelled over time; `events.list` with `pageToken`/`nextPageToken`,
+ * `syncToken`/`nextSyncToken` (last page only), incremental results including minimal cancelled
+ * events, and 410 `fullSyncRequired` when a sync token is expired (by age, by the
+ * `POST /__sandbox/expire-sync-tokens` control, by `staleCursor`, or issued before a restart).
+ * Works with `@googleapis/calendar` (`calendar({ version: 'v3', auth, rootUrl: url + '/' })`).
+ *
+ * Extra endpoints: `POST /token` (Google OAuth token shape; tokens expire after `tokenTtlS`
+ * simulated seconds → 401 authError), `POST /__sandbox/expire-sync-tokens` → `{ epoch }`.
+ */
+import {
+  createFaultState,
+  createRng,
+  createSimClock,
+  createSimulatorApp,
+  installFaultHooks,
+  registerControlRoutes,
+  resolveFaults,
+  startSimulator,
+  type Faults,
+  type RunningSimulator,
+  type SimClock,
+  type SimulatorHandle,
+} from '../common/index.ts';
+import { rateLimited, unavailable } from './errors.ts';
+import { registerGcalRoutes } from './routes.ts';
+import { createGcalState, type GcalRates, type GcalState, type GcalTruth } from './state.ts';
+import { createTokenCodec } from './tokens.ts';
+
+export type { GcalTruth } from './state.ts';
+
+/** Default knobs of the calendar simulator. */
+export const GCAL_DEFAULT_FAULTS: Partial<Faults> = { records: 1000 };
+/** Default sync-token lifetime (simulated): 7 days. */
+export const GCAL_DEFAULT_SYNC_TOKEN_TTL_S = 7 * 86_400;
+
+/** Options of `createGcalSimulator`. */
+export interface GcalSimulatorOptions {
+  faults?: Partial<Faults>;
+  /** Env for `SANDBOX_GCAL_*` knobs and `SANDBOX_GCAL_SYNC_TOKEN_TTL_S`. */
+  env?: Record<string, string | undefined>;
+  clock?: SimClock;
+  /** Calendar id served besides `primary`. Default `sandbox@buffalo.example`. */
+  calendarId?: string;
+  /** Sync tokens older than this (simulated seconds) get 410; 0 = never. */
+  syncTokenTtlS?: number;
+  /** Status of rate-limit answers: Google sends 403 or 429 `rateLimitExceeded`. Default 429. */
+  rateLimitStatus?: 403 | 429;
+  rates?: Partial<GcalRates>;
+}
+
+/** Live state of a calendar simulator. */
+export interface GcalSimState {
+  /** The current world (rebuilt when `records` or `seed` change). */
+  world(): GcalState;
+  calendarId: string;
+  catchUp(): { created: number; updated: number; cancelled: number };
+  /** Expire every sync token issued so far; returns the new epoch. */
+  expireSyncTokens(): number;
+  truth(): GcalTruth;
+}
+
+/** Build (not start) a calendar simulator. */
+export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorHandle<GcalSimState> {
+  const env = opts.env ?? {};
+  const clock = opts.clock ?? createSimClock();
+  const calendarId = opts.calendarId ?? 'sandbox@buffalo.example';
+  const ttlEnv = env.SANDBOX_GCAL_SYNC_TOKEN_TTL_S;
+  const syncTokenTtlS = opts.syncTokenTtlS ?? (ttlEnv !== undefined && ttlEnv !== '' ? Number(ttlEnv) : GCAL_DEFAULT_SYNC_TOKEN_TTL_S);
+  if (!Number.isFinite(syncTokenTtlS) || syncTokenTtlS < 0) throw new Error(`SANDBOX_GCAL_SYNC_TOKEN_TTL_S: expected a non-negative number (got ${JSON.stringify(ttlEnv)})`);
+  const build = (f: Faults) =>
+    createGcalState({ seed: f.seed, records: f.records, poisonRate: () => faults.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) });
+  const faults = createFaultState(resolveFaults('gcal', { defaults: GCAL_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
+    if (prev.records !== next.records || prev.seed !== next.seed) {
+      world = build(next);
+      epoch++; // old sync tokens describe another dataset
+    }
+  });
+  let world = build(faults.get());
+  let epoch = 1;
+  const state: GcalSimState = {
+    world: () => world,
+    calendarId,
+    catchUp: () => world.catchUp(clock.now()),
+    expireSyncTokens: () => ++epoch,
+    truth: () => world.truth(calendarId, epoch),
+  };
+
+  const app = createSimulatorApp();
+  const counters = installFaultHooks(app, {
+    faults,
+    rng: createRng(faults.get().seed).fork('gcal-faults'),
+    responders: { unavailable: (_req, reply) => unavailable(reply), rateLimited: (_req, reply) => rateLimited(reply, opts.rateLimitStatus ?? 429) },
+  });
+  registerControlRoutes(app, { name: 'gcal', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
+  app.post('/__sandbox/expire-sync-tokens', async () => ({ epoch: state.expireSyncTokens() }));
+  registerGcalRoutes(app, {
+    world: () => world,
+    catchUp: () => void state.catchUp(),
+    faults,
+    clock,
+    calendarId,
+    codec: createTokenCodec(),
+    epoch: () => epoch,
+    syncTokenTtlMs: syncTokenTtlS * 1000,
+  });
+  return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
+}
+
+/** Build and start a calendar simulator on `port` (default 0 = ephemeral). */
+export function startGcalSimulator(opts: GcalSimulatorOptions & { port?: number; host?: string } = {}): Promise<RunningSimulator<GcalSimState>> {
+  return startSimulator(createGcalSimulator(opts), opts);
+}
