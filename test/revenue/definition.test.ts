@@ -1,0 +1,39 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { countsAsRevenue, REVENUE_SQL_PREDICATE, REVENUE_STATUSES } from '../../src/revenue/index.ts';
+import { upsertPayments } from './reference.ts';
+
+describe('revenue definition', () => {
+  let db: TestDb;
+  before(async () => {
+    db = await createTestDb({ poolMax: 2 });
+  });
+  after(() => db.drop());
+
+  it('the TypeScript rule and the SQL function the rollup trigger uses agree for every kind × status', async () => {
+    const kinds = ['charge', 'refund', 'CHARGE', ''];
+    const statuses = ['COLLECTED', 'PENDING', 'FAILED', 'REFUNDED', 'UNKNOWN', 'collected', 'succeeded', 'paid', ''];
+    const { rows } = await db.pool.query<{ kind: string; status: string; counts: boolean }>(
+      'SELECT k AS kind, s AS status, buffalo_counts_as_revenue(k, s) AS counts FROM unnest($1::text[]) k CROSS JOIN unnest($2::text[]) s',
+      [kinds, statuses],
+    );
+    assert.equal(rows.length, kinds.length * statuses.length);
+    for (const r of rows) assert.equal(r.counts, countsAsRevenue(r.kind, r.status), `${r.kind}/${r.status}`);
+    assert.deepEqual(rows.filter((r) => r.counts).map((r) => `${r.kind}/${r.status}`).sort(), ['charge/COLLECTED', 'charge/REFUNDED']);
+    assert.deepEqual([...REVENUE_STATUSES], ['COLLECTED', 'REFUNDED']);
+  });
+
+  it('REVENUE_SQL_PREDICATE selects exactly the counted payments', async () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const statuses = ['COLLECTED', 'PENDING', 'FAILED', 'REFUNDED', 'UNKNOWN'] as const;
+    await upsertPayments(
+      db.pool,
+      statuses.flatMap((status) =>
+        (['charge', 'refund'] as const).map((kind) => ({ source: 'stripe' as const, externalId: `${kind}-${status}`, kind, status, amountCents: 1n, refundedCents: 0n, currency: 'USD', occurredAt: at })),
+      ),
+    );
+    const { rows } = await db.pool.query<{ external_id: string }>(`SELECT external_id FROM payments WHERE ${REVENUE_SQL_PREDICATE} ORDER BY 1`);
+    assert.deepEqual(rows.map((r) => r.external_id), ['charge-COLLECTED', 'charge-REFUNDED']);
+  });
+});
