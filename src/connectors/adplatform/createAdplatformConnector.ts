@@ -1,0 +1,141 @@
+/**
+ * The ad-platform connector (seeds 002/004): one stream, 'campaign'.
+ *
+ * Auth: `POST /auth/token` with Basic email:password (from config, never literals) → a bearer
+ * token with `expires_in`, cached by the kit's token provider (refreshed before expiry and after
+ * a 401 "Token expired", one refresh in flight). Every call carries `X-Client-Id`.
+ *
+ * Paging: `GET /api/campaigns?page&limit` until `pagination.has_more` is false; cursor
+ * `{"v":1,"nextPage":n}` — the page to fetch next, so a crash resumes the listing; the last page
+ * stores `nextPage: 1` (the platform has no change feed: every run, full or incremental, lists
+ * everything). Each listed campaign is queued for `POST /api/campaigns/:id/sync` in the
+ * background (./runSyncCalls.ts); finished calls ride along with the next list page, then arrive
+ * in pages of their own (cursor null) as they complete. A call that fails after retries becomes a
+ * 'campaign_sync_failed' record (durable in the outbox) and is logged with its id.
+ */
+import { z } from 'zod';
+import type { Logger } from '../../log.ts';
+import { silentLogger } from '../../log.ts';
+import { createTokenProvider, mergeCallStats, newCallStats, requestJson, systemClock, type CallStats, type Clock, type JsonRequest, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
+import type { Connector, EntityStream, PageContext, RawRecord } from '../contract.ts';
+import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
+import { normalizeAdplatform } from './normalize.ts';
+import { trackTokenRefreshes } from '../tokenRefreshes.ts';
+import { createSyncCalls } from './runSyncCalls.ts';
+
+/** What the ad-platform connector needs. */
+export interface AdplatformConnectorDeps {
+  apiUrl: string;
+  email: string;
+  password: string;
+  clientId?: string;
+  policy: UpstreamPolicy;
+  clock?: Clock;
+  logger?: Logger;
+  /** Campaigns per list page (platform maximum 100). */
+  pageSize?: number;
+  /** Sync calls in flight at once (below the policy's own bulkhead). Default 3. */
+  syncConcurrency?: number;
+  /** Refresh a token this long before it expires (capped at half its lifetime). Default 60 s. */
+  refreshBeforeMs?: number;
+}
+
+const cursorSchema = z.object({ v: z.literal(1), nextPage: z.number().int().min(1) });
+const listSchema = z.object({
+  data: z.array(z.unknown()),
+  pagination: z.object({ has_more: z.boolean() }),
+});
+const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
+
+/** Build the ad-platform connector. */
+export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connector {
+  const clock = deps.clock ?? systemClock;
+  const logger = (deps.logger ?? silentLogger).child({ connector: 'adplatform' });
+  const base = deps.apiUrl.replace(/\/+$/, '');
+  const clientHeader: Record<string, string> = deps.clientId ? { 'x-client-id': deps.clientId } : {};
+  const basic = `Basic ${Buffer.from(`${deps.email}:${deps.password}`).toString('base64')}`;
+
+  const token: TokenProvider = createTokenProvider(
+    async () => {
+      const res = await requestJson(deps.policy, { method: 'POST', url: `${base}/auth/token`, headers: { ...clientHeader, authorization: basic } });
+      const body = tokenSchema.parse(res.body);
+      return { token: body.access_token, expiresInMs: body.expires_in * 1000 };
+    },
+    { clock, refreshBeforeMs: deps.refreshBeforeMs ?? 60_000 },
+  );
+
+  // requestJson counts only forced (401) refreshes; the run counts every token fetch after the
+  // first login instead (see tokenRefreshes below), so per-call stats are merged without it.
+  async function call<T>(req: JsonRequest, stats: CallStats): Promise<T> {
+    const own = newCallStats();
+    try {
+      return (await requestJson<T>(deps.policy, { ...req, headers: { ...clientHeader, ...req.headers }, token }, { stats: own })).body;
+    } finally {
+      mergeCallStats(stats, { ...own, tokenRefreshes: 0 });
+    }
+  }
+
+  const stream: EntityStream = {
+    entity: 'campaign',
+    entities: ['campaign', 'campaign_sync', 'campaign_sync_failed'],
+    async *pages(cursorText, _mode, ctx: PageContext) {
+      const parsed = cursorText === null ? null : cursorSchema.safeParse(safeJson(cursorText));
+      let page = parsed?.success ? parsed.data.nextPage : 1;
+      const countRefreshes = trackTokenRefreshes(token, ctx.stats);
+      const syncs = createSyncCalls(
+        async (id) => {
+          const body = await call<{ synced_at?: unknown }>({ method: 'POST', url: `${base}/api/campaigns/${encodeURIComponent(id)}/sync` }, ctx.stats);
+          return typeof body?.synced_at === 'string' ? body.synced_at : new Date(clock.now()).toISOString();
+        },
+        {
+          concurrency: Math.max(1, deps.syncConcurrency ?? 3),
+          now: () => clock.now(),
+          onFailure: (id, err) => logger.warn({ event: 'campaign_sync_failed', campaignId: id, err: describe(err) }, `campaign ${id} sync call failed after retries`),
+        },
+      );
+      let pageNo = 0;
+      try {
+        for (;;) {
+          throwIfAborted(ctx.signal);
+          const url = `${base}/api/campaigns?page=${page}&limit=${Math.min(100, deps.pageSize ?? 100)}`;
+          const list = listSchema.parse(await call<unknown>({ url }, ctx.stats));
+          const records: RawRecord[] = list.data.map((c) => toRawRecord('campaign', c));
+          for (const r of records) if (!r.externalId.startsWith('missing-id:')) syncs.add(r.externalId);
+          const more = list.pagination.has_more && list.data.length > 0;
+          countRefreshes();
+          ctx.onProgress?.({ entity: 'campaign', page: ++pageNo, records: records.length });
+          yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify({ v: 1, nextPage: more ? page + 1 : 1 }) };
+          if (!more) break;
+          page++;
+        }
+        while (await syncs.next()) {
+          throwIfAborted(ctx.signal);
+          const records = syncs.take();
+          if (records.length === 0) continue;
+          countRefreshes();
+          ctx.onProgress?.({ entity: 'campaign_sync', page: ++pageNo, records: records.length });
+          yield { records, cursorAfter: null };
+        }
+        const failed = syncs.failedIds();
+        if (failed.length > 0) logger.warn({ event: 'campaign_sync_failures', count: failed.length, campaignIds: failed }, `${failed.length} campaign sync call(s) failed after retries`);
+      } finally {
+        syncs.stop();
+        countRefreshes();
+      }
+    },
+  };
+
+  return { source: 'adplatform', streams: [stream], normalize: normalizeAdplatform };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

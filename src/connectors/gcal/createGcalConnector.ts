@@ -1,0 +1,107 @@
+/**
+ * The Google Calendar connector: one stream, 'event', over
+ * `GET /calendar/v3/calendars/{id}/events?singleEvents=true&showDeleted=true` (deleted events
+ * are asked for in full listings too, so a backfill after a lost sync token still learns about
+ * cancellations). Paging by pageToken/nextPageToken; the nextSyncToken of the last page is the
+ * next incremental run's start. 410 fullSyncRequired (or a rejected page token) → StaleCursorError.
+ * Cursor format: ./cursor.ts. Auth: ./createGcalTokenProvider.ts.
+ */
+import { requestJson, systemClock, UpstreamHttpError, type CallStats, type Clock, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
+import { StaleCursorError, type Connector, type EntityStream } from '../contract.ts';
+import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
+import { trackTokenRefreshes } from '../tokenRefreshes.ts';
+import { createServiceAccountTokens, createStaticToken, GOOGLE_TOKEN_URI } from './createGcalTokenProvider.ts';
+import { decodeGcalCursor, encodeGcalCursor, type GcalCursor } from './cursor.ts';
+import { createGcalNormalizer } from './normalize.ts';
+
+/** What the calendar connector needs. */
+export interface GcalConnectorDeps {
+  calendarId: string;
+  /** Base URL (the sandbox, or unset for www.googleapis.com). */
+  apiBase?: string;
+  policy: UpstreamPolicy;
+  /** Service account; without one a static dev token is sent (the sandbox accepts any bearer). */
+  serviceAccount?: { clientEmail: string; privateKey: string; tokenUri?: string };
+  clock?: Clock;
+  /** Events per page (Google's maximum is 2500; default 250). */
+  pageSize?: number;
+}
+
+type EventsAnswer = { items?: unknown[]; nextPageToken?: string; nextSyncToken?: string };
+
+/** Build the calendar connector. */
+export function createGcalConnector(deps: GcalConnectorDeps): Connector {
+  const clock = deps.clock ?? systemClock;
+  const base = (deps.apiBase ?? 'https://www.googleapis.com').replace(/\/+$/, '');
+  const tokens: TokenProvider = deps.serviceAccount
+    ? createServiceAccountTokens({ ...deps.serviceAccount, tokenUri: deps.serviceAccount.tokenUri ?? GOOGLE_TOKEN_URI }, deps.policy, clock)
+    : createStaticToken('buffalo-sandbox-dev-token');
+
+  // Google answers an expired access token with 401 authError ("Invalid Credentials", not
+  // "expired"), so any 401 gets one fresh token before it counts as a failure.
+  async function list(url: string, stats: CallStats): Promise<EventsAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      const token = await tokens.getToken();
+      try {
+        return (await requestJson<EventsAnswer>(deps.policy, { url, headers: { authorization: `Bearer ${token}` } }, { stats })).body;
+      } catch (err) {
+        if (attempt > 1 || !deps.serviceAccount || !(err instanceof UpstreamHttpError) || err.status !== 401) throw err;
+        tokens.invalidate(token);
+      }
+    }
+  }
+
+  const stream: EntityStream = {
+    entity: 'event',
+    async *pages(cursorText, mode, ctx) {
+      const stored = decodeGcalCursor(cursorText);
+      if (stored === undefined) throw new StaleCursorError('stored calendar cursor is not in a format this version reads');
+      // full: a fresh listing unless a full listing is in progress; incremental: resume or continue.
+      let c: GcalCursor = stored && (mode === 'incremental' || (stored.pageToken && !stored.syncToken)) ? stored : { v: 1, syncToken: null, pageToken: null };
+      const countRefreshes = trackTokenRefreshes(tokens, ctx.stats);
+      let page = 0;
+      try {
+        for (;;) {
+          throwIfAborted(ctx.signal);
+          const url = new URL(`${base}/calendar/v3/calendars/${encodeURIComponent(deps.calendarId)}/events`);
+          url.searchParams.set('singleEvents', 'true');
+          url.searchParams.set('showDeleted', 'true');
+          url.searchParams.set('maxResults', String(deps.pageSize ?? 250));
+          if (c.syncToken) url.searchParams.set('syncToken', c.syncToken);
+          if (c.pageToken) url.searchParams.set('pageToken', c.pageToken);
+          let answer: EventsAnswer;
+          try {
+            answer = await list(url.toString(), ctx.stats);
+          } catch (err) {
+            if (isStale(err)) throw new StaleCursorError(`google calendar rejected the ${c.pageToken ? 'page' : 'sync'} token (full sync required)`, { cause: err });
+            throw err;
+          }
+          const records = (answer.items ?? []).map((e) => toRawRecord('event', e));
+          const next: GcalCursor | null = answer.nextPageToken
+            ? { v: 1, syncToken: c.syncToken, pageToken: answer.nextPageToken }
+            : answer.nextSyncToken
+              ? { v: 1, syncToken: answer.nextSyncToken, pageToken: null }
+              : null;
+          countRefreshes();
+          ctx.onProgress?.({ entity: 'event', page: ++page, records: records.length });
+          yield { records, cursorAfter: next ? encodeGcalCursor(next) : null };
+          if (!answer.nextPageToken) return;
+          c = { v: 1, syncToken: c.syncToken, pageToken: answer.nextPageToken };
+        }
+      } finally {
+        countRefreshes();
+      }
+    },
+  };
+
+  const normalizer = createGcalNormalizer(deps.calendarId);
+  return { source: 'gcal', streams: [stream], normalize: normalizer.normalize };
+}
+
+// 410 GONE (fullSyncRequired), or a page token Google no longer accepts.
+function isStale(err: unknown): boolean {
+  if (!(err instanceof UpstreamHttpError)) return false;
+  if (err.status === 410) return true;
+  const errors = (err.body as { error?: { errors?: Array<{ location?: string }> } } | undefined)?.error?.errors ?? [];
+  return err.status === 400 && errors.some((e) => e.location === 'pageToken' || e.location === 'syncToken');
+}
