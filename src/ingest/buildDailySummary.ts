@@ -42,14 +42,10 @@ GROUP BY r.source`;
 
 /** Build the summary of UTC day `date` (YYYY-MM-DD). */
 export async function buildDailySummary(db: Queryable, date: string, now: Date): Promise<DailySummary> {
-  const [runs, queues, revenue] = await Promise.all([
-    db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; fetched: number; enqueued: number; upserted: string; dead: number }>(
-      RUNS_SQL,
-      [date],
-    ),
-    queueStats(db),
-    summarizeRevenue(db, parseRevenueFilters({ startDate: date, endDate: date, timezone: 'UTC' })),
-  ]);
+  // One after the other: `db` may be a single transaction client.
+  const runs = await db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; fetched: number; enqueued: number; upserted: string; dead: number }>(RUNS_SQL, [date]);
+  const queues = await queueStats(db);
+  const revenue = await summarizeRevenue(db, parseRevenueFilters({ startDate: date, endDate: date, timezone: 'UTC' }));
   const bySource = new Map(runs.rows.map((r) => [r.source, r]));
   return {
     type: 'buffalo.daily_summary',

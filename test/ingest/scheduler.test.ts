@@ -1,0 +1,90 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { createScheduler, type DailySummary } from '../../src/ingest/index.ts';
+import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
+import { testDeps } from './fixtures/support.ts';
+
+describe('ingest scheduler', () => {
+  let db: TestDb;
+  let server: Server;
+  let url: string;
+  const received: DailySummary[] = [];
+  let failNext = 0;
+  before(async () => {
+    db = await createTestDb();
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (failNext > 0) {
+          failNext--;
+          res.writeHead(503).end();
+          return;
+        }
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
+  });
+  after(async () => {
+    await new Promise((r) => server.close(r));
+    await db.drop();
+  });
+
+  const deps = () =>
+    testDeps(db.pool, [createFakeConnector(createFakeUpstream(3))], { NOTIFY_WEBHOOK_URL: url, SYNC_INTERVAL_MS: String(15 * 60_000), DAILY_SUMMARY_HOUR_UTC: '9' });
+
+  it('two scheduler instances: each 15-minute slot accepts one incremental sync per enabled source', async () => {
+    const a = createScheduler(deps());
+    const b = createScheduler(deps());
+    const t = Date.parse('2026-05-04T08:01:00Z');
+    const [ra, rb] = await Promise.all([a.runOnce(t), b.runOnce(t + 1000)]);
+    assert.deepEqual([...ra.syncs, ...rb.syncs].map((s) => s.source), ['hubspot'], 'one sync, only for the enabled source');
+    assert.equal((await a.runOnce(t + 10 * 60_000)).syncs.length, 0, 'same slot: nothing more');
+    assert.equal((await b.runOnce(t + 15 * 60_000)).syncs.length, 1, 'next slot: the next sync');
+    const runs = await db.pool.query("SELECT status, trigger, mode FROM sync_runs WHERE trigger = 'scheduler'");
+    assert.deepEqual(runs.rows, [
+      { status: 'queued', trigger: 'scheduler', mode: 'incremental' },
+      { status: 'queued', trigger: 'scheduler', mode: 'incremental' },
+    ]);
+  });
+
+  it('the daily summary fires once at 09:00 UTC with two instances, is POSTed and retried after a failed delivery', async () => {
+    const a = createScheduler(deps());
+    const b = createScheduler(deps());
+    await db.pool.query(
+      `INSERT INTO sync_runs (source, mode, status, trigger, records_fetched, records_enqueued, created_at, started_at, finished_at)
+       VALUES ('hubspot', 'incremental', 'success', 'scheduler', 30, 7, '2026-05-04T12:00:00Z', '2026-05-04T12:00:00Z', '2026-05-04T12:01:00Z'),
+              ('hubspot', 'incremental', 'failed', 'scheduler', 5, 5, '2026-05-04T13:00:00Z', '2026-05-04T13:00:00Z', '2026-05-04T13:01:00Z')`,
+    );
+    await db.pool.query(
+      `INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
+       VALUES ('stripe', 'ch_day', 'charge', 'COLLECTED', 'succeeded', 12345, 'USD', '2026-05-04T15:00:00Z')`,
+    );
+    const before9 = Date.parse('2026-05-05T08:59:59Z');
+    assert.equal((await a.runOnce(before9)).summary, null, 'not before 09:00');
+    assert.equal(received.length, 0);
+
+    failNext = 1;
+    const nine = Date.parse('2026-05-05T09:00:00Z');
+    assert.equal((await a.runOnce(nine)).summary, null, 'a failed delivery does not count as sent');
+    assert.equal(received.length, 0);
+    const second = await Promise.all([a.runOnce(nine + 30_000), b.runOnce(nine + 30_000)]);
+    const third = await Promise.all([a.runOnce(nine + 3_600_000), b.runOnce(nine + 3_600_000)]);
+    const sent = [...second, ...third].map((r) => r.summary).filter(Boolean);
+    assert.equal(sent.length, 1, 'fired exactly once');
+    assert.equal(received.length, 1, 'POSTed exactly once');
+    const s = received[0]!;
+    assert.equal(s.date, '2026-05-04');
+    const hubspot = s.sources.find((x) => x.source === 'hubspot')!;
+    assert.deepEqual(hubspot.runs, { total: 2, success: 1, partial: 0, failed: 1, skipped: 0 });
+    assert.equal(hubspot.records.fetched, 35);
+    assert.equal(s.revenue.totalRevenueCents, '12345');
+    assert.equal(typeof s.dlq.ingest, 'number');
+  });
+});
