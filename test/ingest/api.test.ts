@@ -64,7 +64,7 @@ describe('ingest HTTP API', () => {
     const held = new Promise<void>((r) => (release = r));
     up.pagesServed = 0;
     up.beforePage = (n) => (n === 0 ? held : undefined);
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 2; i++) ids.push((await app.inject({ method: 'POST', url: '/trigger/hubspot/full', headers: { ...ADMIN_HEADERS, ...idem() } })).json().runId as string);
     const worker = createSyncWorker(deps);
     const round = worker.runOnce();
@@ -105,7 +105,7 @@ describe('ingest HTTP API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await app.inject({ method: 'GET', url: `/payments?limit=7${cursor ? `&cursor=${cursor}` : ''}`, headers: API_HEADERS });
+      const res: { statusCode: number; json(): unknown } = await app.inject({ method: 'GET', url: `/payments?limit=7${cursor ? `&cursor=${cursor}` : ''}`, headers: API_HEADERS });
       assert.equal(res.statusCode, 200);
       const body = res.json() as { data: Array<{ externalId: string; amountCents: string }>; nextCursor: string | null };
       seen.push(...body.data.map((p) => p.externalId));
