@@ -11,4 +11,4 @@ export { listDeadLetters, getDeadLetter, replayDeadLetter, replayAll, type DeadL
 export type { DeadReason } from './fail.ts';
 export { queueStats, registerQueueMetrics, type QueueStats } from './stats.ts';
 export { LISTENER_APPLICATION } from './listen.ts';
-export { systemClock, type Job, type Worker, type RunResult, type Clock, type BackoffOptions } from './types.ts';
+export { systemClock, type Clock, type Job, type Worker, type RunResult, type BackoffOptions } from './types.ts';

@@ -1,4 +1,5 @@
 /** Shared shapes of the queue core. */
+export { systemClock, type Clock } from '../resilience/index.ts';
 
 /** A claimed job as a handler sees it. */
 export interface Job<P = unknown> {
@@ -36,34 +37,11 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-/** Time source for sleeps; structurally the resilience kit's Clock, so either may be passed. */
-export interface Clock {
-  now(): number;
-  /** Sleep; may resolve or reject early when `signal` aborts (callers accept both). */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
 /** Exponential backoff bounds (full jitter). */
 export interface BackoffOptions {
   baseMs: number;
   maxMs: number;
 }
-
-/** Real time. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
 
 /** A jobs row as the claim statements return it. */
 export interface JobRow {
