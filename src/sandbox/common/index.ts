@@ -28,6 +28,8 @@
  * - Faults: `installFaultHooks` (latency → rate limit → timeout → 503), skipping `/__sandbox/*` and `/health`.
  * - Control: `registerControlRoutes` (/health, /__sandbox/faults, /__sandbox/truth, /__sandbox/advance, /__sandbox/stats).
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
+ * - Call accounting (`installCallStats`, `statsView`, `registerStatsReset`) and simulator-specific knobs
+ *   (`installSimKnobs`: `SANDBOX_<NAME>_<KNOB>` + `POST /__sandbox/faults|settings`).
  */
 export { BASE_FAULTS, FAULT_ENV_NAMES, FaultConfigError, createFaultState, faultsPatchSchema, resolveFaults } from './faults.ts';
 export type { FaultState, Faults, FaultsPatch } from './faults.ts';
@@ -43,3 +45,7 @@ export { createSimulatorApp, startSimulator } from './server.ts';
 export type { RunningSimulator, SimulatorHandle } from './server.ts';
 export { createTimeQueue } from './schedule.ts';
 export type { TimeQueue } from './schedule.ts';
+export { installCallStats, registerStatsReset, routeKey, statsView } from './callStats.ts';
+export type { CallStats, CallStatsHandle } from './callStats.ts';
+export { installSimKnobs } from './simKnobs.ts';
+export type { SimKnobs, SimKnobsOptions } from './simKnobs.ts';

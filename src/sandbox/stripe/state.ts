@@ -89,13 +89,15 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
   let live = false;
   let counts = { charges: 0, refunds: 0, events: 0 };
 
-  const emit = (type: StripeEventType, atMs: number, object: unknown, previous?: Record<string, unknown>) => {
+  const emit = (type: StripeEventType, atMs: number, snapshot: () => unknown, previous?: Record<string, unknown>) => {
+    // Seeded history older than the retention window is already gone: skip building it.
+    if (!live && atMs < opts.now - EVENT_RETENTION_S * 1000) return;
     const event: StripeEvent = {
       id: stripeId(rng, 'evt'),
       object: 'event',
       api_version: STRIPE_API_VERSION,
       created: Math.floor(atMs / 1000),
-      data: previous ? { object, previous_attributes: previous } : { object },
+      data: previous ? { object: snapshot(), previous_attributes: previous } : { object: snapshot() },
       livemode: false,
       pending_webhooks: live ? (opts.pendingWebhooks?.() ?? 0) : 0,
       request: { id: null, idempotency_key: null },
@@ -119,7 +121,7 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     charges.append(rec, charge.created);
     chargeList.push(rec);
     counts.charges++;
-    emit(`charge.${status}`, atMs, snap(rec));
+    emit(`charge.${status}`, atMs, () => snap(rec));
     if (status === 'pending') queue.push(atMs + rng.int(HOUR, 3 * DAY), { kind: 'resolve_charge', chargeId: charge.id, to: rng.chance(0.85) ? 'succeeded' : 'failed' });
     if (status === 'succeeded') maybeScheduleRefund(rec, atMs);
   };
@@ -136,7 +138,7 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     } else {
       Object.assign(c, { failure_code: 'card_declined', failure_message: 'Your card was declined.' });
     }
-    emit(`charge.${to}`, atMs, snap(rec), previous);
+    emit(`charge.${to}`, atMs, () => snap(rec), previous);
     if (to === 'succeeded') maybeScheduleRefund(rec, atMs);
   };
 
@@ -154,8 +156,8 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     c.refunded = c.amount_refunded === c.amount;
     c.refunds.data.unshift(refund);
     c.refunds.total_count++;
-    emit('refund.created', atMs, structuredClone(refund));
-    emit('charge.refunded', atMs, snap(rec), previous);
+    emit('refund.created', atMs, () => structuredClone(refund));
+    emit('charge.refunded', atMs, () => snap(rec), previous);
     if (status === 'pending') queue.push(atMs + rng.int(10 * MIN, 2 * DAY), { kind: 'resolve_refund', refundId: refund.id, to: rng.chance(0.9) ? 'succeeded' : 'failed' });
     return true;
   };
@@ -165,14 +167,14 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     if (!refund || refund.status !== 'pending') return;
     refund.status = to;
     if (to === 'succeeded') refund.balance_transaction = stripeId(rng, 'txn');
-    emit('refund.updated', atMs, structuredClone(refund), { status: 'pending' });
+    emit('refund.updated', atMs, () => structuredClone(refund), { status: 'pending' });
     const rec = charges.get(refund.charge);
     if (to === 'failed' && rec) {
       // A failed refund gives the money back to the charge; Stripe reports it as charge.updated.
       const previous = { amount_refunded: rec.charge.amount_refunded, refunded: rec.charge.refunded };
       rec.charge.amount_refunded -= refund.amount;
       rec.charge.refunded = false;
-      emit('charge.updated', atMs, snap(rec), previous);
+      emit('charge.updated', atMs, () => snap(rec), previous);
     }
   };
 

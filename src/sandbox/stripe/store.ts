@@ -44,6 +44,13 @@ export class TimeOrderedStore<T extends { id: string }> {
   /** Expire everything created before `cutoffS`. */
   expireBefore(cutoffS: number): void {
     this.floor = Math.max(this.floor, this.lowerBound(cutoffS));
+    // Drop expired items once they are the majority, so memory follows the retained set.
+    if (this.floor > 1024 && this.floor * 2 > this.items.length) {
+      for (const item of this.items.splice(0, this.floor)) this.index.delete(item.id);
+      this.createdS.splice(0, this.floor);
+      for (let i = 0; i < this.items.length; i++) this.index.set(this.items[i]!.id, i);
+      this.floor = 0;
+    }
   }
 
   /** A live item by id. */
