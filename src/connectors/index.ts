@@ -1,0 +1,56 @@
+/**
+ * Vendor connectors (one folder per upstream) behind the contract in ./contract.ts. Other modules
+ * import connectors only through this file; `createConnectors` wires them from the config, each
+ * with its own resilience policy (`config.resilience.<source>`).
+ */
+import type { Config, SourceName } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { createPolicy, type Clock } from '../resilience/index.ts';
+import { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
+import type { Connector } from './contract.ts';
+import { createGcalConnector } from './gcal/createGcalConnector.ts';
+import { createHubspotConnector } from './hubspot/createHubspotConnector.ts';
+import { createStripeConnector } from './stripe/createStripeConnector.ts';
+
+export * from './contract.ts';
+export { createStripeConnector, type StripeConnectorDeps } from './stripe/createStripeConnector.ts';
+export { createHubspotConnector, type HubspotConnectorDeps } from './hubspot/createHubspotConnector.ts';
+export { createGcalConnector, type GcalConnectorDeps } from './gcal/createGcalConnector.ts';
+export { createAdplatformConnector, type AdplatformConnectorDeps } from './adplatform/createAdplatformConnector.ts';
+export { formatMinor, minorUnitExponent, MoneyFormatError, numberToMinor, parseDecimalToMinor } from './money.ts';
+
+/**
+ * The connectors of every enabled source whose credentials (or sandbox base URL) are configured:
+ * stripe needs STRIPE_API_KEY; hubspot HUBSPOT_ACCESS_TOKEN; gcal a service account
+ * (GOOGLE_CLIENT_EMAIL + GOOGLE_PRIVATE_KEY) or a GCAL_API_BASE (the sandbox takes any bearer);
+ * adplatform AD_PLATFORM_API_URL + _EMAIL + _PASSWORD. Sources left out are simply absent.
+ */
+export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock }): Partial<Record<SourceName, Connector>> {
+  const policyFor = (source: SourceName) => createPolicy(source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const clock = deps.clock ? { clock: deps.clock } : {};
+  const out: Partial<Record<SourceName, Connector>> = {};
+
+  const { stripe, hubspot, gcal, adplatform } = config;
+  if (stripe.enabled && stripe.apiKey) {
+    out.stripe = createStripeConnector({ apiKey: stripe.apiKey, ...(stripe.apiBase ? { apiBase: stripe.apiBase } : {}), policy: policyFor('stripe'), timeoutMs: config.resilience.stripe.timeoutMs, ...clock });
+  }
+  if (hubspot.enabled && hubspot.accessToken) {
+    out.hubspot = createHubspotConnector({ accessToken: hubspot.accessToken, ...(hubspot.apiBase ? { apiBase: hubspot.apiBase } : {}), policy: policyFor('hubspot'), ...clock });
+  }
+  const serviceAccount = gcal.clientEmail && gcal.privateKey ? { clientEmail: gcal.clientEmail, privateKey: gcal.privateKey, ...(gcal.apiBase ? { tokenUri: `${gcal.apiBase.replace(/\/+$/, '')}/token` } : {}) } : undefined;
+  if (gcal.enabled && (serviceAccount || gcal.apiBase)) {
+    out.gcal = createGcalConnector({ calendarId: gcal.calendarId, ...(gcal.apiBase ? { apiBase: gcal.apiBase } : {}), ...(serviceAccount ? { serviceAccount } : {}), policy: policyFor('gcal'), ...clock });
+  }
+  if (adplatform.enabled && adplatform.apiUrl && adplatform.email && adplatform.password) {
+    out.adplatform = createAdplatformConnector({
+      apiUrl: adplatform.apiUrl,
+      email: adplatform.email,
+      password: adplatform.password,
+      ...(adplatform.clientId ? { clientId: adplatform.clientId } : {}),
+      policy: policyFor('adplatform'),
+      logger: deps.logger,
+      ...clock,
+    });
+  }
+  return out;
+}
