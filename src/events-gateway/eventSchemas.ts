@@ -25,7 +25,7 @@ export const wireEvent = z.object({ id: wireId, name: z.string(), userId: wireId
 /** Upstream `POST /addEvent` answer: `{success, event}` (or the bare event). */
 export const wireAddEventResult = z.union([z.object({ event: wireEvent }), wireEvent.transform((event) => ({ event }))]);
 
-/** Body of POST /addEvent. */
+/** Body of POST /addEvent (unknown fields rejected). */
 export const addEventBody = z.strictObject({
   name: z.string().min(1).max(200).refine((s) => s.trim().length > 0, { message: 'name must not be blank' }),
   userId: z.string().min(1).max(128),

@@ -1,5 +1,5 @@
 /** Shared set-up of the events-gateway tests: an event-service simulator and a gateway app over it. */
-import { resolveConfig } from '../../src/config.ts';
+import { resolveConfig, type PolicySettings } from '../../src/config.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes, type EventsGatewayPolicies } from '../../src/events-gateway/index.ts';
 import type { App } from '../../src/http/index.ts';
 import type { Clock } from '../../src/resilience/index.ts';
@@ -10,8 +10,12 @@ import { buildTestApp } from '../helpers/app.ts';
 export const EVENT_SERVICE_SETTINGS = resolveConfig({}).resilience.eventservice;
 
 /** A gateway app over the simulator at `baseUrl` (policies built with `clock`). */
-export async function buildGatewayApp(pool: Pool, baseUrl: string, opts: { clock?: Clock; fanoutConcurrency?: number } = {}): Promise<{ app: App; policies: EventsGatewayPolicies }> {
-  const policies = createEventsGatewayPolicies(EVENT_SERVICE_SETTINGS, opts.clock ? { clock: opts.clock } : {});
+export async function buildGatewayApp(
+  pool: Pool,
+  baseUrl: string,
+  opts: { clock?: Clock; fanoutConcurrency?: number; settings?: Partial<PolicySettings> } = {},
+): Promise<{ app: App; policies: EventsGatewayPolicies }> {
+  const policies = createEventsGatewayPolicies({ ...EVENT_SERVICE_SETTINGS, ...opts.settings }, opts.clock ? { clock: opts.clock } : {});
   const app = await buildTestApp(pool, { readiness: [eventsGatewayReadinessCheck(policies)] });
   await app.register(eventsGatewayRoutes, { baseUrl, policies, ...(opts.fanoutConcurrency ? { fanoutConcurrency: opts.fanoutConcurrency } : {}) });
   await app.ready();
