@@ -13,12 +13,29 @@ export interface CreateOrderDeps {
 
 /**
  * Create an order for `customerId` from a validated body. Stock is reserved before the write
- * (the reservation is idempotent by the order id); an order row therefore never exists
- * without its reservation. Throws AppError 409 out_of_stock / 503 inventory_unavailable.
+ * (the reservation is idempotent by the order id), so an order row never exists without
+ * its reservation; a failed write releases the reservation again (best effort).
+ * Throws AppError 409 out_of_stock / 503 inventory_unavailable.
  */
 export async function createOrder(deps: CreateOrderDeps, customerId: string, body: CreateOrderBody): Promise<OrderView> {
   const lines: PricedLine[] = body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, priceCents: parsePriceCents(i.price) }));
   const orderId = newOrderId();
   await deps.inventory.reserve(orderId, lines);
-  return insertOrder(deps.pool, orderId, customerId, lines);
+  try {
+    return await insertOrder(deps.pool, orderId, customerId, lines);
+  } catch (err) {
+    if (await knownAbsent(deps.pool, orderId)) await deps.inventory.release(orderId);
+    throw err;
+  }
+}
+
+// Release only when the order is known not to exist: a lost COMMIT acknowledgement can hide a
+// stored order, and releasing its stock would oversell. Unknown (database down) → keep it held.
+async function knownAbsent(pool: Pool, orderId: string): Promise<boolean> {
+  try {
+    const { rowCount } = await pool.query('SELECT 1 FROM orders WHERE id = $1', [orderId]);
+    return rowCount === 0;
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,8 @@ export interface ReserveLine {
 export interface InventoryClient {
   readonly policy: UpstreamPolicy;
   reserve(orderId: string, items: readonly ReserveLine[]): Promise<void>;
+  /** Give a reservation back (the order write failed after stock was reserved). Never throws. */
+  release(orderId: string): Promise<boolean>;
 }
 
 interface Refusal {
@@ -31,6 +33,7 @@ interface Refusal {
 /** Build the client for the service at `baseUrl`, calling through `policy`. */
 export function createInventoryClient(opts: { baseUrl: string; policy: UpstreamPolicy }): InventoryClient {
   const url = new URL('/inventory/reserve', opts.baseUrl).toString();
+  const releaseUrl = new URL('/inventory/release', opts.baseUrl).toString();
   const { policy } = opts;
   return {
     policy,
@@ -44,6 +47,15 @@ export function createInventoryClient(opts: { baseUrl: string; policy: UpstreamP
         else throw toUnavailable(err, policy);
       }
       if (body && body.available === false) throw outOfStock(body);
+    },
+    async release(orderId) {
+      try {
+        await requestJson(policy, { method: 'POST', url: releaseUrl, body: { orderId } });
+        return true;
+      } catch {
+        // Best effort: a reservation we fail to release is held stock, not a wrong order.
+        return false;
+      }
     },
   };
 }

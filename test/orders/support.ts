@@ -1,13 +1,18 @@
 /** Shared helpers of the order tests (state polling, reading orders straight from SQL). */
+import { resolveConfig } from '../../src/config.ts';
 import type { Pool } from '../../src/db/index.ts';
+import type { App } from '../../src/http/index.ts';
+import { orderRoutes } from '../../src/orders/index.ts';
 import type { Worker } from '../../src/queue/index.ts';
+import type { Clock } from '../../src/resilience/index.ts';
+import { buildTestApp } from '../helpers/app.ts';
 
 /** Poll `probe` until it returns a truthy value; fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   for (;;) {
     const v = await probe();
-    if (v) return v;
+    if (v) return v as Exclude<T, undefined | null | false | 0 | ''>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
   }
@@ -28,16 +33,26 @@ export async function historyOf(pool: Pool, orderId: string): Promise<string[]> 
 /** The history every delivered order must have, exactly. */
 export const FULL_HISTORY = ['∅→Pending Shipment', 'Pending Shipment→Shipped', 'Shipped→Delivered'];
 
-/** Row counts of the order tables, the order queues and the dead letters. */
-export async function countRows(pool: Pool): Promise<Record<string, number>> {
-  const { rows } = await pool.query<Record<string, number>>(`SELECT
+/** Row counts of the order tables, the order queues, their dead letters and idempotency keys. */
+export interface RowCounts {
+  orders: number;
+  items: number;
+  history: number;
+  jobs: number;
+  dead: number;
+  idempotency_keys: number;
+}
+
+/** Current {@link RowCounts}. */
+export async function countRows(pool: Pool): Promise<RowCounts> {
+  const { rows } = await pool.query<RowCounts>(`SELECT
     (SELECT count(*)::int FROM orders) AS orders,
     (SELECT count(*)::int FROM order_items) AS items,
     (SELECT count(*)::int FROM order_status_history) AS history,
     (SELECT count(*)::int FROM jobs WHERE queue LIKE 'orders.%') AS jobs,
     (SELECT count(*)::int FROM dead_letters WHERE queue LIKE 'orders.%') AS dead,
     (SELECT count(*)::int FROM idempotency_keys) AS idempotency_keys`);
-  return rows[0] as Record<string, number>;
+  return rows[0] as RowCounts;
 }
 
 /** Run workers' runOnce rounds until a round does nothing, or `until` holds (delayed jobs need time). */
@@ -46,4 +61,22 @@ export async function drain(workers: Worker[], until: () => Promise<boolean>, ti
     for (const w of workers) await w.runOnce();
     return until();
   }, { timeoutMs });
+}
+
+/** A JWT secret for test apps (≥ 32 chars, as config requires). */
+export const TEST_JWT_SECRET = 'orders-test-secret-0123456789abcdef';
+
+/** An app shell with the order routes, inventory at `inventoryUrl`, HS256 tokens with TEST_JWT_SECRET. */
+export async function buildOrderApp(pool: Pool, inventoryUrl: string, opts: { clock?: Clock; bodyLimitBytes?: number; env?: Record<string, string> } = {}): Promise<App> {
+  const config = resolveConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INVENTORY_API_BASE_URL: inventoryUrl, ...opts.env });
+  const app = await buildTestApp(pool, opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {});
+  await app.register(orderRoutes, { pool, config, ...(opts.clock ? { clock: opts.clock } : {}) });
+  await app.ready();
+  return app;
+}
+
+/** Requests the inventory simulator received on its business routes (its fault counters). */
+export async function inventoryRequests(simUrl: string): Promise<number> {
+  const res = await fetch(`${simUrl}/__sandbox/stats`);
+  return ((await res.json()) as { requests: number }).requests;
 }

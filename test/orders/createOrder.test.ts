@@ -1,0 +1,156 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import type { App } from '../../src/http/index.ts';
+import { createOrderWorkers, signDevToken } from '../../src/orders/index.ts';
+import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
+import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET, waitFor } from './support.ts';
+
+describe('POST /api/orders and GET /api/orders/:id', () => {
+  let db: TestDb;
+  let app: App;
+  let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
+  let auth: Record<string, string>;
+  before(async () => {
+    db = await createTestDb({ poolMax: 30 });
+    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
+    app = await buildOrderApp(db.pool, sim.url, { bodyLimitBytes: 8192 });
+    auth = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'carol')}` };
+  });
+  after(async () => {
+    await app.close();
+    await sim.close();
+    await db.drop();
+  });
+
+  const post = (payload: unknown, key: string = randomUUID(), extra: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/api/orders', headers: { ...auth, 'idempotency-key': key, ...extra }, payload: payload as object });
+
+  it('201 with the order: Pending Shipment, exact cents from numbers and decimal strings, totalCents as a string', async () => {
+    const res = await post({ customerId: 'carol', items: [{ productId: 'prod_2', quantity: 3, price: 19.99 }, { productId: 'prod_3', quantity: 1, price: '0.10' }] });
+    assert.equal(res.statusCode, 201, res.body);
+    const order = res.json();
+    assert.equal(order.status, 'Pending Shipment');
+    assert.equal(order.customerId, 'carol');
+    assert.equal(order.totalCents, '6007');
+    assert.equal(order.total, '60.07');
+    assert.deepEqual(order.items.map((i: { priceCents: string }) => i.priceCents), ['1999', '10']);
+    const { rows } = await db.pool.query('SELECT total_cents, status FROM orders WHERE id = $1', [order.id]);
+    assert.deepEqual(rows[0], { total_cents: '6007', status: 'Pending Shipment' });
+    const job = await db.pool.query(`SELECT payload FROM jobs WHERE queue = 'orders.fulfillment' AND payload->>'orderId' = $1`, [order.id]);
+    assert.equal(job.rows[0]?.payload.type, 'order.created', 'order.created committed with the order');
+  });
+
+  it('100 concurrent requests with one Idempotency-Key create exactly one order', async () => {
+    const before = await countRows(db.pool);
+    const key = randomUUID();
+    const payload = { customerId: 'carol', items: [{ productId: 'prod_4', quantity: 1, price: 5 }] };
+    const responses = await Promise.all(Array.from({ length: 100 }, () => post(payload, key)));
+    const created = responses.filter((r) => r.statusCode === 201);
+    assert.ok(created.length >= 1);
+    assert.ok(responses.every((r) => r.statusCode === 201 || r.statusCode === 409), `statuses ${[...new Set(responses.map((r) => r.statusCode))]}`);
+    assert.equal(new Set(created.map((r) => r.json().id)).size, 1, 'every 201 is the same order');
+    const after = await countRows(db.pool);
+    assert.equal(after.orders - before.orders, 1);
+    assert.equal(after.jobs - before.jobs, 1, 'one order.created event');
+    const replay = await post(payload, key);
+    assert.equal(replay.statusCode, 201);
+    assert.equal(replay.json().id, created[0]!.json().id);
+  });
+
+  it('the same Idempotency-Key with a different body is 422 idempotency_key_reused', async () => {
+    const key = randomUUID();
+    assert.equal((await post({ customerId: 'carol', items: [{ productId: 'prod_5', quantity: 1, price: 5 }] }, key)).statusCode, 201);
+    const res = await post({ customerId: 'carol', items: [{ productId: 'prod_5', quantity: 2, price: 5 }] }, key);
+    assert.equal(res.statusCode, 422);
+    assert.equal(res.json().error, 'idempotency_key_reused');
+  });
+
+  it('invalid bodies, malformed JSON and oversized bodies are 4xx and write nothing', async () => {
+    const before = await countRows(db.pool);
+    const item = { productId: 'prod_6', quantity: 1, price: 1 };
+    const cases: Array<[string, unknown, string]> = [
+      ['quantity 0', { customerId: 'carol', items: [{ ...item, quantity: 0 }] }, 'items.0.quantity'],
+      ['quantity 1.5', { customerId: 'carol', items: [{ ...item, quantity: 1.5 }] }, 'items.0.quantity'],
+      ['quantity negative', { customerId: 'carol', items: [{ ...item, quantity: -2 }] }, 'items.0.quantity'],
+      ['quantity as string', { customerId: 'carol', items: [{ ...item, quantity: '2' }] }, 'items.0.quantity'],
+      ['price 0', { customerId: 'carol', items: [{ ...item, price: 0 }] }, 'items.0.price'],
+      ['price -1', { customerId: 'carol', items: [{ ...item, price: -1 }] }, 'items.0.price'],
+      ['price 1.234', { customerId: 'carol', items: [{ ...item, price: 1.234 }] }, 'items.0.price'],
+      ['price "1.234"', { customerId: 'carol', items: [{ ...item, price: '1.234' }] }, 'items.0.price'],
+      ['price "abc"', { customerId: 'carol', items: [{ ...item, price: 'abc' }] }, 'items.0.price'],
+      ['empty items', { customerId: 'carol', items: [] }, 'items'],
+      ['101 items', { customerId: 'carol', items: Array.from({ length: 101 }, () => item) }, 'items'],
+      ['unknown top-level field', { customerId: 'carol', items: [item], coupon: 'FREE' }, ''],
+      ['unknown item field', { customerId: 'carol', items: [{ ...item, discount: 1 }] }, 'items.0'],
+      ['missing customerId', { items: [item] }, 'customerId'],
+      ['empty productId', { customerId: 'carol', items: [{ ...item, productId: '' }] }, 'items.0.productId'],
+      ['body is an array', [item], ''],
+    ];
+    for (const [name, payload, field] of cases) {
+      const res = await post(payload);
+      assert.equal(res.statusCode, 400, `${name}: ${res.body}`);
+      assert.equal(res.json().error, 'validation_failed', name);
+      if (field) assert.equal(res.json().field, field, `${name}: ${res.body}`);
+    }
+    const malformed = await app.inject({ method: 'POST', url: '/api/orders', headers: { ...auth, 'idempotency-key': randomUUID(), 'content-type': 'application/json' }, payload: '{"customerId": "carol", "items": [' });
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.json().error, 'malformed_json');
+    const big = await post({ customerId: 'carol', items: [{ ...item, productId: 'x'.repeat(20_000) }] });
+    assert.equal(big.statusCode, 413);
+    const noKey = await app.inject({ method: 'POST', url: '/api/orders', headers: auth, payload: { customerId: 'carol', items: [item] } });
+    assert.equal(noKey.statusCode, 400);
+    assert.equal(noKey.json().error, 'idempotency_key_required');
+    assert.deepEqual(await countRows(db.pool), before, 'no order, item, event or idempotency key written');
+  });
+
+  it('out of stock is 409 out_of_stock naming the product, and writes no order', async () => {
+    const stock = sim.state.stock as Map<string, number>;
+    const [productId] = [...stock].find(([, n]) => n > 0)!;
+    const have = stock.get(productId)!;
+    const before = await countRows(db.pool);
+    const res = await post({ customerId: 'carol', items: [{ productId: 'prod_1', quantity: 1, price: 1 }, { productId, quantity: have + 1, price: 2 }] });
+    assert.equal(res.statusCode, 409, res.body);
+    assert.equal(res.json().error, 'out_of_stock');
+    assert.equal(res.json().productId, productId);
+    assert.match(res.json().message, new RegExp(productId));
+    assert.equal((await countRows(db.pool)).orders, before.orders);
+  });
+
+  it('a failed order write releases the stock it reserved and answers 500 without a stored order', async () => {
+    await db.pool.query("ALTER TABLE orders ADD CONSTRAINT test_refuse_erin CHECK (customer_id <> 'erin')");
+    try {
+      const before = await countRows(db.pool);
+      const erin = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'erin')}` };
+      const res = await post({ customerId: 'erin', items: [{ productId: 'prod_8', quantity: 2, price: 1 }] }, randomUUID(), erin);
+      assert.equal(res.statusCode, 500);
+      assert.deepEqual(res.json(), { error: 'internal_error', message: 'internal error' });
+      const after = await countRows(db.pool);
+      assert.deepEqual({ ...after, idempotency_keys: before.idempotency_keys }, before, 'nothing stored; the 5xx released its key');
+      const truth = sim.state.truth();
+      const last = truth.reservations.at(-1)!;
+      assert.deepEqual({ status: last.status, items: last.items }, { status: 'released', items: [{ productId: 'prod_8', quantity: 2 }] });
+    } finally {
+      await db.pool.query('ALTER TABLE orders DROP CONSTRAINT test_refuse_erin');
+    }
+  });
+
+  it('end to end: an order placed over HTTP is Delivered with Shipped in its history (GET /api/orders/:id)', async () => {
+    const workers = createOrderWorkers({ pool: db.pool, orders: { fulfillmentMinDelayMs: 10, fulfillmentMaxDelayMs: 30 }, pollIntervalMs: 20 });
+    await workers.start();
+    try {
+      const created = await post({ customerId: 'carol', items: [{ productId: 'prod_7', quantity: 1, price: '12.50' }] });
+      assert.equal(created.statusCode, 201);
+      const id = created.json().id as string;
+      const order = await waitFor('Delivered via the API', async () => {
+        const res = await app.inject({ method: 'GET', url: `/api/orders/${id}`, headers: auth });
+        return res.json().status === 'Delivered' ? res.json() : null;
+      });
+      assert.deepEqual(order.history.map((h: { from: string | null; to: string }) => `${h.from ?? '∅'}→${h.to}`), FULL_HISTORY);
+      assert.equal(order.totalCents, '1250');
+    } finally {
+      await workers.stop();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import type { App } from '../../src/http/index.ts';
+import { createOrderWorkers, scriptOrder, scriptPeakHours, type OrderWorkers } from '../../src/orders/index.ts';
+import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
+import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET } from './support.ts';
+
+describe('order scripts against a listening API (script:order, script:peak-hours)', () => {
+  let db: TestDb;
+  let app: App;
+  let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
+  let workers: OrderWorkers;
+  let baseUrl: string;
+  before(async () => {
+    db = await createTestDb({ poolMax: 30 });
+    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
+    app = await buildOrderApp(db.pool, sim.url);
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    workers = createOrderWorkers({ pool: db.pool, orders: { fulfillmentMinDelayMs: 10, fulfillmentMaxDelayMs: 30 }, pollIntervalMs: 20 });
+    await workers.start();
+  });
+  after(async () => {
+    await workers.stop();
+    await app.close();
+    await sim.close();
+    await db.drop();
+  });
+
+  it('scriptOrder places one order with a fresh dev token and follows it to Delivered, printing the history', async () => {
+    const lines: string[] = [];
+    const result = await scriptOrder({ baseUrl, jwtSecret: TEST_JWT_SECRET, pollMs: 20, timeoutMs: 10_000, out: (l) => lines.push(l) });
+    assert.equal(result.finalStatus, 'Delivered');
+    assert.deepEqual(result.history.map((h) => `${h.from ?? '∅'}→${h.to}`), FULL_HISTORY);
+    assert.ok(lines.some((l) => l.startsWith('created order ')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes('Shipped → Delivered')), lines.join('\n'));
+  });
+
+  it('scriptPeakHours sends N requests with unique keys and reports throughput, percentiles, success rate and statuses', async () => {
+    const before = await countRows(db.pool);
+    const lines: string[] = [];
+    const report = await scriptPeakHours({ baseUrl, jwtSecret: TEST_JWT_SECRET, requests: 300, concurrency: 20, out: (l) => lines.push(l) });
+    assert.equal(report.requests, 300);
+    const total = Object.values(report.byStatus).reduce((a, b) => a + b, 0);
+    assert.equal(total, 300);
+    assert.ok(Object.keys(report.byStatus).every((s) => s === '201' || s === '409'), JSON.stringify(report.byStatus));
+    assert.equal((await countRows(db.pool)).orders - before.orders, report.byStatus['201'] ?? 0, 'every 201 is one stored order');
+    assert.ok(report.latencyMs.p99 >= report.latencyMs.p50);
+    assert.equal(report.breakerState, 'closed');
+    for (const label of ['throughput', 'latency', 'success rate', 'status codes', 'breaker']) assert.ok(lines.some((l) => l.startsWith(label)), label);
+  });
+});
