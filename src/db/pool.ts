@@ -32,6 +32,13 @@ export function createPool(url: string, opts: { max?: number; application?: stri
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, isolation?: 'serializable' | 'repeatable read'): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // A connection that dies while checked out (server restart, pg_terminate_backend) emits
+  // 'error' on the client; unheard, that event would crash the process. The failing query
+  // rejects anyway, so the listener only has to exist.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}` : 'BEGIN');
     const result = await fn(client);
@@ -45,6 +52,7 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     }
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken || undefined);
   }
 }
