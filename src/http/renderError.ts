@@ -31,7 +31,14 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
-    const field = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.') || String((first?.params as { issue?: { path?: unknown[] } })?.issue?.path?.join('.') ?? '');
+    const fieldOf = (v: (typeof err.validation)[number] | undefined): string => {
+      const path = (v?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+      // An unknown key is reported on its parent object; name the key itself.
+      const keys = (v?.params as { keys?: unknown } | undefined)?.keys;
+      const unknown = v?.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0 ? String(keys[0]) : '';
+      return unknown ? (path ? `${path}.${unknown}` : unknown) : path;
+    };
+    const field = fieldOf(first);
     const where = (err as { validationContext?: string }).validationContext;
     const message = `${field ? `${field}: ` : ''}${first?.message ?? 'invalid value'}`;
     return {
@@ -41,7 +48,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
         message,
         field: field || null,
         in: where ?? null,
-        issues: err.validation.map((v) => ({ field: v.instancePath.replace(/^\//, '').replaceAll('/', '.'), message: v.message })),
+        issues: err.validation.map((v) => ({ field: fieldOf(v), message: v.message })),
       },
     };
   }

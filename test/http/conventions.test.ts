@@ -73,6 +73,9 @@ describe('HTTP conventions', () => {
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error, 'validation_failed');
     assert.equal(bad.json().field, 'qty');
+    const unknown = await app.inject({ method: 'POST', url: '/things', headers: { ...headers, 'idempotency-key': 'k-bad3' }, payload: { name: 'a', qty: 1, colour: 'red' } });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal(unknown.json().field, 'colour', 'an unknown key is named');
   });
 
   it('a mutating route without Idempotency-Key is 400 idempotency_key_required', async () => {
