@@ -63,6 +63,14 @@ export interface PageContext {
 /**
  * A stream of one entity of one source. `cursor` is what the pipeline stored after the last
  * committed page (null on first run or full mode).
+ *
+ * Cursor semantics every connector follows (formats: the `cursor.ts` of each vendor folder):
+ * - a cursor is opaque JSON owned by the connector; one this version cannot read → StaleCursorError;
+ * - null in 'incremental' mode (first run) runs the full backfill, and so does 'full' mode;
+ * - a cursor stored in the middle of a backfill resumes that backfill in either mode, so a
+ *   crash re-fetches at most one page;
+ * - a backfill ends by storing the incremental position as of its START, so the next incremental
+ *   run replays changes made while it ran (content-hash dedupe makes the overlap free).
  */
 export interface EntityStream {
   /**
@@ -82,7 +90,11 @@ export type UnifiedRecord =
   | { table: 'contacts'; row: ContactRow }
   | { table: 'calendar_events'; row: CalendarEventRow }
   | { table: 'campaigns'; row: CampaignRow }
-  /** A partial update of a campaign's last successful sync call (ad platform). */
+  /**
+   * A partial update of a campaign's last successful sync call (ad platform): set
+   * campaigns.synced_at of an existing campaign. (A failed sync call arrives as a
+   * 'campaign_sync_failed' raw record, kept in the outbox as its trace, normalizing to nothing.)
+   */
   | { table: 'campaign_syncs'; row: { source: SourceName; externalId: string; syncedAt: string } };
 
 /** Allow-listed payment statuses (SPEC §3). */
@@ -120,7 +132,12 @@ export interface ContactRow {
   sourceUpdatedAt: string | null;
 }
 
-/** Unified calendar event; `cancelled` events keep their row with status cancelled. */
+/**
+ * Unified calendar event; `cancelled` events keep their row with status cancelled. Google sends a
+ * deleted event as just `{id, status: "cancelled"}`: its row has null summary/start/end/allDay,
+ * which means "keep the stored values" (the upsert coalesces them for cancelled rows). A live
+ * event always has non-null values (an untitled one has summary '').
+ */
 export interface CalendarEventRow {
   source: SourceName;
   externalId: string;
