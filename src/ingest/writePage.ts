@@ -38,14 +38,18 @@ export function inspectRecords(connector: Connector, records: readonly RawRecord
   let invalid = 0;
   const unmapped: Record<string, number> = {};
   for (const r of records) {
+    let rows;
     try {
-      connector.normalize(r.entity, r.payload);
+      rows = connector.normalize(r.entity, r.payload);
     } catch {
       invalid++;
       continue;
     }
-    const raw = connector.unmappedStatus?.(r.entity, r.payload);
-    if (raw) unmapped[raw] = (unmapped[raw] ?? 0) + 1;
+    // The allow-list maps anything it does not know to UNKNOWN and keeps the raw status, so the
+    // normalized rows already say what is unmapped (no second parse through unmappedStatus()).
+    for (const u of rows) {
+      if (u.table === 'payments' && u.row.status === 'UNKNOWN') unmapped[u.row.rawStatus] = (unmapped[u.row.rawStatus] ?? 0) + 1;
+    }
   }
   return { invalid, unmapped };
 }
