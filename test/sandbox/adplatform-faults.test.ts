@@ -74,35 +74,49 @@ describe('ad-platform simulator: faults', () => {
   });
 
   it('over 600 calls, timeouts come at timeoutRate and 503s at errorRate of the rest', async () => {
-    await post(`${sim.url}/__sandbox/faults`, { errorRate: 0.2, timeoutRate: 0.1, rateLimitPerMin: 0, latencyMs: 0 });
-    await post(`${sim.url}/__sandbox/stats/reset`, {});
-    const token = await getToken(sim.url);
-    const tally = { ok: 0, unavailable: 0, timedOut: 0, other: 0 };
-    const one = async () => {
-      try {
-        const res = await fetch(`${sim.url}/api/campaigns?limit=1`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+    // A second simulator whose held ("timed out") sockets are dropped after 200 ms: a call is then
+    // classified by whether any answer came, never by a client timer (the machine may be slow).
+    const held = await startAdPlatformSimulator({ faults: { errorRate: 0.2, timeoutRate: 0.1, rateLimitPerMin: 0, latencyMs: 0 }, knobs: { syncMs: 0 }, timeoutHoldMs: 200 });
+    try {
+      const token = await getToken(held.url);
+      const tally = { ok: 0, unavailable: 0, timedOut: 0, other: 0 };
+      const one = async () => {
+        let res: Response;
+        try {
+          res = await fetch(`${held.url}/api/campaigns?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+        } catch {
+          tally.timedOut++; // no answer at all: the socket was held, then dropped
+          return;
+        }
         const body = (await res.json()) as { error?: string };
         if (res.status === 200) tally.ok++;
         else if (res.status === 503 && body.error === 'Service temporarily unavailable') tally.unavailable++;
         else tally.other++;
-      } catch (err) {
-        if ((err as Error).name === 'TimeoutError') tally.timedOut++;
-        else throw err;
-      }
-    };
-    // All at once with a generous client timeout: a held call is told apart from a slow answer on
-    // a busy machine, and the whole run still takes about one client timeout.
-    const total = 600;
-    await Promise.all(Array.from({ length: total }, one));
-    await post(`${sim.url}/__sandbox/faults`, { errorRate: 0, timeoutRate: 0 });
-    assert.equal(tally.other, 0);
-    assert.equal(tally.ok + tally.unavailable + tally.timedOut, total);
-    const timeoutRate = tally.timedOut / total;
-    const errorRate = tally.unavailable / (total - tally.timedOut);
-    assert.ok(Math.abs(timeoutRate - 0.1) < 0.04, `timeout rate ${timeoutRate}`);
-    assert.ok(Math.abs(errorRate - 0.2) < 0.05, `503 rate ${errorRate}`);
-    const stats = (await (await fetch(`${sim.url}/__sandbox/stats`)).json()) as { timeouts: number; errors: number; calls: Record<string, number> };
-    assert.deepEqual([stats.timeouts, stats.errors, stats.calls['GET /api/campaigns']], [tally.timedOut, tally.unavailable, total]);
+      };
+      const total = 600;
+      for (let i = 0; i < total; i += 50) await Promise.all(Array.from({ length: 50 }, one));
+      assert.equal(tally.other, 0);
+      assert.equal(tally.ok + tally.unavailable + tally.timedOut, total);
+      const timeoutRate = tally.timedOut / total;
+      const errorRate = tally.unavailable / (total - tally.timedOut);
+      assert.ok(Math.abs(timeoutRate - 0.1) < 0.04, `timeout rate ${timeoutRate}`);
+      assert.ok(Math.abs(errorRate - 0.2) < 0.05, `503 rate ${errorRate}`);
+      const stats = (await (await fetch(`${held.url}/__sandbox/stats`)).json()) as { timeouts: number; errors: number; calls: Record<string, number> };
+      assert.deepEqual([stats.timeouts, stats.errors, stats.calls['GET /api/campaigns']], [tally.timedOut, tally.unavailable, total]);
+    } finally {
+      await held.close();
+    }
+  });
+
+  it('a timed-out call gets no answer at all: the client\'s own timeout fires', async () => {
+    await post(`${sim.url}/__sandbox/faults`, { timeoutRate: 1, rateLimitPerMin: 0 });
+    const token = await getToken(sim.url);
+    const err = await fetch(`${sim.url}/api/campaigns`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    await post(`${sim.url}/__sandbox/faults`, { timeoutRate: 0, rateLimitPerMin: 10 });
+    assert.equal(err?.name, 'TimeoutError');
   });
 
   it('faults and rate limits come after the token check (an expired token is 401 even when rate limited)', async () => {

@@ -87,7 +87,7 @@ describe('ad-platform simulator: auth, pagination, sync, control', () => {
   });
 
   it('stats count calls per route and the maximum of concurrent syncs in flight', async () => {
-    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { syncMs: 300 } });
+    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { syncMs: 2000 } });
     await call(`${sim.url}/__sandbox/stats/reset`, { method: 'POST' });
     await Promise.all([1, 2, 3, 4, 5].map((n) => call(`${sim.url}/api/campaigns/campaign_${n}/sync`, { method: 'POST', headers: auth() })));
     await call(`${sim.url}/api/campaigns`, { headers: auth() });

@@ -116,7 +116,7 @@ describe('event-service simulator', () => {
   });
 
   it('stats record reads per event id and the maximum of concurrent event reads', async () => {
-    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { eventLatencyMs: 1500 } });
+    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { eventLatencyMs: 2500 } });
     await call(`${sim.url}/__sandbox/stats/reset`, { method: 'POST' });
     const fanout = (await call<EsUser>(`${sim.url}/getUserById/${FANOUT_USER_ID}`)).body;
     await Promise.all(fanout.events.map((id) => call(`${sim.url}/getEventById/${id}`)));

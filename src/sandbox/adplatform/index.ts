@@ -48,6 +48,8 @@ export interface AdPlatformSimulatorOptions {
   env?: Record<string, string | undefined>;
   clock?: SimClock;
   credentials?: { email: string; password: string };
+  /** How long a silently timed-out call is held before its socket is destroyed (default 60 s). */
+  timeoutHoldMs?: number;
 }
 
 /** Live state of an ad-platform simulator. */
@@ -114,7 +116,16 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
     return reply.code(201).send(world.add(parsed.data));
   });
-  registerAdPlatformRoutes(app, { state: () => world, tokens, faults, knobs, clock, credentials, onCounters: (c) => (counters = c) });
+  registerAdPlatformRoutes(app, {
+    state: () => world,
+    tokens,
+    faults,
+    knobs,
+    clock,
+    credentials,
+    ...(opts.timeoutHoldMs !== undefined ? { timeoutHoldMs: opts.timeoutHoldMs } : {}),
+    onCounters: (c) => (counters = c),
+  });
 
   return { app, state, faults, clock };
 }

@@ -30,6 +30,8 @@ export interface AdPlatformRouteDeps {
   knobs: SimKnobs<AdPlatformKnobs>;
   clock: SimClock;
   credentials: { email: string; password: string };
+  /** How long a "timed out" call's socket is held before it is destroyed (default: common's 60 s). */
+  timeoutHoldMs?: number;
   /** Receives the fault counters once the `/api` context has loaded. */
   onCounters: (c: FaultCounters) => void;
 }
@@ -61,6 +63,7 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
         rng: createRng(deps.faults.get().seed).fork('adplatform-faults'),
         clientKey: (req) => String(req.headers['x-client-id'] ?? 'default'),
         now: deps.clock.now,
+        ...(deps.timeoutHoldMs !== undefined ? { holdMs: deps.timeoutHoldMs } : {}),
         responders: {
           unavailable: (_req, reply) => unavailable(reply),
           rateLimited: (_req, reply) =>
