@@ -136,6 +136,16 @@ describe('POST /api/orders and GET /api/orders/:id', () => {
     }
   });
 
+  it('the order routes and their zod schemas are in the OpenAPI document', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    const body = doc.paths['/api/orders'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(body.required, ['customerId', 'items']);
+    assert.equal(body.additionalProperties, false);
+    assert.deepEqual(body.properties.items.items.properties.price.type, ['number', 'string']);
+    assert.ok(doc.paths['/api/orders/{id}'].get.responses['200']);
+    assert.ok(doc.paths['/api/metrics'].get);
+  });
+
   it('end to end: an order placed over HTTP is Delivered with Shipped in its history (GET /api/orders/:id)', async () => {
     const workers = createOrderWorkers({ pool: db.pool, orders: { fulfillmentMinDelayMs: 10, fulfillmentMaxDelayMs: 30 }, pollIntervalMs: 20 });
     await workers.start();
