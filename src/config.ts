@@ -46,7 +46,8 @@ const POLICY_DEFAULTS: Record<UpstreamName, PolicySettings> = {
   stripe: policy({ rateLimitPerMin: 6000, rateLimitBurst: 25 }),
   hubspot: policy({ rateLimitPerMin: 600, rateLimitBurst: 10 }),
   gcal: policy({ rateLimitPerMin: 6000, rateLimitBurst: 25 }),
-  adplatform: policy({ timeoutMs: 5000, deadlineMs: 180_000, maxAttempts: 6, rateLimitPerMin: 10, rateLimitBurst: 10, concurrency: 5, backoffMaxMs: 60_000 }),
+  // Burst 1: the ad platform counts a sliding minute, so a burst of 10 would earn one 429.
+  adplatform: policy({ timeoutMs: 5000, deadlineMs: 180_000, maxAttempts: 6, rateLimitPerMin: 10, rateLimitBurst: 1, concurrency: 5, backoffMaxMs: 60_000 }),
   eventservice: policy({ timeoutMs: 2000, breakerThreshold: 3, breakerWindowMs: 30_000, breakerHalfOpenAfterMs: 10_000, breakerMaxHalfOpenAfterMs: 60_000, maxAttempts: 2, concurrency: 64 }),
   inventory: policy({ timeoutMs: 5000, deadlineMs: 6000, maxAttempts: 1, breakerThreshold: 5, breakerWindowMs: 60_000, breakerHalfOpenAfterMs: 30_000, breakerMaxHalfOpenAfterMs: 30_000, concurrency: 256 }),
 };

@@ -1,8 +1,13 @@
-/** The `buffalo` CLI (commander). Each command lives in src/cli/. */
-import { Command, Option } from 'commander';
+/** The `buffalo` CLI (commander). Each command's work lives in src/cli/ or its module. */
+import { Argument, Command, Option } from 'commander';
+import { SOURCES, type SourceName } from './config.ts';
 import { boot } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
-import { startCommand } from './cli/start.ts';
+import { openIngestContext } from './cli/ingestContext.ts';
+import { startCommand, type Role } from './cli/start.ts';
+import { dlqListCommand, dlqReplayCommand, processCommand, syncCommand } from './ingest/index.ts';
+import { scriptOrder, scriptPeakHours } from './orders/index.ts';
+import { runSandboxCommand } from './sandbox/index.ts';
 
 /** Entry point used by bin/buffalo.js. */
 export async function main(argv: string[]): Promise<void> {
@@ -15,7 +20,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('start')
     .description('start the API, workers and scheduler (and the sandbox for upstreams without credentials)')
     .addOption(new Option('--role <role>', 'which part to run').choices(['api', 'worker', 'scheduler', 'all']).default('all'))
-    .action(async (opts: { role: 'api' | 'worker' | 'scheduler' | 'all' }) => {
+    .action(async (opts: { role: Role }) => {
       await startCommand(boot(), opts.role);
     });
 
@@ -27,6 +32,92 @@ export async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(booted.config, booted.logger);
       await db.close();
       process.stdout.write('migrations applied\n');
+    });
+
+  program
+    .command('sync')
+    .description('run one sync of a source here, with live progress and a closing summary')
+    .addArgument(new Argument('<source>', 'source to sync').choices(SOURCES))
+    .option('--full', 'full backfill instead of incremental')
+    .action(async (source: SourceName, opts: { full?: boolean }) => {
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
+      try {
+        if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+        const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full) });
+        process.exitCode = report.status === 'failed' ? 1 : 0;
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('process')
+    .description('drain the ingest outbox once')
+    .action(async () => {
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      try {
+        await processCommand(ctx.deps);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  const dlq = program.command('dlq').description('dead-letter queue');
+  dlq
+    .command('list')
+    .description('list dead letters')
+    .option('--queue <queue>', 'only this queue')
+    .option('--limit <n>', 'at most n rows', (v) => Number.parseInt(v, 10), 50)
+    .option('--all', 'include replayed entries')
+    .action(async (opts: { queue?: string; limit: number; all?: boolean }) => {
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      try {
+        await dlqListCommand(ctx.deps, { ...(opts.queue ? { queue: opts.queue } : {}), limit: opts.limit, all: Boolean(opts.all) });
+      } finally {
+        await ctx.close();
+      }
+    });
+  dlq
+    .command('replay')
+    .description('replay one dead letter by id, or all with --all')
+    .argument('[id]', 'dead letter id')
+    .option('--all', 'replay every dead letter not replayed yet')
+    .action(async (id: string | undefined, opts: { all?: boolean }) => {
+      if (!id && !opts.all) program.error('dlq replay: give an id or --all');
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      try {
+        await dlqReplayCommand(ctx.deps, opts.all ? 'all' : (id as string));
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('sandbox')
+    .description('run the upstream simulators alone (ports from SANDBOX_PORT)')
+    .action(async () => {
+      await runSandboxCommand();
+    });
+
+  const order = program.command('order').description('order API scripts (against a running `buffalo start`)');
+  const apiBase = () => {
+    const { config } = boot({ quiet: true });
+    return { baseUrl: process.env.BUFFALO_URL ?? config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`, jwtSecret: config.auth.jwtSecret ?? '' };
+  };
+  order
+    .command('create')
+    .description('create one order and follow it to Delivered')
+    .action(async () => {
+      const result = await scriptOrder(apiBase());
+      process.exitCode = result.finalStatus === 'Delivered' ? 0 : 1;
+    });
+  order
+    .command('peak-hours')
+    .description('fire many order requests and print throughput, latency and breaker transitions')
+    .option('--requests <n>', 'total requests', (v) => Number.parseInt(v, 10), 5000)
+    .option('--concurrency <n>', 'requests in flight', (v) => Number.parseInt(v, 10), 50)
+    .action(async (opts: { requests: number; concurrency: number }) => {
+      await scriptPeakHours({ ...apiBase(), requests: opts.requests, concurrency: opts.concurrency });
     });
 
   await program.parseAsync(argv);

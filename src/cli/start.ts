@@ -1,12 +1,24 @@
 /**
  * `buffalo start`: the composition root. Opens the database (embedded when DATABASE_URL is
- * unset), applies migrations, starts the sandbox simulators for upstreams without credentials,
- * then the parts the role asks for: the HTTP API, the workers, the scheduler.
+ * unset) and applies migrations; with `--role all` starts the sandbox simulators for upstreams
+ * without credentials; then runs the parts the role asks for — the HTTP API, the workers, the
+ * scheduler — until SIGINT/SIGTERM, when it stops them in reverse order and the database last.
  */
 import type { Booted } from './boot.ts';
 import { onShutdownSignal } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
-import { buildApp } from '../http/index.ts';
+import { wireSandbox } from './wireSandbox.ts';
+import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
+import { createConnectors } from '../connectors/index.ts';
+import { createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
+import { revenueRoutes } from '../revenue/index.ts';
+import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
+import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
+import { registerQueueMetrics } from '../queue/index.ts';
+import { collectProcessMetrics } from '../metrics.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Pool } from '../db/index.ts';
 
 /** Which part of Buffalo a process runs. */
 export type Role = 'api' | 'worker' | 'scheduler' | 'all';
@@ -16,43 +28,89 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
   const { logger } = booted;
   const t0 = Date.now();
   const db = await openDatabase(booted.config, logger);
-  const config = booted.config;
-  const closers: Array<() => Promise<void>> = [];
-
-  if (role === 'api' || role === 'all') {
-    const app = await buildApp({
-      pool: db.pool,
-      logger,
-      auth: { apiKey: config.auth.apiKey ?? '', adminApiKey: config.auth.adminApiKey ?? '' },
-      bodyLimitBytes: config.http.bodyLimitBytes,
-      publicUrl: config.http.publicUrl,
-    });
-    await app.listen({ host: config.http.host, port: config.http.port });
-    closers.push(() => app.close());
-    const base = config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
-    printBanner(booted, base, Date.now() - t0);
-  }
-
+  const closers: Array<() => Promise<void>> = [async () => db.close()];
+  let shuttingDown = false;
   onShutdownSignal(async (signal) => {
+    shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     for (const close of closers.reverse()) await close();
-    await db.close();
   });
+
+  const apiBase = booted.config.http.publicUrl ?? `http://${booted.config.http.host}:${booted.config.http.port}`;
+  const wired = await wireSandbox(booted.config, {
+    own: role === 'all',
+    env: process.env,
+    ...(role === 'all' || role === 'api' ? { webhookUrl: `${apiBase}/webhooks/stripe` } : {}),
+  });
+  const config = wired.config;
+  if (wired.sandbox) closers.push(() => wired.sandbox!.close());
+  if (wired.simulated.length) logger.info({ simulated: wired.simulated, urls: wired.sandbox?.urls }, 'sandbox simulators wired to the connectors');
+
+  const connectors = createConnectors(config, { logger });
+  const deps: IngestDeps = { pool: db.pool, config, logger, connectors };
+  collectProcessMetrics();
+  registerQueueMetrics(db.pool);
+
+  if (role === 'api' || role === 'all') {
+    const app = await buildApi(deps);
+    await app.listen({ host: config.http.host, port: config.http.port });
+    closers.push(() => app.close());
+  }
+  if (role === 'worker' || role === 'all') {
+    const processor = createIngestProcessor(deps);
+    const syncs = createSyncWorker(deps);
+    const orders = createOrderWorkers({ pool: db.pool, orders: config.orders, logger });
+    processor.start();
+    syncs.start();
+    await orders.start();
+    closers.push(() => processor.stop(), () => syncs.stop(), () => orders.stop());
+  }
+  if (role === 'scheduler' || role === 'all') {
+    const scheduler = createScheduler(deps);
+    scheduler.start();
+    closers.push(() => scheduler.stop());
+  }
+  if (shuttingDown) return;
+  printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0);
 }
 
-function printBanner(booted: Booted, base: string, ms: number): void {
-  const { config, generatedKeys } = booted;
-  const lines = [
-    '',
-    `Buffalo is up (${ms} ms)`,
-    `  API        ${base}`,
-    `  Docs       ${base}/docs`,
-    `  Dashboard  ${base}/dashboard#key=${config.auth.apiKey}`,
-    `  Readiness  ${base}/readyz`,
-  ];
-  if (generatedKeys.length) {
+/** The HTTP API with every module's routes (exported for tests and benches). */
+export async function buildApi(deps: { pool: Pool; config: Config; logger: Logger; connectors: IngestDeps['connectors'] }): Promise<App> {
+  const { pool, config, logger } = deps;
+  const readiness: ReadinessCheck[] = [ingestReadinessCheck(deps)];
+  const eventPolicies = config.eventService.baseUrl ? createEventsGatewayPolicies(config.resilience.eventservice, { logger }) : undefined;
+  if (eventPolicies) readiness.push(eventsGatewayReadinessCheck(eventPolicies));
+  const app = await buildApp({
+    pool,
+    logger,
+    auth: { apiKey: config.auth.apiKey ?? '', adminApiKey: config.auth.adminApiKey ?? '' },
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    readiness,
+    ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl } : {}),
+  });
+  await app.register(revenueRoutes, { pool });
+  await app.register(ingestRoutes, { pool });
+  await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
+  if (config.inventory.baseUrl) await app.register(orderRoutes, { pool, config, logger });
+  if (eventPolicies && config.eventService.baseUrl) await app.register(eventsGatewayRoutes, { baseUrl: config.eventService.baseUrl, policies: eventPolicies, logger });
+  return app;
+}
+
+function printBanner(booted: Booted, config: Config, base: string, role: Role, simulated: string[], sources: string[], ms: number): void {
+  const lines = ['', `Buffalo is up (role: ${role}, ${ms} ms)`];
+  if (role === 'api' || role === 'all') {
     lines.push(
-      `  Dev keys (generated once into ${config.dataDir}/dev-keys.json; set API_KEY / ADMIN_API_KEY / JWT_SECRET to override):`,
+      `  API        ${base}`,
+      `  Docs       ${base}/docs`,
+      `  Dashboard  ${base}/dashboard#key=${config.auth.apiKey}`,
+      `  Readiness  ${base}/readyz`,
+    );
+  }
+  lines.push(`  Sources    ${sources.join(', ') || 'none configured'}`);
+  if (simulated.length) lines.push(`  Sandbox    simulating ${simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
+  if (booted.generatedKeys.length) {
+    lines.push(
+      `  Dev keys   generated once into ${config.dataDir}/dev-keys.json (set API_KEY / ADMIN_API_KEY / JWT_SECRET to override):`,
       `    X-Api-Key:       ${config.auth.apiKey}`,
       `    X-Admin-Api-Key: ${config.auth.adminApiKey}`,
     );

@@ -28,6 +28,8 @@ export function classifyFailure(err: unknown): FailureClass {
   const status = httpStatus(err);
   if (status !== undefined) {
     const serverSide = status >= 500 || status === 408;
+    // Google answers quota exhaustion with 403 rateLimitExceeded as well as 429: same meaning.
+    if (status === 403 && isGoogleRateLimit(err)) return { cause: 'http_429', retryable: true, breakerFailure: false };
     return { cause: `http_${status}`, retryable: serverSide || RETRYABLE_STATUS.has(status), breakerFailure: serverSide };
   }
   if (isNetwork(err)) return { cause: 'network', retryable: true, breakerFailure: true };
@@ -54,4 +56,11 @@ function isNetwork(err: unknown): boolean {
   if (code !== undefined && NETWORK_CODES.has(code)) return true;
   // undici reports connection failures as TypeError('fetch failed') with the cause inside.
   return err instanceof TypeError && err.message === 'fetch failed';
+}
+
+const GOOGLE_RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
+
+function isGoogleRateLimit(err: unknown): boolean {
+  const body = (err as { body?: unknown }).body as { error?: { errors?: Array<{ reason?: unknown }> } } | undefined;
+  return Boolean(body?.error?.errors?.some((e) => typeof e.reason === 'string' && GOOGLE_RATE_REASONS.has(e.reason)));
 }

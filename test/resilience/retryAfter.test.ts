@@ -44,6 +44,8 @@ describe('failure classification', () => {
     assert.deepEqual(http(429), { cause: 'http_429', retryable: true, breakerFailure: false });
     assert.deepEqual(http(425), { cause: 'http_425', retryable: true, breakerFailure: false });
     for (const s of [400, 401, 403, 404, 409, 410, 422]) assert.equal(http(s).retryable, false, String(s));
+    const googleQuota = classifyFailure(new UpstreamHttpError('gcal', 403, {}, { error: { code: 403, errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } }));
+    assert.deepEqual(googleQuota, { cause: 'http_429', retryable: true, breakerFailure: false }, "Google's 403 rateLimitExceeded is a rate limit");
     assert.equal(classifyFailure(new UpstreamNetworkError('x', Object.assign(new Error('x'), { code: 'ECONNRESET' }))).cause, 'network');
     assert.equal(classifyFailure(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })).cause, 'network');
     assert.equal(classifyFailure(Object.assign(new Error('sdk'), { statusCode: 502 })).cause, 'http_502');

@@ -1,0 +1,34 @@
+/**
+ * What the ingest CLI commands (sync, process, dlq) need: the database, the connectors — pointed
+ * at a running sandbox, or at one started for this command when none runs — and a way to close.
+ */
+import type { Booted } from './boot.ts';
+import { openDatabase } from './openDatabase.ts';
+import { wireSandbox } from './wireSandbox.ts';
+import { createConnectors } from '../connectors/index.ts';
+import type { IngestDeps } from '../ingest/index.ts';
+
+/** Deps of an ingest command plus its cleanup. */
+export interface IngestContext {
+  deps: IngestDeps;
+  close(): Promise<void>;
+}
+
+/** Open the database and wire the connectors. `upstreams: false` skips the sandbox (dlq, process). */
+export async function openIngestContext(booted: Booted, opts: { upstreams: boolean }): Promise<IngestContext> {
+  const db = await openDatabase(booted.config, booted.logger);
+  try {
+    const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env }) : { config: booted.config, sandbox: undefined };
+    const connectors = createConnectors(wired.config, { logger: booted.logger });
+    return {
+      deps: { pool: db.pool, config: wired.config, logger: booted.logger, connectors },
+      async close() {
+        await wired.sandbox?.close();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
