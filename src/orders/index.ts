@@ -21,3 +21,4 @@ export { collectOrderMetrics, type OrderMetrics } from './collectOrderMetrics.ts
 export { createRequestWindow, type RequestWindow } from './requestWindow.ts';
 export { scriptOrder, type ScriptOrderOptions, type ScriptOrderResult } from './scriptOrder.ts';
 export { scriptPeakHours, type PeakHoursOptions, type PeakHoursReport } from './scriptPeakHours.ts';
+export { purgeProcessedEvents } from './purgeProcessedEvents.ts';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, STATUS_QUEUE, type OrderEvent } from '../../src/orders/index.ts';
+import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, purgeProcessedEvents, STATUS_QUEUE, type OrderEvent } from '../../src/orders/index.ts';
 import { enqueue, listDeadLetters, replayDeadLetter } from '../../src/queue/index.ts';
 import { withTransaction } from '../../src/db/index.ts';
 import { countRows, drain, FULL_HISTORY, historyOf, statusOf, waitFor } from './support.ts';
@@ -106,5 +106,12 @@ describe('order consumers (fulfillment + status) on real PostgreSQL', () => {
     await enqueue(db.pool, FULFILLMENT_QUEUE, { kind: 'event', type: 'order.created' });
     const r = await workers.fulfillment.runOnce();
     assert.deepEqual({ dead: r.dead, failed: r.failed }, { dead: 1, failed: 0 });
+  });
+
+  it('purgeProcessedEvents drops only records older than the retention', async () => {
+    await db.pool.query("INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('test', gen_random_uuid(), now() - interval '40 days'), ('test', gen_random_uuid(), now() - interval '1 day')");
+    assert.equal(await purgeProcessedEvents(db.pool, 30), 1);
+    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'test'");
+    assert.equal(rows[0]!.n, 1);
   });
 });
