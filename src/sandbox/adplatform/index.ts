@@ -15,17 +15,19 @@ import {
   createFaultState,
   createSimClock,
   createSimulatorApp,
+  installCallStats,
+  installSimKnobs,
   registerControlRoutes,
+  registerStatsReset,
   resolveFaults,
   startSimulator,
+  statsView,
   type FaultCounters,
   type Faults,
   type RunningSimulator,
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
-import { installCallStats, registerStatsReset, statsView } from '../common/callStats.ts';
-import { installSimKnobs } from '../common/simKnobs.ts';
 import { registerAdPlatformRoutes, type AdPlatformKnobs } from './routes.ts';
 import { createAdPlatformState, type AdPlatformState, type AdPlatformTruth } from './state.ts';
 import { createTokenStore } from './tokens.ts';

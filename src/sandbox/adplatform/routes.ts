@@ -5,8 +5,7 @@
  * `POST /auth/token` is neither rate-limited nor faulted, as on the original platform.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { createRng, installFaultHooks, type FaultCounters, type FaultState, type SimClock } from '../common/index.ts';
-import type { SimKnobs } from '../common/simKnobs.ts';
+import { createRng, installFaultHooks, type FaultCounters, type FaultState, type SimClock, type SimKnobs } from '../common/index.ts';
 import { paginate } from './data.ts';
 import type { AdPlatformState } from './state.ts';
 import { parseBasicAuth, type TokenStore } from './tokens.ts';

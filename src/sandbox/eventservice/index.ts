@@ -16,17 +16,19 @@ import {
   createRng,
   createSimClock,
   createSimulatorApp,
+  installCallStats,
   installFaultHooks,
+  installSimKnobs,
   registerControlRoutes,
+  registerStatsReset,
   resolveFaults,
   startSimulator,
+  statsView,
   type Faults,
   type RunningSimulator,
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
-import { installCallStats, registerStatsReset, statsView } from '../common/callStats.ts';
-import { installSimKnobs } from '../common/simKnobs.ts';
 import { registerEventServiceRoutes, type EventServiceKnobs } from './routes.ts';
 import { createEventServiceState, type EventServiceState, type EventServiceTruth } from './state.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { SimKnobs } from '../common/simKnobs.ts';
+import type { SimKnobs } from '../common/index.ts';
 import type { EventServiceState } from './state.ts';
 
 /** Simulator-specific knobs of the event service. */

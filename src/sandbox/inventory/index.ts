@@ -14,16 +14,18 @@ import {
   createSimClock,
   createSimulatorApp,
   FaultConfigError,
+  installCallStats,
   installFaultHooks,
   registerControlRoutes,
+  registerStatsReset,
   resolveFaults,
   startSimulator,
+  statsView,
   type Faults,
   type RunningSimulator,
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
-import { installCallStats, registerStatsReset, statsView } from '../common/callStats.ts';
 import { registerInventoryRoutes } from './routes.ts';
 import { createInventoryState, type InventoryState, type InventoryTruth } from './state.ts';
 
