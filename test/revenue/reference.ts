@@ -93,7 +93,9 @@ export function referenceView(payments: TestPayment[], f: RefFilters, kind: 'tot
 export async function upsertPayments(db: Queryable, rows: TestPayment[]): Promise<void> {
   if (rows.length === 0) return;
   const values: unknown[] = [];
-  const tuples = rows.map((p, i) => {
+  // Key order, as a well-behaved batch writer does, so concurrent batches cannot deadlock on payment rows.
+  const sorted = [...rows].sort((a, b) => (a.source + a.externalId < b.source + b.externalId ? -1 : 1));
+  const tuples = sorted.map((p, i) => {
     values.push(p.source, p.externalId, p.kind, p.status, p.amountCents.toString(), p.refundedCents.toString(), p.currency, p.occurredAt.toISOString());
     const b = i * 8;
     return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, 'raw', $${b + 5}::bigint, $${b + 6}::bigint, $${b + 7}, $${b + 8}::timestamptz)`;

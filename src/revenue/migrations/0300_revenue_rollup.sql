@@ -57,14 +57,22 @@ FROM (SELECT p.*, extract(minute FROM p.occurred_at AT TIME ZONE 'UTC')::int / 1
       WHERE buffalo_counts_as_revenue(p.kind, p.status)) counted
 GROUP BY 1, 2, 3;
 
--- Add signed contributions (+1 new row, -1 old row) to the rollup. One statement per call:
--- contributions are summed per key first (a 500-row batch touches each rollup row once), keys
--- whose net change is zero are skipped (re-upserting identical data locks nothing), and rows are
--- locked in key order so two writers can never wait on each other in a cycle.
+-- Contributions wait here until their transaction commits (see buffalo_revenue_rollup_flush).
+-- Rows never outlive their transaction, so the table is UNLOGGED: no WAL for a scratchpad.
+CREATE UNLOGGED TABLE revenue_rollup_pending (LIKE revenue_rollup, xact xid8 NOT NULL DEFAULT pg_current_xact_id());
+CREATE INDEX revenue_rollup_pending_xact ON revenue_rollup_pending (xact);
+-- One row per writing transaction; inserting it queues that transaction's flush at commit.
+CREATE UNLOGGED TABLE revenue_rollup_flush (xact xid8 PRIMARY KEY);
+
+-- Stage signed contributions (+1 new row, -1 old row), summed per rollup key so a 500-row batch
+-- stages each key once; keys whose net change is zero are dropped, so re-upserting identical
+-- data touches nothing.
 CREATE FUNCTION buffalo_revenue_rollup_add(
   signs int[], currencies text[], sources text[], occurred timestamptz[], gross bigint[], refunded bigint[]
-) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO revenue_rollup AS r (currency, hour_start, source,
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE staged bigint;
+BEGIN
+  INSERT INTO revenue_rollup_pending (currency, hour_start, source,
     gross_00, gross_15, gross_30, gross_45, refunded_00, refunded_15, refunded_30, refunded_45,
     count_00, count_15, count_30, count_45)
   SELECT currency, hour_start, source,
@@ -83,7 +91,36 @@ CREATE FUNCTION buffalo_revenue_rollup_add(
     GROUP BY 1, 2, 3, 4
     HAVING sum(c.sign * c.gross) <> 0 OR sum(c.sign * c.refunded) <> 0 OR sum(c.sign) <> 0
   ) per_quarter
+  GROUP BY 1, 2, 3;
+  GET DIAGNOSTICS staged = ROW_COUNT;
+  IF staged > 0 THEN
+    INSERT INTO revenue_rollup_flush (xact) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+  END IF;
+END
+$$;
+
+-- At commit, move the transaction's staged contributions into the rollup in ONE statement, in
+-- key order. Every writer takes its rollup row locks at one point, sorted, and holds them only
+-- while committing: no deadlock between writers (ordered locking; a committing transaction
+-- waits for nothing else), and hot rows (the current hour) are held for microseconds rather
+-- than for a whole ingest transaction. A deferred trigger fires inside the commit, so the
+-- rollup still changes atomically with the payments.
+CREATE FUNCTION buffalo_revenue_rollup_flush() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM revenue_rollup_flush WHERE xact = NEW.xact;
+  WITH moved AS (DELETE FROM revenue_rollup_pending WHERE xact = NEW.xact RETURNING *)
+  INSERT INTO revenue_rollup AS r (currency, hour_start, source,
+    gross_00, gross_15, gross_30, gross_45, refunded_00, refunded_15, refunded_30, refunded_45,
+    count_00, count_15, count_30, count_45)
+  SELECT currency, hour_start, source,
+    sum(gross_00), sum(gross_15), sum(gross_30), sum(gross_45),
+    sum(refunded_00), sum(refunded_15), sum(refunded_30), sum(refunded_45),
+    sum(count_00), sum(count_15), sum(count_30), sum(count_45)
+  FROM moved
   GROUP BY 1, 2, 3
+  HAVING sum(gross_00) <> 0 OR sum(gross_15) <> 0 OR sum(gross_30) <> 0 OR sum(gross_45) <> 0
+      OR sum(refunded_00) <> 0 OR sum(refunded_15) <> 0 OR sum(refunded_30) <> 0 OR sum(refunded_45) <> 0
+      OR sum(count_00) <> 0 OR sum(count_15) <> 0 OR sum(count_30) <> 0 OR sum(count_45) <> 0
   ORDER BY 1, 2, 3
   ON CONFLICT (currency, hour_start, source) DO UPDATE SET
     gross_00 = r.gross_00 + EXCLUDED.gross_00, gross_15 = r.gross_15 + EXCLUDED.gross_15,
@@ -91,13 +128,19 @@ CREATE FUNCTION buffalo_revenue_rollup_add(
     refunded_00 = r.refunded_00 + EXCLUDED.refunded_00, refunded_15 = r.refunded_15 + EXCLUDED.refunded_15,
     refunded_30 = r.refunded_30 + EXCLUDED.refunded_30, refunded_45 = r.refunded_45 + EXCLUDED.refunded_45,
     count_00 = r.count_00 + EXCLUDED.count_00, count_15 = r.count_15 + EXCLUDED.count_15,
-    count_30 = r.count_30 + EXCLUDED.count_30, count_45 = r.count_45 + EXCLUDED.count_45
+    count_30 = r.count_30 + EXCLUDED.count_30, count_45 = r.count_45 + EXCLUDED.count_45;
+  RETURN NULL;
+END
 $$;
 
--- Statement-level trigger body: the transition tables hold every row the statement changed,
--- so the rollup moves in the writer's own transaction (exact, whoever writes) at one upsert
--- per statement. An UPDATE subtracts the old contribution and adds the new one, which covers
--- status, amount, refund, date, currency and source changes alike.
+CREATE CONSTRAINT TRIGGER revenue_rollup_flush_at_commit AFTER INSERT ON revenue_rollup_flush
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION buffalo_revenue_rollup_flush();
+
+-- Statement-level trigger body: the transition tables hold every row the statement changed, so
+-- any writer's transaction keeps the rollup exact at one staging insert per statement. An UPDATE
+-- subtracts the old contribution and adds the new one, which covers status, amount, refund,
+-- date, currency and source changes alike. (INSERT … ON CONFLICT fires both the INSERT and the
+-- UPDATE trigger; both stage, and the single flush at commit keeps the lock order global.)
 CREATE FUNCTION buffalo_revenue_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -117,7 +160,8 @@ BEGIN
               array_agg(occurred_at), array_agg(amount_cents), array_agg(refunded_cents))
     FROM old_rows WHERE buffalo_counts_as_revenue(kind, status)
     HAVING count(*) > 0;
-  ELSE -- TRUNCATE
+  ELSE -- TRUNCATE (it waits for every other writer, so only this transaction can have staged rows)
+    DELETE FROM revenue_rollup_pending WHERE xact = pg_current_xact_id();
     DELETE FROM revenue_rollup;
   END IF;
   RETURN NULL;
@@ -145,6 +189,10 @@ DROP TRIGGER payments_revenue_rollup_update ON payments;
 DROP TRIGGER payments_revenue_rollup_insert ON payments;
 DROP FUNCTION buffalo_revenue_rollup_apply();
 DROP FUNCTION buffalo_revenue_rollup_add(int[], text[], text[], timestamptz[], bigint[], bigint[]);
+DROP TRIGGER revenue_rollup_flush_at_commit ON revenue_rollup_flush;
+DROP FUNCTION buffalo_revenue_rollup_flush();
+DROP TABLE revenue_rollup_flush;
+DROP TABLE revenue_rollup_pending;
 DROP VIEW revenue_rollup_expected;
 DROP TABLE revenue_rollup;
 DROP FUNCTION buffalo_counts_as_revenue(text, text);
