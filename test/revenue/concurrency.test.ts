@@ -7,7 +7,7 @@ import type { App } from '../../src/http/index.ts';
 import { withDbRetry, withTransaction } from '../../src/db/index.ts';
 import { revenueRoutes, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { applyOp, arbFilters, arbOp, arbPayment } from './arbitraries.ts';
-import { loadPayments, referenceView, upsertPayments } from './reference.ts';
+import { loadPayments, referenceView, upsertPayments, type RefFilters } from './reference.ts';
 
 interface Amounts { amountCents: string; refundedCents: string; netRevenueCents: string; count: number }
 interface View extends Omit<Amounts, 'amountCents'> { totalRevenueCents: string; breakdown?: Amounts[] }
@@ -24,7 +24,7 @@ function sumBreakdown(v: View): Amounts {
   return { amountCents: String(s.gross), refundedCents: String(s.refunded), netRevenueCents: String(s.net), count: s.count };
 }
 const totalOf = (v: View): Amounts => ({ amountCents: v.totalRevenueCents, refundedCents: v.refundedCents, netRevenueCents: v.netRevenueCents, count: v.count });
-const query = (f: Record<string, string | undefined>) => new URLSearchParams(Object.entries(f).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+const query = (f: RefFilters) => new URLSearchParams(Object.entries(f).filter((e): e is [string, string] => e[1] !== undefined)).toString();
 
 describe('revenue views under concurrent writes', () => {
   let db: TestDb;
@@ -78,7 +78,7 @@ describe('revenue views under concurrent writes', () => {
     const filters = fc.sample(arbFilters, { numRuns: 30, seed: 42 });
     const reader = async (r: number) => {
       for (let i = r; writing; i++) {
-        const f = filters[i % filters.length] as Record<string, string | undefined>;
+        const f = filters[i % filters.length] as RefFilters;
         for (const view of ['summary', 'daily', 'weekly']) {
           const res = await app.inject({ method: 'GET', url: `/metrics/revenue/${view}?${query(f)}`, headers: API_HEADERS });
           assert.equal(res.statusCode, 200, res.body);
@@ -97,7 +97,7 @@ describe('revenue views under concurrent writes', () => {
 
     const payments = await loadPayments(db.pool);
     for (const f of filters.slice(0, 12)) {
-      const qs = query(f as Record<string, string | undefined>);
+      const qs = query(f);
       const [summary, daily, weekly] = await Promise.all(['summary', 'daily', 'weekly'].map(async (v) => (await app.inject({ method: 'GET', url: `/metrics/revenue/${v}?${qs}`, headers: API_HEADERS })).json() as View));
       const expected = referenceView(payments, f, 'total').total;
       for (const v of [summary, daily, weekly]) assert.deepEqual(totalOf(v as View), expected, `${qs} total`);
