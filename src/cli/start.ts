@@ -8,6 +8,7 @@ import type { Booted } from './boot.ts';
 import { onShutdownSignal } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
 import { wireSandbox } from './wireSandbox.ts';
+import { createMaintenance } from './maintenance.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { createConnectors } from '../connectors/index.ts';
 import { createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
@@ -15,6 +16,7 @@ import { revenueRoutes } from '../revenue/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
 import { registerQueueMetrics } from '../queue/index.ts';
+import { dashboardRoutes } from '../dashboard/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -67,8 +69,10 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
   }
   if (role === 'scheduler' || role === 'all') {
     const scheduler = createScheduler(deps);
+    const maintenance = createMaintenance({ pool: db.pool, logger });
     scheduler.start();
-    closers.push(() => scheduler.stop());
+    maintenance.start();
+    closers.push(() => scheduler.stop(), () => maintenance.stop());
   }
   if (shuttingDown) return;
   printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0);
@@ -93,6 +97,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
   if (config.inventory.baseUrl) await app.register(orderRoutes, { pool, config, logger });
   if (eventPolicies && config.eventService.baseUrl) await app.register(eventsGatewayRoutes, { baseUrl: config.eventService.baseUrl, policies: eventPolicies, logger });
+  await app.register(dashboardRoutes, { pool, logger });
   return app;
 }
 

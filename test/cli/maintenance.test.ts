@@ -1,0 +1,32 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { createMaintenance } from '../../src/cli/maintenance.ts';
+import { silentLogger } from '../../src/log.ts';
+
+describe('maintenance', () => {
+  let db: TestDb;
+  before(async () => {
+    db = await createTestDb();
+  });
+  after(() => db.drop());
+
+  it('deletes expired idempotency keys and old consumer dedupe rows, and keeps live ones', async () => {
+    await db.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, expires_at) VALUES
+         ('s', 'old', 'h', 'done', now(), now() - interval '1 minute'),
+         ('s', 'live', 'h', 'done', now(), now() + interval '1 hour')`,
+    );
+    await db.pool.query(
+      `INSERT INTO processed_events (consumer, event_id, processed_at) VALUES
+         ('c', gen_random_uuid(), now() - interval '31 days'),
+         ('c', gen_random_uuid(), now())`,
+    );
+    const result = await createMaintenance({ pool: db.pool, logger: silentLogger }).runOnce();
+    assert.deepEqual(result, { idempotencyKeys: 1, processedEvents: 1 });
+    const keys = await db.pool.query('SELECT key FROM idempotency_keys');
+    assert.deepEqual(keys.rows.map((r) => r.key), ['live']);
+    const events = await db.pool.query('SELECT count(*)::int AS n FROM processed_events');
+    assert.equal(events.rows[0].n, 1);
+  });
+});
