@@ -19,7 +19,7 @@ export interface PeakHoursOptions {
   concurrency?: number;
   /** Distinct customers (default 100). */
   customers?: number;
-  /** Products prod_1..prod_N to pick from (default 200). */
+  /** Products prod_1..prod_N to pick from (default 50: the inventory simulator seeds prod_1..prod_50). */
   products?: number;
   out?: (line: string) => void;
 }
@@ -49,7 +49,7 @@ export async function scriptPeakHours(opts: PeakHoursOptions): Promise<PeakHours
   const total = opts.requests ?? 5000;
   const concurrency = Math.max(1, opts.concurrency ?? 50);
   const tokens = await Promise.all(Array.from({ length: opts.customers ?? 100 }, (_, i) => signDevToken(opts.jwtSecret, `peak-customer-${i + 1}`, 3600)));
-  const products = opts.products ?? 200;
+  const products = opts.products ?? 50;
   const before = await inventoryBreaker(opts.baseUrl, tokens[0] as string);
 
   const latencies: number[] = [];
