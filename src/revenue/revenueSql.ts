@@ -1,33 +1,34 @@
 /**
  * The one SQL statement behind every revenue view. Buckets and the total come out of the same
  * statement (so the same snapshot), and the total is the sum of the returned buckets, so a
- * response can never disagree with itself. It reads only `revenue_rollup`.
+ * response can never disagree with itself. It reads only the rollup tables.
  *
  * Parameters: $1 currency, $2 time zone, $3 first local date or null, $4 last local date or
  * null, $5 bucket kind ('total' | 'day' | 'week'), and $6 source when filtering by source.
  *
  * How a local day maps onto the rollup: each bucket is the UTC interval [cut_i, cut_i+1) where
  * cut_i is the first 15-minute instant whose local date (in $2) is the bucket's first day.
- * Cuts are 15-minute aligned (every IANA offset is a multiple of 15 minutes), so whole rollup
- * hours are read as one row each and only an hour a cut falls inside is read quarter by
- * quarter. The range is clamped to the hours that hold data, so an open or huge range costs no
- * more than the data's span.
+ * Cuts are 15-minute aligned (every IANA offset is a multiple of 15 minutes), so the interval
+ * is read coarsest-first: a UTC day no cut falls inside as one daily row; in a day a cut falls
+ * inside, each hour no cut falls inside as one hourly row; in an hour a cut falls inside, its
+ * four quarter-hour columns. The range is clamped to the days that hold data, so an open or
+ * huge range costs no more than the data's span.
  */
 
 /** Bucket kinds: one total, one bucket per local day, or one per Monday-started local week. */
 export type BucketKind = 'total' | 'day' | 'week';
 
 function buildRevenueSql(bySource: boolean): string {
-  const src = bySource ? 'AND r.source = $6' : '';
+  const src = (alias: string) => (bySource ? `AND ${alias}.source = $6` : '');
   return `
 WITH extent AS (
-  SELECT min(r.hour_start) AS lo, max(r.hour_start) AS hi
-  FROM revenue_rollup r WHERE r.currency = $1 ${src}
+  SELECT min(d.day_start) AS lo, max(d.day_start) AS hi
+  FROM revenue_rollup_daily d WHERE d.currency = $1 ${src('d')}
 ),
 span AS (
   -- Local dates of the first and last instant holding data, narrowed by the requested range.
   SELECT greatest($3::date, (lo AT TIME ZONE $2)::date) AS first_day,
-         least($4::date, ((hi + interval '45 minutes') AT TIME ZONE $2)::date) AS last_day
+         least($4::date, ((hi + interval '23 hours 45 minutes') AT TIME ZONE $2)::date) AS last_day
   FROM extent WHERE lo IS NOT NULL
 ),
 cut_days AS (
@@ -50,23 +51,34 @@ cuts AS (
 grid AS (
   SELECT array_agg(at ORDER BY day) AS b, array_agg(day ORDER BY day) AS days, min(at) AS b0, max(at) AS bn FROM cuts
 ),
+split_days AS (
+  SELECT DISTINCT date_bin('1 day', at, timestamptz 'epoch') AS day_start
+  FROM cuts WHERE date_bin('1 day', at, timestamptz 'epoch') <> at
+),
 split_hours AS (
   SELECT DISTINCT date_bin('1 hour', at, timestamptz 'epoch') AS hour_start
   FROM cuts WHERE date_bin('1 hour', at, timestamptz 'epoch') <> at
 ),
 parts AS (
-  SELECT width_bucket(r.hour_start, g.b) AS idx,
-         r.gross_00 + r.gross_15 + r.gross_30 + r.gross_45 AS gross,
-         r.refunded_00 + r.refunded_15 + r.refunded_30 + r.refunded_45 AS refunded,
-         r.count_00 + r.count_15 + r.count_30 + r.count_45 AS n
-  FROM grid g JOIN revenue_rollup r
-    ON r.currency = $1 AND r.hour_start >= g.b0 AND r.hour_start < g.bn ${src}
-  WHERE r.hour_start NOT IN (SELECT hour_start FROM split_hours)
+  SELECT width_bucket(d.day_start, g.b) AS idx, d.gross_cents AS gross, d.refunded_cents AS refunded, d.charge_count AS n
+  FROM grid g JOIN revenue_rollup_daily d
+    ON d.currency = $1 AND d.day_start >= g.b0 AND d.day_start < g.bn ${src('d')}
+  WHERE d.day_start NOT IN (SELECT day_start FROM split_days)
+  UNION ALL
+  SELECT width_bucket(r.hour_start, g.b),
+         r.gross_00 + r.gross_15 + r.gross_30 + r.gross_45,
+         r.refunded_00 + r.refunded_15 + r.refunded_30 + r.refunded_45,
+         r.count_00 + r.count_15 + r.count_30 + r.count_45
+  FROM grid g
+  CROSS JOIN split_days s
+  JOIN revenue_rollup r
+    ON r.currency = $1 AND r.hour_start >= s.day_start AND r.hour_start < s.day_start + interval '24 hours' ${src('r')}
+  WHERE r.hour_start >= g.b0 AND r.hour_start < g.bn AND r.hour_start NOT IN (SELECT hour_start FROM split_hours)
   UNION ALL
   SELECT width_bucket(q.at, g.b), q.gross, q.refunded, q.n
   FROM grid g
   CROSS JOIN split_hours s
-  JOIN revenue_rollup r ON r.currency = $1 AND r.hour_start = s.hour_start ${src}
+  JOIN revenue_rollup r ON r.currency = $1 AND r.hour_start = s.hour_start ${src('r')}
   CROSS JOIN LATERAL (VALUES
     (r.hour_start,                          r.gross_00, r.refunded_00, r.count_00),
     (r.hour_start + interval '15 minutes', r.gross_15, r.refunded_15, r.count_15),

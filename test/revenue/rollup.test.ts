@@ -37,13 +37,13 @@ describe('revenue rollup', () => {
       const rollupWrites = async () => {
         await client.query('SELECT pg_stat_force_next_flush()');
         await client.query('SELECT pg_stat_clear_snapshot()');
-        const { rows } = await client.query<{ n: string }>("SELECT (n_tup_ins + n_tup_upd)::text AS n FROM pg_stat_user_tables WHERE relname = 'revenue_rollup'");
+        const { rows } = await client.query<{ n: string }>("SELECT sum(n_tup_ins + n_tup_upd)::text AS n FROM pg_stat_user_tables WHERE relname IN ('revenue_rollup', 'revenue_rollup_daily')");
         return Number(rows[0]?.n);
       };
       const w0 = await rollupWrites();
       await upsertPayments(client, batch);
       const w1 = await rollupWrites();
-      assert.equal(w1 - w0, 3, 'three hours touched, three rollup rows written');
+      assert.equal(w1 - w0, 6, 'three hours on three days touched: three hourly and three daily rows written');
       await upsertPayments(client, batch);
       assert.equal((await rollupWrites()) - w1, 0, 'nothing changed, nothing written (no rollup row locked)');
     } finally {
@@ -55,7 +55,7 @@ describe('revenue rollup', () => {
   it('TRUNCATE of payments empties the rollup', async () => {
     await upsertPayments(db.pool, [charge('t1', '2026-02-01T00:00:00Z')]);
     await db.pool.query('TRUNCATE payments');
-    const { rows } = await db.pool.query('SELECT 1 FROM revenue_rollup');
+    const { rows } = await db.pool.query('SELECT 1 FROM revenue_rollup UNION ALL SELECT 1 FROM revenue_rollup_daily');
     assert.equal(rows.length, 0);
   });
 
@@ -64,10 +64,12 @@ describe('revenue rollup', () => {
     await upsertPayments(db.pool, [charge('d1', '2026-02-01T00:20:00Z', 250n), charge('d2', '2026-02-01T05:00:00Z', 50n)]);
     await db.pool.query(`UPDATE revenue_rollup SET gross_15 = gross_15 + 1 WHERE hour_start = '2026-02-01T00:00:00Z'`);
     await db.pool.query(`DELETE FROM revenue_rollup WHERE hour_start = '2026-02-01T05:00:00Z'`);
+    await db.pool.query(`UPDATE revenue_rollup_daily SET charge_count = 7`);
     const drift = await verifyRevenueRollup(db.pool);
-    assert.deepEqual(drift.map((d) => [d.hourStart, d.stored === 'missing', d.expected === 'missing']), [
-      ['2026-02-01T00:00:00Z', false, false],
-      ['2026-02-01T05:00:00Z', true, false],
+    assert.deepEqual(drift.map((d) => [d.table, d.start, d.stored, d.expected]), [
+      ['revenue_rollup', '2026-02-01T00:00:00Z', '0,251,0,0,0,0,0,0,0,1,0,0', '0,250,0,0,0,0,0,0,0,1,0,0'],
+      ['revenue_rollup', '2026-02-01T05:00:00Z', 'missing', '50,0,0,0,0,0,0,0,1,0,0,0'],
+      ['revenue_rollup_daily', '2026-02-01T00:00:00Z', '300,0,7', '300,0,2'],
     ]);
     await rebuildRevenueRollup(db.pool);
     assert.deepEqual(await verifyRevenueRollup(db.pool), []);

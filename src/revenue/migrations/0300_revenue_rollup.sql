@@ -1,6 +1,6 @@
 -- Up Migration
--- Revenue rollup (SPEC §4). Every view reads this table, never `payments`, so a view costs the
--- same at 10 M payments as at 10 k. Design notes live in src/revenue/README.md.
+-- Revenue rollup (SPEC §4). Every view reads these tables, never `payments`, so a view costs
+-- the same at 10 M payments as at 10 k. Design notes live in src/revenue/README.md.
 
 -- The revenue definition in SQL. src/revenue/definition.ts owns the rule and points at this
 -- function (REVENUE_SQL_PREDICATE); test/revenue/definition.test.ts proves both agree for every
@@ -34,8 +34,20 @@ CREATE TABLE revenue_rollup (
   PRIMARY KEY (currency, hour_start, source)
 ) WITH (fillfactor = 80); -- room for HOT updates: only counters change, never the key
 
+-- Whole UTC days, so a view reads one row per day (and source) wherever a bucket covers the whole
+-- UTC day: every bucket in UTC, and all but the cut days of weeks and totals in any zone.
+CREATE TABLE revenue_rollup_daily (
+  currency       text        NOT NULL,
+  day_start      timestamptz NOT NULL, -- 00:00 UTC
+  source         text        NOT NULL,
+  gross_cents    bigint      NOT NULL DEFAULT 0,
+  refunded_cents bigint      NOT NULL DEFAULT 0,
+  charge_count   bigint      NOT NULL DEFAULT 0,
+  PRIMARY KEY (currency, day_start, source)
+) WITH (fillfactor = 80);
+
 -- What the rollup must hold, recomputed from payments: the backfill below,
--- rebuildRevenueRollup() and verifyRevenueRollup() all use this view.
+-- rebuildRevenueRollup() and verifyRevenueRollup() use these views.
 CREATE VIEW revenue_rollup_expected AS
 SELECT currency::text AS currency,
        date_bin('1 hour', occurred_at, timestamptz 'epoch') AS hour_start,
@@ -55,6 +67,14 @@ SELECT currency::text AS currency,
 FROM (SELECT p.*, extract(minute FROM p.occurred_at AT TIME ZONE 'UTC')::int / 15 AS q
       FROM payments p
       WHERE buffalo_counts_as_revenue(p.kind, p.status)) counted
+GROUP BY 1, 2, 3;
+
+CREATE VIEW revenue_rollup_daily_expected AS
+SELECT currency, date_bin('1 day', hour_start, timestamptz 'epoch') AS day_start, source,
+       sum(gross_00 + gross_15 + gross_30 + gross_45)::bigint AS gross_cents,
+       sum(refunded_00 + refunded_15 + refunded_30 + refunded_45)::bigint AS refunded_cents,
+       sum(count_00 + count_15 + count_30 + count_45)::bigint AS charge_count
+FROM revenue_rollup_expected
 GROUP BY 1, 2, 3;
 
 -- Contributions wait here until their transaction commits (see buffalo_revenue_rollup_flush).
@@ -99,16 +119,16 @@ BEGIN
 END
 $$;
 
--- At commit, move the transaction's staged contributions into the rollup in ONE statement, in
--- key order. Every writer takes its rollup row locks at one point, sorted, and holds them only
--- while committing: no deadlock between writers (ordered locking; a committing transaction
--- waits for nothing else), and hot rows (the current hour) are held for microseconds rather
--- than for a whole ingest transaction. A deferred trigger fires inside the commit, so the
--- rollup still changes atomically with the payments.
+-- At commit, move the transaction's staged contributions into the rollup, one upsert per table,
+-- in one global key order. Every writer takes its rollup row locks at one point, sorted, and
+-- holds them only while committing: no deadlock between writers (ordered locking; a committing
+-- transaction waits for nothing else), and hot rows (today, this hour) are held for
+-- microseconds rather than for a whole ingest transaction. A deferred trigger fires inside the
+-- commit, so the rollup still changes atomically with the payments.
 CREATE FUNCTION buffalo_revenue_rollup_flush() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   DELETE FROM revenue_rollup_flush WHERE xact = NEW.xact;
-  WITH moved AS (DELETE FROM revenue_rollup_pending WHERE xact = NEW.xact RETURNING *)
+  -- Lock order, the same for every writer: hourly rows by key, then daily rows by key.
   INSERT INTO revenue_rollup AS r (currency, hour_start, source,
     gross_00, gross_15, gross_30, gross_45, refunded_00, refunded_15, refunded_30, refunded_45,
     count_00, count_15, count_30, count_45)
@@ -116,7 +136,8 @@ BEGIN
     sum(gross_00), sum(gross_15), sum(gross_30), sum(gross_45),
     sum(refunded_00), sum(refunded_15), sum(refunded_30), sum(refunded_45),
     sum(count_00), sum(count_15), sum(count_30), sum(count_45)
-  FROM moved
+  FROM revenue_rollup_pending
+  WHERE xact = NEW.xact
   GROUP BY 1, 2, 3
   HAVING sum(gross_00) <> 0 OR sum(gross_15) <> 0 OR sum(gross_30) <> 0 OR sum(gross_45) <> 0
       OR sum(refunded_00) <> 0 OR sum(refunded_15) <> 0 OR sum(refunded_30) <> 0 OR sum(refunded_45) <> 0
@@ -129,6 +150,25 @@ BEGIN
     refunded_30 = r.refunded_30 + EXCLUDED.refunded_30, refunded_45 = r.refunded_45 + EXCLUDED.refunded_45,
     count_00 = r.count_00 + EXCLUDED.count_00, count_15 = r.count_15 + EXCLUDED.count_15,
     count_30 = r.count_30 + EXCLUDED.count_30, count_45 = r.count_45 + EXCLUDED.count_45;
+
+  INSERT INTO revenue_rollup_daily AS d (currency, day_start, source, gross_cents, refunded_cents, charge_count)
+  SELECT currency, date_bin('1 day', hour_start, timestamptz 'epoch'), source,
+    sum(gross_00 + gross_15 + gross_30 + gross_45),
+    sum(refunded_00 + refunded_15 + refunded_30 + refunded_45),
+    sum(count_00 + count_15 + count_30 + count_45)
+  FROM revenue_rollup_pending
+  WHERE xact = NEW.xact
+  GROUP BY 1, 2, 3
+  HAVING sum(gross_00 + gross_15 + gross_30 + gross_45) <> 0
+      OR sum(refunded_00 + refunded_15 + refunded_30 + refunded_45) <> 0
+      OR sum(count_00 + count_15 + count_30 + count_45) <> 0
+  ORDER BY 1, 2, 3
+  ON CONFLICT (currency, day_start, source) DO UPDATE SET
+    gross_cents = d.gross_cents + EXCLUDED.gross_cents,
+    refunded_cents = d.refunded_cents + EXCLUDED.refunded_cents,
+    charge_count = d.charge_count + EXCLUDED.charge_count;
+
+  DELETE FROM revenue_rollup_pending WHERE xact = NEW.xact;
   RETURN NULL;
 END
 $$;
@@ -163,6 +203,7 @@ BEGIN
   ELSE -- TRUNCATE (it waits for every other writer, so only this transaction can have staged rows)
     DELETE FROM revenue_rollup_pending WHERE xact = pg_current_xact_id();
     DELETE FROM revenue_rollup;
+    DELETE FROM revenue_rollup_daily;
   END IF;
   RETURN NULL;
 END
@@ -181,6 +222,7 @@ CREATE TRIGGER payments_revenue_rollup_truncate AFTER TRUNCATE ON payments
 -- Payments written before this migration. CREATE TRIGGER holds a lock that blocks writers until
 -- the migration commits, so no write slips between the triggers and this backfill.
 INSERT INTO revenue_rollup SELECT * FROM revenue_rollup_expected;
+INSERT INTO revenue_rollup_daily SELECT * FROM revenue_rollup_daily_expected;
 
 -- Down Migration
 DROP TRIGGER payments_revenue_rollup_truncate ON payments;
@@ -193,6 +235,8 @@ DROP TRIGGER revenue_rollup_flush_at_commit ON revenue_rollup_flush;
 DROP FUNCTION buffalo_revenue_rollup_flush();
 DROP TABLE revenue_rollup_flush;
 DROP TABLE revenue_rollup_pending;
+DROP VIEW revenue_rollup_daily_expected;
 DROP VIEW revenue_rollup_expected;
+DROP TABLE revenue_rollup_daily;
 DROP TABLE revenue_rollup;
 DROP FUNCTION buffalo_counts_as_revenue(text, text);
