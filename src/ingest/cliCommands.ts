@@ -77,6 +77,12 @@ export async function syncCommand(deps: IngestDeps, args: { source: SourceName; 
 
 /** `buffalo process`: drain the ingest outbox once (jobs waiting for a retry backoff stay queued). */
 export async function processCommand(deps: IngestDeps, io: CliIo = defaultIo()): Promise<{ processed: number; failed: number; dead: number }> {
+  if (Object.keys(deps.connectors).length === 0) {
+    // Without a connector nothing can be normalized: refuse rather than burn the jobs' attempts.
+    io.err.write('no connector is configured in this process (credentials or sandbox): nothing can be normalized; outbox left untouched\n');
+    process.exitCode = 1;
+    return { processed: 0, failed: 0, dead: 0 };
+  }
   const worker = createIngestProcessor(deps, { batchSize: 500 });
   const total = { processed: 0, failed: 0, dead: 0 };
   for (;;) {

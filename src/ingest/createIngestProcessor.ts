@@ -59,8 +59,11 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
 // so the DLQ shows the exact error (and zod's issues).
 function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
   const p = job.payload;
-  const connector = p && typeof p === 'object' ? deps.connectors[p.source] : undefined;
-  if (!connector) return new PermanentError(`no connector for source ${JSON.stringify(p?.source)} (disabled or unknown)`);
+  if (!p || typeof p !== 'object' || typeof p.source !== 'string') return new PermanentError('not an ingest job: payload has no source');
+  const connector = deps.connectors[p.source];
+  // Not permanent: this process may simply lack the source's configuration while another
+  // worker has it (the queue retries with backoff; a replay after fixing the config works too).
+  if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
   try {
     return connector.normalize(p.entity, p.payload);
   } catch (err) {
