@@ -1,0 +1,67 @@
+/**
+ * Bundling of the dashboard's browser code (src/dashboard/client) with esbuild into
+ * src/dashboard/public (gitignored). `npm install` runs it through the `prepare` script; the
+ * server runs it again at start when the bundle is missing or older than its sources.
+ */
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where the browser sources live. */
+export const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
+/** Where the bundle is written. */
+export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+/** Files the bundle consists of. */
+export const BUNDLE_FILES = ['app.js', 'app.css'] as const;
+
+/** One built file. */
+export interface BuiltFile {
+  name: string;
+  contents: Uint8Array;
+}
+
+/** Bundle the client in memory (esbuild is a devDependency, hence the dynamic import). */
+export async function bundleClient(): Promise<BuiltFile[]> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: { app: path.join(CLIENT_DIR, 'main.ts') },
+    bundle: true,
+    format: 'esm',
+    target: ['es2022', 'chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    legalComments: 'none',
+    outdir: PUBLIC_DIR,
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles.map((f) => ({ name: path.basename(f.path), contents: f.contents }));
+}
+
+/** Write built files into PUBLIC_DIR. */
+export async function writeBuiltFiles(files: BuiltFile[]): Promise<void> {
+  await mkdir(PUBLIC_DIR, { recursive: true });
+  for (const f of files) await writeFile(path.join(PUBLIC_DIR, f.name), f.contents);
+}
+
+/** Bundle and write into PUBLIC_DIR; returns the written file names. */
+export async function writeBundle(): Promise<string[]> {
+  const files = await bundleClient();
+  await writeBuiltFiles(files);
+  return files.map((f) => f.name);
+}
+
+/** True when a bundle file is missing or older than any client source. */
+export async function bundleIsStale(): Promise<boolean> {
+  let builtAt = Infinity;
+  for (const name of BUNDLE_FILES) {
+    try {
+      builtAt = Math.min(builtAt, (await stat(path.join(PUBLIC_DIR, name))).mtimeMs);
+    } catch {
+      return true;
+    }
+  }
+  for (const name of await readdir(CLIENT_DIR)) {
+    if ((await stat(path.join(CLIENT_DIR, name))).mtimeMs > builtAt) return true;
+  }
+  return false;
+}

@@ -1,0 +1,54 @@
+/**
+ * Shapes of the API answers the page reads. Server types are imported type-only (erased by
+ * esbuild), so the browser bundle holds no server code but cannot drift from the API.
+ */
+export type { RunReport } from '../../ingest/index.ts';
+export type { DailyRevenue, WeeklyRevenue } from '../../revenue/index.ts';
+export type { Overview } from '../collectOverview.ts';
+
+/** A breaker as `/readyz` shows it. */
+export interface ReadyBreaker {
+  state: string;
+  retryAfterMs: number;
+}
+
+/** One source in the ingest section of `/readyz`. */
+export interface ReadySource {
+  enabled: boolean;
+  lastSuccessAt: string | null;
+  lastStatus: string | null;
+  breaker: ReadyBreaker | null;
+}
+
+/** `GET /readyz`. */
+export interface Readiness {
+  status: 'ok' | 'degraded' | 'unavailable';
+  uptimeS: number;
+  checks: {
+    db: { ok: boolean; latencyMs: number; error?: string };
+    ingest?: { ok: boolean; sources: Record<string, ReadySource>; outbox: { pending: number; dead: number; oldestPendingAgeMs: number } };
+    eventsGateway?: { ok: boolean; breakers: Record<string, ReadyBreaker & { upstream: string }> };
+    [section: string]: unknown;
+  };
+}
+
+/** One entry of `GET /dlq`. */
+export interface DeadLetterView {
+  id: string;
+  queue: string;
+  jobId: string;
+  payload: unknown;
+  reason: string;
+  error: { name: string; message: string; stack: string | null; details: unknown };
+  attempts: number;
+  maxAttempts: number;
+  replayOf: string | null;
+  failedAt: string;
+  replayedAt: string | null;
+}
+
+/** `GET /dlq`. */
+export interface DeadLetterPage {
+  items: DeadLetterView[];
+  nextCursor: string | null;
+}
