@@ -14,7 +14,7 @@ import { addToBatch, emptyBatch, upsertUnified } from './upsertUnified.ts';
 
 /** Options of {@link createIngestProcessor}. */
 export interface IngestProcessorOptions {
-  /** Jobs per claim transaction (default 200). */
+  /** Jobs per claim transaction (default 500). */
   batchSize?: number;
   /** Idle poll when no NOTIFY arrives (default 1000 ms). */
   pollIntervalMs?: number;
@@ -29,7 +29,7 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
   return createBatchWorker<IngestJobPayload>({
     pool: deps.pool,
     queue: INGEST_QUEUE,
-    batchSize: opts.batchSize ?? 200,
+    batchSize: opts.batchSize ?? 500,
     pollIntervalMs: opts.pollIntervalMs ?? 1000,
     logger,
     ...(opts.clock ? { clock: opts.clock } : {}),
