@@ -5,6 +5,7 @@ import { boot } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
+import { statusCommand } from './cli/statusCommand.ts';
 import { dlqListCommand, dlqReplayCommand, processCommand, syncCommand } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
@@ -48,6 +49,13 @@ export async function main(argv: string[]): Promise<void> {
       } finally {
         await ctx.close();
       }
+    });
+
+  program
+    .command('status')
+    .description('one screen: sources, last runs, queue depths, DLQ size, breakers of the running API')
+    .action(async () => {
+      process.exitCode = await statusCommand(boot({ quiet: true }));
     });
 
   program
@@ -97,6 +105,25 @@ export async function main(argv: string[]): Promise<void> {
     .description('run the upstream simulators alone (ports from SANDBOX_PORT)')
     .action(async () => {
       await runSandboxCommand();
+    });
+
+  program
+    .command('bench')
+    .description('run the benchmarks with same-run baselines on a throwaway embedded PostgreSQL; writes bench/results.json (see bench/README.md)')
+    .argument('[scenarios...]', 'ingest, metrics, orders, fan-out, campaign-sync, start-up (default: all)')
+    .option('--records <n>', 'ingest: outbox records (default 200k)')
+    .option('--workers <n>', 'ingest: processors in parallel (default 2)')
+    .option('--sizes <list>', 'metrics: payment counts (default 1M,10M)')
+    .option('--iterations <n>', 'metrics: queries per view and size (default 200)')
+    .option('--baseline-seconds <s>', 'metrics: time budget of the seed baseline per view and size (default 20)')
+    .option('--duration <s>', 'orders: seconds of load per side (default 10)')
+    .option('--connections <n>', 'orders: requests in flight (default 32)')
+    .option('--scale <n>', 'campaign-sync: clock speed-up (default 50)')
+    .option('--out <file>', 'results file (default bench/results.json)')
+    .action(async (scenarios: string[], opts: Record<string, string>) => {
+      // Loaded only here, so runtime start-up never loads bench code.
+      const { runBenchCommand } = await import('../bench/index.ts');
+      process.exitCode = await runBenchCommand(scenarios, opts);
     });
 
   const order = program.command('order').description('order API scripts (against a running `buffalo start`)');

@@ -1,0 +1,145 @@
+/**
+ * ingest: outbox records normalized and upserted per second by the real processor
+ * (createIngestProcessor, several in parallel, each looping runOnce) vs a raw SQL batched upsert
+ * (multi-row INSERT … ON CONFLICT) of the same rows, already normalized, from as many lanes.
+ * Both sides start from an empty `payments` in a fresh database (the rollup trigger runs on both).
+ */
+import { resolveConfig } from '../../src/config.ts';
+import { createConnectors, type PaymentRow } from '../../src/connectors/index.ts';
+import { enqueueMany } from '../../src/queue/index.ts';
+import { createIngestProcessor, hashContent, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
+import { silentLogger } from '../../src/log.ts';
+import type { Pool } from '../../src/db/index.ts';
+import { result, round, targets, timed } from '../measure.ts';
+import type { BenchDatabase, Scenario } from '../types.ts';
+import { stripeCharge } from './stripeCharges.ts';
+
+/** Options of the ingest scenario. */
+export interface IngestOptions {
+  /** Outbox records (default 200,000). */
+  records: number;
+  /** Processors (and raw upsert lanes) in parallel (default 2). */
+  workers: number;
+  /** Jobs per processor claim, rows per raw statement (default 500, the processor's default). */
+  batchSize: number;
+}
+
+const ENQUEUE_CHUNK = 2000;
+
+/** The ingest scenario. */
+export const ingestScenario: Scenario<IngestOptions> = {
+  name: 'ingest',
+  description: 'outbox records normalized + upserted per second vs a raw batched upsert of the same rows',
+  async run(ctx, opts) {
+    const connectors = createConnectors(resolveConfig({ NODE_ENV: 'production', API_KEY: 'x'.repeat(16), ADMIN_API_KEY: 'y'.repeat(16), JWT_SECRET: 'z'.repeat(32), STRIPE_API_KEY: 'sk_test_bench', STRIPE_API_BASE: 'http://127.0.0.1:9' }), { logger: silentLogger });
+    const stripe = connectors.stripe;
+    if (!stripe) throw new Error('ingest bench: the Stripe connector was not created');
+    ctx.log(`ingest: generating ${opts.records} Stripe charge payloads`);
+    const payloads = Array.from({ length: opts.records }, (_, i) => stripeCharge(i));
+    const rows = payloads.map((p) => (stripe.normalize('charge', p)[0] as { row: PaymentRow }).row);
+
+    // Raw baseline first, on its own fresh database.
+    const rawDb = await ctx.databases.fresh({ poolMax: opts.workers + 2 });
+    let raw: { ms: number };
+    try {
+      ctx.log(`ingest: raw batched upsert of ${rows.length} rows (${opts.workers} lanes × ${opts.batchSize} rows)`);
+      raw = await timed(() => rawUpsert(rawDb.pool, rows, opts));
+      await expectPayments(rawDb, rows.length, 'raw upsert');
+    } finally {
+      await rawDb.drop();
+    }
+
+    const db = await ctx.databases.fresh({ poolMax: opts.workers + 4 });
+    try {
+      const deps: IngestDeps = { pool: db.pool, config: resolveConfig({ NODE_ENV: 'test' }), logger: silentLogger, connectors: { stripe } };
+      const runId = (await db.pool.query<{ id: string }>("INSERT INTO sync_runs (source, entity, mode, status) VALUES ('stripe', 'charge', 'full', 'running') RETURNING id")).rows[0]?.id ?? null;
+      ctx.log(`ingest: enqueueing ${payloads.length} outbox records (enqueueMany, ${ENQUEUE_CHUNK} per statement)`);
+      const enqueued = await timed(async () => {
+        for (let i = 0; i < payloads.length; i += ENQUEUE_CHUNK) {
+          const items = payloads.slice(i, i + ENQUEUE_CHUNK).map((payload) => {
+            const hash = hashContent(payload);
+            const job: IngestJobPayload = { source: 'stripe', entity: 'charge', externalId: payload.id, payload, hash, runId };
+            return { payload: job, dedupeKey: `stripe:charge:${payload.id}:${hash}` };
+          });
+          await enqueueMany(db.pool, INGEST_QUEUE, items);
+        }
+      });
+      await db.pool.query('VACUUM ANALYZE jobs');
+      ctx.log(`ingest: draining with ${opts.workers} processor(s), batch ${opts.batchSize}`);
+      const drained = await timed(() => drain(deps, opts));
+      await expectPayments(db, rows.length, 'processor');
+      const left = Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM jobs')).rows[0]?.n ?? -1);
+      if (left !== 0 || drained.result.dead !== 0) throw new Error(`ingest bench: ${left} jobs left, ${drained.result.dead} dead`);
+
+      const rate = opts.records / (drained.ms / 1000);
+      const rawRate = opts.records / (raw.ms / 1000);
+      return [
+        result({
+          scenario: 'ingest',
+          metric: 'records normalized + upserted',
+          value: round(rate, 0),
+          unit: 'rec/s',
+          baseline: { name: 'raw multi-row INSERT … ON CONFLICT of the normalized rows', value: round(rawRate, 0), unit: 'rec/s' },
+          target: targets.ratioAtLeast(0.5, 'raw'),
+          params: {
+            records: opts.records,
+            workers: opts.workers,
+            batchSize: opts.batchSize,
+            payload: 'Stripe charge (~1.3 kB JSON)',
+            drainS: round(drained.ms / 1000, 2),
+            rawS: round(raw.ms / 1000, 2),
+            enqueueS: round(enqueued.ms / 1000, 2),
+          },
+        }),
+      ];
+    } finally {
+      await db.drop();
+    }
+  },
+};
+
+async function drain(deps: IngestDeps, opts: IngestOptions): Promise<{ processed: number; dead: number }> {
+  const total = { processed: 0, dead: 0 };
+  await Promise.all(
+    Array.from({ length: opts.workers }, async () => {
+      const worker = createIngestProcessor(deps, { batchSize: opts.batchSize });
+      for (;;) {
+        const r = await worker.runOnce();
+        total.processed += r.processed;
+        total.dead += r.dead;
+        if (r.claimed === 0) return;
+      }
+    }),
+  );
+  return total;
+}
+
+const COLUMNS = ['source', 'external_id', 'kind', 'status', 'raw_status', 'amount_cents', 'refunded_cents', 'currency', 'occurred_at', 'customer_ref', 'parent_external_id', 'source_updated_at'];
+const UPDATE_SET = COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ');
+
+function rawUpsertSql(n: number): string {
+  const values = Array.from({ length: n }, (_, r) => `(${COLUMNS.map((_c, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`).join(', ');
+  return `INSERT INTO payments (${COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (source, external_id) DO UPDATE SET ${UPDATE_SET}, updated_at = now()`;
+}
+
+async function rawUpsert(pool: Pool, rows: readonly PaymentRow[], opts: IngestOptions): Promise<void> {
+  const sqlFull = rawUpsertSql(opts.batchSize);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: opts.workers }, async () => {
+      for (;;) {
+        const start = next;
+        next += opts.batchSize;
+        if (start >= rows.length) return;
+        const batch = rows.slice(start, start + opts.batchSize);
+        const params = batch.flatMap((r) => [r.source, r.externalId, r.kind, r.status, r.rawStatus, r.amountCents, r.refundedCents, r.currency, r.occurredAt, r.customerRef, r.parentExternalId, r.sourceUpdatedAt]);
+        await pool.query(batch.length === opts.batchSize ? sqlFull : rawUpsertSql(batch.length), params);
+      }
+    }),
+  );
+}
+
+async function expectPayments(db: BenchDatabase, expected: number, side: string): Promise<void> {
+  const n = Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM payments')).rows[0]?.n ?? -1);
+  if (n !== expected) throw new Error(`ingest bench (${side}): ${n} payments stored, expected ${expected}`);
+}

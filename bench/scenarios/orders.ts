@@ -1,0 +1,120 @@
+/**
+ * orders: POST /api/orders under steady load from autocannon (every request its own
+ * Idempotency-Key, a valid dev JWT) against `buffalo start --role api` in a child process, with
+ * the inventory simulator at 0 % failures and no latency — vs the same order + outbox
+ * transaction (`insertOrder`: order, lines, history and the order.created job in one
+ * transaction) issued straight through a pg pool of the API's size, at the same concurrency.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { insertOrder, signDevToken } from '../../src/orders/index.ts';
+import { startSandbox } from '../../src/sandbox/index.ts';
+import { closedLoop, percentile, result, round, targets } from '../measure.ts';
+import { freePort } from '../ports.ts';
+import { BENCH_KEYS, spawnBuffalo, waitForOk } from '../spawnBuffalo.ts';
+import type { Scenario } from '../types.ts';
+
+/** Options of the orders scenario. */
+export interface OrdersOptions {
+  /** Measured seconds of load per side. */
+  durationS: number;
+  /** Requests in flight (autocannon connections; raw lanes). */
+  connections: number;
+  /** Unmeasured warm-up seconds per side. */
+  warmupS: number;
+}
+
+const CUSTOMERS = 16;
+const PRODUCTS = 50;
+/** The API's pool size (openDatabase's default), so the raw side gets the same connections. */
+const API_POOL_MAX = 20;
+
+function orderLines(n: number): Array<{ productId: string; quantity: number; price: string }> {
+  return Array.from({ length: 1 + (n % 3) }, (_, k) => ({ productId: `prod_${1 + ((n * 7 + k * 13) % PRODUCTS)}`, quantity: 1, price: `${10 + ((n + k) % 90)}.99` }));
+}
+
+/** The orders scenario. */
+export const ordersScenario: Scenario<OrdersOptions> = {
+  name: 'orders',
+  description: 'POST /api/orders req/s and p50/p99 (autocannon) vs the same transaction straight through the pg pool',
+  async run(ctx, opts) {
+    const db = await ctx.databases.fresh({ poolMax: API_POOL_MAX });
+    const sandbox = await startSandbox({ basePort: 0, only: ['inventory'], env: { INVENTORY_FAILURE_RATE: '0', SANDBOX_INVENTORY_ERROR_RATE: '0', SANDBOX_INVENTORY_LATENCY_MS: '0', SANDBOX_INVENTORY_RECORDS: String(PRODUCTS) } });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'buffalo-bench-orders-'));
+    try {
+      const inventoryUrl = sandbox.urls.inventory as string;
+      // Enough stock that no order of the run can be refused.
+      for (let p = 1; p <= PRODUCTS; p++) {
+        const res = await fetch(`${inventoryUrl}/__sandbox/stock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ productId: `prod_${p}`, quantity: 100_000_000 }) });
+        if (!res.ok) throw new Error(`orders bench: setting stock failed (${res.status})`);
+      }
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const api = spawnBuffalo(
+        ['start', '--role', 'api'],
+        { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: String(port), SANDBOX: 'off', INVENTORY_API_BASE_URL: inventoryUrl, BUFFALO_DATA_DIR: dataDir, ...BENCH_KEYS },
+        dataDir,
+      );
+      let load: autocannon.Result;
+      try {
+        await waitForOk(`${base}/readyz`, api, 60_000);
+        const tokens = await Promise.all(Array.from({ length: CUSTOMERS }, (_, i) => signDevToken(BENCH_KEYS.JWT_SECRET, `bench-customer-${i + 1}`, 3600)));
+        let n = 0;
+        const fire = (seconds: number) =>
+          autocannon({
+            url: base,
+            connections: opts.connections,
+            duration: seconds,
+            requests: [
+              {
+                method: 'POST',
+                path: '/api/orders',
+                setupRequest: (req) => {
+                  const i = n++;
+                  const c = i % CUSTOMERS;
+                  return {
+                    ...req,
+                    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[c] as string}`, 'idempotency-key': randomUUID() },
+                    body: JSON.stringify({ customerId: `bench-customer-${c + 1}`, items: orderLines(i) }),
+                  };
+                },
+              },
+            ],
+          });
+        ctx.log(`orders: API warm-up ${opts.warmupS} s, then ${opts.durationS} s at ${opts.connections} connections`);
+        await fire(opts.warmupS);
+        load = await fire(opts.durationS);
+      } finally {
+        await api.stop();
+      }
+      const ok = load['2xx'];
+      if (ok === 0 || load.non2xx > 0 || load.errors > 0) throw new Error(`orders bench: ${ok} × 2xx, ${load.non2xx} non-2xx, ${load.errors} errors (status codes: ${JSON.stringify(load.statusCodeStats)})`);
+
+      ctx.log(`orders: raw insertOrder transactions, ${opts.connections} lanes on a pool of ${API_POOL_MAX}`);
+      const raw = await closedLoop(
+        async (i) => {
+          const lines: Parameters<typeof insertOrder>[3] = orderLines(i).map((l) => ({ productId: l.productId, quantity: l.quantity, priceCents: BigInt(l.price.replace('.', '')) }));
+          await insertOrder(db.pool, randomUUID(), `bench-customer-${1 + (i % CUSTOMERS)}`, lines);
+        },
+        { concurrency: opts.connections, durationMs: opts.durationS * 1000, warmupMs: opts.warmupS * 1000 },
+      );
+      if (raw.errors > 0) throw new Error(`orders bench: raw side failed ${raw.errors} times: ${raw.firstError}`);
+
+      const params = { connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, apiOrders: ok, rawOrders: raw.completed, poolMax: API_POOL_MAX, logLevel: 'warn', inventory: 'simulator, 0 % failures, no latency' };
+      const rawP = (p: number) => percentile(raw.latenciesMs, p);
+      const rawName = 'insertOrder through the pg pool';
+      return [
+        result({ scenario: 'orders', metric: 'POST /api/orders throughput', value: round(ok / load.duration, 0), unit: 'req/s', baseline: { name: rawName, value: round(raw.ratePerS, 0), unit: 'tx/s' }, target: targets.ratioAtLeast(0.5, 'raw'), params }),
+        result({ scenario: 'orders', metric: 'POST /api/orders p50', value: load.latency.p50, unit: 'ms', baseline: { name: rawName, value: round(rawP(50), 1), unit: 'ms' }, params }),
+        result({ scenario: 'orders', metric: 'POST /api/orders p99', value: load.latency.p99, unit: 'ms', baseline: { name: rawName, value: round(rawP(99), 1), unit: 'ms' }, target: targets.atMost(50, 'ms'), params }),
+      ];
+    } finally {
+      await sandbox.close();
+      await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
