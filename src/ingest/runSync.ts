@@ -9,6 +9,7 @@ import type { SourceName } from '../config.ts';
 import { StaleCursorError, type Connector, type EntityStream, type SyncMode } from '../connectors/contract.ts';
 import { withDbRetry } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
+import { ingestMetrics } from './ingestMetrics.ts';
 import { LeaseLostError, streamLockKey, tryAcquireSyncLease, type SyncLease } from './acquireSyncLease.ts';
 import { readCursors, storeCursor } from './cursors.ts';
 import {
@@ -48,6 +49,7 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
     if (runId && existing === 'queued') await withDbRetry(() => markRunSkipped(pool, runId!, reason));
     else if (!runId || !existing) runId = await withDbRetry(() => insertRun(pool, { id: runId, source: opts.source, entity: entityLabel, mode: opts.mode, status: 'skipped', trigger, reason }));
     logger.info({ runId, reason }, 'sync skipped');
+    ingestMetrics.runs.inc({ source: opts.source, status: 'skipped' });
     return (await getRun(pool, runId!))!;
   };
 
@@ -78,6 +80,7 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
     await lease.release();
   }
   const report = (await withDbRetry(() => getRun(pool, runId!)))!;
+  ingestMetrics.runs.inc({ source: opts.source, status: report.status });
   logger.info({ runId, status: report.status, pages: report.pages, records: report.records, error: report.error }, 'sync finished');
   return report;
 }
@@ -110,6 +113,9 @@ async function syncStreams(
         for await (const page of stream.pages(cursor, mode, ctx)) {
           const before = progress;
           progress = await lease.transaction((tx) => writePage(tx, { connector, runId, streamEntity: stream.entity, page, progress: before }));
+          // Counted once committed (a retried transaction must not count twice).
+          ingestMetrics.records.inc({ source, outcome: 'enqueued' }, progress.enqueued - before.enqueued);
+          ingestMetrics.records.inc({ source, outcome: 'deduped' }, progress.deduped - before.deduped);
           emit(stream.entity, 'page');
           if (signal.aborted) throw signal.reason ?? new Error('sync aborted');
         }
@@ -124,6 +130,7 @@ async function syncStreams(
           await storeCursor(tx, source, stream.entity, null);
           await saveRunProgress(tx, runId, snapshot);
         });
+        ingestMetrics.staleCursors.inc({ source });
         emit(stream.entity, 'stale_cursor');
         cursor = null;
         mode = 'full';

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { acceptWebhookEvent } from './acceptWebhookEvent.ts';
+import { ingestMetrics } from './ingestMetrics.ts';
 import { errorView } from './ingestSchemas.ts';
 
 /** Options of {@link stripeWebhookRoutes}. */
@@ -44,6 +45,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = 
       const raw = Buffer.isBuffer(request.body) ? request.body : typeof request.body === 'string' ? Buffer.from(request.body) : null;
       const signature = request.headers['stripe-signature'];
       if (!raw || typeof signature !== 'string' || signature.length === 0) {
+        ingestMetrics.webhooks.inc({ outcome: 'rejected' });
         throw new AppError('webhook_signature_invalid', 'missing Stripe-Signature header or body');
       }
       let event: Stripe.Event;
@@ -51,6 +53,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = 
         const receivedAt = opts.now ? Math.floor(opts.now() / 1000) : undefined;
         event = Stripe.webhooks.constructEvent(raw, signature, opts.webhookSecret, opts.toleranceS ?? TOLERANCE_S, undefined, receivedAt);
       } catch (err) {
+        ingestMetrics.webhooks.inc({ outcome: 'rejected' });
         if ((err as { type?: unknown }).type === 'StripeSignatureVerificationError') {
           throw new AppError('webhook_signature_invalid', (err as Error).message);
         }
@@ -58,6 +61,7 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = 
       }
       if (typeof event?.id !== 'string' || event.id.length === 0) throw new AppError('validation_failed', 'webhook event has no id', { details: { field: 'id' } });
       const fresh = await acceptWebhookEvent(opts.pool, event);
+      ingestMetrics.webhooks.inc({ outcome: fresh ? 'accepted' : 'duplicate' });
       request.log.info({ eventId: event.id, type: event.type, duplicate: !fresh }, 'stripe webhook received');
       return { received: true as const };
     },
