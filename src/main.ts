@@ -62,7 +62,8 @@ export async function main(argv: string[]): Promise<void> {
     .command('process')
     .description('drain the ingest outbox once')
     .action(async () => {
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      // Normalizers belong to the connectors, which exist only with credentials (or the sandbox's).
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
         await processCommand(ctx.deps);
       } finally {

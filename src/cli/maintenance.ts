@@ -1,15 +1,15 @@
 /**
- * Housekeeping loop of the scheduler role: expired Idempotency-Keys and old consumer
- * dedupe rows are deleted so those tables stay the size of their useful window.
+ * Housekeeping loop of the scheduler role: old consumer dedupe rows (orders) are deleted so the
+ * table stays the size of its useful window. (Expired Idempotency-Keys are purged by the ingest
+ * scheduler's hourly slot.)
  */
 import type { Pool } from '../db/index.ts';
-import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
 import type { Logger } from '../log.ts';
 import { purgeProcessedEvents } from '../orders/index.ts';
 
 /** A maintenance loop with River-style `runOnce` for tests. */
 export interface Maintenance {
-  runOnce(): Promise<{ idempotencyKeys: number; processedEvents: number }>;
+  runOnce(): Promise<{ processedEvents: number }>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -23,10 +23,9 @@ export function createMaintenance(deps: { pool: Pool; logger: Logger }): Mainten
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   async function runOnce() {
-    const idempotencyKeys = await purgeExpiredIdempotencyKeys(deps.pool);
     const processedEvents = await purgeProcessedEvents(deps.pool, PROCESSED_EVENTS_KEEP_DAYS);
-    if (idempotencyKeys || processedEvents) deps.logger.info({ idempotencyKeys, processedEvents }, 'maintenance purged expired rows');
-    return { idempotencyKeys, processedEvents };
+    if (processedEvents) deps.logger.info({ processedEvents }, 'maintenance purged old consumer dedupe rows');
+    return { processedEvents };
   }
   const tick = () => {
     running = runOnce().catch((err) => deps.logger.warn({ err }, 'maintenance failed; will retry next hour'));
