@@ -21,7 +21,10 @@ export interface BuffaloChild {
 
 /** Spawn `node bin/buffalo.js ...args` with `env` (plus PATH/HOME) in `cwd`. */
 export function spawnBuffalo(args: string[], env: Record<string, string>, cwd: string): BuffaloChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  // BUFFALO_BENCH_PROFILE_DIR: write a V8 CPU profile of each child there (on exit), to see where a figure goes.
+  const profileDir = process.env.BUFFALO_BENCH_PROFILE_DIR;
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

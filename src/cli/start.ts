@@ -96,7 +96,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   await app.register(ingestRoutes, { pool });
   await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
   if (config.inventory.baseUrl) await app.register(orderRoutes, { pool, config, logger });
-  if (eventPolicies && config.eventService.baseUrl) await app.register(eventsGatewayRoutes, { baseUrl: config.eventService.baseUrl, policies: eventPolicies, logger });
+  if (eventPolicies && config.eventService.baseUrl) await app.register(eventsGatewayRoutes, { baseUrl: config.eventService.baseUrl, policies: eventPolicies, logger, fanoutConcurrency: config.resilience.eventservice.concurrency });
   await app.register(dashboardRoutes, { pool, logger });
   return app;
 }
