@@ -3,7 +3,7 @@
  * src/dashboard/public (gitignored). `npm install` runs it through the `prepare` script; the
  * server runs it again at start when the bundle is missing or older than its sources.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,10 +37,15 @@ export async function bundleClient(): Promise<BuiltFile[]> {
   return result.outputFiles.map((f) => ({ name: path.basename(f.path), contents: f.contents }));
 }
 
-/** Write built files into PUBLIC_DIR. */
+/** Write built files into PUBLIC_DIR, each atomically (a concurrent reader never sees half a file). */
 export async function writeBuiltFiles(files: BuiltFile[]): Promise<void> {
   await mkdir(PUBLIC_DIR, { recursive: true });
-  for (const f of files) await writeFile(path.join(PUBLIC_DIR, f.name), f.contents);
+  for (const f of files) {
+    const target = path.join(PUBLIC_DIR, f.name);
+    const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, f.contents);
+    await rename(tmp, target);
+  }
 }
 
 /** Bundle and write into PUBLIC_DIR; returns the written file names. */
