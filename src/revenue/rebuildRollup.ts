@@ -15,16 +15,18 @@ export interface RollupMismatch {
 
 const HOURLY = ['gross', 'refunded', 'count'].flatMap((c) => ['00', '15', '30', '45'].map((m) => `${c}_${m}`));
 const DAILY = ['gross_cents', 'refunded_cents', 'charge_count'];
+const ZERO_HOUR = HOURLY.map((c) => `r.${c} = 0`).join(' AND ');
+const ZERO_DAY = DAILY.map((c) => `r.${c} = array_fill(0::bigint, ARRAY[24])`).join(' AND ');
 
 // One table against its expected view; rows left all-zero by subtractions are not differences.
-function compareSql(table: RollupMismatch['table'], expected: string, key: string, columns: string[]): string {
+function compareSql(table: RollupMismatch['table'], expected: string, key: string, columns: string[], zero: string): string {
   const asText = (a: string) => `concat_ws(',', ${columns.map((c) => `${a}.${c}`).join(', ')})`;
   return `
     SELECT '${table}' AS "table", coalesce(s.currency, e.currency) AS currency, coalesce(s.source, e.source) AS source,
            to_char(coalesce(s.${key}, e.${key}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
            CASE WHEN s.currency IS NULL THEN 'missing' ELSE ${asText('s')} END AS stored,
            CASE WHEN e.currency IS NULL THEN 'missing' ELSE ${asText('e')} END AS expected
-    FROM (SELECT * FROM ${table} r WHERE NOT (${columns.map((c) => `r.${c} = 0`).join(' AND ')})) s
+    FROM (SELECT * FROM ${table} r WHERE NOT (${zero})) s
     FULL JOIN ${expected} e ON e.currency = s.currency AND e.${key} = s.${key} AND e.source = s.source`;
 }
 
@@ -35,8 +37,8 @@ function compareSql(table: RollupMismatch['table'], expected: string, key: strin
  */
 export async function verifyRevenueRollup(db: Queryable, opts: { limit?: number } = {}): Promise<RollupMismatch[]> {
   const { rows } = await db.query<RollupMismatch>(
-    `SELECT * FROM (${compareSql('revenue_rollup', 'revenue_rollup_expected', 'hour_start', HOURLY)}
-                    UNION ALL ${compareSql('revenue_rollup_daily', 'revenue_rollup_daily_expected', 'day_start', DAILY)}) compared
+    `SELECT * FROM (${compareSql('revenue_rollup', 'revenue_rollup_expected', 'hour_start', HOURLY, ZERO_HOUR)}
+                    UNION ALL ${compareSql('revenue_rollup_daily', 'revenue_rollup_daily_expected', 'day_start', DAILY, ZERO_DAY)}) compared
      WHERE stored <> expected
      ORDER BY 1, 2, 3, 4
      LIMIT $1`,

@@ -9,10 +9,12 @@
  * How a local day maps onto the rollup: each bucket is the UTC interval [cut_i, cut_i+1) where
  * cut_i is the first 15-minute instant whose local date (in $2) is the bucket's first day.
  * Cuts are 15-minute aligned (every IANA offset is a multiple of 15 minutes), so the interval
- * is read coarsest-first: a UTC day no cut falls inside as one daily row; in a day a cut falls
- * inside, each hour no cut falls inside as one hourly row; in an hour a cut falls inside, its
- * four quarter-hour columns. The range is clamped to the days that hold data, so an open or
- * huge range costs no more than the data's span.
+ * is read coarsest-first: a UTC day no cut falls inside is its daily row's total; a day cuts
+ * fall inside is split into segments between them, each segment's whole hours one subtraction
+ * of the daily row's running totals; an hour a cut falls inside (at :15/:30/:45) is read from
+ * the hourly row's quarter columns. So a view reads about one row per day and source, in any
+ * zone. The range is clamped to the days that hold data, so an open or huge range costs no more
+ * than the data's span.
  */
 
 /** Bucket kinds: one total, one bucket per local day, or one per Monday-started local week. */
@@ -59,26 +61,40 @@ split_hours AS (
   SELECT DISTINCT date_bin('1 hour', at, timestamptz 'epoch') AS hour_start
   FROM cuts WHERE date_bin('1 hour', at, timestamptz 'epoch') <> at
 ),
+points AS (
+  SELECT at FROM cuts
+  UNION SELECT day_start FROM split_days
+  UNION SELECT day_start + interval '24 hours' FROM split_days
+),
+segments AS (
+  -- Consecutive points inside a cut day, and the whole hours [i, j) each segment spans.
+  SELECT day_start, p, q,
+         ceil(extract(epoch FROM p - day_start) / 3600)::int AS i,
+         floor(extract(epoch FROM q - day_start) / 3600)::int AS j
+  FROM (SELECT date_bin('1 day', at, timestamptz 'epoch') AS day_start, at AS p, lead(at) OVER (ORDER BY at) AS q FROM points) s
+  WHERE q IS NOT NULL AND day_start IN (SELECT day_start FROM split_days)
+),
 parts AS (
-  SELECT width_bucket(d.day_start, g.b) AS idx, d.gross_cents AS gross, d.refunded_cents AS refunded, d.charge_count AS n
+  SELECT width_bucket(d.day_start, g.b) AS idx, d.gross_cents[24] AS gross, d.refunded_cents[24] AS refunded, d.charge_count[24] AS n
   FROM grid g JOIN revenue_rollup_daily d
     ON d.currency = $1 AND d.day_start >= g.b0 AND d.day_start < g.bn ${src('d')}
   WHERE d.day_start NOT IN (SELECT day_start FROM split_days)
   UNION ALL
-  SELECT width_bucket(r.hour_start, g.b),
-         r.gross_00 + r.gross_15 + r.gross_30 + r.gross_45,
-         r.refunded_00 + r.refunded_15 + r.refunded_30 + r.refunded_45,
-         r.count_00 + r.count_15 + r.count_30 + r.count_45
+  SELECT width_bucket(sg.p, g.b),
+         d.gross_cents[sg.j] - coalesce(d.gross_cents[sg.i], 0),
+         d.refunded_cents[sg.j] - coalesce(d.refunded_cents[sg.i], 0),
+         d.charge_count[sg.j] - coalesce(d.charge_count[sg.i], 0)
   FROM grid g
-  CROSS JOIN split_days s
-  JOIN revenue_rollup r
-    ON r.currency = $1 AND r.hour_start >= s.day_start AND r.hour_start < s.day_start + interval '24 hours' ${src('r')}
-  WHERE r.hour_start >= g.b0 AND r.hour_start < g.bn AND r.hour_start NOT IN (SELECT hour_start FROM split_hours)
+  CROSS JOIN segments sg
+  -- LATERAL … OFFSET 0 (never flattened into a join the planner might misjudge): one index
+  -- lookup per segment.
+  CROSS JOIN LATERAL (SELECT * FROM revenue_rollup_daily d WHERE d.currency = $1 AND d.day_start = sg.day_start ${src('d')} OFFSET 0) d
+  WHERE sg.p >= g.b0 AND sg.q <= g.bn AND sg.j > sg.i
   UNION ALL
   SELECT width_bucket(q.at, g.b), q.gross, q.refunded, q.n
   FROM grid g
   CROSS JOIN split_hours s
-  JOIN revenue_rollup r ON r.currency = $1 AND r.hour_start = s.hour_start ${src('r')}
+  CROSS JOIN LATERAL (SELECT * FROM revenue_rollup h WHERE h.currency = $1 AND h.hour_start = s.hour_start ${src('h')} OFFSET 0) r
   CROSS JOIN LATERAL (VALUES
     (r.hour_start,                          r.gross_00, r.refunded_00, r.count_00),
     (r.hour_start + interval '15 minutes', r.gross_15, r.refunded_15, r.count_15),

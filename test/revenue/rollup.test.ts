@@ -64,12 +64,17 @@ describe('revenue rollup', () => {
     await upsertPayments(db.pool, [charge('d1', '2026-02-01T00:20:00Z', 250n), charge('d2', '2026-02-01T05:00:00Z', 50n)]);
     await db.pool.query(`UPDATE revenue_rollup SET gross_15 = gross_15 + 1 WHERE hour_start = '2026-02-01T00:00:00Z'`);
     await db.pool.query(`DELETE FROM revenue_rollup WHERE hour_start = '2026-02-01T05:00:00Z'`);
-    await db.pool.query(`UPDATE revenue_rollup_daily SET charge_count = 7`);
+    await db.pool.query(`UPDATE revenue_rollup_daily SET charge_count[24] = 7`);
     const drift = await verifyRevenueRollup(db.pool);
     assert.deepEqual(drift.map((d) => [d.table, d.start, d.stored, d.expected]), [
       ['revenue_rollup', '2026-02-01T00:00:00Z', '0,251,0,0,0,0,0,0,0,1,0,0', '0,250,0,0,0,0,0,0,0,1,0,0'],
       ['revenue_rollup', '2026-02-01T05:00:00Z', 'missing', '50,0,0,0,0,0,0,0,1,0,0,0'],
-      ['revenue_rollup_daily', '2026-02-01T00:00:00Z', '300,0,7', '300,0,2'],
+      [
+        'revenue_rollup_daily',
+        '2026-02-01T00:00:00Z',
+        `{${[250, 250, 250, 250, 250, 300, ...Array(18).fill(300)]}},{${Array(24).fill(0)}},{${[1, 1, 1, 1, 1, 2, ...Array(17).fill(2), 7]}}`,
+        `{${[250, 250, 250, 250, 250, 300, ...Array(18).fill(300)]}},{${Array(24).fill(0)}},{${[1, 1, 1, 1, 1, 2, ...Array(18).fill(2)]}}`,
+      ],
     ]);
     await rebuildRevenueRollup(db.pool);
     assert.deepEqual(await verifyRevenueRollup(db.pool), []);

@@ -34,17 +34,25 @@ CREATE TABLE revenue_rollup (
   PRIMARY KEY (currency, hour_start, source)
 ) WITH (fillfactor = 80); -- room for HOT updates: only counters change, never the key
 
--- Whole UTC days, so a view reads one row per day (and source) wherever a bucket covers the whole
--- UTC day: every bucket in UTC, and all but the cut days of weeks and totals in any zone.
+-- One row per (currency, UTC day, source) holding running totals by hour: element k (1–24) of
+-- each array is the total of the day's first k hours, so [24] is the day's total and any run
+-- of whole hours [i, j) is one subtraction, [j] − [i]. A view thus reads one row for a UTC day
+-- no bucket boundary cuts, and the same row twice for a day a local midnight cuts in two; only
+-- an hour a boundary cuts at :15/:30/:45 is read from revenue_rollup's quarter columns.
 CREATE TABLE revenue_rollup_daily (
   currency       text        NOT NULL,
   day_start      timestamptz NOT NULL, -- 00:00 UTC
   source         text        NOT NULL,
-  gross_cents    bigint      NOT NULL DEFAULT 0,
-  refunded_cents bigint      NOT NULL DEFAULT 0,
-  charge_count   bigint      NOT NULL DEFAULT 0,
+  gross_cents    bigint[]    NOT NULL CHECK (cardinality(gross_cents) = 24),
+  refunded_cents bigint[]    NOT NULL CHECK (cardinality(refunded_cents) = 24),
+  charge_count   bigint[]    NOT NULL CHECK (cardinality(charge_count) = 24),
   PRIMARY KEY (currency, day_start, source)
 ) WITH (fillfactor = 80);
+
+-- Element-wise a + b of two running-total arrays.
+CREATE FUNCTION buffalo_add_arrays(a bigint[], b bigint[]) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT array_agg(x + y ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i) $$;
 
 -- What the rollup must hold, recomputed from payments: the backfill below,
 -- rebuildRevenueRollup() and verifyRevenueRollup() use these views.
@@ -69,12 +77,23 @@ FROM (SELECT p.*, extract(minute FROM p.occurred_at AT TIME ZONE 'UTC')::int / 1
       WHERE buffalo_counts_as_revenue(p.kind, p.status)) counted
 GROUP BY 1, 2, 3;
 
+-- Hourly totals → running totals per day. The flush below does the same over staged deltas.
 CREATE VIEW revenue_rollup_daily_expected AS
-SELECT currency, date_bin('1 day', hour_start, timestamptz 'epoch') AS day_start, source,
-       sum(gross_00 + gross_15 + gross_30 + gross_45)::bigint AS gross_cents,
-       sum(refunded_00 + refunded_15 + refunded_30 + refunded_45)::bigint AS refunded_cents,
-       sum(count_00 + count_15 + count_30 + count_45)::bigint AS charge_count
-FROM revenue_rollup_expected
+SELECT currency, day_start, source,
+       array_agg(g ORDER BY k) AS gross_cents, array_agg(r ORDER BY k) AS refunded_cents, array_agg(n ORDER BY k) AS charge_count
+FROM (
+  SELECT days.currency, days.day_start, days.source, k,
+         (sum(coalesce(h.g, 0)) OVER w)::bigint AS g, (sum(coalesce(h.r, 0)) OVER w)::bigint AS r, (sum(coalesce(h.n, 0)) OVER w)::bigint AS n
+  FROM (SELECT DISTINCT currency, date_bin('1 day', hour_start, timestamptz 'epoch') AS day_start, source FROM revenue_rollup_expected) days
+  CROSS JOIN generate_series(1, 24) AS k
+  LEFT JOIN (SELECT currency, date_bin('1 day', hour_start, timestamptz 'epoch') AS day_start, source,
+                    extract(hour FROM hour_start AT TIME ZONE 'UTC')::int + 1 AS k,
+                    gross_00 + gross_15 + gross_30 + gross_45 AS g,
+                    refunded_00 + refunded_15 + refunded_30 + refunded_45 AS r,
+                    count_00 + count_15 + count_30 + count_45 AS n
+             FROM revenue_rollup_expected) h USING (currency, day_start, source, k)
+  WINDOW w AS (PARTITION BY days.currency, days.day_start, days.source ORDER BY k)
+) running
 GROUP BY 1, 2, 3;
 
 -- Contributions wait here until their transaction commits (see buffalo_revenue_rollup_flush).
@@ -152,21 +171,29 @@ BEGIN
     count_30 = r.count_30 + EXCLUDED.count_30, count_45 = r.count_45 + EXCLUDED.count_45;
 
   INSERT INTO revenue_rollup_daily AS d (currency, day_start, source, gross_cents, refunded_cents, charge_count)
-  SELECT currency, date_bin('1 day', hour_start, timestamptz 'epoch'), source,
-    sum(gross_00 + gross_15 + gross_30 + gross_45),
-    sum(refunded_00 + refunded_15 + refunded_30 + refunded_45),
-    sum(count_00 + count_15 + count_30 + count_45)
-  FROM revenue_rollup_pending
-  WHERE xact = NEW.xact
+  SELECT currency, day_start, source, array_agg(g ORDER BY k), array_agg(r ORDER BY k), array_agg(n ORDER BY k)
+  FROM (
+    SELECT days.currency, days.day_start, days.source, k,
+           (sum(coalesce(h.g, 0)) OVER w)::bigint AS g, (sum(coalesce(h.r, 0)) OVER w)::bigint AS r, (sum(coalesce(h.n, 0)) OVER w)::bigint AS n
+    FROM (SELECT DISTINCT currency, date_bin('1 day', hour_start, timestamptz 'epoch') AS day_start, source
+          FROM revenue_rollup_pending WHERE xact = NEW.xact) days
+    CROSS JOIN generate_series(1, 24) AS k
+    LEFT JOIN (SELECT currency, date_bin('1 day', hour_start, timestamptz 'epoch') AS day_start, source,
+                      extract(hour FROM hour_start AT TIME ZONE 'UTC')::int + 1 AS k,
+                      sum(gross_00 + gross_15 + gross_30 + gross_45) AS g,
+                      sum(refunded_00 + refunded_15 + refunded_30 + refunded_45) AS r,
+                      sum(count_00 + count_15 + count_30 + count_45) AS n
+               FROM revenue_rollup_pending WHERE xact = NEW.xact
+               GROUP BY 1, 2, 3, 4) h USING (currency, day_start, source, k)
+    WINDOW w AS (PARTITION BY days.currency, days.day_start, days.source ORDER BY k)
+  ) running
   GROUP BY 1, 2, 3
-  HAVING sum(gross_00 + gross_15 + gross_30 + gross_45) <> 0
-      OR sum(refunded_00 + refunded_15 + refunded_30 + refunded_45) <> 0
-      OR sum(count_00 + count_15 + count_30 + count_45) <> 0
+  HAVING bool_or(g <> 0 OR r <> 0 OR n <> 0)
   ORDER BY 1, 2, 3
   ON CONFLICT (currency, day_start, source) DO UPDATE SET
-    gross_cents = d.gross_cents + EXCLUDED.gross_cents,
-    refunded_cents = d.refunded_cents + EXCLUDED.refunded_cents,
-    charge_count = d.charge_count + EXCLUDED.charge_count;
+    gross_cents = buffalo_add_arrays(d.gross_cents, EXCLUDED.gross_cents),
+    refunded_cents = buffalo_add_arrays(d.refunded_cents, EXCLUDED.refunded_cents),
+    charge_count = buffalo_add_arrays(d.charge_count, EXCLUDED.charge_count);
 
   DELETE FROM revenue_rollup_pending WHERE xact = NEW.xact;
   RETURN NULL;
@@ -238,5 +265,6 @@ DROP TABLE revenue_rollup_pending;
 DROP VIEW revenue_rollup_daily_expected;
 DROP VIEW revenue_rollup_expected;
 DROP TABLE revenue_rollup_daily;
+DROP FUNCTION buffalo_add_arrays(bigint[], bigint[]);
 DROP TABLE revenue_rollup;
 DROP FUNCTION buffalo_counts_as_revenue(text, text);
