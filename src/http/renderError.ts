@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.ts';
+import { isTransientDbError } from '../db/index.ts';
 
 /** JSON error body. */
 export interface ErrorBody {
@@ -63,6 +64,10 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code: ErrorCode = fe.statusCode === 404 ? 'not_found' : fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed';
     return { status: fe.statusCode, body: { error: code, message: fe.message ?? code } };
+  }
+  if (isTransientDbError(err)) {
+    // The database is down or restarting: a retryable 503, not a bug.
+    return { status: 503, body: { error: 'database_unavailable', message: 'the database is unavailable; retry shortly', retryAfter: 5 } };
   }
   return { status: 500, body: { error: 'internal_error', message: 'internal error' } };
 }

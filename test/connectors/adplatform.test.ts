@@ -97,9 +97,21 @@ describe('adplatform connector under the seeds\' faults (20% 503, 10% timeouts, 
     assert.ok(Object.keys(stats.retries).length > 0, `retries: ${JSON.stringify(stats.retries)}`);
   });
 
-  it('with the production settings (burst 10) a 429 is honoured (Retry-After) and nothing is lost', async () => {
+  it('with the production settings (burst 1) a sync at the rate limit earns no 429 and loses nothing', async () => {
     await control(sim.url, '/__sandbox/stats/reset', {});
     const policy = createPolicy('adplatform-defaults-test', resolveConfig({}).resilience.adplatform, { clock });
+    const connector = createAdplatformConnector({ apiUrl: sim.url, ...credentials, clientId: 'buffalo-test-3', policy, clock, pageSize: 10 });
+    const stats = newCallStats();
+    const run = await collect(connector.streams[0]!, null, 'full', { stats });
+    const ids = (await control<AdPlatformTruth>(sim.url, '/__sandbox/truth')).campaigns.map((c) => c.id);
+    assert.deepEqual(run.records.filter((r) => r.entity === 'campaign_sync').map((r) => r.externalId).sort(), [...ids].sort());
+    assert.equal(stats.retries.http_429 ?? 0, 0, `retries: ${JSON.stringify(stats.retries)}`);
+    assert.ok(stats.rateLimitWaits > 0, 'the limiter, not the upstream, paced the calls');
+  });
+
+  it('with a burst of 10 a 429 is honoured (Retry-After) and nothing is lost', async () => {
+    await control(sim.url, '/__sandbox/stats/reset', {});
+    const policy = createPolicy('adplatform-burst-test', { ...resolveConfig({}).resilience.adplatform, rateLimitBurst: 10 }, { clock });
     const connector = createAdplatformConnector({ apiUrl: sim.url, ...credentials, clientId: 'buffalo-test-2', policy, clock, pageSize: 10 });
     const stats = newCallStats();
     const run = await collect(connector.streams[0]!, null, 'full', { stats });

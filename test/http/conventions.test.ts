@@ -171,6 +171,20 @@ describe('HTTP conventions', () => {
     }
   });
 
+  it('a request that fails because the database is unreachable gets 503 database_unavailable, not 500', async () => {
+    const deadPool = createPool('postgres://postgres:x@127.0.0.1:1/none', { max: 1 });
+    const deadApp = await buildTestApp(deadPool);
+    deadApp.get('/needs-db', async () => (await deadPool.query('SELECT 1')).rows);
+    try {
+      const res = await deadApp.inject({ method: 'GET', url: '/needs-db' });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().error, 'database_unavailable');
+    } finally {
+      await deadApp.close();
+      await deadPool.end();
+    }
+  });
+
   it('/metrics serves Prometheus exposition', async () => {
     await app.inject({ method: 'GET', url: '/healthz' });
     const res = await app.inject({ method: 'GET', url: '/metrics' });
