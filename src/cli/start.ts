@@ -35,7 +35,7 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
   onShutdownSignal(async (signal) => {
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    for (const close of closers.reverse()) await close();
+    for (const close of closers.reverse()) await closeWithin(close, SHUTDOWN_GRACE_MS, logger);
   });
 
   const apiBase = booted.config.http.publicUrl ?? `http://${booted.config.http.host}:${booted.config.http.port}`;
@@ -76,6 +76,26 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
   }
   if (shuttingDown) return;
   printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0);
+}
+
+// A sync at the ad platform's 10 req/min can run for minutes; shutdown does not wait for it.
+// Its uncommitted page rolls back with the connection and the next run resumes from the
+// stored cursor (the abandoned run is marked failed by the next one).
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function closeWithin(close: () => Promise<void>, ms: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    const outcome = await Promise.race([close().then(() => 'closed' as const), gaveUp]);
+    if (outcome === 'timeout') logger.warn({ graceMs: ms }, 'a component did not stop in time; in-flight work resumes from its last commit on the next start');
+  } catch (err) {
+    logger.warn({ err }, 'a component failed to stop cleanly');
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The HTTP API with every module's routes (exported for tests and benches). */
