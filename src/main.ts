@@ -8,6 +8,7 @@ import { startCommand, type Role } from './cli/start.ts';
 import { statusCommand } from './cli/statusCommand.ts';
 import { dlqListCommand, dlqReplayCommand, processCommand, syncCommand } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
+import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
 
 /** Entry point used by bin/buffalo.js. */
@@ -98,6 +99,35 @@ export async function main(argv: string[]): Promise<void> {
         await dlqReplayCommand(ctx.deps, opts.all ? 'all' : (id as string));
       } finally {
         await ctx.close();
+      }
+    });
+
+  const revenue = program.command('revenue').description('revenue rollup operations (see docs/runbooks)');
+  revenue
+    .command('verify')
+    .description('compare the rollup with a full recomputation from payments (scans payments: run off-peak)')
+    .action(async () => {
+      const booted = boot({ quiet: true });
+      const db = await openDatabase(booted.config, booted.logger);
+      try {
+        const drift = await verifyRevenueRollup(db.pool, { limit: 20 });
+        process.stdout.write(drift.length === 0 ? 'rollup is exact\n' : `rollup drift (first ${drift.length}):\n${drift.map((d) => `  ${JSON.stringify(d)}`).join('\n')}\nrun \`buffalo revenue rebuild\`\n`);
+        process.exitCode = drift.length === 0 ? 0 : 1;
+      } finally {
+        await db.close();
+      }
+    });
+  revenue
+    .command('rebuild')
+    .description('recompute the rollup from payments in one transaction (blocks payment writers while it runs)')
+    .action(async () => {
+      const booted = boot({ quiet: true });
+      const db = await openDatabase(booted.config, booted.logger);
+      try {
+        const { rows } = await rebuildRevenueRollup(db.pool);
+        process.stdout.write(`rollup rebuilt: ${rows} rows\n`);
+      } finally {
+        await db.close();
       }
     });
 
