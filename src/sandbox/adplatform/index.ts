@@ -12,14 +12,13 @@
  */
 import { z } from 'zod';
 import {
-  createFaultState,
+  createFaultWorld,
   createSimClock,
   createSimulatorApp,
   installCallStats,
   installSimKnobs,
   registerControlRoutes,
   registerStatsReset,
-  resolveFaults,
   startSimulator,
   statsView,
   type FaultCounters,
@@ -85,11 +84,14 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     email: env.SANDBOX_ADPLATFORM_EMAIL || ADPLATFORM_DEV_CREDENTIALS.email,
     password: env.SANDBOX_ADPLATFORM_PASSWORD || ADPLATFORM_DEV_CREDENTIALS.password,
   };
-  const build = (f: Faults) => createAdPlatformState({ seed: f.seed, records: f.records, poisonRate: f.poisonRate, now: clock.now });
-  const faults = createFaultState(resolveFaults('adplatform', { defaults: ADPLATFORM_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
-    if (prev.records !== next.records || prev.seed !== next.seed || prev.poisonRate !== next.poisonRate) world = build(next);
+  const { faults, world } = createFaultWorld({
+    name: 'adplatform',
+    defaults: ADPLATFORM_DEFAULT_FAULTS,
+    env,
+    overrides: opts.faults,
+    build: (f) => createAdPlatformState({ seed: f.seed, records: f.records, poisonRate: f.poisonRate, now: clock.now }),
+    rebuildOn: ['records', 'seed', 'poisonRate'],
   });
-  let world = build(faults.get());
   const tokens = createTokenStore(clock.now);
 
   const app = createSimulatorApp();
@@ -102,24 +104,24 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     env,
     ...(opts.knobs ? { overrides: opts.knobs } : {}),
   });
-  const state: AdPlatformSimState = { world: () => world, credentials, knobs: () => knobs.get(), truth: () => world.truth(tokens.issued()) };
+  const state: AdPlatformSimState = { world, credentials, knobs: () => knobs.get(), truth: () => world().truth(tokens.issued()) };
 
   let counters: FaultCounters = { requests: 0, errors: 0, timeouts: 0, rateLimited: 0 };
   const stats = statsView(() => counters, calls, () => ({ tokensIssued: tokens.issued() }));
   registerControlRoutes(app, { name: 'adplatform', faults, clock, counters: stats, truth: () => state.truth(), catchUp: () => ({}) });
-  registerStatsReset(app, () => counters, calls, () => world.resetSyncCalls());
+  registerStatsReset(app, () => counters, calls, () => world().resetSyncCalls());
   app.post<{ Params: { id: string } }>('/__sandbox/campaigns/:id', async (req, reply) => {
     const parsed = editSchema.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
-    return world.edit(req.params.id, parsed.data) ?? reply.code(404).send({ error: 'not_found' });
+    return world().edit(req.params.id, parsed.data) ?? reply.code(404).send({ error: 'not_found' });
   });
   app.post('/__sandbox/campaigns', async (req, reply) => {
     const parsed = editSchema.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
-    return reply.code(201).send(world.add(parsed.data));
+    return reply.code(201).send(world().add(parsed.data));
   });
   registerAdPlatformRoutes(app, {
-    state: () => world,
+    state: world,
     tokens,
     faults,
     knobs,

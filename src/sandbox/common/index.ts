@@ -25,6 +25,8 @@
  * - Time: `SimClock` (`createSimClock()` = wall time + advances; `createManualClock(t)` for tests);
  *   `createActivityTicker(from, stepMs, step)` generates activity per fixed step of simulated time;
  *   `createTimeQueue()` holds scheduled future happenings (drained in time order).
+ * - World: `createFaultWorld({ name, defaults, env, overrides, build })` resolves the knobs and
+ *   rebuilds the seeded world when `records` / `seed` (or the knobs named in `rebuildOn`) change.
  * - Faults: `installFaultHooks` (latency → rate limit → timeout → 503), skipping `/__sandbox/*` and `/health`.
  * - Control: `registerControlRoutes` (/health, /__sandbox/faults, /__sandbox/truth, /__sandbox/advance, /__sandbox/stats).
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
@@ -33,6 +35,8 @@
  */
 export { BASE_FAULTS, FAULT_ENV_NAMES, FaultConfigError, createFaultState, faultsPatchSchema, resolveFaults } from './faults.ts';
 export type { FaultState, Faults, FaultsPatch } from './faults.ts';
+export { createFaultWorld } from './faultWorld.ts';
+export type { FaultWorld, FaultWorldOptions } from './faultWorld.ts';
 export { BASE62, createRng, hash32, mulberry32 } from './random.ts';
 export type { Rng } from './random.ts';
 export { createActivityTicker, createManualClock, createSimClock } from './clock.ts';

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import {
-  createFaultState,
+  createFaultWorld,
   createRng,
   createSimClock,
   createSimulatorApp,
@@ -21,7 +21,6 @@ import {
   installSimKnobs,
   registerControlRoutes,
   registerStatsReset,
-  resolveFaults,
   startSimulator,
   statsView,
   type Faults,
@@ -73,11 +72,13 @@ const knobSchema = z
 export function createEventServiceSimulator(opts: EventServiceSimulatorOptions = {}): SimulatorHandle<EventServiceSimState> {
   const env = opts.env ?? {};
   const clock = opts.clock ?? createSimClock();
-  const build = (f: Faults) => createEventServiceState({ seed: f.seed, userCount: f.records });
-  const faults = createFaultState(resolveFaults('eventservice', { defaults: EVENTSERVICE_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
-    if (prev.records !== next.records || prev.seed !== next.seed) world = build(next);
+  const { faults, world } = createFaultWorld({
+    name: 'eventservice',
+    defaults: EVENTSERVICE_DEFAULT_FAULTS,
+    env,
+    overrides: opts.faults,
+    build: (f) => createEventServiceState({ seed: f.seed, userCount: f.records }),
   });
-  let world = build(faults.get());
 
   const app = createSimulatorApp();
   const calls = installCallStats(app);
@@ -99,16 +100,16 @@ export function createEventServiceSimulator(opts: EventServiceSimulatorOptions =
     env,
     ...(opts.knobs ? { overrides: opts.knobs } : {}),
   });
-  const state: EventServiceSimState = { world: () => world, knobs: () => knobs.get(), truth: () => world.truth() };
+  const state: EventServiceSimState = { world, knobs: () => knobs.get(), truth: () => world().truth() };
 
-  const stats = statsView(() => counters, calls, () => ({ eventReads: world.reads() }));
+  const stats = statsView(() => counters, calls, () => ({ eventReads: world().reads() }));
   registerControlRoutes(app, { name: 'eventservice', faults, clock, counters: stats, truth: () => state.truth(), catchUp: () => ({}) });
-  registerStatsReset(app, () => counters, calls, () => world.resetReads());
+  registerStatsReset(app, () => counters, calls, () => world().resetReads());
   app.post('/__sandbox/write-cycle/reset', async () => {
-    world.resetWriteCycle();
+    world().resetWriteCycle();
     return { reset: true };
   });
-  registerEventServiceRoutes(app, { state: () => world, knobs });
+  registerEventServiceRoutes(app, { state: world, knobs });
 
   return { app, state, faults, clock };
 }

@@ -10,13 +10,12 @@
  * simulated seconds → 401 authError), `POST /__sandbox/expire-sync-tokens` → `{ epoch }`.
  */
 import {
-  createFaultState,
+  createFaultWorld,
   createRng,
   createSimClock,
   createSimulatorApp,
   installFaultHooks,
   registerControlRoutes,
-  resolveFaults,
   startSimulator,
   type Faults,
   type RunningSimulator,
@@ -69,22 +68,22 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
   const ttlEnv = env.SANDBOX_GCAL_SYNC_TOKEN_TTL_S;
   const syncTokenTtlS = opts.syncTokenTtlS ?? (ttlEnv !== undefined && ttlEnv !== '' ? Number(ttlEnv) : GCAL_DEFAULT_SYNC_TOKEN_TTL_S);
   if (!Number.isFinite(syncTokenTtlS) || syncTokenTtlS < 0) throw new Error(`SANDBOX_GCAL_SYNC_TOKEN_TTL_S: expected a non-negative number (got ${JSON.stringify(ttlEnv)})`);
-  const build = (f: Faults) =>
-    createGcalState({ seed: f.seed, records: f.records, poisonRate: () => faults.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) });
-  const faults = createFaultState(resolveFaults('gcal', { defaults: GCAL_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
-    if (prev.records !== next.records || prev.seed !== next.seed) {
-      world = build(next);
-      epoch++; // old sync tokens describe another dataset
-    }
-  });
-  let world = build(faults.get());
   let epoch = 1;
+  const { faults, world } = createFaultWorld({
+    name: 'gcal',
+    defaults: GCAL_DEFAULT_FAULTS,
+    env,
+    overrides: opts.faults,
+    build: (f, live) =>
+      createGcalState({ seed: f.seed, records: f.records, poisonRate: () => live.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) }),
+    onRebuild: () => epoch++, // old sync tokens describe another dataset
+  });
   const state: GcalSimState = {
-    world: () => world,
+    world,
     calendarId,
-    catchUp: () => world.catchUp(clock.now()),
+    catchUp: () => world().catchUp(clock.now()),
     expireSyncTokens: () => ++epoch,
-    truth: () => world.truth(calendarId, epoch),
+    truth: () => world().truth(calendarId, epoch),
   };
 
   const app = createSimulatorApp();
@@ -96,7 +95,7 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
   registerControlRoutes(app, { name: 'gcal', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
   app.post('/__sandbox/expire-sync-tokens', async () => ({ epoch: state.expireSyncTokens() }));
   registerGcalRoutes(app, {
-    world: () => world,
+    world,
     catchUp: () => void state.catchUp(),
     faults,
     clock,

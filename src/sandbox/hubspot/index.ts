@@ -9,13 +9,12 @@
  * (401 EXPIRED_AUTHENTICATION). Static tokens never expire.
  */
 import {
-  createFaultState,
+  createFaultWorld,
   createRng,
   createSimClock,
   createSimulatorApp,
   installFaultHooks,
   registerControlRoutes,
-  resolveFaults,
   startSimulator,
   type Faults,
   type RunningSimulator,
@@ -54,13 +53,15 @@ export interface HubspotSimState {
 /** Build (not start) a HubSpot simulator. */
 export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): SimulatorHandle<HubspotSimState> {
   const clock = opts.clock ?? createSimClock();
-  const build = (f: Faults) =>
-    createHubspotState({ seed: f.seed, records: f.records, poisonRate: () => faults.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) });
-  const faults = createFaultState(resolveFaults('hubspot', { defaults: HUBSPOT_DEFAULT_FAULTS, env: opts.env ?? {}, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
-    if (prev.records !== next.records || prev.seed !== next.seed) world = build(next);
+  const { faults, world } = createFaultWorld({
+    name: 'hubspot',
+    defaults: HUBSPOT_DEFAULT_FAULTS,
+    env: opts.env,
+    overrides: opts.faults,
+    build: (f, live) =>
+      createHubspotState({ seed: f.seed, records: f.records, poisonRate: () => live.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) }),
   });
-  let world = build(faults.get());
-  const state: HubspotSimState = { world: () => world, catchUp: () => world.catchUp(clock.now()), truth: () => world.truth() };
+  const state: HubspotSimState = { world, catchUp: () => world().catchUp(clock.now()), truth: () => world().truth() };
 
   const app = createSimulatorApp();
   const counters = installFaultHooks(app, {
@@ -74,7 +75,7 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
     },
   });
   registerControlRoutes(app, { name: 'hubspot', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
-  registerHubspotRoutes(app, { world: () => world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
+  registerHubspotRoutes(app, { world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }
 

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import {
-  createFaultState,
+  createFaultWorld,
   createRng,
   createSimClock,
   createSimulatorApp,
@@ -18,7 +18,6 @@ import {
   installFaultHooks,
   registerControlRoutes,
   registerStatsReset,
-  resolveFaults,
   startSimulator,
   statsView,
   type Faults,
@@ -72,11 +71,13 @@ export function createInventorySimulator(opts: InventorySimulatorOptions = {}): 
   const clock = opts.clock ?? createSimClock();
   const pct = failureRateFromEnv(env);
   const defaults = { ...INVENTORY_DEFAULT_FAULTS, ...(pct !== undefined ? { errorRate: pct } : {}) };
-  const build = (f: Faults) => createInventoryState({ seed: f.seed, productCount: f.records });
-  const faults = createFaultState(resolveFaults('inventory', { defaults, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
-    if (prev.records !== next.records || prev.seed !== next.seed) world = build(next);
+  const { faults, world } = createFaultWorld({
+    name: 'inventory',
+    defaults,
+    env,
+    overrides: opts.faults,
+    build: (f) => createInventoryState({ seed: f.seed, productCount: f.records }),
   });
-  let world = build(faults.get());
 
   const app = createSimulatorApp();
   const calls = installCallStats(app);
@@ -92,10 +93,10 @@ export function createInventorySimulator(opts: InventorySimulatorOptions = {}): 
   });
   const state: InventorySimState = {
     get stock() {
-      return world.stock;
+      return world().stock;
     },
-    world: () => world,
-    truth: () => world.truth(),
+    world,
+    truth: () => world().truth(),
   };
 
   registerControlRoutes(app, { name: 'inventory', faults, clock, counters: statsView(() => counters, calls), truth: () => state.truth(), catchUp: () => ({}) });
@@ -103,10 +104,10 @@ export function createInventorySimulator(opts: InventorySimulatorOptions = {}): 
   app.post('/__sandbox/stock', async (req, reply) => {
     const parsed = stockBody.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_stock', message: z.prettifyError(parsed.error) });
-    world.setStock(parsed.data.productId, parsed.data.quantity);
+    world().setStock(parsed.data.productId, parsed.data.quantity);
     return parsed.data;
   });
-  registerInventoryRoutes(app, { state: () => world });
+  registerInventoryRoutes(app, { state: world });
 
   return { app, state, faults, clock };
 }

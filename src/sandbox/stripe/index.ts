@@ -15,13 +15,12 @@
  */
 import { z } from 'zod';
 import {
-  createFaultState,
+  createFaultWorld,
   createRng,
   createSimClock,
   createSimulatorApp,
   installFaultHooks,
   registerControlRoutes,
-  resolveFaults,
   startSimulator,
   type Faults,
   type RunningSimulator,
@@ -74,28 +73,30 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
   for (const w of opts.webhooks ?? []) webhooks.register(w.url, w.secret);
   if (env.SANDBOX_STRIPE_WEBHOOK_URL) webhooks.register(env.SANDBOX_STRIPE_WEBHOOK_URL, env.SANDBOX_STRIPE_WEBHOOK_SECRET);
 
-  const build = (f: Faults) =>
-    createStripeState({
-      seed: f.seed,
-      records: f.records,
-      poisonRate: () => faults.get().poisonRate,
-      now: clock.now(),
-      ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
-      ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
-      onEvent: (e) => webhooks.enqueue(e),
-      pendingWebhooks: () => webhooks.endpoints().length,
-    });
-  const faults = createFaultState(resolveFaults('stripe', { defaults: STRIPE_DEFAULT_FAULTS, env, ...(opts.faults ? { overrides: opts.faults } : {}) }), (prev, next) => {
-    if (prev.records !== next.records || prev.seed !== next.seed) world = build(next);
+  const { faults, world } = createFaultWorld({
+    name: 'stripe',
+    defaults: STRIPE_DEFAULT_FAULTS,
+    env,
+    overrides: opts.faults,
+    build: (f, live) =>
+      createStripeState({
+        seed: f.seed,
+        records: f.records,
+        poisonRate: () => live.get().poisonRate,
+        now: clock.now(),
+        ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
+        ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
+        onEvent: (e) => webhooks.enqueue(e),
+        pendingWebhooks: () => webhooks.endpoints().length,
+      }),
   });
-  let world = build(faults.get());
 
   const state: StripeSimState = {
-    world: () => world,
+    world,
     webhooks,
-    catchUp: () => world.catchUp(clock.now()),
+    catchUp: () => world().catchUp(clock.now()),
     truth: () => ({
-      ...world.truth(),
+      ...world().truth(),
       webhooks: { endpoints: webhooks.endpoints().map(({ id, url }) => ({ id, url })), deliveries: webhooks.deliveries() },
     }),
   };
@@ -117,7 +118,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
   app.delete<{ Params: { id: string } }>('/__sandbox/webhooks/:id', async (req, reply) =>
     webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
   );
-  registerStripeRoutes(app, { world: () => world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
   app.addHook('onClose', async () => webhooks.close());
 
   return {
