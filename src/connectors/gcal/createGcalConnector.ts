@@ -55,7 +55,6 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
     entity: 'event',
     async *pages(cursorText, mode, ctx) {
       const stored = decodeGcalCursor(cursorText);
-      if (stored === undefined) throw new StaleCursorError('stored calendar cursor is not in a format this version reads');
       // full: a fresh listing unless a full listing is in progress; incremental: resume or continue.
       let c: GcalCursor = stored && (mode === 'incremental' || (stored.pageToken && !stored.syncToken)) ? stored : { v: 1, syncToken: null, pageToken: null };
       const countRefreshes = trackTokenRefreshes(tokens, ctx.stats);

@@ -8,20 +8,15 @@
  * `syncToken` is Google's nextSyncToken from its last page (the only page that carries one).
  */
 import { z } from 'zod';
+import { parseCursor } from '../parseCursor.ts';
 
 const cursorSchema = z.object({ v: z.literal(1), syncToken: z.string().min(1).nullable(), pageToken: z.string().min(1).nullable() });
 /** A decoded calendar cursor. */
 export type GcalCursor = z.infer<typeof cursorSchema>;
 
-/** Decode a stored cursor; null for none, undefined for one this version cannot read (→ stale). */
-export function decodeGcalCursor(text: string | null): GcalCursor | null | undefined {
-  if (text === null) return null;
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+/** Decode a stored cursor; null for none, StaleCursorError for one this version cannot read. */
+export function decodeGcalCursor(text: string | null): GcalCursor | null {
+  return parseCursor(cursorSchema, text, 'calendar');
 }
 
 /** Encode a cursor for storage. */

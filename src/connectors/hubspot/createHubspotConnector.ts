@@ -9,7 +9,7 @@
  * is none yet.
  */
 import { systemClock, type Clock, type UpstreamPolicy } from '../../resilience/index.ts';
-import { StaleCursorError, type Connector, type EntityStream } from '../contract.ts';
+import type { Connector, EntityStream } from '../contract.ts';
 import { decodeHubspotCursor } from './cursor.ts';
 import { createHubspotNormalizer } from './normalize.ts';
 import { CONTACTS, DEALS, type HubspotObject } from './objects.ts';
@@ -46,8 +46,7 @@ export function createHubspotConnector(deps: HubspotConnectorDeps): Connector {
   const streamOf = (obj: HubspotObject): EntityStream => ({
     entity: obj.entity,
     async *pages(cursorText, mode, ctx) {
-      const cursor = decodeHubspotCursor(cursorText);
-      if (cursor === undefined) throw new StaleCursorError(`stored hubspot ${obj.entity} cursor is not in a format this version reads`);
+      const cursor = decodeHubspotCursor(cursorText, obj.entity);
       if (cursor?.phase === 'list') yield* readList(read, obj, cursor, ctx);
       else if (cursor && mode === 'incremental') yield* readSearch(read, obj, cursor, ctx);
       else yield* readList(read, obj, { v: 1, phase: 'list', after: null, startedAt: read.clock.now() }, ctx);

@@ -10,6 +10,7 @@
  * are read by the next incremental run.
  */
 import { z } from 'zod';
+import { parseCursor } from '../parseCursor.ts';
 
 const cursorSchema = z.discriminatedUnion('phase', [
   z.object({ v: z.literal(1), phase: z.literal('list'), after: z.string().nullable(), startedAt: z.number().int() }),
@@ -18,15 +19,9 @@ const cursorSchema = z.discriminatedUnion('phase', [
 /** A decoded HubSpot cursor. */
 export type HubspotCursor = z.infer<typeof cursorSchema>;
 
-/** Decode a stored cursor; null for none, undefined for one this version cannot read (→ stale). */
-export function decodeHubspotCursor(text: string | null): HubspotCursor | null | undefined {
-  if (text === null) return null;
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+/** Decode a stored cursor of `entity`'s stream; null for none, StaleCursorError for one this version cannot read. */
+export function decodeHubspotCursor(text: string | null, entity: string): HubspotCursor | null {
+  return parseCursor(cursorSchema, text, `hubspot ${entity}`);
 }
 
 /** Encode a cursor for storage. */

@@ -13,6 +13,7 @@
  * a backfill resumes it from `startingAfter` (the last id of the committed page).
  */
 import { z } from 'zod';
+import { parseCursor } from '../parseCursor.ts';
 
 const anchorSchema = z.object({
   lastEventId: z.string().nullable(),
@@ -34,15 +35,9 @@ export type StripeCursor = z.infer<typeof cursorSchema>;
 /** How many recent event ids the cursor keeps (the overlap re-read on the next run). */
 export const OVERLAP_EVENTS = 3;
 
-/** Decode a stored cursor; null for none, undefined for one this version cannot read (→ stale). */
-export function decodeStripeCursor(text: string | null): StripeCursor | null | undefined {
-  if (text === null) return null;
-  try {
-    const parsed = cursorSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+/** Decode a stored cursor; null for none, StaleCursorError for one this version cannot read. */
+export function decodeStripeCursor(text: string | null): StripeCursor | null {
+  return parseCursor(cursorSchema, text, 'stripe');
 }
 
 /** Encode a cursor for storage. */
