@@ -4,15 +4,15 @@
  * so a job's effects and its ack commit together or not at all. A crash rolls everything back
  * and releases the locks at once; nothing is lost or done twice.
  */
-import { isTransientDbError, type Pool, type PoolClient } from '../db/index.ts';
+import type { Pool, PoolClient } from '../db/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { DEFAULT_BACKOFF, backoffMs } from './backoff.ts';
+import { DEFAULT_BACKOFF } from './backoff.ts';
 import { ackBatch, claimBatch } from './claimBatch.ts';
 import { buryJobs, planFailure, retryJobs, type BuryItem, type RetryItem } from './fail.ts';
-import { subscribe, type Subscription } from './listen.ts';
 import { queueMetrics } from './stats.ts';
 import { systemClock, toJob, type BackoffOptions, type Clock, type Job, type RunResult, type Worker } from './types.ts';
 import { createWaker } from './waker.ts';
+import { createWorkerLoop } from './workerLoop.ts';
 
 /** What a batch handler may report: jobs it refused (they are failed; every other job is acked). */
 export interface BatchOutcome {
@@ -140,7 +140,9 @@ export function createBatchWorker<P = unknown>(opts: BatchWorkerOptions<P>): Wor
     return errors;
   }
 
-  return createLoop({ queue, pool, runOnce, batchSize, pollIntervalMs, logger, clock });
+  // A full batch means more may be waiting: claim again at once.
+  const round = async () => (await runOnce()).claimed >= batchSize;
+  return createWorkerLoop({ queue, pool, runOnce, round, roundFailed: 'queue claim round failed; retrying', pollIntervalMs, waker: createWaker(clock), logger, clock });
 }
 
 /**
@@ -168,52 +170,4 @@ async function inTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>):
     client.removeListener('error', onError);
     client.release(lost ? (lost instanceof Error ? lost : new Error(String(lost))) : undefined);
   }
-}
-
-/** The start/stop loop around runOnce: claim while full batches come back, else wait for NOTIFY or the poll. */
-function createLoop(o: { queue: string; pool: Pool; runOnce: () => Promise<RunResult>; batchSize: number; pollIntervalMs: number; logger: Logger; clock: Clock }): Worker {
-  const waker = createWaker(o.clock);
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let sub: Subscription | null = null;
-
-  async function run(): Promise<void> {
-    let errors = 0;
-    while (running) {
-      try {
-        const r = await o.runOnce();
-        errors = 0;
-        if (r.claimed >= o.batchSize) continue;
-      } catch (err) {
-        // The loop never dies: lost connections and the like are retried with backoff.
-        errors++;
-        const waitMs = backoffMs(errors, { baseMs: 100, maxMs: 10_000 });
-        o.logger[isTransientDbError(err) ? 'warn' : 'error']({ err, waitMs }, 'queue claim round failed; retrying');
-        await waker.wait(waitMs);
-        continue;
-      }
-      await waker.wait(o.pollIntervalMs);
-    }
-  }
-
-  return {
-    queue: o.queue,
-    runOnce: o.runOnce,
-    async start() {
-      if (running) return;
-      running = true;
-      sub = subscribe(o.pool, o.queue, () => waker.wake(), { logger: o.logger, clock: o.clock });
-      await sub.ready;
-      loop = run();
-    },
-    async stop() {
-      if (!running) return;
-      running = false;
-      waker.wake();
-      await loop;
-      loop = null;
-      await sub?.close();
-      sub = null;
-    },
-  };
 }

@@ -5,15 +5,15 @@
  * still matches, so a worker whose lease expired (and whose job was reclaimed) cannot
  * complete it a second time. Expired leases are reclaimed by later claims.
  */
-import { isTransientDbError, type Pool } from '../db/index.ts';
+import type { Pool } from '../db/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
-import { DEFAULT_BACKOFF, backoffMs } from './backoff.ts';
+import { DEFAULT_BACKOFF } from './backoff.ts';
 import { ackLeased, claimLeased, extendLease, type LeasedJobRow } from './claimLeased.ts';
 import { buryJobs, planFailure, retryJobs } from './fail.ts';
-import { subscribe, type Subscription } from './listen.ts';
 import { queueMetrics } from './stats.ts';
 import { systemClock, toJob, type BackoffOptions, type Clock, type Job, type RunResult, type Worker } from './types.ts';
 import { createWaker } from './waker.ts';
+import { createWorkerLoop } from './workerLoop.ts';
 
 /** What a leased handler gets besides the job. */
 export interface LeaseContext {
@@ -122,53 +122,26 @@ export function createLeasedWorker<P = unknown>(opts: LeasedWorkerOptions<P>): W
     return { claimed: rows.length, processed: count('processed'), failed: count('failed'), dead: count('dead'), lost: count('lost') };
   }
 
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let sub: Subscription | null = null;
-
-  // Keeps up to `concurrency` handlers busy: claims as slots free up, sleeps otherwise.
-  async function run(): Promise<void> {
-    let errors = 0;
-    while (running) {
-      const free = concurrency - inFlight.size;
-      if (free > 0) {
-        let rows: LeasedJobRow[];
-        try {
-          rows = await claimLeased(pool, queue, free, leaseMs);
-          errors = 0;
-        } catch (err) {
-          errors++;
-          const waitMs = backoffMs(errors, { baseMs: 100, maxMs: 10_000 });
-          logger[isTransientDbError(err) ? 'warn' : 'error']({ err, waitMs }, 'queue claim failed; retrying');
-          await waker.wait(waitMs);
-          continue;
-        }
-        for (const row of rows) void launch(row);
-        if (rows.length === free && running) continue;
-      }
-      await waker.wait(pollIntervalMs);
-    }
+  // Keeps up to `concurrency` handlers busy: claims as slots free up (without waiting for the
+  // handlers), sleeps otherwise; a finished handler wakes the loop.
+  async function round(): Promise<boolean> {
+    const free = concurrency - inFlight.size;
+    if (free <= 0) return false;
+    const rows = await claimLeased(pool, queue, free, leaseMs);
+    for (const row of rows) void launch(row);
+    return rows.length === free;
   }
 
-  return {
+  return createWorkerLoop({
     queue,
+    pool,
     runOnce,
-    async start() {
-      if (running) return;
-      running = true;
-      sub = subscribe(pool, queue, () => waker.wake(), { logger, clock });
-      await sub.ready;
-      loop = run();
-    },
-    async stop() {
-      if (!running) return;
-      running = false;
-      waker.wake();
-      await loop;
-      loop = null;
-      await Promise.all([...inFlight]);
-      await sub?.close();
-      sub = null;
-    },
-  };
+    round,
+    roundFailed: 'queue claim failed; retrying',
+    pollIntervalMs,
+    waker,
+    logger,
+    clock,
+    drain: () => Promise.all([...inFlight]),
+  });
 }
