@@ -1,51 +1,33 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import type { PoolClient } from 'pg';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { getRun, runSync } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { drainOutbox, testDeps, waitFor } from './fixtures/support.ts';
-import { assertContactsEqualTruth, childWaitingOnLock, N, spawnChild } from './fixtures/crashSupport.ts';
+import { assertContactsEqualTruth, childWaitingOnLock, createCrashHarness, N, type CrashHarness } from './fixtures/crashSupport.ts';
 
 describe('ingest crash safety: processor killed with SIGKILL', () => {
-  let db: TestDb;
-  let child: ChildProcess | null = null;
-  let locker: PoolClient | null = null;
+  let crash: CrashHarness;
   before(async () => {
-    db = await createTestDb();
+    crash = await createCrashHarness();
   });
-  after(async () => {
-    child?.kill('SIGKILL');
-    if (locker) {
-      await locker.query('ROLLBACK').catch(() => undefined);
-      locker.release();
-    }
-    await db.drop();
-  });
+  after(() => crash.close());
 
   it('processor killed mid-batch: nothing lost, nothing done twice — every record stored once, run tallies exact', async () => {
+    const { db } = crash;
     const deps = testDeps(db.pool, [createFakeConnector(createFakeUpstream(N))]);
     const run = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(run.records.enqueued, N);
     // Hold a row the child's 4th batch must update: its transaction blocks there with uncommitted upserts.
     await db.pool.query("INSERT INTO contacts (source, external_id, email, source_updated_at) VALUES ('hubspot', 'c0170', 'old@example.com', '2000-01-01')");
-    locker = await db.pool.connect();
-    await locker.query('BEGIN');
-    await locker.query("SELECT 1 FROM contacts WHERE external_id = 'c0170' FOR UPDATE");
+    await crash.lock("SELECT 1 FROM contacts WHERE external_id = 'c0170' FOR UPDATE");
 
-    const c = spawnChild({ DATABASE_URL: db.url, MODE: 'processor', BATCH_SIZE: '50', N: String(N) });
-    child = c.proc;
+    crash.spawn({ MODE: 'processor', BATCH_SIZE: '50', N: String(N) });
     await waitFor(() => childWaitingOnLock(db), 'the child to block mid-batch', 20_000);
     const committed = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts')).rows[0]!.n;
     assert.ok(committed > 1 && committed < N, `some whole batches committed before the kill (${committed})`);
 
-    c.proc.kill('SIGKILL');
-    assert.equal(await c.exited, 'SIGKILL');
-    child = null;
-    await locker.query('ROLLBACK');
-    locker.release();
-    locker = null;
+    assert.equal(await crash.killChild(), 'SIGKILL');
+    await crash.unlock();
 
     const rest = await drainOutbox(deps);
     assert.equal(rest.dead, 0);
@@ -53,5 +35,4 @@ describe('ingest crash safety: processor killed with SIGKILL', () => {
     assert.equal((await db.pool.query('SELECT 1 FROM jobs')).rowCount, 0, 'outbox drained');
     assert.equal((await getRun(db.pool, run.runId))?.records.upserted, N, 'each record counted once: the killed batch rolled back with its tally');
   });
-
 });

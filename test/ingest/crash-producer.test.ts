@@ -1,45 +1,27 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import type { PoolClient } from 'pg';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { getRun, runSync } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { drainOutbox, testDeps, waitFor } from './fixtures/support.ts';
-import { assertContactsEqualTruth, childWaitingOnLock, N, spawnChild } from './fixtures/crashSupport.ts';
+import { assertContactsEqualTruth, childWaitingOnLock, createCrashHarness, N, type CrashHarness } from './fixtures/crashSupport.ts';
 
 describe('ingest crash safety: producer killed with SIGKILL', () => {
-  let db: TestDb;
-  let child: ChildProcess | null = null;
-  let locker: PoolClient | null = null;
+  let crash: CrashHarness;
   before(async () => {
-    db = await createTestDb();
+    crash = await createCrashHarness();
   });
-  after(async () => {
-    child?.kill('SIGKILL');
-    if (locker) {
-      await locker.query('ROLLBACK').catch(() => undefined);
-      locker.release();
-    }
-    await db.drop();
-  });
+  after(() => crash.close());
 
   it('producer killed mid-page: the page rolls back, the next run resumes from the committed cursor, each record enqueued once', async () => {
-    const c = spawnChild({ DATABASE_URL: db.url, MODE: 'producer', N: String(N), PAGE_SIZE: '10', PAUSE_MS: '40' });
-    child = c.proc;
+    const { db } = crash;
+    crash.spawn({ MODE: 'producer', N: String(N), PAGE_SIZE: '10', PAUSE_MS: '40' });
     await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE status = 'running' AND pages >= 3")).rowCount === 1, 'the child to commit a few pages', 20_000);
     // Lock the stream's cursor row: the child's next page transaction blocks on it after enqueueing.
-    locker = await db.pool.connect();
-    await locker.query('BEGIN');
-    await locker.query("SELECT 1 FROM sync_cursors WHERE source = 'hubspot' AND entity = 'contact' FOR UPDATE");
+    await crash.lock("SELECT 1 FROM sync_cursors WHERE source = 'hubspot' AND entity = 'contact' FOR UPDATE");
     await waitFor(() => childWaitingOnLock(db), 'the child to block mid-page', 20_000);
     const killedRun = (await db.pool.query<{ id: string; pages: number; cursor_after: { contact: string } }>("SELECT id, pages, cursor_after FROM sync_runs WHERE status = 'running'")).rows[0]!;
-    c.proc.kill('SIGKILL');
-    assert.equal(await c.exited, 'SIGKILL');
-    child = null;
-    await locker.query('ROLLBACK');
-    locker.release();
-    locker = null;
+    assert.equal(await crash.killChild(), 'SIGKILL');
+    await crash.unlock();
 
     const stored = (await db.pool.query<{ cursor: string }>("SELECT cursor FROM sync_cursors WHERE source = 'hubspot' AND entity = 'contact'")).rows[0]!.cursor;
     assert.equal(stored, killedRun.cursor_after.contact, 'the cursor is the last committed page, the killed page left nothing');
