@@ -19,6 +19,8 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; resu
 /** What a closed-loop run measured. */
 export interface LoadResult {
   completed: number;
+  /** Calls completed during the warm-up (not in `completed`). */
+  warmupCompleted: number;
   errors: number;
   durationS: number;
   ratePerS: number;
@@ -32,7 +34,7 @@ export interface LoadResult {
  */
 export async function closedLoop(op: (n: number) => Promise<void>, opts: { concurrency: number; durationMs: number; warmupMs?: number }): Promise<LoadResult> {
   let n = 0;
-  const run = async (ms: number, record: boolean) => {
+  const run = async (ms: number, record: boolean): Promise<Omit<LoadResult, 'warmupCompleted'>> => {
     const latencies: number[] = [];
     let completed = 0;
     let errors = 0;
@@ -57,14 +59,14 @@ export async function closedLoop(op: (n: number) => Promise<void>, opts: { concu
     const durationS = (performance.now() - t0) / 1000;
     return { completed, errors, durationS, ratePerS: completed / durationS, latenciesMs: latencies, ...(firstError ? { firstError } : {}) };
   };
-  if (opts.warmupMs) await run(opts.warmupMs, false);
-  return run(opts.durationMs, true);
+  const warm = opts.warmupMs ? await run(opts.warmupMs, false) : undefined;
+  return { ...(await run(opts.durationMs, true)), warmupCompleted: warm?.completed ?? 0 };
 }
 
 /** A result row judged against its target. */
 export function result(row: { scenario: string; metric: string; value: number; unit: string; baseline?: Baseline | null; target?: Target | null; params?: Record<string, unknown> }): BenchResult {
   const baseline = row.baseline ?? null;
-  const ratio = baseline && baseline.value > 0 ? round(row.value / baseline.value, 3) : null;
+  const ratio = baseline && baseline.value > 0 ? Number((row.value / baseline.value).toPrecision(3)) : null;
   const target = row.target ?? null;
   let pass: boolean | null = null;
   if (target) {

@@ -64,7 +64,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
       iterations: count('iterations', 200),
       baselineSeconds: count('baselineSeconds', 20),
     },
-    orders: { durationS: count('duration', 10), connections: count('connections', 32), warmupS: 2 },
+    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: 2 },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
     campaignSync: { scale: count('scale', 50), campaigns: 100, timeoutS: 180 },
     startUp: {},

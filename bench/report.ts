@@ -20,7 +20,7 @@ export function formatTable(results: readonly BenchResult[], style: 'text' | 'ma
     r.metric,
     `${formatNumber(r.value)} ${r.unit}`,
     r.baseline ? `${formatNumber(r.baseline.value)} ${r.baseline.unit} (${r.baseline.name})` : '—',
-    r.ratio === null ? '—' : `${formatNumber(r.ratio)}×`,
+    r.ratio === null ? '—' : `${r.ratio < 0.01 ? r.ratio.toPrecision(2) : formatNumber(r.ratio)}×`,
     r.target?.text ?? '—',
     r.pass === null ? '—' : r.pass ? 'PASS' : 'MISS',
   ]);

@@ -148,7 +148,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--iterations <n>', 'metrics: queries per view and size (default 200)')
     .option('--baseline-seconds <s>', 'metrics: time budget of the seed baseline per view and size (default 20)')
     .option('--duration <s>', 'orders: seconds of load per side (default 10)')
-    .option('--connections <n>', 'orders: requests in flight (default 32)')
+    .option('--connections <n>', 'orders: requests in flight (default 10, as autocannon)')
     .option('--scale <n>', 'campaign-sync: clock speed-up (default 50)')
     .option('--out <file>', 'results file (default bench/results.json)')
     .action(async (scenarios: string[], opts: Record<string, string>) => {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { insertOrder, signDevToken } from '../../src/orders/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
+import { backendCpuDelta, backendCpuMs, processCpuMs } from '../cpuTime.ts';
 import { closedLoop, percentile, result, round, targets } from '../measure.ts';
 import { freePort } from '../ports.ts';
 import { BENCH_KEYS, spawnBuffalo, waitForOk } from '../spawnBuffalo.ts';
@@ -58,7 +59,9 @@ export const ordersScenario: Scenario<OrdersOptions> = {
         { NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: String(port), SANDBOX: 'off', INVENTORY_API_BASE_URL: inventoryUrl, BUFFALO_DATA_DIR: dataDir, ...BENCH_KEYS },
         dataDir,
       );
+      const dbName = new URL(db.url).pathname.slice(1);
       let load: autocannon.Result;
+      let apiCpu: { node: number | null; pg: number };
       try {
         await waitForOk(`${base}/readyz`, api, 60_000);
         const tokens = await Promise.all(Array.from({ length: CUSTOMERS }, (_, i) => signDevToken(BENCH_KEYS.JWT_SECRET, `bench-customer-${i + 1}`, 3600)));
@@ -86,7 +89,11 @@ export const ordersScenario: Scenario<OrdersOptions> = {
           });
         ctx.log(`orders: API warm-up ${opts.warmupS} s, then ${opts.durationS} s at ${opts.connections} connections`);
         await fire(opts.warmupS);
+        const node0 = processCpuMs(api.child.pid ?? -1);
+        const pg0 = backendCpuMs(dbName);
         load = await fire(opts.durationS);
+        const node1 = processCpuMs(api.child.pid ?? -1);
+        apiCpu = { node: node0 === null || node1 === null ? null : node1 - node0, pg: backendCpuDelta(pg0, backendCpuMs(dbName)) };
       } finally {
         await api.stop();
       }
@@ -94,6 +101,8 @@ export const ordersScenario: Scenario<OrdersOptions> = {
       if (ok === 0 || load.non2xx > 0 || load.errors > 0) throw new Error(`orders bench: ${ok} × 2xx, ${load.non2xx} non-2xx, ${load.errors} errors (status codes: ${JSON.stringify(load.statusCodeStats)})`);
 
       ctx.log(`orders: raw insertOrder transactions, ${opts.connections} lanes on a pool of ${API_POOL_MAX}`);
+      const rawPg0 = backendCpuMs(dbName);
+      const rawNode0 = process.cpuUsage();
       const raw = await closedLoop(
         async (i) => {
           const lines: Parameters<typeof insertOrder>[3] = orderLines(i).map((l) => ({ productId: l.productId, quantity: l.quantity, priceCents: BigInt(l.price.replace('.', '')) }));
@@ -101,9 +110,27 @@ export const ordersScenario: Scenario<OrdersOptions> = {
         },
         { concurrency: opts.connections, durationMs: opts.durationS * 1000, warmupMs: opts.warmupS * 1000 },
       );
+      const rawNodeMs = (() => {
+        const u = process.cpuUsage(rawNode0);
+        return (u.user + u.system) / 1000;
+      })();
+      const rawPgMs = backendCpuDelta(rawPg0, backendCpuMs(dbName));
       if (raw.errors > 0) throw new Error(`orders bench: raw side failed ${raw.errors} times: ${raw.firstError}`);
 
-      const params = { connections: opts.connections, durationS: opts.durationS, warmupS: opts.warmupS, apiOrders: ok, rawOrders: raw.completed, poolMax: API_POOL_MAX, logLevel: 'warn', inventory: 'simulator, 0 % failures, no latency' };
+      // CPU per order (ms), steadier than rates on a shared machine. The raw side's includes its warm-up.
+      const perOrder = (ms: number | null, n: number) => (ms === null ? null : round(ms / n, 3));
+      const rawCount = raw.completed + raw.warmupCompleted;
+      const params = {
+        connections: opts.connections,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        apiOrders: ok,
+        rawOrders: raw.completed,
+        poolMax: API_POOL_MAX,
+        logLevel: 'warn',
+        inventory: 'simulator, 0 % failures, no latency',
+        cpuMsPerOrder: { apiProcess: perOrder(apiCpu.node, ok), apiPostgres: perOrder(apiCpu.pg, ok), rawNode: perOrder(rawNodeMs, rawCount), rawPostgres: perOrder(rawPgMs, rawCount) },
+      };
       const rawP = (p: number) => percentile(raw.latenciesMs, p);
       const rawName = 'insertOrder through the pg pool';
       return [
