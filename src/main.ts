@@ -1,5 +1,8 @@
 /** The `buffalo` CLI (commander). Each command's work lives in src/cli/ or its module. */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
+import { PACKAGE_ROOT } from './packageRoot.ts';
 import { SOURCES, type SourceName } from './config.ts';
 import { boot } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
@@ -153,7 +156,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--out <file>', 'results file (default bench/results.json)')
     .action(async (scenarios: string[], opts: Record<string, string>) => {
       // Loaded only here, so runtime start-up never loads bench code.
-      const { runBenchCommand } = await import('../bench/index.ts');
+      // A computed path keeps the bench out of the prebuilt CLI bundle (bin/buffalo.js runs
+      // `bench` from the TypeScript sources).
+      const { runBenchCommand } = (await import(pathToFileURL(path.join(PACKAGE_ROOT, 'bench', 'index.ts')).href)) as typeof import('../bench/index.ts');
       process.exitCode = await runBenchCommand(scenarios, opts);
     });
 

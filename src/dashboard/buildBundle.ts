@@ -5,12 +5,12 @@
  */
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../packageRoot.ts';
 
 /** Where the browser sources live. */
-export const CLIENT_DIR = fileURLToPath(new URL('./client/', import.meta.url));
+export const CLIENT_DIR = path.join(PACKAGE_ROOT, 'src', 'dashboard', 'client') + path.sep;
 /** Where the bundle is written. */
-export const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+export const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'src', 'dashboard', 'public') + path.sep;
 /** Files the bundle consists of. */
 export const BUNDLE_FILES = ['app.js', 'app.css'] as const;
 

@@ -5,10 +5,10 @@
  * 0500 events gateway).
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { PACKAGE_ROOT } from '../packageRoot.ts';
 
-const SRC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SRC_DIR = path.join(PACKAGE_ROOT, 'src');
 
 /** Glob of every module's migration files. */
 export const MIGRATION_GLOB = path.join(SRC_DIR, '*', 'migrations', '*.sql');
