@@ -1,5 +1,5 @@
 /**
- * A JSON HTTP call through a policy, on global fetch (undici): the attempt's AbortSignal,
+ * A JSON HTTP call through a policy, on undici's request(): the attempt's AbortSignal,
  * JSON encode/decode, lowercase header names, UpstreamHttpError for non-2xx (with the
  * upstream's wait hint), bearer auth from a TokenProvider with one refresh-and-retry after a
  * 401 that says the token expired.
