@@ -12,6 +12,7 @@ import type { StartUpOptions } from './scenarios/startUp.ts';
 export interface BenchFlags {
   records?: string;
   workers?: string;
+  rounds?: string;
   sizes?: string;
   iterations?: string;
   baselineSeconds?: string;
@@ -58,7 +59,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
   const sizes = (flags.sizes ?? '1M,10M').split(',').filter(Boolean).map((s) => parseCount('sizes', s));
   if (sizes.length === 0) throw new Error('--sizes: give at least one size, e.g. 1M');
   return {
-    ingest: { records: count('records', 200_000), workers: count('workers', 2), batchSize: 500 },
+    ingest: { records: count('records', 200_000), workers: count('workers', 2), batchSize: 500, rounds: count('rounds', 2) },
     metrics: {
       sizes: [...new Set(sizes)].sort((a, b) => a - b),
       iterations: count('iterations', 200),

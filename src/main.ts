@@ -147,6 +147,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('[scenarios...]', 'ingest, metrics, orders, fan-out, campaign-sync, start-up (default: all)')
     .option('--records <n>', 'ingest: outbox records (default 200k)')
     .option('--workers <n>', 'ingest: processors in parallel (default 2)')
+    .option('--rounds <n>', 'ingest: rounds per side, alternating, best kept (default 2)')
     .option('--sizes <list>', 'metrics: payment counts (default 1M,10M)')
     .option('--iterations <n>', 'metrics: queries per view and size (default 200)')
     .option('--baseline-seconds <s>', 'metrics: time budget of the seed baseline per view and size (default 20)')
