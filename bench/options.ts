@@ -62,7 +62,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
     ingest: { records: count('records', 200_000), workers: count('workers', 2), batchSize: 500, rounds: count('rounds', 2) },
     metrics: {
       sizes: [...new Set(sizes)].sort((a, b) => a - b),
-      iterations: count('iterations', 200),
+      iterations: count('iterations', 1000),
       baselineSeconds: count('baselineSeconds', 20),
     },
     orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: 2 },

@@ -149,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--workers <n>', 'ingest: processors in parallel (default 2)')
     .option('--rounds <n>', 'ingest: rounds per side, alternating, best kept (default 2)')
     .option('--sizes <list>', 'metrics: payment counts (default 1M,10M)')
-    .option('--iterations <n>', 'metrics: queries per view and size (default 200)')
+    .option('--iterations <n>', 'metrics: queries per view and size (default 1000)')
     .option('--baseline-seconds <s>', 'metrics: time budget of the seed baseline per view and size (default 20)')
     .option('--duration <s>', 'orders: seconds of load per side (default 10)')
     .option('--connections <n>', 'orders: requests in flight (default 10, as autocannon)')

@@ -11,6 +11,7 @@ import type { Pool } from '../../src/db/index.ts';
 import { countLabel } from '../options.ts';
 import { percentile, result, round, targets, timed } from '../measure.ts';
 import type { BenchResult, Scenario } from '../types.ts';
+import { explainRevenue } from './explainRevenue.ts';
 import { seedRevenue } from './seedRevenue.ts';
 
 /** Options of the metrics scenario. */
@@ -86,7 +87,9 @@ export const metricsScenario: Scenario<MetricsOptions> = {
           if (ours.totalRevenueCents !== theirs.total.gross.toString() || ours.count !== theirs.total.count) {
             throw new Error(`metrics bench: ${view.name} at ${label} disagrees with the seed approach (${ours.totalRevenueCents}/${ours.count} vs ${theirs.total.gross}/${theirs.total.count})`);
           }
-          const params = { ...common, iterations: samples.length, baselineIterations: seed.length, matchingCharges: ours.count };
+          const plan = await explainRevenue(db.pool, filters, view.kind);
+          const ms = (x: { planningMs: number; executionMs: number }) => ({ planningMs: round(x.planningMs, 2), executionMs: round(x.executionMs, 2) });
+          const params = { ...common, iterations: samples.length, baselineIterations: seed.length, matchingCharges: ours.count, explain: { custom: ms(plan.custom), generic: ms(plan.generic) } };
           const base = (p: number) => ({ name: 'seed 000: load rows, group in Node', value: round(percentile(seed, p), 1), unit: 'ms' });
           results.push(
             result({ scenario: 'metrics', metric: `${view.name} p50 @ ${label}`, value: round(percentile(samples, 50), 2), unit: 'ms', baseline: base(50), params }),
