@@ -51,6 +51,13 @@ export async function runBenchCommand(names: string[], flags: BenchFlags): Promi
   const loadStart = loadAverage();
   log(`starting embedded PostgreSQL (temp dir, fsync off) for: ${selected.join(', ')}`);
   const pg: BenchPostgres = await startBenchPostgres();
+  // Ctrl-C mid-run: stop the throwaway server (and drop its temp dir) rather than orphan it.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the bench's PostgreSQL`);
+    void pg.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const results: BenchResult[] = [];
   const errors: Array<{ scenario: string; message: string }> = [];
   try {
@@ -68,6 +75,8 @@ export async function runBenchCommand(names: string[], flags: BenchFlags): Promi
       }
     }
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await pg.stop();
   }
   const report: BenchReport & { errors: typeof errors } = {
