@@ -3,3 +3,4 @@ export { startEmbeddedPostgres, type EmbeddedServer, type EmbeddedOptions } from
 export { createPool, withTransaction, withDbRetry, type Pool, type PoolClient, type Queryable, type DbRetryOptions } from './pool.ts';
 export { isTransientDbError } from './errors.ts';
 export { migrate, MIGRATION_GLOB } from './migrate.ts';
+export { cloneDatabase, type ClonedDatabase } from './cloneDatabase.ts';
