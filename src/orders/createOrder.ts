@@ -1,6 +1,6 @@
 /** Placing an order: price the lines exactly, reserve stock (breaker-guarded), then write order + outbox event atomically. */
 import type { Pool } from '../db/index.ts';
-import { insertOrder, newOrderId, type PricedLine } from './insertOrder.ts';
+import { insertOrder, newOrderId, type BeforeOrderCommit, type PricedLine } from './insertOrder.ts';
 import type { CreateOrderBody, OrderView } from './orderSchemas.ts';
 import { parsePriceCents } from './parsePrice.ts';
 import type { InventoryClient } from './reserveInventory.ts';
@@ -15,14 +15,15 @@ export interface CreateOrderDeps {
  * Create an order for `customerId` from a validated body. Stock is reserved before the write
  * (the reservation is idempotent by the order id), so an order row never exists without
  * its reservation; a failed write releases the reservation again (best effort).
+ * `beforeCommit` joins the order's transaction (the API stores its idempotent response there).
  * Throws AppError 409 out_of_stock / 503 inventory_unavailable.
  */
-export async function createOrder(deps: CreateOrderDeps, customerId: string, body: CreateOrderBody): Promise<OrderView> {
+export async function createOrder(deps: CreateOrderDeps, customerId: string, body: CreateOrderBody, beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
   const lines: PricedLine[] = body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, priceCents: parsePriceCents(i.price) }));
   const orderId = newOrderId();
   await deps.inventory.reserve(orderId, lines);
   try {
-    return await insertOrder(deps.pool, orderId, customerId, lines);
+    return await insertOrder(deps.pool, orderId, customerId, lines, beforeCommit);
   } catch (err) {
     if (await knownAbsent(deps.pool, orderId)) await deps.inventory.release(orderId);
     throw err;

@@ -51,9 +51,16 @@ interface OrderRow {
   updated_at: Date;
 }
 
-/** Write the order and publish order.created through the outbox, atomically. */
-export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[]): Promise<OrderView> {
-  return withTransaction(pool, (tx) => insertOrderIn(tx, orderId, customerId, lines));
+/** Runs inside the order's transaction after the order is written (e.g. to store the API response with it). */
+export type BeforeOrderCommit = (tx: Queryable, order: OrderView) => Promise<void>;
+
+/** Write the order and publish order.created through the outbox, atomically (with `beforeCommit`'s writes). */
+export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[], beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
+  return withTransaction(pool, async (tx) => {
+    const order = await insertOrderIn(tx, orderId, customerId, lines);
+    if (beforeCommit) await beforeCommit(tx, order);
+    return order;
+  });
 }
 
 /** {@link insertOrder} inside an existing transaction. */

@@ -11,7 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { requireApiKey, requireIdempotencyKey } from '../http/index.ts';
+import { markIdempotentResponseStored, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import type { Logger } from '../log.ts';
 import { createPolicy, type Clock } from '../resilience/index.ts';
 import { collectOrderMetrics } from './collectOrderMetrics.ts';
@@ -70,7 +70,10 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     },
     async (request, reply) => {
       try {
-        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body);
+        // The 201 is stored with the order in one transaction: a crash after COMMIT can't lead a
+        // retry with the same key to a second order.
+        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, created) => storeIdempotentResponseIn(tx, request, 201, created));
+        markIdempotentResponseStored(request);
         return reply.code(201).send(order);
       } catch (err) {
         if (err instanceof AppError && err.code === 'inventory_unavailable') void reply.header('retry-after', String(err.details?.retryAfter ?? 1));

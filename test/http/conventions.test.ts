@@ -139,6 +139,28 @@ describe('HTTP conventions', () => {
     assert.equal(executions - before, 1);
   });
 
+  it('an abandoned in-flight claim (lease past) is taken over by the same request only', async () => {
+    const headers = { ...API_HEADERS, 'idempotency-key': 'key-abandoned' };
+    const payload = { name: 'abandoned', qty: 1 };
+    // A claim whose process died mid-request: in flight, lease still running → 409.
+    const first = await app.inject({ method: 'POST', url: '/things', headers, payload });
+    assert.equal(first.statusCode, 201);
+    await db.pool.query("UPDATE idempotency_keys SET status = 'in_flight', response_code = NULL, response_body = NULL, locked_until = now() + interval '1 minute' WHERE key = 'key-abandoned'");
+    const live = await app.inject({ method: 'POST', url: '/things', headers, payload });
+    assert.equal(live.statusCode, 409);
+    assert.equal(live.json().error, 'idempotency_key_in_use');
+    // Lease past: a different request is still refused; the same request takes the key over and runs.
+    await db.pool.query("UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = 'key-abandoned'");
+    const other = await app.inject({ method: 'POST', url: '/things', headers, payload: { name: 'other', qty: 1 } });
+    assert.equal(other.statusCode, 422);
+    const before = executions;
+    const retried = await app.inject({ method: 'POST', url: '/things', headers, payload });
+    assert.equal(retried.statusCode, 201);
+    assert.equal(executions - before, 1, 'the retry ran the handler');
+    const { rows } = await db.pool.query("SELECT status, response_code FROM idempotency_keys WHERE key = 'key-abandoned'");
+    assert.deepEqual(rows, [{ status: 'done', response_code: 201 }]);
+  });
+
   it('serves the OpenAPI 3.1 document with the routes and a docs UI', async () => {
     const res = await app.inject({ method: 'GET', url: '/docs/openapi.json' });
     assert.equal(res.statusCode, 200);

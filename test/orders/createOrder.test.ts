@@ -136,6 +136,26 @@ describe('POST /api/orders and GET /api/orders/:id', () => {
     }
   });
 
+  it('the 201 is stored under its Idempotency-Key in the order transaction: both commit, or neither', async () => {
+    const key = randomUUID();
+    const res = await post({ customerId: 'carol', items: [{ productId: 'prod_9', quantity: 1, price: 3 }] }, key);
+    assert.equal(res.statusCode, 201, res.body);
+    const stored = await db.pool.query('SELECT status, response_code, response_body, xmin = (SELECT xmin FROM orders WHERE id = $2) AS same_tx FROM idempotency_keys WHERE key = $1', [key, res.json().id]);
+    assert.deepEqual(stored.rows[0], { status: 'done', response_code: 201, response_body: res.json(), same_tx: true });
+
+    // A COMMIT that fails (deferred trigger) must leave no order and no stored response.
+    await db.pool.query(`CREATE FUNCTION test_fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'commit refused'; END $$`);
+    await db.pool.query(`CREATE CONSTRAINT TRIGGER test_fail_commit AFTER INSERT ON orders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.customer_id = 'carol') EXECUTE FUNCTION test_fail_commit()`);
+    try {
+      const before = await countRows(db.pool);
+      const failed = await post({ customerId: 'carol', items: [{ productId: 'prod_9', quantity: 1, price: 3 }] });
+      assert.equal(failed.statusCode, 500, failed.body);
+      assert.deepEqual(await countRows(db.pool), before, 'no order, event or idempotency key');
+    } finally {
+      await db.pool.query('DROP TRIGGER test_fail_commit ON orders; DROP FUNCTION test_fail_commit()');
+    }
+  });
+
   it('the order routes and their zod schemas are in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
     const body = doc.paths['/api/orders'].post.requestBody.content['application/json'].schema;
