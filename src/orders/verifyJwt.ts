@@ -5,6 +5,7 @@
  * when configured.
  */
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 
@@ -18,6 +19,14 @@ export interface JwtSettings {
   clockToleranceS?: number;
 }
 
+// Clients send the same token with every request until it expires, and each verification is a
+// WebCrypto HMAC on the thread pool (the largest JS cost of an order in the bench profile). A
+// token string that verified once is remembered — keyed by the whole token, signature
+// included — until its exp, and at most this long, so a key removed from a JWKS stops being
+// accepted soon after.
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+
 /** Verifies a compact JWT and returns its subject; throws AppError('unauthorized'). */
 export type JwtVerifier = (token: string) => Promise<{ sub: string }>;
 
@@ -28,31 +37,38 @@ declare module 'fastify' {
   }
 }
 
-/** Build a verifier from settings; throws when neither a secret nor a JWKS URL is configured. */
-export function createJwtVerifier(settings: JwtSettings): JwtVerifier {
+/** Build a verifier from settings; throws when neither a secret nor a JWKS URL is configured. `now` (ms) is injectable for tests. */
+export function createJwtVerifier(settings: JwtSettings, deps: { now?: () => number } = {}): JwtVerifier {
+  const now = deps.now ?? Date.now;
   const common = {
     requiredClaims: ['exp', 'sub'],
     clockTolerance: settings.clockToleranceS ?? 5,
     ...(settings.jwtIssuer ? { issuer: settings.jwtIssuer } : {}),
     ...(settings.jwtAudience ? { audience: settings.jwtAudience } : {}),
   };
-  let verify: (token: string) => Promise<{ payload: { sub?: string } }>;
+  let verify: (token: string) => Promise<{ payload: { sub?: string; exp?: number } }>;
   if (settings.jwtSecret) {
     // Imported once: handing jose the raw bytes makes it import a WebCrypto key on every call,
     // which tripled the cost of each verification (bench/: orders profile).
     const key = crypto.subtle.importKey('raw', new TextEncoder().encode(settings.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-    verify = async (token) => jwtVerify(token, await key, { ...common, algorithms: ['HS256'] });
+    verify = async (token) => jwtVerify(token, await key, { ...common, currentDate: new Date(now()), algorithms: ['HS256'] });
   } else if (settings.jwtJwksUrl) {
     const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(settings.jwtJwksUrl));
-    verify = (token) => jwtVerify(token, jwks, { ...common, algorithms: ['RS256', 'ES256'] });
+    verify = (token) => jwtVerify(token, jwks, { ...common, currentDate: new Date(now()), algorithms: ['RS256', 'ES256'] });
   } else {
     throw new Error('order API needs JWT_SECRET or JWT_JWKS_URL');
   }
+  const verified = new LRUCache<string, { sub: string }>({ max: VERIFIED_MAX, ttl: VERIFIED_TTL_MS, ttlResolution: 0, perf: { now } });
   return async (token) => {
+    const known = verified.get(token);
+    if (known) return known;
     try {
       const { payload } = await verify(token);
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new AppError('unauthorized', 'bearer token has no subject');
-      return { sub: payload.sub };
+      const result = { sub: payload.sub };
+      const untilExpiry = (payload as { exp: number }).exp * 1000 - now();
+      if (untilExpiry > 0) verified.set(token, result, { ttl: Math.min(untilExpiry, VERIFIED_TTL_MS) });
+      return result;
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw new AppError('unauthorized', `invalid bearer token: ${describeJoseError(err)}`);

@@ -53,6 +53,22 @@ describe('JWT verifier (jose): JWKS keys, pinned algorithms, issuer and audience
     await rejects(verify(await signDevToken(secret, 'x', 60)), /claim iss/);
   });
 
+  it('a token that verified once is accepted from memory until its exp, then refused as expired', async () => {
+    const secret = 'cache-test-secret-0123456789abcdefghij';
+    let clock = Date.now();
+    const verify = createJwtVerifier({ jwtSecret: secret, clockToleranceS: 0 }, { now: () => clock });
+    const token = await signDevToken(secret, 'cached', 30);
+    assert.deepEqual(await verify(token), { sub: 'cached' });
+    clock += 29_000;
+    assert.deepEqual(await verify(token), { sub: 'cached' });
+    clock += 2_000;
+    await rejects(verify(token), /expired/);
+    // Same payload, another signature: the memory is keyed by the whole token, so it is checked.
+    const [h, p] = token.split('.');
+    clock -= 31_000;
+    await rejects(verify(`${h}.${p}.${'A'.repeat(43)}`), /signature/);
+  });
+
   it('refuses to start without a secret or a JWKS URL', () => {
     assert.throws(() => createJwtVerifier({}), /JWT_SECRET or JWT_JWKS_URL/);
   });
