@@ -28,6 +28,36 @@ describe('db', () => {
     assert.equal(rows[0].n, 0);
   });
 
+  it('withTransaction pipelines BEGIN and alongCommit statements yet keeps them in the one transaction', async () => {
+    await db.pool.query('CREATE TABLE tx_pipe (id int PRIMARY KEY, tx bigint)');
+    const ids = await withTransaction(db.pool, async (c, ctx) => {
+      // Issued without awaiting: all of these go out together on the pipelined connection.
+      const a = c.query('INSERT INTO tx_pipe VALUES (1, txid_current())');
+      const b = c.query('INSERT INTO tx_pipe VALUES (2, txid_current())');
+      await Promise.all([a, b]);
+      ctx.alongCommit(c.query('INSERT INTO tx_pipe VALUES (3, txid_current())'));
+      return 'done';
+    });
+    assert.equal(ids, 'done');
+    const { rows } = await db.pool.query<{ n: number; txs: number }>('SELECT count(*)::int AS n, count(DISTINCT tx)::int AS txs FROM tx_pipe');
+    assert.deepEqual(rows[0], { n: 3, txs: 1 }, 'three rows, one transaction');
+  });
+
+  it('a failed alongCommit statement rolls the whole transaction back and throws its error', async () => {
+    await db.pool.query('CREATE TABLE tx_along (id int PRIMARY KEY)');
+    await assert.rejects(
+      withTransaction(db.pool, async (c, ctx) => {
+        await c.query('INSERT INTO tx_along VALUES (1)');
+        ctx.alongCommit(c.query('INSERT INTO tx_along VALUES (1)')); // duplicate key
+      }),
+      /duplicate key/,
+    );
+    const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM tx_along');
+    assert.equal(rows[0].n, 0, 'the first insert was rolled back with it');
+    // The connection is healthy afterwards.
+    assert.equal((await db.pool.query('SELECT 1 AS one')).rows[0].one, 1);
+  });
+
   it('classifies serialization failures, deadlocks and lost connections as transient, others not', () => {
     for (const code of ['40001', '40P01', '57P01', '57P03', 'ECONNREFUSED', 'ECONNRESET']) {
       assert.equal(isTransientDbError(Object.assign(new Error('x'), { code })), true, code);

@@ -21,6 +21,11 @@ export function createPool(url: string, opts: { max?: number; application?: stri
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     application_name: opts.application ?? 'buffalo',
+    // Pipeline mode: a query is written as soon as it is issued instead of after the previous
+    // answer, so statements a transaction issues back to back share one round trip (BEGIN with
+    // the first statement, the last with COMMIT). Results still arrive in order; no code here
+    // uses cursors or the `rows` option, which pipeline mode refuses.
+    pipeline: true,
   });
   // An idle client losing its connection (server restart) must not crash the process;
   // the next checkout gets a fresh connection.
@@ -28,8 +33,18 @@ export function createPool(url: string, opts: { max?: number; application?: stri
   return pool;
 }
 
+/** What {@link withTransaction} hands its callback besides the client. */
+export interface TransactionContext {
+  /**
+   * Send a statement's promise along with COMMIT instead of awaiting it first: on the pipelined
+   * connection the statement and COMMIT travel together. withTransaction awaits it with COMMIT;
+   * if it failed, the transaction is rolled back and its error is thrown.
+   */
+  alongCommit(statement: Promise<unknown>): void;
+}
+
 /** Run `fn` inside BEGIN/COMMIT; rolls back on any error and rethrows it. */
-export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, isolation?: 'serializable' | 'repeatable read'): Promise<T> {
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient, ctx: TransactionContext) => Promise<T>, isolation?: 'serializable' | 'repeatable read'): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   // A connection that dies while checked out (server restart, pg_terminate_backend) emits
@@ -39,10 +54,24 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     broken = true;
   };
   client.on('error', onError);
+  const pending: Array<Promise<unknown>> = [];
+  const ctx: TransactionContext = {
+    alongCommit(statement) {
+      statement.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
+      pending.push(statement);
+    },
+  };
   try {
-    await client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}` : 'BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
+    // Not awaited: pipelined with fn's first statement. A failed BEGIN fails what follows too.
+    const begun = client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}` : 'BEGIN');
+    begun.catch(() => undefined);
+    const result = await fn(client, ctx);
+    await begun;
+    const commit = client.query('COMMIT');
+    commit.catch(() => undefined);
+    for (const statement of pending) await statement;
+    // COMMIT of a transaction that a failed statement aborted answers ROLLBACK, not an error.
+    if ((await commit).command !== 'COMMIT') throw new Error('transaction was rolled back at COMMIT');
     return result;
   } catch (err) {
     try {

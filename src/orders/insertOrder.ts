@@ -1,6 +1,6 @@
 /** The order write: order row, lines, first history entry and the order.created outbox job, in one transaction. */
 import { randomUUID } from 'node:crypto';
-import { withTransaction, type Pool, type Queryable } from '../db/index.ts';
+import { withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
 import { newOrderEvent, publishOrderEvent } from './orderEvents.ts';
 import { INITIAL_STATUS } from './orderStatus.ts';
 import { formatCents } from './parsePrice.ts';
@@ -52,13 +52,13 @@ interface OrderRow {
 }
 
 /** Runs inside the order's transaction after the order is written (e.g. to store the API response with it). */
-export type BeforeOrderCommit = (tx: Queryable, order: OrderView) => Promise<void>;
+export type BeforeOrderCommit = (tx: Queryable, order: OrderView, ctx: TransactionContext) => Promise<void> | void;
 
 /** Write the order and publish order.created through the outbox, atomically (with `beforeCommit`'s writes). */
 export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[], beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
-  return withTransaction(pool, async (tx) => {
+  return withTransaction(pool, async (tx, ctx) => {
     const order = await insertOrderIn(tx, orderId, customerId, lines);
-    if (beforeCommit) await beforeCommit(tx, order);
+    if (beforeCommit) await beforeCommit(tx, order, ctx);
     return order;
   });
 }
@@ -66,18 +66,21 @@ export async function insertOrder(pool: Pool, orderId: string, customerId: strin
 /** {@link insertOrder} inside an existing transaction. */
 export async function insertOrderIn(tx: Queryable, orderId: string, customerId: string, lines: readonly PricedLine[]): Promise<OrderView> {
   const event = newOrderEvent('order.created', orderId);
-  const { rows } = await tx.query<OrderRow>(INSERT_SQL, [
-    orderId,
-    customerId,
-    INITIAL_STATUS,
-    orderTotalCents(lines).toString(),
-    ORDER_CURRENCY,
-    lines.map((l) => l.productId),
-    lines.map((l) => l.quantity),
-    lines.map((l) => l.priceCents.toString()),
-    event.eventId,
+  // Issued together: on a pipelined connection (src/db) both go out in one flight.
+  const [{ rows }] = await Promise.all([
+    tx.query<OrderRow>(INSERT_SQL, [
+      orderId,
+      customerId,
+      INITIAL_STATUS,
+      orderTotalCents(lines).toString(),
+      ORDER_CURRENCY,
+      lines.map((l) => l.productId),
+      lines.map((l) => l.quantity),
+      lines.map((l) => l.priceCents.toString()),
+      event.eventId,
+    ]),
+    publishOrderEvent(tx, event),
   ]);
-  await publishOrderEvent(tx, event);
   const row = rows[0] as OrderRow;
   return {
     id: row.id,

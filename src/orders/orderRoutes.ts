@@ -70,9 +70,9 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     },
     async (request, reply) => {
       try {
-        // The 201 is stored with the order in one transaction: a crash after COMMIT can't lead a
-        // retry with the same key to a second order.
-        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, created) => storeIdempotentResponseIn(tx, request, 201, created));
+        // The 201 is stored with the order in one transaction (sent along with its COMMIT): a
+        // crash after COMMIT can't lead a retry with the same key to a second order.
+        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, created, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 201, created)));
         markIdempotentResponseStored(request);
         return reply.code(201).send(order);
       } catch (err) {
