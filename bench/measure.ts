@@ -63,6 +63,35 @@ export async function closedLoop(op: (n: number) => Promise<void>, opts: { concu
   return { ...(await run(opts.durationMs, true)), warmupCompleted: warm?.completed ?? 0 };
 }
 
+/** How a warm-up went: seconds spent and the rate of each chunk. */
+export interface WarmUp {
+  seconds: number;
+  chunkRates: number[];
+}
+
+/**
+ * Warm a system up until its throughput stops climbing: run `chunk(seconds)` (which returns the
+ * rate it reached) repeatedly for at least `minS` and at most `maxS`, and stop once two chunks in
+ * a row were no more than `tolerance` faster than the best chunk before them. A JIT-compiled
+ * server keeps getting faster for a while under load (the orders API took 15–20 s on 2 cores);
+ * measuring before that plateau measures the compiler, not the steady state.
+ */
+export async function warmUntilSteady(chunk: (seconds: number) => Promise<number>, opts: { minS: number; maxS: number; chunkS: number; tolerance?: number }): Promise<WarmUp> {
+  const tolerance = opts.tolerance ?? 0.05;
+  const chunkRates: number[] = [];
+  let seconds = 0;
+  let flat = 0;
+  while (seconds < opts.maxS) {
+    const rate = await chunk(opts.chunkS);
+    seconds += opts.chunkS;
+    const best = Math.max(...chunkRates);
+    flat = chunkRates.length > 0 && rate <= best * (1 + tolerance) ? flat + 1 : 0;
+    chunkRates.push(round(rate, 1));
+    if (seconds >= opts.minS && flat >= 2) break;
+  }
+  return { seconds, chunkRates };
+}
+
 /** A result row judged against its target. */
 export function result(row: { scenario: string; metric: string; value: number; unit: string; baseline?: Baseline | null; target?: Target | null; params?: Record<string, unknown> }): BenchResult {
   const baseline = row.baseline ?? null;

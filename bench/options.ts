@@ -17,6 +17,7 @@ export interface BenchFlags {
   iterations?: string;
   baselineSeconds?: string;
   duration?: string;
+  warmup?: string;
   connections?: string;
   scale?: string;
   out?: string;
@@ -65,7 +66,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
       iterations: count('iterations', 1000),
       baselineSeconds: count('baselineSeconds', 20),
     },
-    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: 2 },
+    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
     campaignSync: { scale: count('scale', 50), campaigns: 100, timeoutS: 180 },
     startUp: {},

@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import { insertOrder, signDevToken } from '../../src/orders/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { backendCpuDelta, backendCpuMs, processCpuMs } from '../cpuTime.ts';
-import { closedLoop, percentile, result, round, targets } from '../measure.ts';
+import { closedLoop, percentile, result, round, targets, warmUntilSteady, type WarmUp } from '../measure.ts';
 import { freePort } from '../ports.ts';
 import { BENCH_KEYS, spawnBuffalo, waitForOk } from '../spawnBuffalo.ts';
 import type { Scenario } from '../types.ts';
@@ -24,11 +24,15 @@ export interface OrdersOptions {
   durationS: number;
   /** Requests in flight (autocannon connections; raw lanes). */
   connections: number;
-  /** Unmeasured warm-up seconds per side. */
+  /** Least unmeasured warm-up seconds per side (each side then warms until its rate stops climbing, at most {@link MAX_WARMUP_S}). */
   warmupS: number;
 }
 
 const CUSTOMERS = 16;
+/** Longest warm-up per side. */
+const MAX_WARMUP_S = 45;
+/** Length of one warm-up chunk. */
+const WARMUP_CHUNK_S = 3;
 const PRODUCTS = 50;
 /** The API's pool size (openDatabase's default), so the raw side gets the same connections. */
 const API_POOL_MAX = 20;
@@ -61,7 +65,8 @@ export const ordersScenario: Scenario<OrdersOptions> = {
       );
       const dbName = new URL(db.url).pathname.slice(1);
       let load: autocannon.Result;
-      let apiCpu: { node: number | null; pg: number };
+      let apiWarmUp: WarmUp;
+      let apiCpu: { node: number | null; pg: number; bench: number };
       try {
         await waitForOk(`${base}/readyz`, api, 60_000);
         const tokens = await Promise.all(Array.from({ length: CUSTOMERS }, (_, i) => signDevToken(BENCH_KEYS.JWT_SECRET, `bench-customer-${i + 1}`, 3600)));
@@ -87,13 +92,19 @@ export const ordersScenario: Scenario<OrdersOptions> = {
               },
             ],
           });
-        ctx.log(`orders: API warm-up ${opts.warmupS} s, then ${opts.durationS} s at ${opts.connections} connections`);
-        await fire(opts.warmupS);
+        ctx.log(`orders: API warm-up (≥ ${opts.warmupS} s, until req/s stops climbing), then ${opts.durationS} s at ${opts.connections} connections`);
+        apiWarmUp = await warmUntilSteady(async (seconds) => {
+          const r = await fire(seconds);
+          return r['2xx'] / r.duration;
+        }, { minS: opts.warmupS, maxS: MAX_WARMUP_S, chunkS: WARMUP_CHUNK_S });
+        ctx.log(`orders: API warmed up in ${apiWarmUp.seconds} s (req/s per ${WARMUP_CHUNK_S} s chunk: ${apiWarmUp.chunkRates.join(', ')})`);
         const node0 = processCpuMs(api.child.pid ?? -1);
         const pg0 = backendCpuMs(dbName);
+        const bench0 = process.cpuUsage();
         load = await fire(opts.durationS);
+        const benchUsage = process.cpuUsage(bench0);
         const node1 = processCpuMs(api.child.pid ?? -1);
-        apiCpu = { node: node0 === null || node1 === null ? null : node1 - node0, pg: backendCpuDelta(pg0, backendCpuMs(dbName)) };
+        apiCpu = { node: node0 === null || node1 === null ? null : node1 - node0, pg: backendCpuDelta(pg0, backendCpuMs(dbName)), bench: (benchUsage.user + benchUsage.system) / 1000 };
       } finally {
         await api.stop();
       }
@@ -101,15 +112,19 @@ export const ordersScenario: Scenario<OrdersOptions> = {
       if (ok === 0 || load.non2xx > 0 || load.errors > 0) throw new Error(`orders bench: ${ok} × 2xx, ${load.non2xx} non-2xx, ${load.errors} errors (status codes: ${JSON.stringify(load.statusCodeStats)})`);
 
       ctx.log(`orders: raw insertOrder transactions, ${opts.connections} lanes on a pool of ${API_POOL_MAX}`);
+      const rawOrder = async (i: number) => {
+        const lines: Parameters<typeof insertOrder>[3] = orderLines(i).map((l) => ({ productId: l.productId, quantity: l.quantity, priceCents: BigInt(l.price.replace('.', '')) }));
+        await insertOrder(db.pool, randomUUID(), `bench-customer-${1 + (i % CUSTOMERS)}`, lines);
+      };
+      const rawWarmUp = await warmUntilSteady(async (seconds) => (await closedLoop(rawOrder, { concurrency: opts.connections, durationMs: seconds * 1000 })).ratePerS, {
+        minS: opts.warmupS,
+        maxS: MAX_WARMUP_S,
+        chunkS: WARMUP_CHUNK_S,
+      });
+      ctx.log(`orders: raw side warmed up in ${rawWarmUp.seconds} s (tx/s per chunk: ${rawWarmUp.chunkRates.join(', ')})`);
       const rawPg0 = backendCpuMs(dbName);
       const rawNode0 = process.cpuUsage();
-      const raw = await closedLoop(
-        async (i) => {
-          const lines: Parameters<typeof insertOrder>[3] = orderLines(i).map((l) => ({ productId: l.productId, quantity: l.quantity, priceCents: BigInt(l.price.replace('.', '')) }));
-          await insertOrder(db.pool, randomUUID(), `bench-customer-${1 + (i % CUSTOMERS)}`, lines);
-        },
-        { concurrency: opts.connections, durationMs: opts.durationS * 1000, warmupMs: opts.warmupS * 1000 },
-      );
+      const raw = await closedLoop(rawOrder, { concurrency: opts.connections, durationMs: opts.durationS * 1000 });
       const rawNodeMs = (() => {
         const u = process.cpuUsage(rawNode0);
         return (u.user + u.system) / 1000;
@@ -117,19 +132,19 @@ export const ordersScenario: Scenario<OrdersOptions> = {
       const rawPgMs = backendCpuDelta(rawPg0, backendCpuMs(dbName));
       if (raw.errors > 0) throw new Error(`orders bench: raw side failed ${raw.errors} times: ${raw.firstError}`);
 
-      // CPU per order (ms), steadier than rates on a shared machine. The raw side's includes its warm-up.
+      // CPU per order (ms) over the measured window only: steadier than rates on a shared machine.
       const perOrder = (ms: number | null, n: number) => (ms === null ? null : round(ms / n, 3));
-      const rawCount = raw.completed + raw.warmupCompleted;
+      const rawCount = raw.completed;
       const params = {
         connections: opts.connections,
         durationS: opts.durationS,
-        warmupS: opts.warmupS,
+        warmUp: { api: apiWarmUp, raw: rawWarmUp, chunkS: WARMUP_CHUNK_S, minS: opts.warmupS, maxS: MAX_WARMUP_S },
         apiOrders: ok,
         rawOrders: raw.completed,
         poolMax: API_POOL_MAX,
         logLevel: 'warn',
         inventory: 'simulator, 0 % failures, no latency',
-        cpuMsPerOrder: { apiProcess: perOrder(apiCpu.node, ok), apiPostgres: perOrder(apiCpu.pg, ok), rawNode: perOrder(rawNodeMs, rawCount), rawPostgres: perOrder(rawPgMs, rawCount) },
+        cpuMsPerOrder: { apiProcess: perOrder(apiCpu.node, ok), apiPostgres: perOrder(apiCpu.pg, ok), loadAndInventory: perOrder(apiCpu.bench, ok), rawNode: perOrder(rawNodeMs, rawCount), rawPostgres: perOrder(rawPgMs, rawCount) },
       };
       const rawP = (p: number) => percentile(raw.latenciesMs, p);
       const rawName = 'insertOrder through the pg pool';
