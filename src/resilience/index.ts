@@ -14,3 +14,4 @@ export { createTokenProvider, type TokenProvider } from './tokenProvider.ts';
 export { policySnapshots, BREAKER_STATE_VALUE, type PolicySnapshot } from './policyRegistry.ts';
 export { classifyFailure, type FailureClass } from './classifyFailure.ts';
 export { parseRetryAfter, bodyRetryAfterMs, retryAfterHintMs, parseRateLimitHeaders, type RateLimitHint } from './retryAfter.ts';
+export { PACING_HEADROOM } from './rateLimiter.ts';

@@ -26,6 +26,13 @@ export interface RateLimiterOptions {
   backoffMaxMs: number;
 }
 
+// The limiter paces a little under the configured rate. Upstreams count requests in a sliding
+// window by arrival time; pacing at exactly N/min lets one request delayed on the way (a slow
+// connect, a busy event loop) land in the same window as the N that follow it, and that 11th of
+// 10 earns a 429 (seen in the campaign-sync bench under load). 3 % slower costs 3 % wall time.
+/** Fraction of the configured rate the limiter actually paces at. */
+export const PACING_HEADROOM = 0.97;
+
 /** Outcome of one acquire: how long the caller was held (clock ms). */
 export interface Acquired {
   waitedMs: number;
@@ -45,7 +52,7 @@ export class RateLimiter {
 
   constructor(opts: RateLimiterOptions) {
     this.opts = opts;
-    this.ratePerMs = opts.perMinute > 0 ? opts.perMinute / 60_000 : Infinity;
+    this.ratePerMs = opts.perMinute > 0 ? (opts.perMinute * PACING_HEADROOM) / 60_000 : Infinity;
     this.burst = Math.max(1, opts.burst);
     this.tokens = this.burst;
     this.lastRefill = opts.clock.now();
