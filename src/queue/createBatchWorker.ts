@@ -4,7 +4,7 @@
  * so a job's effects and its ack commit together or not at all. A crash rolls everything back
  * and releases the locks at once; nothing is lost or done twice.
  */
-import type { Pool, PoolClient } from '../db/index.ts';
+import { withTransaction, type Pool, type PoolClient } from '../db/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { DEFAULT_BACKOFF } from './backoff.ts';
 import { ackBatch, claimBatch } from './claimBatch.ts';
@@ -68,7 +68,7 @@ export function createBatchWorker<P = unknown>(opts: BatchWorkerOptions<P>): Wor
   const handleOne: (job: Job<P>, tx: PoolClient) => Promise<BatchOutcome | void> = single ?? ((job, tx) => (bulk ? bulk([job], tx) : Promise.reject(new TypeError('createBatchWorker needs handle or handleBatch'))));
 
   async function runOnce(): Promise<RunResult> {
-    const result = await inTransaction(pool, async (tx) => {
+    const result = await withTransaction(pool, async (tx) => {
       const rows = await claimBatch(tx, queue, batchSize);
       if (rows.length === 0) return { claimed: 0, acked: [], retries: [], buried: [] };
       const jobs = rows.map((r) => toJob<P>(r, r.attempts + 1));
@@ -143,31 +143,4 @@ export function createBatchWorker<P = unknown>(opts: BatchWorkerOptions<P>): Wor
   // A full batch means more may be waiting: claim again at once.
   const round = async () => (await runOnce()).claimed >= batchSize;
   return createWorkerLoop({ queue, pool, runOnce, round, roundFailed: 'queue claim round failed; retrying', pollIntervalMs, waker: createWaker(clock), logger, clock });
-}
-
-/**
- * BEGIN/COMMIT like db's withTransaction, plus an 'error' listener while the client is checked
- * out: a connection killed between two queries (server restart, pg_terminate_backend) makes
- * pg emit 'error' on the client, which without a listener would crash the process instead of
- * just failing this batch.
- */
-async function inTransaction<T>(pool: Pool, fn: (tx: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let lost: unknown = null;
-  const onError = (err: unknown) => {
-    lost = err;
-  };
-  client.on('error', onError);
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    if (!lost) await client.query('ROLLBACK').catch((e: unknown) => (lost = e));
-    throw err;
-  } finally {
-    client.removeListener('error', onError);
-    client.release(lost ? (lost instanceof Error ? lost : new Error(String(lost))) : undefined);
-  }
 }
