@@ -2,7 +2,7 @@
  * Pure rules: which failures are transient (retried), which mean the upstream is unhealthy
  * (counted by the breaker), and the cause label used in logs, stats and metrics.
  */
-import { CircuitOpenError, DeadlineExceededError, networkCode, UpstreamNetworkError, UpstreamTimeoutError } from './upstreamErrors.ts';
+import { CallCancelledError, CircuitOpenError, DeadlineExceededError, networkCode, UpstreamNetworkError, UpstreamTimeoutError } from './upstreamErrors.ts';
 
 /** How the kit treats one failed attempt. */
 export interface FailureClass {
@@ -24,6 +24,7 @@ const NETWORK_CODES = new Set([
 export function classifyFailure(err: unknown): FailureClass {
   if (err instanceof CircuitOpenError) return { cause: 'circuit_open', retryable: false, breakerFailure: false };
   if (err instanceof DeadlineExceededError) return { cause: 'deadline', retryable: false, breakerFailure: false };
+  if (err instanceof CallCancelledError) return { cause: 'cancelled', retryable: false, breakerFailure: false };
   if (isTimeout(err)) return { cause: 'timeout', retryable: true, breakerFailure: true };
   const status = httpStatus(err);
   if (status !== undefined) {

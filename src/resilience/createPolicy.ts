@@ -17,7 +17,7 @@ import { policyMetrics as metrics, registerPolicy } from './policyRegistry.ts';
 import { RateLimiter } from './rateLimiter.ts';
 import { parseRateLimitHeaders } from './retryAfter.ts';
 import { runWithTimeout } from './runWithTimeout.ts';
-import { DeadlineExceededError, UpstreamHttpError } from './upstreamErrors.ts';
+import { CallCancelledError, DeadlineExceededError, UpstreamHttpError } from './upstreamErrors.ts';
 import { WindowedConsecutiveBreaker } from './windowedBreaker.ts';
 
 /** What an attempt's fn receives: the attempt's AbortSignal and its 1-based number. */
@@ -32,6 +32,11 @@ export interface ExecuteOptions {
   stats?: CallStats;
   /** false: a single attempt (still rate limited, breaker-guarded and timed out). */
   retry?: boolean;
+  /**
+   * The caller's cancellation (a sync stopping at shutdown): ends a rate-limit wait, a retry
+   * wait or the attempt in flight, and the call throws CallCancelledError (never retried).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** The resilience pipeline of one upstream. */
@@ -93,9 +98,10 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
     }
   }
 
-  async function attemptOnce<T>(fn: (ctx: AttemptContext) => Promise<T>, attempt: number, deadlineAt: number, stats: CallStats): Promise<T> {
+  async function attemptOnce<T>(fn: (ctx: AttemptContext) => Promise<T>, attempt: number, deadlineAt: number, stats: CallStats, signal: AbortSignal | undefined): Promise<T> {
+    signal?.throwIfAborted();
     breaker.assertCallable();
-    const { waitedMs } = await limiter.acquire({ deadlineAt, deadlineMs: settings.deadlineMs });
+    const { waitedMs } = await limiter.acquire({ deadlineAt, deadlineMs: settings.deadlineMs, ...(signal ? { signal } : {}) });
     if (waitedMs > 0) {
       stats.rateLimitWaits++;
       stats.rateLimitWaitMs += waitedMs;
@@ -113,7 +119,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
           called = true;
           startedAt = clock.now();
           stats.attempts++;
-          return runWithTimeout({ clock, ms: timeoutMs, upstream: name }, (signal) => fn({ signal, attempt }));
+          return runWithTimeout({ clock, ms: timeoutMs, upstream: name, signal }, (attemptSignal) => fn({ signal: attemptSignal, attempt }));
         },
         judgeForBreaker,
       );
@@ -152,6 +158,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
       // One retry policy per call: its filter plans this call's next wait (backoff state is per call).
       const retrying = retry(
         handleWhen((err) => {
+          if (opts.signal?.aborted) return false;
           const f = classifyFailure(err);
           if (!f.retryable) return false;
           backoff = backoff ? backoff.next(undefined) : retryBackoff.next();
@@ -170,11 +177,12 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
             stats.retries[cause] = (stats.retries[cause] ?? 0) + 1;
             metrics.retries.inc({ upstream: name, cause });
             log.info({ event: 'retry', attempt: attempt + 1, cause, waitMs, hintMs }, `${name} retry ${attempt} after ${cause} in ${waitMs} ms`);
-            await clock.sleep(waitMs);
+            await clock.sleep(waitMs, opts.signal);
           }
-          return attemptOnce(fn, attempt + 1, deadlineAt, stats);
+          return attemptOnce(fn, attempt + 1, deadlineAt, stats, opts.signal);
         });
-      } catch (err) {
+      } catch (caught) {
+        const err = opts.signal?.aborted ? new CallCancelledError(name, opts.signal.reason) : caught;
         const f = classifyFailure(err);
         // Exhausted transient failures are incidents; a 404 or a fast-failed call while open is not.
         log[f.retryable || f.cause === 'deadline' ? 'warn' : 'debug']({ event: 'gave_up', attempts: stats.attempts, cause: f.cause }, `${name} call failed: ${f.cause}`);

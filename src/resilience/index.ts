@@ -6,7 +6,7 @@
 export { systemClock, type Clock } from './clock.ts';
 export { createManualClock, type ManualClock, type PendingSleep } from './manualClock.ts';
 export { newCallStats, mergeCallStats, type CallStats } from './callStats.ts';
-export { UpstreamHttpError, CircuitOpenError, UpstreamTimeoutError, UpstreamNetworkError, DeadlineExceededError } from './upstreamErrors.ts';
+export { UpstreamHttpError, CircuitOpenError, UpstreamTimeoutError, UpstreamNetworkError, DeadlineExceededError, CallCancelledError } from './upstreamErrors.ts';
 export type { CircuitState } from './circuitBreaker.ts';
 export { createPolicy, type UpstreamPolicy, type AttemptContext, type ExecuteOptions } from './createPolicy.ts';
 export { requestJson, isExpiredToken, type JsonRequest, type JsonResponse } from './requestJson.ts';

@@ -4,10 +4,9 @@
  * upstream's wait hint), bearer auth from a TokenProvider with one refresh-and-retry after a
  * 401 that says the token expired.
  */
-import type { CallStats } from './callStats.ts';
 import { newCallStats } from './callStats.ts';
 import { systemClock } from './clock.ts';
-import type { UpstreamPolicy } from './createPolicy.ts';
+import type { ExecuteOptions, UpstreamPolicy } from './createPolicy.ts';
 import { retryAfterHintMs } from './retryAfter.ts';
 import type { TokenProvider } from './tokenProvider.ts';
 import { request } from 'undici';
@@ -32,7 +31,7 @@ export interface JsonResponse<T> {
 }
 
 /** JSON HTTP call through a policy: throws UpstreamHttpError on non-2xx (status/headers/body kept). */
-export async function requestJson<T = unknown>(policy: UpstreamPolicy, req: JsonRequest, opts: { stats?: CallStats; retry?: boolean } = {}): Promise<JsonResponse<T>> {
+export async function requestJson<T = unknown>(policy: UpstreamPolicy, req: JsonRequest, opts: ExecuteOptions = {}): Promise<JsonResponse<T>> {
   const stats = opts.stats ?? newCallStats();
   const callOpts = { ...opts, stats };
   // The token is fetched outside the policy: a token exchange usually goes through the same

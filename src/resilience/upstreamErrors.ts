@@ -72,6 +72,16 @@ export class DeadlineExceededError extends Error {
   }
 }
 
+/** The caller cancelled the call (its AbortSignal fired): not the upstream's fault, never retried. */
+export class CallCancelledError extends Error {
+  readonly upstream: string;
+  constructor(upstream: string, reason: unknown) {
+    super(`${upstream} call cancelled${reason instanceof Error ? `: ${reason.message}` : ''}`, { cause: reason });
+    this.name = 'CallCancelledError';
+    this.upstream = upstream;
+  }
+}
+
 /** The errno-style code of a network failure, looking through `cause` chains (undici nests them). */
 export function networkCode(err: unknown): string | undefined {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
