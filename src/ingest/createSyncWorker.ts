@@ -2,7 +2,10 @@
  * The worker that runs accepted syncs (trigger endpoint, scheduler) in worker processes: a
  * leased worker on the sync queue, because a run lasts minutes and must not hold a transaction.
  * The lease is extended while the run goes; if the worker dies, the run's advisory locks die
- * with its connection and the next run marks the orphaned run failed.
+ * with its connection and the next run marks the orphaned run failed. When the worker stops
+ * (shutdown) a run in progress is cancelled: it ends within a moment — rate-limit and retry
+ * waits included — as `failed` ("interrupted"), and its pages committed so far stay, so the
+ * next run resumes from its cursor.
  */
 import { createLeasedWorker, type Worker } from '../queue/index.ts';
 import { runSync } from './runSync.ts';
@@ -29,7 +32,7 @@ export function createSyncWorker(deps: IngestDeps, opts: SyncWorkerOptions = {})
     async handle(job, lease) {
       const timer = setInterval(() => void lease.extendLease().catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
       try {
-        await runSync(deps, { runId: job.payload.runId, source: job.payload.source, mode: job.payload.mode });
+        await runSync(deps, { runId: job.payload.runId, source: job.payload.source, mode: job.payload.mode, signal: lease.signal });
       } finally {
         clearInterval(timer);
       }

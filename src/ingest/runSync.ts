@@ -143,6 +143,14 @@ async function syncStreams(
     try {
       await syncStream(stream);
     } catch (err) {
+      if (signal.aborted) {
+        // Cancelled (the worker is stopping): expected, and nothing is lost — every page written
+        // so far is committed with its cursor.
+        const why = signal.reason instanceof Error ? signal.reason.message : 'cancelled';
+        logger.info({ entity: stream.entity, reason: why }, 'sync interrupted');
+        errors.push(`${stream.entity}: interrupted (${why}); the next run resumes from the last committed page`);
+        break;
+      }
       logger.error({ entity: stream.entity, err }, 'stream failed');
       errors.push(`${stream.entity}: ${(err as Error).message ?? String(err)}`);
       // Without the lock (or once aborted) no other stream may write either.

@@ -21,6 +21,19 @@ export interface LeaseContext {
   leaseToken: string;
   /** Push the lease deadline to now + `ms` (default leaseMs); false if the lease was already lost. */
   extendLease(ms?: number): Promise<boolean>;
+  /**
+   * Fires when the worker is stopping. stop() waits for every handler; a long one (a sync that
+   * would take minutes) should end early on it, leaving its work resumable.
+   */
+  signal: AbortSignal;
+}
+
+/** The reason `LeaseContext.signal` fires with. */
+export class WorkerStoppingError extends Error {
+  constructor(queue: string) {
+    super(`the ${queue} worker is stopping`);
+    this.name = 'WorkerStoppingError';
+  }
 }
 
 /** Options of {@link createLeasedWorker}. */
@@ -55,6 +68,7 @@ export function createLeasedWorker<P = unknown>(opts: LeasedWorkerOptions<P>): W
   const clock = opts.clock ?? systemClock;
   const waker = createWaker(clock);
   const inFlight = new Set<Promise<Outcome>>();
+  let stopping = new AbortController();
 
   // A job whose previous lease expired on its last allowed attempt (its worker died or hung
   // every time) is not run again: it goes to the DLQ.
@@ -68,7 +82,7 @@ export function createLeasedWorker<P = unknown>(opts: LeasedWorkerOptions<P>): W
       return 'dead';
     }
     const job = toJob<P>(row, row.attempts);
-    const ctx: LeaseContext = { leaseToken: token, extendLease: (ms) => extendLease(pool, row.id, token, ms ?? leaseMs) };
+    const ctx: LeaseContext = { leaseToken: token, extendLease: (ms) => extendLease(pool, row.id, token, ms ?? leaseMs), signal: stopping.signal };
     let failure: { err: unknown } | null = null;
     try {
       await opts.handle(job, ctx);
@@ -142,6 +156,12 @@ export function createLeasedWorker<P = unknown>(opts: LeasedWorkerOptions<P>): W
     waker,
     logger,
     clock,
-    drain: () => Promise.all([...inFlight]),
+    // The claim loop has ended: tell running handlers, wait for them, and arm a fresh signal
+    // for a later start().
+    drain: async () => {
+      stopping.abort(new WorkerStoppingError(queue));
+      await Promise.all([...inFlight]);
+      stopping = new AbortController();
+    },
   });
 }

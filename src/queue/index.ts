@@ -6,7 +6,7 @@ export { enqueue, enqueueMany, NOTIFY_CHANNEL, type EnqueueOptions, type Enqueue
 export { PermanentError, isPermanentError, describeError, type ErrorRecord } from './classify.ts';
 export { backoffMs, DEFAULT_BACKOFF } from './backoff.ts';
 export { createBatchWorker, type BatchWorkerOptions, type BatchOutcome } from './createBatchWorker.ts';
-export { createLeasedWorker, type LeasedWorkerOptions, type LeaseContext } from './createLeasedWorker.ts';
+export { createLeasedWorker, WorkerStoppingError, type LeasedWorkerOptions, type LeaseContext } from './createLeasedWorker.ts';
 export { listDeadLetters, getDeadLetter, replayDeadLetter, replayAll, type DeadLetter, type ListDeadLettersOptions, type ReplayResult } from './deadLetters.ts';
 export type { DeadReason } from './fail.ts';
 export { queueStats, registerQueueMetrics, type QueueStats } from './stats.ts';

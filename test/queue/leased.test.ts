@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { createLeasedWorker, enqueue, enqueueMany, listDeadLetters, PermanentError } from '../../src/queue/index.ts';
+import { createLeasedWorker, enqueue, enqueueMany, listDeadLetters, PermanentError, WorkerStoppingError } from '../../src/queue/index.ts';
 import { gate, waitFor } from './waitFor.ts';
 
 describe('queue: leased worker', () => {
@@ -151,5 +151,30 @@ describe('queue: leased worker', () => {
     await stopping;
     assert.equal(finished, true, 'stop resolved only after the handler finished');
     assert.equal((await db.pool.query('SELECT 1 FROM jobs WHERE id = $1', [id])).rowCount, 0, 'and its ack committed');
+  });
+
+  it('stop() fires the handlers\' signal (WorkerStoppingError), so a long handler can end early; a restart gets a fresh signal', async () => {
+    const q = 'cancel-on-stop';
+    const first = await enqueue(db.pool, q, { item: 1 });
+    const reasons: unknown[] = [];
+    const w = createLeasedWorker({ pool: db.pool, queue: q, pollIntervalMs: 50, handle: async (_job, ctx) => {
+      if (ctx.signal.aborted) throw new Error('started with a fired signal');
+      // Would wait forever without the signal.
+      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      reasons.push(ctx.signal.reason);
+    } });
+    await w.start();
+    await isRunning(first.id!);
+    await w.stop();
+    assert.equal(reasons.length, 1);
+    assert.ok(reasons[0] instanceof WorkerStoppingError);
+    assert.match((reasons[0] as Error).message, /cancel-on-stop worker is stopping/);
+    assert.equal((await db.pool.query('SELECT 1 FROM jobs WHERE id = $1', [first.id])).rowCount, 0, 'the handler returned, so its job was acked');
+
+    const second = await enqueue(db.pool, q, { item: 2 });
+    await w.start();
+    await isRunning(second.id!);
+    await w.stop();
+    assert.equal(reasons.length, 2, 'the restarted worker ran the next job with a live signal');
   });
 });

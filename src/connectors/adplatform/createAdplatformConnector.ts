@@ -16,7 +16,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { silentLogger } from '../../log.ts';
-import { createTokenProvider, mergeCallStats, newCallStats, requestJson, systemClock, type CallStats, type Clock, type JsonRequest, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
+import { createTokenProvider, mergeCallStats, newCallStats, requestJson, systemClock, type Clock, type JsonRequest, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
 import type { Connector, EntityStream, PageContext, RawRecord } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { normalizeAdplatform } from './normalize.ts';
@@ -66,12 +66,12 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
 
   // requestJson counts only forced (401) refreshes; the run counts every token fetch after the
   // first login instead (see tokenRefreshes below), so per-call stats are merged without it.
-  async function call<T>(req: JsonRequest, stats: CallStats): Promise<T> {
+  async function call<T>(req: JsonRequest, ctx: Pick<PageContext, 'stats' | 'signal'>): Promise<T> {
     const own = newCallStats();
     try {
-      return (await requestJson<T>(deps.policy, { ...req, headers: { ...clientHeader, ...req.headers }, token }, { stats: own })).body;
+      return (await requestJson<T>(deps.policy, { ...req, headers: { ...clientHeader, ...req.headers }, token }, { stats: own, signal: ctx.signal })).body;
     } finally {
-      mergeCallStats(stats, { ...own, tokenRefreshes: 0 });
+      mergeCallStats(ctx.stats, { ...own, tokenRefreshes: 0 });
     }
   }
 
@@ -84,7 +84,7 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
       const countRefreshes = trackTokenRefreshes(token, ctx.stats);
       const syncs = createSyncCalls(
         async (id) => {
-          const body = await call<{ synced_at?: unknown }>({ method: 'POST', url: `${base}/api/campaigns/${encodeURIComponent(id)}/sync` }, ctx.stats);
+          const body = await call<{ synced_at?: unknown }>({ method: 'POST', url: `${base}/api/campaigns/${encodeURIComponent(id)}/sync` }, ctx);
           return typeof body?.synced_at === 'string' ? body.synced_at : new Date(clock.now()).toISOString();
         },
         {
@@ -98,7 +98,7 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
         for (;;) {
           throwIfAborted(ctx.signal);
           const url = `${base}/api/campaigns?page=${page}&limit=${Math.min(100, deps.pageSize ?? 100)}`;
-          const list = listSchema.parse(await call<unknown>({ url }, ctx.stats));
+          const list = listSchema.parse(await call<unknown>({ url }, ctx));
           const records: RawRecord[] = list.data.map((c) => toRawRecord('campaign', c));
           for (const r of records) if (!r.externalId.startsWith('missing-id:')) syncs.add(r.externalId);
           const more = list.pagination.has_more && list.data.length > 0;

@@ -6,8 +6,8 @@
  * next incremental run's start. 410 fullSyncRequired (or a rejected page token) → StaleCursorError.
  * Cursor format: ./cursor.ts. Auth: ./createGcalTokenProvider.ts.
  */
-import { requestJson, systemClock, UpstreamHttpError, type CallStats, type Clock, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
-import { StaleCursorError, type Connector, type EntityStream } from '../contract.ts';
+import { requestJson, systemClock, UpstreamHttpError, type Clock, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
+import { StaleCursorError, type Connector, type EntityStream, type PageContext } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
 import { createServiceAccountTokens, createStaticToken, GOOGLE_TOKEN_URI } from './createGcalTokenProvider.ts';
@@ -39,11 +39,11 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
 
   // Google answers an expired access token with 401 authError ("Invalid Credentials", not
   // "expired"), so any 401 gets one fresh token before it counts as a failure.
-  async function list(url: string, stats: CallStats): Promise<EventsAnswer> {
+  async function list(url: string, ctx: Pick<PageContext, 'stats' | 'signal'>): Promise<EventsAnswer> {
     for (let attempt = 1; ; attempt++) {
       const token = await tokens.getToken();
       try {
-        return (await requestJson<EventsAnswer>(deps.policy, { url, headers: { authorization: `Bearer ${token}` } }, { stats })).body;
+        return (await requestJson<EventsAnswer>(deps.policy, { url, headers: { authorization: `Bearer ${token}` } }, { stats: ctx.stats, signal: ctx.signal })).body;
       } catch (err) {
         if (attempt > 1 || !deps.serviceAccount || !(err instanceof UpstreamHttpError) || err.status !== 401) throw err;
         tokens.invalidate(token);
@@ -70,7 +70,7 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
           if (c.pageToken) url.searchParams.set('pageToken', c.pageToken);
           let answer: EventsAnswer;
           try {
-            answer = await list(url.toString(), ctx.stats);
+            answer = await list(url.toString(), ctx);
           } catch (err) {
             if (isStale(err)) throw new StaleCursorError(`google calendar rejected the ${c.pageToken ? 'page' : 'sync'} token (full sync required)`, { cause: err });
             throw err;

@@ -43,7 +43,7 @@ export async function* readList(deps: HubspotReadDeps, obj: HubspotObject, curso
     if (after) url.searchParams.set('after', after);
     let body: ListAnswer;
     try {
-      ({ body } = await requestJson<ListAnswer>(deps.policy, { url: url.toString(), headers: { authorization: `Bearer ${deps.accessToken}` } }, { stats: ctx.stats }));
+      ({ body } = await requestJson<ListAnswer>(deps.policy, { url: url.toString(), headers: { authorization: `Bearer ${deps.accessToken}` } }, { stats: ctx.stats, signal: ctx.signal }));
     } catch (err) {
       if (after && isRejectedCursor(err)) throw new StaleCursorError(`hubspot rejected ${obj.path} paging cursor after=${after}`, { cause: err });
       throw err;

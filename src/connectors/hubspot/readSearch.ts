@@ -44,7 +44,7 @@ export async function* readSearch(deps: HubspotReadDeps, obj: HubspotObject, cur
       ({ body: answer } = await requestJson<SearchAnswer>(
         deps.policy,
         { method: 'POST', url: new URL(`/crm/v3/objects/${obj.path}/search`, deps.baseUrl).toString(), headers: { authorization: `Bearer ${deps.accessToken}` }, body },
-        { stats: ctx.stats },
+        { stats: ctx.stats, signal: ctx.signal },
       ));
     } catch (err) {
       if (offset > 0 && isRejectedCursor(err)) throw new StaleCursorError(`hubspot rejected ${obj.path} search cursor after=${offset}`, { cause: err });

@@ -15,7 +15,7 @@ type IdList = { data: Array<{ id: string }>; has_more: boolean };
 
 /** The Events API position right now (newest payment event), for a backfill about to start. */
 export async function takeAnchor(deps: EventReadDeps, ctx: PageContext): Promise<EventAnchor> {
-  const res = (await callStripe(deps.policy, ctx.stats, () => deps.stripe.events.list({ limit: 1, types: PAYMENT_EVENT_TYPES }))) as { data: Array<{ id: string; created: number }> };
+  const res = (await callStripe(deps.policy, ctx, () => deps.stripe.events.list({ limit: 1, types: PAYMENT_EVENT_TYPES }))) as { data: Array<{ id: string; created: number }> };
   const newest = res.data[0];
   // `since` (used only when no event exists yet) leaves an hour of slack for clock skew.
   const since = Math.floor(deps.clock.now() / 1000) - 3600;
@@ -40,7 +40,7 @@ export async function* readBackfill(deps: EventReadDeps, cursor: Extract<StripeC
     const params = { limit: pageSize, ...(after ? { starting_after: after } : {}) };
     let res: IdList;
     try {
-      res = await callStripe(policy, ctx.stats, () => lists[phase](params));
+      res = await callStripe(policy, ctx, () => lists[phase](params));
     } catch (err) {
       if (rejectedCursor(err)) throw new StaleCursorError(`stripe rejected ${phase} cursor ${after}`, { cause: err });
       throw err;

@@ -41,7 +41,7 @@ type EventList = { data: Array<{ id: string; created: number }>; has_more: boole
 /** Pages of events after `anchor`, oldest page first; each carries the advanced events cursor. */
 export async function* readEvents(deps: EventReadDeps, anchor: EventAnchor, ctx: PageContext, startPage = 0): AsyncGenerator<Page> {
   const { stripe, policy, pageSize } = deps;
-  const list = (params: Stripe.EventListParams) => callStripe(policy, ctx.stats, () => stripe.events.list({ ...params, limit: pageSize, types: PAYMENT_EVENT_TYPES }) as Promise<EventList>);
+  const list = (params: Stripe.EventListParams) => callStripe(policy, ctx, () => stripe.events.list({ ...params, limit: pageSize, types: PAYMENT_EVENT_TYPES }) as Promise<EventList>);
   if (anchor.lastEventCreated !== null && deps.clock.now() / 1000 - anchor.lastEventCreated > RETENTION_S) {
     throw new StaleCursorError(`stripe event cursor ${anchor.lastEventId} is older than the 30-day event retention`);
   }

@@ -23,14 +23,14 @@ export function createStripeClient(apiKey: string, apiBase: string | undefined, 
 }
 
 /** Run one Stripe request through `policy`, with Stripe errors mapped for it. */
-export function callStripe<T>(policy: UpstreamPolicy, stats: CallStats, fn: () => Promise<T>): Promise<T> {
+export function callStripe<T>(policy: UpstreamPolicy, ctx: { stats: CallStats; signal?: AbortSignal }, fn: () => Promise<T>): Promise<T> {
   return policy.execute(async () => {
     try {
       return await fn();
     } catch (err) {
       throw mapStripeError(policy.name, err);
     }
-  }, { stats });
+  }, { stats: ctx.stats, signal: ctx.signal });
 }
 
 /** A Stripe library error as the resilience kit's error (unchanged if it is not one). */
