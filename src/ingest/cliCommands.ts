@@ -56,9 +56,10 @@ export function formatRunSummary(r: RunReport): string {
 }
 
 /** `buffalo sync <source> [--full]`: run one sync here with live progress and a closing summary. */
-export async function syncCommand(deps: IngestDeps, args: { source: SourceName; full?: boolean }, io: CliIo = defaultIo()): Promise<RunReport> {
+export async function syncCommand(deps: IngestDeps, args: { source: SourceName; full?: boolean; signal?: AbortSignal }, io: CliIo = defaultIo()): Promise<RunReport> {
   let lastLen = 0;
   const report = await runSync(deps, {
+    ...(args.signal ? { signal: args.signal } : {}),
     source: args.source,
     mode: args.full ? 'full' : 'incremental',
     trigger: 'cli',

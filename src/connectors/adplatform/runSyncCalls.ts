@@ -7,6 +7,7 @@
  * in the limiter short, so a bearer token fetched for it does not expire while it queues.
  */
 import type { RawRecord } from '../contract.ts';
+import { CallCancelledError } from '../../resilience/index.ts';
 
 /** The queue of sync calls of one run. */
 export interface SyncCalls {
@@ -49,6 +50,8 @@ export function createSyncCalls(call: SyncCall, opts: { concurrency: number; now
         .then(
           (syncedAt) => done.push({ entity: 'campaign_sync', externalId: id, payload: { campaign_id: id, synced_at: syncedAt } }),
           (err: unknown) => {
+            // Cancelled with the run (shutdown): not a failure; the next run lists and queues it again.
+            if (err instanceof CallCancelledError) return;
             failed.push(id);
             opts.onFailure?.(id, err);
             const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
