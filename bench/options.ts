@@ -64,7 +64,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
     metrics: {
       sizes: [...new Set(sizes)].sort((a, b) => a - b),
       iterations: count('iterations', 1000),
-      baselineSeconds: count('baselineSeconds', 20),
+      baselineSeconds: count('baselineSeconds', 15),
     },
     orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
