@@ -8,7 +8,8 @@ import { drainOutbox, rowsById, testDeps } from './fixtures/support.ts';
 // The backend holding the run's advisory locks (the connection every page transaction uses).
 async function terminateLockHolder(db: TestDb): Promise<number> {
   const { rows } = await db.pool.query<{ ok: boolean }>(
-    "SELECT pg_terminate_backend(pid) AS ok FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()",
+    // Only this file's database: test files run in parallel on one server, and another file's lock holder is not ours to kill.
+    "SELECT pg_terminate_backend(pid) AS ok FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
   );
   return rows.filter((r) => r.ok).length;
 }
