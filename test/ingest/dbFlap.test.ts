@@ -39,7 +39,7 @@ describe('ingest producer when its database connection drops mid-run', () => {
     assert.equal(jobs.rows[0]!.n, 60, 'each record enqueued exactly once');
     await drainOutbox(deps);
     assert.equal((await rowsById(db.pool, 'contacts')).size, 60);
-    const locks = await db.pool.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'");
+    const locks = await db.pool.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     assert.equal(locks.rowCount, 0, 'locks released at the end');
   });
 });
