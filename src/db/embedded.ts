@@ -56,14 +56,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     '-c', 'shared_buffers=256MB',
     ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
   ];
+  // Used for initdb only: the server itself is started by spawnPostgres, and stopped (and an
+  // ephemeral cluster deleted) by our stop() below.
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,
     user: USER,
     password: PASSWORD,
-    persistent: !opts.ephemeral,
     createPostgresUser: isRoot,
-    postgresFlags: flags,
     onLog: opts.onLog ?? (() => undefined),
     onError: (e: unknown) => opts.onLog?.(String(e)),
   });

@@ -153,8 +153,8 @@ async function syncStreams(
       }
       logger.error({ entity: stream.entity, err }, 'stream failed');
       errors.push(`${stream.entity}: ${(err as Error).message ?? String(err)}`);
-      // Without the lock (or once aborted) no other stream may write either.
-      if (err instanceof LeaseLostError || signal.aborted) break;
+      // Without the lock no other stream may write either.
+      if (err instanceof LeaseLostError) break;
     }
   }
   const status = errors.length ? 'failed' : progress.invalid > 0 ? 'partial' : 'success';
