@@ -1,14 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, freePortRange } from '../../bench/ports.ts';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'buffalo.js');
+import { BIN, isolatedBuffalo } from './buffaloChild.ts';
 
 /** `buffalo start` (all roles, sandbox) in its own process group, as a terminal runs it. */
 interface Started {
@@ -22,21 +18,8 @@ interface Started {
 }
 
 async function startBuffalo(): Promise<Started> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'buffalo-shutdown-'));
-  // Running as root, the embedded server runs as `postgres` and must be able to enter the directory.
-  chmodSync(dataDir, 0o755);
-  const apiPort = await freePort();
-  const pgPort = await freePort();
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? dataDir,
-    BUFFALO_FROM_SOURCES: '1',
-    BUFFALO_DATA_DIR: dataDir,
-    PORT: String(apiPort),
-    SANDBOX_PORT: String(await freePortRange(6)),
-    BUFFALO_EMBEDDED_PG_PORT: String(pgPort),
-    LOG_LEVEL: 'info',
-  };
+  const { dataDir, apiPort, pgPort, env: base } = await isolatedBuffalo('buffalo-shutdown-');
+  const env = { ...base, LOG_LEVEL: 'info' };
   // detached: a process group of its own, so a test can signal the group the way Ctrl-C does.
   const child = spawn(process.execPath, [BIN, 'start'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';

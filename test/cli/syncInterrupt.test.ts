@@ -1,14 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort, freePortRange } from '../../bench/ports.ts';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'buffalo.js');
+import { BIN, isolatedBuffalo } from './buffaloChild.ts';
 
 // The embedded server's credentials (src/db/embedded.ts).
 const pgUrl = (port: number) => `postgres://postgres:buffalo@127.0.0.1:${port}/postgres`;
@@ -28,18 +24,7 @@ async function runningSyncs(port: number): Promise<number> {
 
 describe('buffalo sync and Ctrl-C', () => {
   it('the first SIGINT interrupts the run: summary printed, run failed as interrupted, exit code 1, PostgreSQL stopped', { timeout: 90_000 }, async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'buffalo-sync-int-'));
-    chmodSync(dataDir, 0o755);
-    const pgPort = await freePort();
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? dataDir,
-      BUFFALO_FROM_SOURCES: '1',
-      BUFFALO_DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      SANDBOX_PORT: String(await freePortRange(6)),
-      BUFFALO_EMBEDDED_PG_PORT: String(pgPort),
-    };
+    const { dataDir, pgPort, env } = await isolatedBuffalo('buffalo-sync-int-');
     // The simulated ad platform allows 10 requests/min: a full sync takes minutes, so it is mid-run below.
     const child = spawn(process.execPath, [BIN, 'sync', 'adplatform', '--full'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
