@@ -19,8 +19,6 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; resu
 /** What a closed-loop run measured. */
 export interface LoadResult {
   completed: number;
-  /** Calls completed during the warm-up (not in `completed`). */
-  warmupCompleted: number;
   errors: number;
   durationS: number;
   ratePerS: number;
@@ -29,38 +27,34 @@ export interface LoadResult {
 }
 
 /**
- * Run `op` from `concurrency` lanes back to back for `durationMs` (after `warmupMs` whose calls
- * are not counted): the same shape of load autocannon puts on the API, for the raw baselines.
+ * Run `op` from `concurrency` lanes back to back for `durationMs`: the same shape of load
+ * autocannon puts on the API, for the raw baselines (warm up with {@link warmUntilSteady}).
  */
-export async function closedLoop(op: (n: number) => Promise<void>, opts: { concurrency: number; durationMs: number; warmupMs?: number }): Promise<LoadResult> {
+export async function closedLoop(op: (n: number) => Promise<void>, opts: { concurrency: number; durationMs: number }): Promise<LoadResult> {
   let n = 0;
-  const run = async (ms: number, record: boolean): Promise<Omit<LoadResult, 'warmupCompleted'>> => {
-    const latencies: number[] = [];
-    let completed = 0;
-    let errors = 0;
-    let firstError: string | undefined;
-    const t0 = performance.now();
-    const deadline = t0 + ms;
-    await Promise.all(
-      Array.from({ length: opts.concurrency }, async () => {
-        while (performance.now() < deadline) {
-          const start = performance.now();
-          try {
-            await op(n++);
-            completed++;
-            if (record) latencies.push(performance.now() - start);
-          } catch (err) {
-            errors++;
-            firstError ??= err instanceof Error ? err.message : String(err);
-          }
+  const latencies: number[] = [];
+  let completed = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const t0 = performance.now();
+  const deadline = t0 + opts.durationMs;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const start = performance.now();
+        try {
+          await op(n++);
+          completed++;
+          latencies.push(performance.now() - start);
+        } catch (err) {
+          errors++;
+          firstError ??= err instanceof Error ? err.message : String(err);
         }
-      }),
-    );
-    const durationS = (performance.now() - t0) / 1000;
-    return { completed, errors, durationS, ratePerS: completed / durationS, latenciesMs: latencies, ...(firstError ? { firstError } : {}) };
-  };
-  const warm = opts.warmupMs ? await run(opts.warmupMs, false) : undefined;
-  return { ...(await run(opts.durationMs, true)), warmupCompleted: warm?.completed ?? 0 };
+      }
+    }),
+  );
+  const durationS = (performance.now() - t0) / 1000;
+  return { completed, errors, durationS, ratePerS: completed / durationS, latenciesMs: latencies, ...(firstError ? { firstError } : {}) };
 }
 
 /** How a warm-up went: seconds spent and the rate of each chunk. */
