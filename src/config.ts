@@ -207,7 +207,8 @@ export function resolveConfig(env: Env): Config {
       jwtAudience: opt('JWT_AUDIENCE', z.string().min(1)),
     },
     sandbox: {
-      mode: read('SANDBOX', z.enum(['auto', 'on', 'off'], { message: 'expected auto, on or off' }), 'auto'),
+      // Production never falls back to simulators unless the operator asks for them.
+      mode: read('SANDBOX', z.enum(['auto', 'on', 'off'], { message: 'expected auto, on or off' }), nodeEnv === 'production' ? 'off' : 'auto'),
       port: read('SANDBOX_PORT', int(0, 65535), 4100),
     },
     stripe: {

@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   upstream_failed: 502,
   service_unavailable: 503,
+  upstream_not_configured: 503,
   inventory_unavailable: 503,
   database_unavailable: 503,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * Development secrets: when API_KEY, ADMIN_API_KEY or JWT_SECRET are unset outside production,
  * they are generated once into `<dataDir>/dev-keys.json` (mode 0600) and reused on every start,
- * so a laptop has working keys with no setup and they stay stable across restarts.
+ * so a laptop has working keys with no setup and they stay stable across restarts. The same
+ * file holds the secret the Stripe simulator signs webhooks with when the operator set none.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,31 +14,36 @@ export interface DevKeys {
   apiKey: string;
   adminApiKey: string;
   jwtSecret: string;
+  /** Signs the Stripe simulator's webhooks when STRIPE_WEBHOOK_SECRET is unset. */
+  stripeWebhookSecret: string;
 }
 
-/** Read or create the dev keys file. */
+/** Read or create the dev keys file (a file from an older version gains the keys it lacks). */
 export function loadDevKeys(dataDir: string): DevKeys {
   const file = path.join(dataDir, 'dev-keys.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevKeys;
-  mkdirSync(dataDir, { recursive: true });
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevKeys>) : {};
   const keys: DevKeys = {
-    apiKey: `bk_${randomBytes(18).toString('base64url')}`,
-    adminApiKey: `bka_${randomBytes(18).toString('base64url')}`,
-    jwtSecret: randomBytes(32).toString('base64url'),
+    apiKey: stored.apiKey ?? `bk_${randomBytes(18).toString('base64url')}`,
+    adminApiKey: stored.adminApiKey ?? `bka_${randomBytes(18).toString('base64url')}`,
+    jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
+    stripeWebhookSecret: stored.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`,
   };
-  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  if (Object.keys(stored).length !== Object.keys(keys).length) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  }
   return keys;
 }
 
 /** Fill unset auth secrets from the dev keys (never in production: config requires them there). */
-export function withDevKeys(config: Config): { config: Config; generated: (keyof DevKeys)[] } {
+export function withDevKeys(config: Config): { config: Config; generated: string[] } {
   const { auth } = config;
   if (config.nodeEnv === 'production' || (auth.apiKey && auth.adminApiKey && (auth.jwtSecret || auth.jwtJwksUrl))) {
     return { config, generated: [] };
   }
   const dev = loadDevKeys(config.dataDir);
-  const generated: (keyof DevKeys)[] = [];
-  const fill = <K extends keyof DevKeys>(k: K, current: string | undefined) => {
+  const generated: string[] = [];
+  const fill = <K extends 'apiKey' | 'adminApiKey' | 'jwtSecret'>(k: K, current: string | undefined) => {
     if (current) return current;
     generated.push(k);
     return dev[k];

@@ -18,7 +18,7 @@ export interface IngestContext {
 export async function openIngestContext(booted: Booted, opts: { upstreams: boolean }): Promise<IngestContext> {
   const db = await openDatabase(booted.config, booted.logger);
   try {
-    const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env }) : { config: booted.config, sandbox: undefined };
+    const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env, logger: booted.logger }) : { config: booted.config, sandbox: undefined };
     const connectors = createConnectors(wired.config, { logger: booted.logger });
     return {
       deps: { pool: db.pool, config: wired.config, logger: booted.logger, connectors },

@@ -7,7 +7,9 @@
 import type { Booted } from './boot.ts';
 import { onShutdownSignal } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
-import { wireSandbox } from './wireSandbox.ts';
+import { wireSandbox, type WiredUpstreams } from './wireSandbox.ts';
+import { maskSecret } from './maskSecret.ts';
+import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport.ts';
 import { createMaintenance } from './maintenance.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { createConnectors } from '../connectors/index.ts';
@@ -18,7 +20,9 @@ import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGateway
 import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
-import type { Config } from '../config.ts';
+import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
+import type { AppError } from '../errors.ts';
+import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
 import type { Logger } from '../log.ts';
 import type { Pool } from '../db/index.ts';
 
@@ -58,6 +62,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   const wired = await wireSandbox(booted.config, {
     own: role === 'all',
     env: process.env,
+    logger,
     ...(role === 'all' || role === 'api' ? { webhookUrl: `${apiBase}/webhooks/stripe` } : {}),
   });
   const config = wired.config;
@@ -71,7 +76,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   registerQueueMetrics(db.pool);
 
   if (role === 'api' || role === 'all') {
-    const app = await buildApi(deps);
+    const app = await buildApi({ ...deps, upstreams: wired.upstreams });
     closers.push({ name: 'api', close: () => app.close() });
     await app.listen({ host: config.http.host, port: config.http.port });
     if (run.stopping) return;
@@ -91,7 +96,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     scheduler.start();
     maintenance.start();
   }
-  printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0);
+  printBanner({ booted, config, base: apiBase, role, wired, ms: Date.now() - t0 });
 }
 
 // A sync at the ad platform's 10 req/min can run for minutes; shutdown does not wait for it.
@@ -122,9 +127,12 @@ async function closeWithin({ name, close }: Closer, ms: number, logger: Logger):
 }
 
 /** The HTTP API with every module's routes (exported for tests and benches). */
-export async function buildApi(deps: { pool: Pool; config: Config; logger: Logger; connectors: IngestDeps['connectors'] }): Promise<App> {
+export async function buildApi(deps: { pool: Pool; config: Config; logger: Logger; connectors: IngestDeps['connectors']; upstreams?: UpstreamSetups }): Promise<App> {
   const { pool, config, logger } = deps;
-  const readiness: ReadinessCheck[] = [ingestReadinessCheck(deps)];
+  const upstreams = deps.upstreams ?? describeUpstreams(config, []);
+  // An upstream that is neither configured nor simulated: its routes answer 503 naming what to set.
+  const unavailable = (u: UpstreamName) => (upstreams[u].state === 'configured' || upstreams[u].state === 'simulated' ? undefined : notConfiguredError(u, upstreams[u]));
+  const readiness: ReadinessCheck[] = [ingestReadinessCheck(deps), upstreamsReadinessCheck(upstreams)];
   const eventPolicies = config.eventService.baseUrl ? createEventsGatewayPolicies(config.resilience.eventservice, { logger }) : undefined;
   if (eventPolicies) readiness.push(eventsGatewayReadinessCheck(eventPolicies));
   const app = await buildApp({
@@ -135,32 +143,52 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     readiness,
     ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl } : {}),
   });
+  const unavailableSources: Partial<Record<SourceName, AppError>> = {};
+  for (const source of SOURCES) {
+    const refusal = unavailable(source);
+    if (refusal) unavailableSources[source] = refusal;
+  }
   await app.register(revenueRoutes, { pool });
-  await app.register(ingestRoutes, { pool });
+  await app.register(ingestRoutes, { pool, unavailableSources });
   await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
-  if (config.inventory.baseUrl) await app.register(orderRoutes, { pool, config, logger });
-  if (eventPolicies && config.eventService.baseUrl) await app.register(eventsGatewayRoutes, { baseUrl: config.eventService.baseUrl, policies: eventPolicies, logger, fanoutConcurrency: config.resilience.eventservice.concurrency });
+  const noInventory = unavailable('inventory');
+  // Order tokens need a JWT secret or JWKS; configuration requires one in production and dev keys
+  // fill it elsewhere, so only a hand-built config (tests, benches) can lack both.
+  if (config.auth.jwtSecret || config.auth.jwtJwksUrl) await app.register(orderRoutes, { pool, config, logger, ...(noInventory ? { unavailable: noInventory } : {}) });
+  const eventsBase = config.eventService.baseUrl;
+  await app.register(eventsGatewayRoutes, eventPolicies && eventsBase && !unavailable('eventservice')
+    ? { baseUrl: eventsBase, policies: eventPolicies, logger, fanoutConcurrency: config.resilience.eventservice.concurrency }
+    : { unavailable: notConfiguredError('eventservice', upstreams.eventservice) });
   await app.register(dashboardRoutes, { pool, logger });
   return app;
 }
 
-function printBanner(booted: Booted, config: Config, base: string, role: Role, simulated: string[], sources: string[], ms: number): void {
-  const lines = ['', `Buffalo is up (role: ${role}, ${ms} ms)`];
+function printBanner(opts: { booted: Booted; config: Config; base: string; role: Role; wired: WiredUpstreams; ms: number }): void {
+  const { booted, config, base, role, wired } = opts;
+  const lines = ['', `Buffalo is up (role: ${role}, ${opts.ms} ms)`];
+  // Only a key generated here for development is printed whole (and put in the dashboard link);
+  // one the operator set, or any key in production, is shown masked.
+  const shownWhole = (name: string) => config.nodeEnv !== 'production' && booted.generatedKeys.includes(name);
+  const show = (name: string, value: string | undefined) => (value === undefined ? '(unset)' : shownWhole(name) ? value : maskSecret(value));
   if (role === 'api' || role === 'all') {
     lines.push(
       `  API        ${base}`,
       `  Docs       ${base}/docs`,
-      `  Dashboard  ${base}/dashboard#key=${config.auth.apiKey}`,
+      `  Dashboard  ${base}/dashboard${shownWhole('apiKey') ? `#key=${config.auth.apiKey}` : ' (sign in with your API key)'}`,
       `  Readiness  ${base}/readyz`,
     );
   }
-  lines.push(`  Sources    ${sources.join(', ') || 'none configured'}`);
-  if (simulated.length) lines.push(`  Sandbox    simulating ${simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
+  lines.push(...describeUpstreamLines(wired.upstreams).map((line, i) => `  ${i === 0 ? 'Upstreams ' : '          '} ${line}`));
+  if (wired.simulated.length) {
+    lines.push(`  Sandbox    simulating ${wired.simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
+    if (config.nodeEnv === 'production') lines.push('  WARNING    NODE_ENV=production with simulated upstreams: their data is fake (SANDBOX=off is the production default)');
+    else if (wired.credentialLines.length) lines.push('  Sandbox credentials (development only; point the official clients at these):', ...wired.credentialLines.map((l) => `    ${l}`));
+  }
   if (booted.generatedKeys.length) {
     lines.push(
       `  Dev keys   generated once into ${config.dataDir}/dev-keys.json (set API_KEY / ADMIN_API_KEY / JWT_SECRET to override):`,
-      `    X-Api-Key:       ${config.auth.apiKey}`,
-      `    X-Admin-Api-Key: ${config.auth.adminApiKey}`,
+      `    X-Api-Key:       ${show('apiKey', config.auth.apiKey)}`,
+      `    X-Admin-Api-Key: ${show('adminApiKey', config.auth.adminApiKey)}`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

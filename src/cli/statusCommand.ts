@@ -11,9 +11,10 @@ import { queueStats, type QueueStats } from '../queue/index.ts';
 import type { Booted } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
 import { upstreamsToSimulate } from './wireSandbox.ts';
+import { describeUpstreams, type UpstreamState } from '../upstreamSetup.ts';
 
 /** Where a source's records come from. */
-export type SourceUpstream = 'configured' | 'sandbox' | 'no credentials' | 'disabled';
+export type SourceUpstream = UpstreamState;
 
 /** One source's line. */
 export interface SourceStatus {
@@ -55,7 +56,7 @@ export async function collectStatus(deps: { pool: Pool | null; dbError?: string;
 
 async function readDatabase(pool: Pool, config: Config): Promise<StatusReport['database']> {
   try {
-    const simulated = new Set<string>(upstreamsToSimulate(config));
+    const upstreams = describeUpstreams(config, upstreamsToSimulate(config));
     const [recent, queues, perSource] = await Promise.all([
       listRuns(pool, { limit: RUNS_SHOWN }),
       queueStats(pool),
@@ -75,7 +76,7 @@ async function readDatabase(pool: Pool, config: Config): Promise<StatusReport['d
       return {
         source,
         enabled,
-        upstream: !enabled ? 'disabled' : hasCredentials(config, source) ? 'configured' : simulated.has(source) ? 'sandbox' : 'no credentials',
+        upstream: upstreams[source].state,
         lastRun: last ? { status: last.status, createdAt: last.createdAt, mode: last.mode, trigger: last.trigger } : null,
         lastSuccessAt: finished.map((r) => r.finishedAt).filter((t): t is string => t !== null).sort().at(-1) ?? null,
       };
@@ -83,19 +84,6 @@ async function readDatabase(pool: Pool, config: Config): Promise<StatusReport['d
     return { reachable: true, sources, runs: recent.runs, queues, dlq: queues.reduce((n, q) => n + q.dead, 0) };
   } catch (err) {
     return { reachable: false, error: (err as Error).message };
-  }
-}
-
-function hasCredentials(config: Config, source: SourceName): boolean {
-  switch (source) {
-    case 'stripe':
-      return Boolean(config.stripe.apiKey);
-    case 'hubspot':
-      return Boolean(config.hubspot.accessToken);
-    case 'gcal':
-      return Boolean(config.gcal.clientEmail || config.gcal.apiBase);
-    case 'adplatform':
-      return Boolean(config.adplatform.apiUrl);
   }
 }
 
@@ -139,8 +127,8 @@ async function readApi(apiUrl: string, apiKey: string | undefined): Promise<Stat
 function painter(color: boolean): (state: string, text?: string) => string {
   const codes: Record<string, string> = {
     ok: '32', success: '32', closed: '32', configured: '32',
-    degraded: '33', partial: '33', half_open: '33', queued: '33', sandbox: '36', running: '36',
-    failed: '31', open: '31', unavailable: '31', 'no credentials': '31',
+    degraded: '33', partial: '33', half_open: '33', queued: '33', simulated: '36', running: '36',
+    failed: '31', open: '31', unavailable: '31', 'not configured': '31',
   };
   return (state, text = state) => (color && codes[state] ? `\x1b[${codes[state]}m${text}\x1b[0m` : text);
 }

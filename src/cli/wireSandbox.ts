@@ -1,32 +1,36 @@
 /**
- * Sandbox wiring — the one place runtime start-up touches src/sandbox. With SANDBOX=auto every
- * upstream that has no credentials configured is simulated (SANDBOX=on: all of them; off: none),
- * and the config is re-resolved with the simulators' URLs and dev credentials, so connectors
- * cannot tell a simulator from the real service.
+ * Sandbox wiring — the one place runtime start-up touches src/sandbox. Which upstreams a
+ * simulator serves: with SANDBOX=auto (the default outside production) every enabled upstream
+ * the operator left entirely unconfigured; with SANDBOX=on every enabled upstream whose URL the
+ * operator did not set; with SANDBOX=off (the default under NODE_ENV=production) none. The
+ * config is then re-resolved with the simulators' URLs, so connectors cannot tell a simulator
+ * from the real service. A value the operator set always wins: the simulators accept the
+ * operator's credentials and sign webhooks with the operator's secret. Rationale:
+ * docs/architecture.md#upstream-configuration.
  */
 import { resolveConfig, type Config } from '../config.ts';
-import { SANDBOX_NAMES, sandboxEnv, startSandbox, type Sandbox, type SandboxName } from '../sandbox/index.ts';
-import { withDevKeys } from './devKeys.ts';
+import type { Logger } from '../log.ts';
+import { SANDBOX_NAMES, sandboxCredentials, sandboxEnv, startSandbox, type CredentialOverrides, type Sandbox, type SandboxName } from '../sandbox/index.ts';
+import { describeUpstreams, hasOperatorUrl, isUntouched, isUpstreamEnabled, type UpstreamSetups } from '../upstreamSetup.ts';
+import { loadDevKeys, withDevKeys } from './devKeys.ts';
+import { maskSecret } from './maskSecret.ts';
 
-/** Upstreams lacking credentials (what SANDBOX=auto simulates). */
+/** The upstreams a simulator serves under the config's SANDBOX mode. */
 export function upstreamsToSimulate(config: Config): SandboxName[] {
-  if (config.sandbox.mode === 'off') return [];
-  if (config.sandbox.mode === 'on') return [...SANDBOX_NAMES];
-  const missing: SandboxName[] = [];
-  if (!config.stripe.apiKey) missing.push('stripe');
-  if (!config.hubspot.accessToken) missing.push('hubspot');
-  if (!config.gcal.clientEmail && !config.gcal.apiBase) missing.push('gcal');
-  if (!config.adplatform.apiUrl) missing.push('adplatform');
-  if (!config.eventService.baseUrl) missing.push('eventservice');
-  if (!config.inventory.baseUrl) missing.push('inventory');
-  return missing;
+  const mode = config.sandbox.mode;
+  if (mode === 'off') return [];
+  return SANDBOX_NAMES.filter((u) => isUpstreamEnabled(config, u) && !hasOperatorUrl(config, u) && (mode === 'on' || isUntouched(config, u)));
 }
 
-/** The config with sandbox URLs and credentials filled in, and the running sandbox (if this process owns it). */
+/** The config with sandbox URLs filled in, the running sandbox (if this process owns it) and what serves each upstream. */
 export interface WiredUpstreams {
   config: Config;
   sandbox: Sandbox | undefined;
   simulated: SandboxName[];
+  /** Each upstream's state (configured, simulated, disabled, not configured with the variables to set). */
+  upstreams: UpstreamSetups;
+  /** `NAME=value` lines a developer needs to point official clients at the simulators; operator values masked. */
+  credentialLines: string[];
 }
 
 /**
@@ -34,28 +38,58 @@ export interface WiredUpstreams {
  * process); otherwise a sandbox already listening there is reused, and when none is, one is
  * started on ephemeral ports for the life of this command (`buffalo sync` on its own).
  */
-export async function wireSandbox(config: Config, opts: { own: boolean; env: Record<string, string | undefined>; webhookUrl?: string }): Promise<WiredUpstreams> {
+export async function wireSandbox(config: Config, opts: { own: boolean; env: Record<string, string | undefined>; logger: Logger; webhookUrl?: string }): Promise<WiredUpstreams> {
   const simulated = upstreamsToSimulate(config);
-  if (simulated.length === 0) return { config, sandbox: undefined, simulated };
+  if (simulated.length === 0) return { config, sandbox: undefined, simulated, upstreams: describeUpstreams(config, []), credentialLines: [] };
+  if (config.nodeEnv === 'production') {
+    opts.logger.warn({ simulated, sandbox: config.sandbox.mode }, 'NODE_ENV=production with simulated upstreams: their data is fake; set SANDBOX=off (the production default) and configure them');
+  }
   const host = '127.0.0.1';
-  const webhook = opts.webhookUrl && simulated.includes('stripe') ? { url: opts.webhookUrl, secret: 'whsec_buffalo_sandbox_local' } : undefined;
+  const own = operatorCredentials(config);
+  // The secret in force: the operator's, else one generated for this data directory — never a
+  // constant from the source, which anyone could sign a forged event with.
+  const webhookSecret = config.stripe.webhookSecret ?? loadDevKeys(config.dataDir).stripeWebhookSecret;
+  const webhook = opts.webhookUrl && simulated.includes('stripe') ? { url: opts.webhookUrl, secret: webhookSecret } : undefined;
 
   let sandbox: Sandbox | undefined;
   let env: Record<string, string>;
   if (!opts.own && (await answers(`http://${host}:${config.sandbox.port}/health`))) {
-    // Reuse the running sandbox: its URLs follow the port order; credentials are the fixed dev ones.
-    const creds = await startSandbox({ basePort: 0, only: [], env: opts.env });
+    // Reuse the running sandbox: its URLs follow the port order; it accepts the same credentials.
     const urls: Partial<Record<SandboxName, string>> = {};
     for (const name of simulated) urls[name] = `http://${host}:${config.sandbox.port + SANDBOX_NAMES.indexOf(name)}`;
-    env = sandboxEnv({ urls, credentials: creds.credentials });
+    const creds = sandboxCredentials({ env: opts.env, credentials: own, ...(webhook ? { stripeWebhook: webhook } : {}) });
+    env = sandboxEnv({ urls, credentials: { ...creds, gcal: { ...creds.gcal, tokenUri: urls.gcal ? `${urls.gcal}/token` : '' } } });
   } else {
-    sandbox = await startSandbox({ basePort: opts.own ? config.sandbox.port : 0, host, only: simulated, env: opts.env, ...(webhook ? { stripeWebhook: webhook } : {}) });
+    sandbox = await startSandbox({ basePort: opts.own ? config.sandbox.port : 0, host, only: simulated, env: opts.env, credentials: own, ...(webhook ? { stripeWebhook: webhook } : {}) });
     env = sandboxEnv(sandbox);
   }
-  if (webhook) env.STRIPE_WEBHOOK_SECRET = webhook.secret;
-  // Re-resolve so the sandbox values go through the same validation as real ones.
-  const merged = withDevKeys(resolveConfig({ ...opts.env, ...env })).config;
-  return { config: merged, sandbox, simulated };
+  // The operator's values are applied last, so no sandbox value can replace one of them.
+  const merged = withDevKeys(resolveConfig({ ...env, ...setValues(opts.env) })).config;
+  return { config: merged, sandbox, simulated, upstreams: describeUpstreams(merged, simulated), credentialLines: credentialLines(env, opts.env) };
+}
+
+// The credentials the operator set; a simulator accepts these instead of its development ones.
+function operatorCredentials(config: Config): CredentialOverrides {
+  const { stripe, hubspot, adplatform } = config;
+  const ad = { ...(adplatform.email ? { email: adplatform.email } : {}), ...(adplatform.password ? { password: adplatform.password } : {}), ...(adplatform.clientId ? { clientId: adplatform.clientId } : {}) };
+  return {
+    ...(stripe.apiKey ? { stripeApiKey: stripe.apiKey } : {}),
+    ...(hubspot.accessToken ? { hubspotAccessToken: hubspot.accessToken } : {}),
+    // 'primary' is the default, not a choice: the simulator keeps its own calendar then.
+    ...(config.gcal.calendarId !== 'primary' ? { gcalCalendarId: config.gcal.calendarId } : {}),
+    ...(Object.keys(ad).length ? { adplatform: ad } : {}),
+  };
+}
+
+// Credential variables whose values are secrets; any of them the operator set is shown masked.
+const SECRET_VARIABLES = new Set(['STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'AD_PLATFORM_PASSWORD']);
+
+function credentialLines(env: Record<string, string>, operatorEnv: Record<string, string | undefined>): string[] {
+  return Object.entries(env).map(([name, value]) => `${name}=${SECRET_VARIABLES.has(name) && operatorEnv[name] ? maskSecret(value) : value}`);
+}
+
+function setValues(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -5,6 +5,7 @@
  */
 import type { Config, SourceName } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { isUpstreamEnabled, missingSettings } from '../upstreamSetup.ts';
 import { createPolicy, type Clock } from '../resilience/index.ts';
 import { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
 import type { Connector } from './contract.ts';
@@ -20,28 +21,27 @@ export { createAdplatformConnector, type AdplatformConnectorDeps } from './adpla
 export { formatMinor, minorUnitExponent, MoneyFormatError, numberToMinor, parseDecimalToMinor } from './money.ts';
 
 /**
- * The connectors of every enabled source whose credentials (or sandbox base URL) are configured:
- * stripe needs STRIPE_API_KEY; hubspot HUBSPOT_ACCESS_TOKEN; gcal a service account
- * (GOOGLE_CLIENT_EMAIL + GOOGLE_PRIVATE_KEY) or a GCAL_API_BASE (the sandbox takes any bearer);
- * adplatform AD_PLATFORM_API_URL + _EMAIL + _PASSWORD. Sources left out are simply absent.
+ * The connectors of every enabled source whose settings are complete (src/upstreamSetup.ts
+ * decides which those are). Sources left out are simply absent.
  */
 export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock }): Partial<Record<SourceName, Connector>> {
   const policyFor = (source: SourceName) => createPolicy(source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const clock = deps.clock ? { clock: deps.clock } : {};
   const out: Partial<Record<SourceName, Connector>> = {};
+  const ready = (source: SourceName) => isUpstreamEnabled(config, source) && missingSettings(config, source).length === 0;
 
   const { stripe, hubspot, gcal, adplatform } = config;
-  if (stripe.enabled && stripe.apiKey) {
+  if (ready('stripe') && stripe.apiKey) {
     out.stripe = createStripeConnector({ apiKey: stripe.apiKey, ...(stripe.apiBase ? { apiBase: stripe.apiBase } : {}), policy: policyFor('stripe'), timeoutMs: config.resilience.stripe.timeoutMs, ...clock });
   }
-  if (hubspot.enabled && hubspot.accessToken) {
+  if (ready('hubspot') && hubspot.accessToken) {
     out.hubspot = createHubspotConnector({ accessToken: hubspot.accessToken, ...(hubspot.apiBase ? { apiBase: hubspot.apiBase } : {}), policy: policyFor('hubspot'), ...clock });
   }
   const serviceAccount = gcal.clientEmail && gcal.privateKey ? { clientEmail: gcal.clientEmail, privateKey: gcal.privateKey, ...(gcal.apiBase ? { tokenUri: `${gcal.apiBase.replace(/\/+$/, '')}/token` } : {}) } : undefined;
-  if (gcal.enabled && (serviceAccount || gcal.apiBase)) {
+  if (ready('gcal')) {
     out.gcal = createGcalConnector({ calendarId: gcal.calendarId, ...(gcal.apiBase ? { apiBase: gcal.apiBase } : {}), ...(serviceAccount ? { serviceAccount } : {}), policy: policyFor('gcal'), ...clock });
   }
-  if (adplatform.enabled && adplatform.apiUrl && adplatform.email && adplatform.password) {
+  if (ready('adplatform') && adplatform.apiUrl && adplatform.email && adplatform.password) {
     out.adplatform = createAdplatformConnector({
       apiUrl: adplatform.apiUrl,
       email: adplatform.email,

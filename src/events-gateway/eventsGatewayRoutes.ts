@@ -31,6 +31,8 @@ export interface EventsGatewayOptions {
   logger?: Logger;
   /** Most event fetches in flight per GET /getEventsByUserId request (default 16). */
   fanoutConcurrency?: number;
+  /** Set when the event service is not configured: every route answers it once the caller is authenticated. */
+  unavailable?: AppError;
 }
 
 const security = [{ apiKey: [] }];
@@ -38,20 +40,31 @@ const tags = ['events'];
 
 /** Fastify plugin with the four gateway routes. */
 export const eventsGatewayRoutes: FastifyPluginAsyncZod<EventsGatewayOptions> = async (app, opts) => {
-  const client = opts.client ?? clientFromOptions(opts);
+  const { unavailable } = opts;
+  if (unavailable) {
+    app.addHook('preValidation', async () => {
+      throw unavailable;
+    });
+  }
+  const configured = unavailable ? undefined : (opts.client ?? clientFromOptions(opts));
+  // Unreachable without a client: the hook above answers first.
+  const client = (): EventServiceClient => {
+    if (!configured) throw unavailable;
+    return configured;
+  };
   const concurrency = opts.fanoutConcurrency ?? DEFAULT_FANOUT_CONCURRENCY;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error(`fanoutConcurrency must be a positive integer (got ${concurrency})`);
 
   app.get(
     '/getUsers',
     { onRequest: requireApiKey, schema: { summary: 'All users', tags, security, response: { 200: z.array(userView), 502: errorView, 503: errorView } } },
-    async (_request, reply) => read(reply, 'users', () => client.getUsers()),
+    async (_request, reply) => read(reply, 'users', () => client().getUsers()),
   );
 
   app.get(
     '/getEvents',
     { onRequest: requireApiKey, schema: { summary: 'All events', tags, security, response: { 200: z.array(eventView), 502: errorView, 503: errorView } } },
-    async (_request, reply) => read(reply, 'events', () => client.getEvents()),
+    async (_request, reply) => read(reply, 'events', () => client().getEvents()),
   );
 
   app.get(
@@ -69,10 +82,10 @@ export const eventsGatewayRoutes: FastifyPluginAsyncZod<EventsGatewayOptions> = 
     },
     async (request, reply) => {
       const { id } = request.params;
-      const user = await read(reply, `user ${id}`, () => client.getUserById(id), (err) =>
+      const user = await read(reply, `user ${id}`, () => client().getUserById(id), (err) =>
         err instanceof UpstreamHttpError && err.status === 404 ? new AppError('user_not_found', `user ${id} not found`) : undefined,
       );
-      return read(reply, `events of user ${id}`, () => fetchEventsForUser(user.events, (eventId) => client.getEventById(eventId), { concurrency }));
+      return read(reply, `events of user ${id}`, () => fetchEventsForUser(user.events, (eventId) => client().getEventById(eventId), { concurrency }));
     },
   );
 
@@ -95,7 +108,7 @@ export const eventsGatewayRoutes: FastifyPluginAsyncZod<EventsGatewayOptions> = 
     },
     async (request, reply) => {
       try {
-        const event = await client.addEvent(request.body);
+        const event = await client().addEvent(request.body);
         return reply.code(200).send({ success: true as const, event });
       } catch (err) {
         const failure = writeFailure(err);

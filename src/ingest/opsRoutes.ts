@@ -3,6 +3,7 @@
  * run that worker processes execute (see acceptSync), `GET /runs`, `GET /runs/:runId`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { SourceName } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { requireAdminKey, requireApiKey, requireIdempotencyKey } from '../http/index.ts';
@@ -13,6 +14,8 @@ import { getRun, listRuns } from './runs.ts';
 /** Options of {@link opsRoutes}. */
 export interface OpsRoutesOptions {
   pool: Pool;
+  /** Sources that are not configured in this process: triggering one answers its error (503). */
+  unavailableSources?: Partial<Record<SourceName, AppError>>;
 }
 
 /** Trigger and run-report routes. */
@@ -21,6 +24,11 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
     '/trigger/:source/:mode',
     {
       onRequest: requireAdminKey,
+      // A run of a source nobody configured could only end as skipped: refuse it up front.
+      preValidation: async (request) => {
+        const refusal = opts.unavailableSources?.[(request.params as { source?: string }).source as SourceName];
+        if (refusal) throw refusal;
+      },
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Start a sync run',
@@ -28,7 +36,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
         tags: ['ingest'],
         security: [{ adminApiKey: [] }],
         params: triggerParams,
-        response: { 202: triggerAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView },
+        response: { 202: triggerAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView, 503: errorView },
       },
     },
     async (request, reply) => {

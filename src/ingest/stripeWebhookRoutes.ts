@@ -41,7 +41,9 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = 
       },
     },
     async (request) => {
-      if (!opts.webhookSecret) throw new AppError('service_unavailable', 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET is unset)');
+      if (!opts.webhookSecret) {
+        throw new AppError('upstream_not_configured', 'Stripe webhooks are not configured: set STRIPE_WEBHOOK_SECRET', { details: { upstream: 'stripe', missing: ['STRIPE_WEBHOOK_SECRET'] } });
+      }
       const raw = Buffer.isBuffer(request.body) ? request.body : typeof request.body === 'string' ? Buffer.from(request.body) : null;
       const signature = request.headers['stripe-signature'];
       if (!raw || typeof signature !== 'string' || signature.length === 0) {

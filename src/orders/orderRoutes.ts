@@ -33,6 +33,8 @@ export interface OrderRoutesOptions {
   logger?: Logger;
   /** Request window behind /api/metrics (default: a fresh 60 s window). */
   requestWindow?: RequestWindow;
+  /** Set when inventory is not configured: placing an order answers it (after auth); reads still work. */
+  unavailable?: AppError;
 }
 
 /** Build the inventory client the routes use by default. */
@@ -45,7 +47,8 @@ export function inventoryFromConfig(config: OrderRoutesOptions['config'], deps: 
 /** Fastify plugin with the order API routes. */
 export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, opts) => {
   const verifier = createJwtVerifier(opts.config.auth);
-  const inventory = opts.inventory ?? inventoryFromConfig(opts.config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
+  const { unavailable } = opts;
+  const inventory = unavailable ? undefined : (opts.inventory ?? inventoryFromConfig(opts.config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.logger ? { logger: opts.logger } : {}) }));
   const window = opts.requestWindow ?? createRequestWindow();
   const jwt = requireJwt(verifier);
   const tracked = new Set(['/api/orders', '/api/orders/:id']);
@@ -58,6 +61,10 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     '/api/orders',
     {
       onRequest: jwt,
+      // Before the body is validated or a key claimed: nothing can succeed without inventory.
+      preValidation: async () => {
+        if (unavailable) throw unavailable;
+      },
       preHandler: [requireOwnCustomerId, requireIdempotencyKey],
       schema: {
         summary: 'Place an order',
@@ -72,6 +79,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       try {
         // The 201 is stored with the order in one transaction (sent along with its COMMIT): a
         // crash after COMMIT can't lead a retry with the same key to a second order.
+        if (!inventory) throw unavailable;
         const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, created, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 201, created)));
         markIdempotentResponseStored(request);
         return reply.code(201).send(order);

@@ -1,5 +1,5 @@
 /**
- * The sandbox: every upstream simulated on its own port (SPEC §8), in the order stripe, hubspot,
+ * The sandbox: every upstream simulated on its own port, in the order stripe, hubspot,
  * gcal, adplatform, eventservice, inventory from `basePort`. Used by `buffalo start` (for
  * upstreams without credentials), `buffalo sandbox`, tests and benches — the only entry point
  * into `src/sandbox/` from outside it.
@@ -17,9 +17,10 @@ export const SANDBOX_NAMES = ['stripe', 'hubspot', 'gcal', 'adplatform', 'events
 /** One simulator. */
 export type SandboxName = (typeof SANDBOX_NAMES)[number];
 
-/** Dev credentials the simulators accept (fixed sandbox values, never real secrets). */
+/** Credentials the simulators accept: fixed development values unless the caller passes its own. */
 export interface SandboxCredentials {
-  stripe: { apiKey: string; webhookSecret: string };
+  /** `webhookSecret` only when a webhook endpoint is registered (the simulator signs with it). */
+  stripe: { apiKey: string; webhookSecret?: string };
   hubspot: { accessToken: string };
   gcal: { calendarId: string; tokenUri: string };
   adplatform: { email: string; password: string; clientId: string };
@@ -37,6 +38,16 @@ export interface SandboxOptions {
   env?: Record<string, string | undefined>;
   /** Register this Stripe webhook endpoint (signed with `secret`). */
   stripeWebhook?: { url: string; secret: string };
+  /** Credentials to accept instead of the development ones (the operator's own, which are never replaced). */
+  credentials?: CredentialOverrides;
+}
+
+/** Credentials a caller may set instead of the development values. */
+export interface CredentialOverrides {
+  stripeApiKey?: string;
+  hubspotAccessToken?: string;
+  gcalCalendarId?: string;
+  adplatform?: { email?: string; password?: string; clientId?: string };
 }
 
 /** A running sandbox. */
@@ -52,23 +63,23 @@ export interface Sandbox {
 
 const DEV = {
   stripeApiKey: 'sk_test_buffalo_sandbox',
-  stripeWebhookSecret: 'whsec_buffalo_sandbox',
   hubspotAccessToken: 'pat-sandbox-buffalo',
   gcalCalendarId: 'sandbox@buffalo.example',
   adplatformClientId: 'buffalo-sandbox',
 };
 
-// Everything but what depends on a started simulator (the gcal token URI).
-function devCredentials(opts: Pick<SandboxOptions, 'env' | 'stripeWebhook'>): Omit<SandboxCredentials, 'gcal'> & { gcal: { calendarId: string } } {
+/** The credentials the simulators accept, except the gcal token URI (it depends on a started simulator). */
+export function sandboxCredentials(opts: Pick<SandboxOptions, 'env' | 'stripeWebhook' | 'credentials'>): Omit<SandboxCredentials, 'gcal'> & { gcal: { calendarId: string } } {
   const env = opts.env ?? {};
+  const own = opts.credentials ?? {};
   return {
-    stripe: { apiKey: DEV.stripeApiKey, webhookSecret: opts.stripeWebhook?.secret ?? DEV.stripeWebhookSecret },
-    hubspot: { accessToken: DEV.hubspotAccessToken },
-    gcal: { calendarId: DEV.gcalCalendarId },
+    stripe: { apiKey: own.stripeApiKey ?? DEV.stripeApiKey, ...(opts.stripeWebhook ? { webhookSecret: opts.stripeWebhook.secret } : {}) },
+    hubspot: { accessToken: own.hubspotAccessToken ?? DEV.hubspotAccessToken },
+    gcal: { calendarId: own.gcalCalendarId ?? DEV.gcalCalendarId },
     adplatform: {
-      email: env.SANDBOX_ADPLATFORM_EMAIL || ADPLATFORM_DEV_CREDENTIALS.email,
-      password: env.SANDBOX_ADPLATFORM_PASSWORD || ADPLATFORM_DEV_CREDENTIALS.password,
-      clientId: env.SANDBOX_ADPLATFORM_CLIENT_ID || DEV.adplatformClientId,
+      email: own.adplatform?.email ?? (env.SANDBOX_ADPLATFORM_EMAIL || ADPLATFORM_DEV_CREDENTIALS.email),
+      password: own.adplatform?.password ?? (env.SANDBOX_ADPLATFORM_PASSWORD || ADPLATFORM_DEV_CREDENTIALS.password),
+      clientId: own.adplatform?.clientId ?? (env.SANDBOX_ADPLATFORM_CLIENT_ID || DEV.adplatformClientId),
     },
   };
 }
@@ -77,7 +88,7 @@ function devCredentials(opts: Pick<SandboxOptions, 'env' | 'stripeWebhook'>): Om
 export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const host = opts.host ?? '127.0.0.1';
   const env = opts.env ?? {};
-  const creds = devCredentials(opts);
+  const creds = sandboxCredentials(opts);
   const port = (name: SandboxName) => (opts.basePort === 0 ? 0 : opts.basePort + SANDBOX_NAMES.indexOf(name));
   const starters: Record<SandboxName, () => Promise<RunningSimulator<unknown>>> = {
     stripe: () =>
@@ -127,7 +138,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 export function sandboxEnv(sandbox: Pick<Sandbox, 'urls' | 'credentials'>): Record<string, string> {
   const { urls, credentials: c } = sandbox;
   const out: Record<string, string> = {};
-  if (urls.stripe) Object.assign(out, { STRIPE_API_BASE: urls.stripe, STRIPE_API_KEY: c.stripe.apiKey, STRIPE_WEBHOOK_SECRET: c.stripe.webhookSecret });
+  if (urls.stripe) Object.assign(out, { STRIPE_API_BASE: urls.stripe, STRIPE_API_KEY: c.stripe.apiKey, ...(c.stripe.webhookSecret ? { STRIPE_WEBHOOK_SECRET: c.stripe.webhookSecret } : {}) });
   if (urls.hubspot) Object.assign(out, { HUBSPOT_API_BASE: urls.hubspot, HUBSPOT_ACCESS_TOKEN: c.hubspot.accessToken });
   if (urls.gcal) Object.assign(out, { GCAL_API_BASE: urls.gcal, GOOGLE_CALENDAR_ID: c.gcal.calendarId });
   if (urls.adplatform) {

@@ -66,7 +66,7 @@ describe('buffalo status', () => {
     assert.equal(code, 0);
     const text = out.text();
     for (const heading of ['Sources', 'Last runs', 'Queues', 'Breakers']) assert.match(text, new RegExp(`^${heading}$`, 'm'));
-    assert.match(text, /^ {2}stripe +yes +sandbox +partial/m, "no credentials in this config: SANDBOX=auto simulates stripe");
+    assert.match(text, /^ {2}stripe +yes +simulated +partial/m, "no credentials in this config: SANDBOX=auto simulates stripe");
     assert.match(text, /DLQ +\d+ dead letter\(s\) waiting/);
     assert.match(text, new RegExp(`API +${inst.baseUrl.replace(/[.]/g, '\\.')} +ok`));
     assert.ok(!text.includes('\u001b['), 'no ANSI codes');
