@@ -7,6 +7,7 @@
 /** Error code → HTTP status. Add new codes here, nowhere else. */
 export const ERROR_STATUS = {
   validation_failed: 400,
+  invalid_cursor: 400,
   malformed_json: 400,
   idempotency_key_required: 400,
   webhook_signature_invalid: 400,
@@ -23,6 +24,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
+  unknown_product: 422,
   rate_limited: 429,
   internal_error: 500,
   upstream_failed: 502,

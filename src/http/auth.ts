@@ -1,7 +1,8 @@
 /**
  * API-key auth: `X-Api-Key` for read and business endpoints, `X-Admin-Api-Key` for admin
  * endpoints. Keys are compared as SHA-256 digests with timingSafeEqual, so neither the key's
- * content nor its length leaks through timing.
+ * content nor its length leaks through timing. Routes run these as `onRequest` hooks, so a caller
+ * without a key gets 401 before its query or body is validated (no field details for strangers).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -35,7 +36,7 @@ export function keyMatches(presented: unknown, digest: Buffer): boolean {
   return timingSafeEqual(digestKey(presented), digest);
 }
 
-/** preHandler: require `X-Api-Key` (the admin key is accepted too). */
+/** onRequest hook: require `X-Api-Key` (the admin key is accepted too). */
 export async function requireApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const { api, admin } = request.server.authDigests;
   if (keyMatches(request.headers['x-api-key'], api)) {
@@ -49,7 +50,7 @@ export async function requireApiKey(request: FastifyRequest, _reply: FastifyRepl
   throw new AppError('unauthorized', 'missing or invalid X-Api-Key header');
 }
 
-/** preHandler: require `X-Admin-Api-Key`. */
+/** onRequest hook: require `X-Admin-Api-Key`. */
 export async function requireAdminKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   if (keyMatches(request.headers['x-admin-api-key'], request.server.authDigests.admin)) {
     request.principal = 'admin';

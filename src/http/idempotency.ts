@@ -51,7 +51,7 @@ export function requestFingerprint(method: string, url: string, body: unknown): 
 
 /**
  * preHandler for mutating routes: requires `Idempotency-Key`, claims it or replays/rejects.
- * Must run after the auth preHandler (the scope includes the caller).
+ * Must run after the auth hook (the scope includes the caller).
  */
 export async function requireIdempotencyKey(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> {
   const raw = request.headers['idempotency-key'];

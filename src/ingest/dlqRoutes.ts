@@ -5,6 +5,10 @@ import { AppError } from '../errors.ts';
 import { requireAdminKey, requireIdempotencyKey } from '../http/index.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { dlqIdParams, dlqPage, dlqQuery, errorView, replayView } from './ingestSchemas.ts';
+import { invalidCursor } from './keysetCursor.ts';
+
+// A DLQ cursor is a dead letter's id; 18 digits always fit a bigint.
+const DLQ_CURSOR = /^\d{1,18}$/;
 
 /** Options of {@link dlqRoutes}. */
 export interface DlqRoutesOptions {
@@ -44,6 +48,8 @@ export const dlqRoutes: FastifyPluginAsyncZod<DlqRoutesOptions> = async (app, op
     },
     async (request) => {
       const q = request.query;
+      // Checked here, not in the schema, so a forged cursor gets the same invalid_cursor as on the data endpoints.
+      if (q.cursor !== undefined && !DLQ_CURSOR.test(q.cursor)) throw invalidCursor();
       const page = await listDeadLetters(opts.pool, {
         limit: q.limit,
         ...(q.queue ? { queue: q.queue } : {}),

@@ -110,7 +110,7 @@ export const dlqQuery = z.object({
   queue: z.string().min(1).max(100).optional(),
   replayed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d{1,18}$/, { message: 'not a cursor returned by this endpoint' }).optional(),
+  cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page'),
 });
 /** A dead letter. */
 export const deadLetterView = z.object({

@@ -16,7 +16,7 @@ export interface CreateOrderDeps {
  * (the reservation is idempotent by the order id), so an order row never exists without
  * its reservation; a failed write releases the reservation again (best effort).
  * `beforeCommit` joins the order's transaction (the API stores its idempotent response there).
- * Throws AppError 409 out_of_stock / 503 inventory_unavailable.
+ * Throws AppError 409 out_of_stock / 422 unknown_product / 503 inventory_unavailable.
  */
 export async function createOrder(deps: CreateOrderDeps, customerId: string, body: CreateOrderBody, beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
   const lines: PricedLine[] = body.items.map((i) => ({ productId: i.productId, quantity: i.quantity, priceCents: parsePriceCents(i.price) }));

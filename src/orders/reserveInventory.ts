@@ -3,7 +3,9 @@
  * inventory policy (breaker: 5 failures → open 30 s; 5 s timeout). The reservation is
  * idempotent by orderId on the service side, so a retried call cannot reserve twice.
  * Failures map to the API's answers: breaker open or service down → 503
- * inventory_unavailable with `retryAfter`; not enough stock → 409 out_of_stock.
+ * inventory_unavailable with `retryAfter`; not enough stock → 409 out_of_stock; a product the
+ * service does not know → 422 unknown_product (the request names something that does not exist,
+ * so unlike out of stock no retry can succeed).
  */
 import { AppError } from '../errors.ts';
 import { CircuitOpenError, requestJson, UpstreamHttpError, type UpstreamPolicy } from '../resilience/index.ts';
@@ -14,7 +16,7 @@ export interface ReserveLine {
   quantity: number;
 }
 
-/** Reserves stock for an order; throws AppError (409 out_of_stock, 503 inventory_unavailable, 502). */
+/** Reserves stock for an order; throws AppError (409 out_of_stock, 422 unknown_product, 503 inventory_unavailable, 502). */
 export interface InventoryClient {
   readonly policy: UpstreamPolicy;
   reserve(orderId: string, items: readonly ReserveLine[]): Promise<void>;
@@ -46,7 +48,7 @@ export function createInventoryClient(opts: { baseUrl: string; policy: UpstreamP
         if (err instanceof UpstreamHttpError && err.status === 409) body = (err.body ?? {}) as Refusal;
         else throw toUnavailable(err, policy);
       }
-      if (body && body.available === false) throw outOfStock(body);
+      if (body && body.available === false) throw refusal(body);
     },
     async release(orderId) {
       try {
@@ -60,10 +62,10 @@ export function createInventoryClient(opts: { baseUrl: string; policy: UpstreamP
   };
 }
 
-function outOfStock(r: Refusal): AppError {
+function refusal(r: Refusal): AppError {
   const product = r.productId ?? 'unknown';
-  const message = r.reason === 'unknown_product' ? `product ${product} does not exist` : `product ${product} is out of stock`;
-  return new AppError('out_of_stock', message, { details: { productId: product, requested: r.requested ?? null, available: r.inStock ?? 0 } });
+  if (r.reason === 'unknown_product') return new AppError('unknown_product', `items: product ${product} does not exist`, { details: { field: 'items', productId: product } });
+  return new AppError('out_of_stock', `product ${product} is out of stock`, { details: { productId: product, requested: r.requested ?? null, available: r.inStock ?? 0 } });
 }
 
 // Anything that is not an answer about stock means we cannot know: refuse with 503 and tell

@@ -87,9 +87,10 @@ function describeJoseError(err: unknown): string {
   return 'verification failed';
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+// The scheme name is case-insensitive (RFC 6750 §2.1, RFC 9110 §11.1): `bearer` is as good as `Bearer`.
+const BEARER = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
-/** Hook: require `Authorization: Bearer <JWT>`; sets `request.jwtSubject` and `request.principal = 'jwt:' + sub`. */
+/** Hook: require `Authorization: Bearer <JWT>` (scheme in any case); sets `request.jwtSubject` and `request.principal = 'jwt:' + sub`. */
 export function requireJwt(verifier: JwtVerifier) {
   return async function requireJwtHook(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;

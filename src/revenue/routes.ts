@@ -1,4 +1,4 @@
-/** GET /metrics/revenue/{summary,daily,weekly} (SPEC §4, shapes from seed 000). */
+/** GET /metrics/revenue/{summary,daily,weekly}; the API key is checked before the query is validated. */
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from '../db/index.ts';
@@ -32,13 +32,13 @@ const BUCKETS_NOTE = 'Buckets and totals come from one statement over one snapsh
 /** Revenue metric routes; needs `X-Api-Key`. */
 export const revenueRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, { pool }) => {
   const common = { tags: ['revenue'], security: [{ apiKey: [] }], querystring: revenueQuerySchema };
-  app.get('/metrics/revenue/summary', { preHandler: requireApiKey, schema: { ...common, summary: 'Total revenue', response: { 200: summary } } }, async (request) =>
+  app.get('/metrics/revenue/summary', { onRequest: requireApiKey, schema: { ...common, summary: 'Total revenue', response: { 200: summary } } }, async (request) =>
     summarizeRevenue(pool, request.query),
   );
-  app.get('/metrics/revenue/daily', { preHandler: requireApiKey, schema: { ...common, summary: 'Revenue per local day', description: BUCKETS_NOTE, response: { 200: daily } } }, async (request) =>
+  app.get('/metrics/revenue/daily', { onRequest: requireApiKey, schema: { ...common, summary: 'Revenue per local day', description: BUCKETS_NOTE, response: { 200: daily } } }, async (request) =>
     dailyRevenue(pool, request.query),
   );
-  app.get('/metrics/revenue/weekly', { preHandler: requireApiKey, schema: { ...common, summary: 'Revenue per Monday-started local week', description: BUCKETS_NOTE, response: { 200: weekly } } }, async (request) =>
+  app.get('/metrics/revenue/weekly', { onRequest: requireApiKey, schema: { ...common, summary: 'Revenue per Monday-started local week', description: BUCKETS_NOTE, response: { 200: weekly } } }, async (request) =>
     weeklyRevenue(pool, request.query),
   );
 };

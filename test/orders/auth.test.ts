@@ -69,6 +69,17 @@ describe('order API authentication and authorization (bearer JWT)', () => {
     assert.equal(other.json().error, 'forbidden');
   });
 
+  it('the auth scheme is case-insensitive (RFC 6750 / RFC 9110): bearer, BEARER and BeArEr all place the order (201)', async () => {
+    const token = await signDevToken(TEST_JWT_SECRET, 'alice');
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      const res = await post({ authorization: `${scheme} ${token}` });
+      assert.equal(res.statusCode, 201, `${scheme}: ${res.body}`);
+      const read = await app.inject({ method: 'GET', url: `/api/orders/${res.json().id}`, headers: { authorization: `${scheme} ${token}` } });
+      assert.equal(read.statusCode, 200, `${scheme} GET`);
+    }
+    assert.equal((await app.inject({ method: 'GET', url: '/api/metrics', headers: { authorization: `bearer ${token}` } })).statusCode, 200);
+  });
+
   it("customer A cannot read customer B's order: 404 order_not_found, same as a missing id", async () => {
     const tokenB = await signDevToken(TEST_JWT_SECRET, 'bob');
     const created = await post({ authorization: `Bearer ${tokenB}` }, 'bob');

@@ -137,3 +137,28 @@ describe('hubspot simulator: 10,000-result search cap', () => {
     }
   });
 });
+
+describe('hubspot simulator: close dates', () => {
+  const closedInTheFuture = (sim: RunningSimulator<HubspotSimState>) =>
+    sim.state.truth().deals.filter((d) => (d.dealstage === 'closedwon' || d.dealstage === 'closedlost') && d.closedate !== null && Date.parse(d.closedate) > sim.clock.now());
+
+  it('won and lost deals never close after the simulator clock (seeded or created as time advances), nor before they were created', async () => {
+    const sim = await startHubspotSimulator({ clock: createManualClock(T0), faults: { poisonRate: 0 } });
+    try {
+      const closed = sim.state.truth().deals.filter((d) => d.dealstage === 'closedwon' || d.dealstage === 'closedlost');
+      assert.ok(closed.length > 500, `${closed.length} closed deals`);
+      assert.deepEqual(closedInTheFuture(sim).map((d) => [d.id, d.closedate]), [], 'no deal closes after now');
+      for (const d of closed) assert.ok(Date.parse(d.closedate!) >= Date.parse(d.createdate), `deal ${d.id} closes before it was created`);
+      const lastWeek = closed.filter((d) => Date.parse(d.closedate!) > T0 - 7 * 86_400_000);
+      assert.ok(lastWeek.length > 20, 'deals keep closing up to today');
+      assert.ok(new Set(lastWeek.map((d) => d.closedate)).size > lastWeek.length * 0.9, 'recent close dates are spread, not piled up on now');
+
+      const res = await fetch(`${sim.url}/__sandbox/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hours: 48 }) });
+      assert.ok(((await res.json()) as { created: number }).created > 50);
+      assert.deepEqual(closedInTheFuture(sim).map((d) => [d.id, d.closedate]), [], 'no deal closes after now once time moved');
+      assert.ok(sim.state.truth().deals.some((d) => d.dealstage === 'closedwon' && Date.parse(d.closedate!) > T0), 'deals were won while time advanced');
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
-import { SOLD_OUT_PRODUCT_ID, startInventorySimulator, type InventorySimState, type InventoryTruth } from '../../src/sandbox/inventory/index.ts';
+import { DEFAULT_STOCK, SOLD_OUT_PRODUCT_ID, startInventorySimulator, UNKNOWN_PRODUCT_ID, type InventorySimState, type InventoryTruth } from '../../src/sandbox/inventory/index.ts';
 
 async function call<T = Record<string, unknown>>(url: string, init: { method?: string; body?: unknown } = {}) {
   const res = await fetch(url, {
@@ -22,13 +22,15 @@ describe('inventory simulator', () => {
   });
   after(() => sim.close());
 
-  it('serves stock per product: prod_1..prod_50 in stock, prod_sold_out empty, unknown 404; equal to the truth', async () => {
+  it('serves stock per product: prod_1..prod_50 seeded, prod_sold_out empty, reserved unknown ids 404; equal to the truth', async () => {
     const one = await call(`${sim.url}/inventory/prod_1`);
     assert.equal(one.status, 200);
     assert.equal(one.body.productId, 'prod_1');
     assert.ok((one.body.available as number) >= 1000);
     assert.equal(await available(SOLD_OUT_PRODUCT_ID), 0);
-    assert.equal((await call(`${sim.url}/inventory/prod_9999`)).status, 404);
+    assert.equal((await call(`${sim.url}/inventory/${UNKNOWN_PRODUCT_ID}`)).status, 404);
+    assert.equal((await call(`${sim.url}/inventory/${UNKNOWN_PRODUCT_ID}_9`)).status, 404);
+    assert.equal(await available('product-never-seen'), DEFAULT_STOCK, 'any other id has stock');
     const list = (await call<{ products: Array<{ productId: string; available: number }> }>(`${sim.url}/inventory`)).body.products;
     const truth = (await call<InventoryTruth>(`${sim.url}/__sandbox/truth`)).body;
     assert.equal(list.length, 51);
@@ -58,8 +60,24 @@ describe('inventory simulator', () => {
     assert.equal(res.status, 409);
     assert.deepEqual(res.body, { available: false, orderId: 'order-c', productId: SOLD_OUT_PRODUCT_ID, requested: 1, inStock: 0, reason: 'out_of_stock' });
     assert.equal(await available('prod_4'), start);
-    const unknown = await reserve('order-d', [{ productId: 'nope', quantity: 1 }]);
-    assert.deepEqual([unknown.status, unknown.body.reason], [409, 'unknown_product']);
+    const unknown = await reserve('order-d', [{ productId: 'prod_4', quantity: 1 }, { productId: UNKNOWN_PRODUCT_ID, quantity: 1 }]);
+    assert.deepEqual(unknown.body, { available: false, orderId: 'order-d', productId: UNKNOWN_PRODUCT_ID, requested: 1, inStock: 0, reason: 'unknown_product' });
+    assert.equal(unknown.status, 409);
+    assert.equal(await available('prod_4'), start);
+    assert.equal((await call(`${sim.url}/__sandbox/stock`, { method: 'POST', body: { productId: UNKNOWN_PRODUCT_ID, quantity: 5 } })).status, 400, 'the unknown id cannot be stocked');
+  });
+
+  it('any product id outside the seeded catalog has stock: it is reserved, counted down, released and listed', async () => {
+    const res = await reserve('order-open', [{ productId: 'product-456', quantity: 2 }]);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.items, [{ productId: 'product-456', quantity: 2 }]);
+    assert.equal(await available('product-456'), DEFAULT_STOCK - 2);
+    let truth = (await call<InventoryTruth>(`${sim.url}/__sandbox/truth`)).body;
+    assert.deepEqual(truth.products.find((p) => p.productId === 'product-456'), { productId: 'product-456', stock: DEFAULT_STOCK - 2, reserved: 2 });
+    await call(`${sim.url}/inventory/release`, { method: 'POST', body: { orderId: 'order-open' } });
+    assert.equal(await available('product-456'), DEFAULT_STOCK);
+    truth = (await call<InventoryTruth>(`${sim.url}/__sandbox/truth`)).body;
+    assert.equal(truth.products.find((p) => p.productId === 'product-456')?.reserved, 0);
   });
 
   it('release puts the stock back once; the truth lists reservations and held units', async () => {

@@ -73,14 +73,23 @@ export function pickAmountMinor(rng: Rng): number {
   return rng.chance(0.1) ? rng.int(1_000_000, 25_000_000) : rng.int(10_000, 1_000_000);
 }
 
-/** A deal created at `createdAt` with id `num`. */
-export function makeDeal(rng: Rng, num: number, createdAt: number, poisonRate: number): HsRecord {
+// A closed deal closes up to this long after it was created.
+const MAX_CLOSE_MS = 20 * 86_400_000;
+
+/**
+ * A deal created at `createdAt` with id `num`, as it stands at `asOf` (the simulator's clock; ≥
+ * createdAt). A closed deal's closedate lies in [createdAt, asOf]: a deal is won or lost when it
+ * happened, never on a day still to come.
+ */
+export function makeDeal(rng: Rng, num: number, createdAt: number, poisonRate: number, asOf: number = createdAt): HsRecord {
   const stage = pickStage(rng);
   const amountMinor = pickAmountMinor(rng);
   const closed = stage === 'closedwon' || stage === 'closedlost';
+  // Scaled rather than clamped (same draw either way), so recent deals do not pile up on `asOf`.
+  const closeWithin = Math.max(0, Math.min(MAX_CLOSE_MS, asOf - createdAt)) / MAX_CLOSE_MS;
   const props: Record<string, string | null> = {
     amount: formatAmount(amountMinor, rng),
-    closedate: closed ? iso(createdAt + rng.int(3_600_000, 20 * 86_400_000)) : null,
+    closedate: closed ? iso(createdAt + Math.floor(rng.int(3_600_000, MAX_CLOSE_MS) * closeWithin)) : null,
     createdate: iso(createdAt),
     dealname: `${rng.pick(COMPANIES)} — ${rng.pick(PRODUCTS)}`,
     dealstage: stage,

@@ -66,9 +66,10 @@ export function createHubspotState(opts: { seed: number; records: number; poison
   const nextNum: Record<ObjectType, number> = { deals: 15_000_000_000, contacts: 100_000 };
   let counts = { created: 0, updated: 0, archived: 0 };
 
-  const create = (type: ObjectType, at: number) => {
+  // `asOf`: the clock the record is generated at (seeding: now; activity: the tick itself).
+  const create = (type: ObjectType, at: number, asOf: number = at) => {
     nextNum[type] += rng.int(1, 40);
-    const rec = (type === 'deals' ? makeDeal : makeContact)(rng, nextNum[type], at, opts.poisonRate());
+    const rec = type === 'deals' ? makeDeal(rng, nextNum[type], at, opts.poisonRate(), asOf) : makeContact(rng, nextNum[type], at, opts.poisonRate());
     stores[type].add(rec);
     counts.created++;
     return rec;
@@ -95,7 +96,7 @@ export function createHubspotState(opts: { seed: number; records: number; poison
   for (const type of ['deals', 'contacts'] as const) {
     const times = Array.from({ length: opts.records }, () => t0 - rng.int(1, 90 * DAY)).sort((a, b) => a - b);
     for (const at of times) {
-      const rec = create(type, at);
+      const rec = create(type, at, t0);
       if (rng.chance(0.5)) update(type, rec, rng.int(at, t0 - 1));
       if (type === 'deals' && rng.chance(0.01)) {
         rec.archived = true;

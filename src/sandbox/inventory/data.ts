@@ -1,6 +1,11 @@
 /**
- * Seeded stock and the pure reservation rules of the inventory simulator (seed 001). The
- * simulator holds state; these functions decide what a reserve or release does to it.
+ * Seeded stock and the pure reservation rules of the inventory simulator. The simulator holds
+ * state; these functions decide what a reserve or release does to it.
+ *
+ * The catalog is open: a product id the simulator has not seen yet exists with
+ * {@link DEFAULT_STOCK} units, so a client's own ids (`product-456`) work without setup. Two
+ * reserved ids keep the refusal paths reachable: {@link SOLD_OUT_PRODUCT_ID} (exists, no stock)
+ * and {@link UNKNOWN_PRODUCT_ID} (and any id starting with it: the product does not exist).
  */
 
 /** Stock on hand per product id. */
@@ -19,6 +24,26 @@ export type ReserveResult =
 
 /** A product that exists with no stock at all (a predictable 409). */
 export const SOLD_OUT_PRODUCT_ID = 'prod_sold_out';
+
+/** A product id the simulator says does not exist; so does any id that starts with it (`prod_unknown_7`). */
+export const UNKNOWN_PRODUCT_ID = 'prod_unknown';
+
+/** Units a product the simulator has not seen before starts with (ample for a 5,000-order load test). */
+export const DEFAULT_STOCK = 100_000;
+
+/** True for the reserved ids that name no product. */
+export function isUnknownProduct(productId: string): boolean {
+  return productId.startsWith(UNKNOWN_PRODUCT_ID);
+}
+
+/**
+ * Units on the shelf for `productId`: the stored count, {@link DEFAULT_STOCK} for an id not
+ * seen yet, undefined for a reserved unknown id. Pure: does not add the product to `stock`.
+ */
+export function stockOf(stock: Stock, productId: string): number | undefined {
+  if (isUnknownProduct(productId)) return undefined;
+  return stock.get(productId) ?? DEFAULT_STOCK;
+}
 
 /**
  * Products `prod_1..count` with 1,000–10,000 units each (enough for a 5,000-order load test)
@@ -45,11 +70,11 @@ export function mergeItems(items: readonly ReserveItem[]): ReserveItem[] {
 export function reserve(stock: Stock, orderId: string, items: readonly ReserveItem[], reservationId: string): ReserveResult {
   const merged = mergeItems(items);
   for (const it of merged) {
-    const have = stock.get(it.productId);
+    const have = stockOf(stock, it.productId);
     if (have === undefined) return { available: false, orderId, productId: it.productId, requested: it.quantity, inStock: 0, reason: 'unknown_product' };
     if (have < it.quantity) return { available: false, orderId, productId: it.productId, requested: it.quantity, inStock: have, reason: 'out_of_stock' };
   }
-  for (const it of merged) stock.set(it.productId, (stock.get(it.productId) ?? 0) - it.quantity);
+  for (const it of merged) stock.set(it.productId, (stockOf(stock, it.productId) ?? 0) - it.quantity);
   return { available: true, orderId, reservationId, items: merged };
 }
 

@@ -1,6 +1,8 @@
 /**
- * Inventory simulator (seed 001): stock for `prod_1..prod_N` (+ `prod_sold_out`), idempotent
- * reservations by orderId, and `INVENTORY_FAILURE_RATE` % of calls failing with 503.
+ * Inventory simulator: an open catalog (seeded `prod_1..prod_N`; any other id starts with
+ * DEFAULT_STOCK units) with two reserved ids — `prod_sold_out` (no stock, 409 out_of_stock) and
+ * `prod_unknown*` (no such product, 409 unknown_product) — idempotent reservations by orderId,
+ * and `INVENTORY_FAILURE_RATE` % of calls failing with 503.
  *
  * Control endpoints (besides the common ones in `src/sandbox/common`):
  *   POST /__sandbox/stock { productId, quantity } → set a product's stock
@@ -25,14 +27,15 @@ import {
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
+import { isUnknownProduct } from './data.ts';
 import { registerInventoryRoutes } from './routes.ts';
 import { createInventoryState, type InventoryState, type InventoryTruth } from './state.ts';
 
-export { SOLD_OUT_PRODUCT_ID } from './data.ts';
+export { DEFAULT_STOCK, SOLD_OUT_PRODUCT_ID, UNKNOWN_PRODUCT_ID } from './data.ts';
 export type { ReserveItem, ReserveResult } from './data.ts';
 export type { InventoryTruth } from './state.ts';
 
-/** Default knobs: 50 products, 1 % failures (SPEC: INVENTORY_FAILURE_RATE default 1). */
+/** Default knobs: 50 seeded products, 1 % failures (INVENTORY_FAILURE_RATE defaults to 1). */
 export const INVENTORY_DEFAULT_FAULTS: Partial<Faults> = { records: 50, errorRate: 0.01 };
 
 /** Options of `createInventorySimulator`. */
@@ -104,6 +107,7 @@ export function createInventorySimulator(opts: InventorySimulatorOptions = {}): 
   app.post('/__sandbox/stock', async (req, reply) => {
     const parsed = stockBody.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_stock', message: z.prettifyError(parsed.error) });
+    if (isUnknownProduct(parsed.data.productId)) return reply.code(400).send({ error: 'invalid_stock', message: `productId: ${parsed.data.productId} is reserved for a product that does not exist` });
     world().setStock(parsed.data.productId, parsed.data.quantity);
     return parsed.data;
   });

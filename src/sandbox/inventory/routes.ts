@@ -1,10 +1,12 @@
 /**
- * The inventory service's API (seed 001): stock lookups and all-or-nothing reservations,
- * idempotent by orderId. Out of stock is a 409 `{available:false, productId, requested, inStock,
- * reason}`; injected failures (`INVENTORY_FAILURE_RATE`) are 503s from the fault hook.
+ * The inventory service's API: stock lookups and all-or-nothing reservations, idempotent by
+ * orderId. A refusal is a 409 `{available:false, productId, requested, inStock, reason}` with
+ * reason `out_of_stock` or `unknown_product`; injected failures (`INVENTORY_FAILURE_RATE`) are
+ * 503s from the fault hook.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { stockOf } from './data.ts';
 import type { InventoryState } from './state.ts';
 
 const reserveBody = z.object({
@@ -18,7 +20,7 @@ export function registerInventoryRoutes(app: FastifyInstance, deps: { state: () 
   app.get('/inventory', async () => ({ products: [...deps.state().stock].map(([productId, available]) => ({ productId, available })) }));
 
   app.get<{ Params: { productId: string } }>('/inventory/:productId', async (req, reply) => {
-    const available = deps.state().stock.get(req.params.productId);
+    const available = stockOf(deps.state().stock, req.params.productId);
     if (available === undefined) return reply.code(404).send({ error: 'product_not_found', productId: req.params.productId });
     return { productId: req.params.productId, available };
   });

@@ -1,0 +1,75 @@
+/**
+ * Every cursor (and page offset) the API decodes: a forged one — too many digits for a bigint,
+ * a timestamp past any row's, garbage — is a 400 `invalid_cursor` naming `cursor`, never a 500
+ * from PostgreSQL; a cursor the API issued keeps working.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
+import type { App } from '../../src/http/index.ts';
+import { ingestRoutes } from '../../src/ingest/index.ts';
+
+const forge = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const NOW_US = `${Date.now()}000`;
+
+describe('forged cursors are 400 invalid_cursor', () => {
+  let db: TestDb;
+  let app: App;
+  before(async () => {
+    db = await createTestDb({ poolMax: 4 });
+    app = await buildTestApp(db.pool);
+    await app.register(ingestRoutes, { pool: db.pool });
+    await app.ready();
+    await db.pool.query(
+      `INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
+       SELECT 'stripe', 'p' || g, 'charge', 'COLLECTED', 'succeeded', 100, 'USD', now() FROM generate_series(1, 3) g`,
+    );
+  });
+  after(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  const get = (url: string, headers: Record<string, string> = API_HEADERS) => app.inject({ method: 'GET', url, headers });
+  const assertInvalidCursor = (res: Awaited<ReturnType<typeof get>>, what: string) => {
+    assert.equal(res.statusCode, 400, `${what}: ${res.body}`);
+    assert.equal(res.json().error, 'invalid_cursor', what);
+    assert.equal(res.json().field, 'cursor', what);
+    assert.match(res.json().message, /^cursor: /, what);
+  };
+
+  it('on every data endpoint: 20-digit numbers, out-of-range values and garbage', async () => {
+    const forged = {
+      '20-digit id': forge(`${NOW_US}:12345678901234567890`),
+      '20-digit timestamp': forge('12345678901234567890:1'),
+      'id past bigint': forge(`${NOW_US}:9223372036854775808`),
+      'timestamp past year 9999': forge('9223372036854775807:1'),
+      'not base64 of a position': 'bm9wZQ',
+      'extra part': forge(`${NOW_US}:1:2`),
+      'negative id': forge(`${NOW_US}:-1`),
+    };
+    for (const path of ['/payments', '/contacts', '/calendar-events', '/campaigns']) {
+      for (const [what, cursor] of Object.entries(forged)) assertInvalidCursor(await get(`${path}?cursor=${cursor}`), `${path} ${what}`);
+    }
+  });
+
+  it('a cursor the API issued still pages', async () => {
+    const first = await get('/payments?limit=2');
+    assert.equal(first.statusCode, 200);
+    const next = await get(`/payments?limit=2&cursor=${first.json().nextCursor}`);
+    assert.equal(next.statusCode, 200);
+    assert.equal(next.json().data.length, 1);
+  });
+
+  it('on GET /dlq (admin): a 20-digit or non-numeric cursor', async () => {
+    for (const cursor of ['12345678901234567890', 'abc', '-1']) assertInvalidCursor(await get(`/dlq?cursor=${cursor}`, ADMIN_HEADERS), `dlq ${cursor}`);
+    assert.equal((await get('/dlq?cursor=123456789012345678', ADMIN_HEADERS)).statusCode, 200);
+  });
+
+  it('GET /runs: a 20-digit offset is a 400 naming offset, not a 500', async () => {
+    const res = await get('/runs?offset=12345678901234567890');
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().field, 'offset');
+  });
+});
