@@ -193,15 +193,15 @@ export function formatStatus(r: StatusReport, opts: { color?: boolean } = {}): s
       db.runs.length === 0
         ? '  none yet'
         : table(
-            ['created', 'source', 'mode', 'status', 'fetched', 'upserted', 'failed', 'duration'],
+            ['created', 'source', 'mode', 'status', 'recordsFetched', 'recordsUpserted', 'recordsFailed', 'duration'],
             db.runs.map((run) => [
               cell(ago(run.createdAt, r.at)),
               cell(run.source),
               cell(run.mode),
               cell(run.status, run.status),
-              cell(String(run.records.fetched)),
-              cell(String(run.records.upserted)),
-              cell(String(run.records.failed), run.records.failed ? 'failed' : undefined),
+              cell(String(run.recordsFetched)),
+              cell(String(run.recordsUpserted)),
+              cell(String(run.recordsFailed), run.recordsFailed ? 'failed' : undefined),
               cell(run.startedAt ? `${(((run.finishedAt ? Date.parse(run.finishedAt) : r.at.getTime()) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s` : '–'),
             ]),
           ),
