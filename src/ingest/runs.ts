@@ -186,17 +186,39 @@ export async function listRuns(db: Queryable, opts: ListRunsOptions = {}): Promi
   return { runs: page.rows.map(toReport), total: count.rows[0]?.n ?? 0 };
 }
 
-/** Per source: when the last run that completed (success or partial) finished, and the last run's status. */
-export async function lastSyncs(db: Queryable): Promise<Array<{ source: SourceName; lastSuccessAt: Date | null; lastStatus: RunStatus | null; lastRunAt: Date | null }>> {
-  const { rows } = await db.query<{ source: SourceName; last_success_at: Date | null; last_status: RunStatus | null; last_run_at: Date | null }>(
+/** Per source, from its runs: when the last completed one finished, the last run's status, and how the last finished run ended. */
+export interface LastSync {
+  source: SourceName;
+  /** When the last run that completed (success or partial) finished. */
+  lastSuccessAt: Date | null;
+  /** Status of the last run that was not skipped (may still be queued or running). */
+  lastStatus: RunStatus | null;
+  lastRunAt: Date | null;
+  /** Status and error of the last run that ended (success, partial or failed). */
+  lastFinished: { status: RunStatus; error: string | null } | null;
+}
+
+/** {@link LastSync} of every source that has runs. */
+export async function lastSyncs(db: Queryable): Promise<LastSync[]> {
+  const { rows } = await db.query<{
+    source: SourceName; last_success_at: Date | null; last_status: RunStatus | null; last_run_at: Date | null; finished_status: RunStatus | null; finished_error: string | null;
+  }>(
     `SELECT s.source,
        (SELECT max(finished_at) FROM sync_runs r WHERE r.source = s.source AND r.status IN ('success', 'partial')) AS last_success_at,
-       l.status AS last_status, l.created_at AS last_run_at
+       l.status AS last_status, l.created_at AS last_run_at, f.status AS finished_status, f.error AS finished_error
      FROM (SELECT DISTINCT source FROM sync_runs) s
      LEFT JOIN LATERAL (SELECT status, created_at FROM sync_runs r WHERE r.source = s.source AND r.status <> 'skipped'
-                        ORDER BY created_at DESC LIMIT 1) l ON true`,
+                        ORDER BY created_at DESC LIMIT 1) l ON true
+     LEFT JOIN LATERAL (SELECT status, error FROM sync_runs r WHERE r.source = s.source AND r.status IN ('success', 'partial', 'failed')
+                        ORDER BY created_at DESC LIMIT 1) f ON true`,
   );
-  return rows.map((r) => ({ source: r.source, lastSuccessAt: r.last_success_at, lastStatus: r.last_status, lastRunAt: r.last_run_at }));
+  return rows.map((r) => ({
+    source: r.source,
+    lastSuccessAt: r.last_success_at,
+    lastStatus: r.last_status,
+    lastRunAt: r.last_run_at,
+    lastFinished: r.finished_status ? { status: r.finished_status, error: r.finished_error } : null,
+  }));
 }
 
 /** Row → report. A finished run whose records later died in the DLQ reads as partial. */

@@ -47,7 +47,7 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
         return h(
           'tr',
           { 'data-source': name },
-          h('th', { scope: 'row' }, name),
+          h('th', { scope: 'row' }, name, s.syncStatus === 'degraded' ? ' ' : null, s.syncStatus === 'degraded' ? degradedPill(s.issues) : null),
           h('td', {}, s.enabled ? 'yes' : pill('off', 'no')),
           h('td', {}, s.lastStatus ? pill(s.lastStatus) : '–', ' ', lastRun ? h('span', { class: 'muted' }, formatAgo(lastRun.createdAt, d.now)) : ''),
           h('td', {}, records),
@@ -88,3 +88,10 @@ export function breakerCell(state: string, retryAfterMs: number): HTMLElement {
   return h('span', {}, pill(state, state.replace('_', '-')), retryAfterMs > 0 ? h('span', { class: 'muted' }, ` probe in ${formatDuration(retryAfterMs)}`) : '');
 }
 
+// The issues ride along as the pill's title and accessible name: the table stays one line a source.
+function degradedPill(issues: string[]): HTMLElement {
+  const el = pill('degraded', 'sync degraded');
+  el.title = issues.join('\n');
+  el.setAttribute('aria-label', `sync degraded: ${issues.join('; ')}`);
+  return el;
+}
