@@ -36,7 +36,7 @@ export interface BreakerStatus {
 export interface StatusReport {
   at: Date;
   apiUrl: string;
-  api: { reachable: true; status: string; breakers: BreakerStatus[]; breakersFrom: 'overview' | 'readyz' } | { reachable: false; error: string };
+  api: { reachable: true; status: string; syncStatus: string | null; breakers: BreakerStatus[]; breakersFrom: 'overview' | 'readyz' } | { reachable: false; error: string };
   database: { reachable: true; sources: SourceStatus[]; runs: RunReport[]; queues: QueueStats[]; dlq: number } | { reachable: false; error: string };
 }
 
@@ -89,6 +89,7 @@ async function readDatabase(pool: Pool, config: Config): Promise<StatusReport['d
 
 interface ReadyzBody {
   status?: string;
+  syncStatus?: string;
   checks?: {
     ingest?: { sources?: Record<string, { breaker?: { state: string; retryAfterMs: number } | null }> };
     eventsGateway?: { breakers?: Record<string, { upstream: string; state: string; retryAfterMs: number }> };
@@ -105,13 +106,14 @@ async function readApi(apiUrl: string, apiKey: string | undefined): Promise<Stat
     return { reachable: false, error: cause ?? (err as Error).message };
   }
   const status = ready.status ?? 'unknown';
+  const syncStatus = ready.syncStatus ?? null;
   // The overview lists every breaker of the process (inventory too); /readyz only sources and the event service.
   if (apiKey) {
     try {
       const res = await fetch(`${apiUrl}/dashboard/api/overview`, { headers: { 'x-api-key': apiKey }, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
       if (res.ok) {
         const o = (await res.json()) as { breakers: BreakerStatus[] };
-        return { reachable: true, status, breakers: o.breakers.map(({ name, state, retryAfterMs }) => ({ name, state, retryAfterMs })), breakersFrom: 'overview' };
+        return { reachable: true, status, syncStatus, breakers: o.breakers.map(({ name, state, retryAfterMs }) => ({ name, state, retryAfterMs })), breakersFrom: 'overview' };
       }
     } catch {
       // Fall back to /readyz below.
@@ -120,13 +122,13 @@ async function readApi(apiUrl: string, apiKey: string | undefined): Promise<Stat
   const breakers: BreakerStatus[] = [];
   for (const [name, s] of Object.entries(ready.checks?.ingest?.sources ?? {})) if (s.breaker) breakers.push({ name, ...s.breaker });
   for (const b of Object.values(ready.checks?.eventsGateway?.breakers ?? {})) breakers.push({ name: b.upstream, state: b.state, retryAfterMs: b.retryAfterMs });
-  return { reachable: true, status, breakers, breakersFrom: 'readyz' };
+  return { reachable: true, status, syncStatus, breakers, breakersFrom: 'readyz' };
 }
 
 /** ANSI colours for states (or none). */
 function painter(color: boolean): (state: string, text?: string) => string {
   const codes: Record<string, string> = {
-    ok: '32', success: '32', closed: '32', configured: '32',
+    ok: '32', healthy: '32', success: '32', closed: '32', configured: '32',
     degraded: '33', partial: '33', half_open: '33', queued: '33', simulated: '36', running: '36',
     failed: '31', open: '31', unavailable: '31', 'not configured': '31',
   };
@@ -157,7 +159,11 @@ export function formatStatus(r: StatusReport, opts: { color?: boolean } = {}): s
   const cell = (text: string, state?: string) => ({ text, shown: state ? paint(state, text) : text });
   const out: string[] = [`Buffalo status · ${r.at.toISOString().replace('T', ' ').slice(0, 19)} UTC`, ''];
 
-  out.push(r.api.reachable ? `API        ${r.apiUrl}  ${paint(r.api.status)}` : `API        ${r.apiUrl}  API not reachable (${r.api.error})`);
+  out.push(
+    r.api.reachable
+      ? `API        ${r.apiUrl}  ${paint(r.api.status)}${r.api.syncStatus ? `  sync ${paint(r.api.syncStatus)}` : ''}`
+      : `API        ${r.apiUrl}  API not reachable (${r.api.error})`,
+  );
   if (!r.database.reachable) {
     out.push(`Database   ${paint('unavailable', `not reachable: ${r.database.error}`)}`);
   } else {
@@ -181,15 +187,15 @@ export function formatStatus(r: StatusReport, opts: { color?: boolean } = {}): s
       db.runs.length === 0
         ? '  none yet'
         : table(
-            ['created', 'source', 'mode', 'status', 'fetched', 'upserted', 'failed', 'duration'],
+            ['created', 'source', 'mode', 'status', 'recordsFetched', 'recordsUpserted', 'recordsFailed', 'duration'],
             db.runs.map((run) => [
               cell(ago(run.createdAt, r.at)),
               cell(run.source),
               cell(run.mode),
               cell(run.status, run.status),
-              cell(String(run.records.fetched)),
-              cell(String(run.records.upserted)),
-              cell(String(run.records.failed), run.records.failed ? 'failed' : undefined),
+              cell(String(run.recordsFetched)),
+              cell(String(run.recordsUpserted)),
+              cell(String(run.recordsFailed), run.recordsFailed ? 'failed' : undefined),
               cell(run.startedAt ? `${(((run.finishedAt ? Date.parse(run.finishedAt) : r.at.getTime()) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s` : '–'),
             ]),
           ),

@@ -10,6 +10,16 @@ export const ASSET_PREFIX = '/dashboard/assets/';
 
 const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'JPY'];
 
+// Count columns of the runs table; each header's title names the run report field it shows,
+// so what a reader sees here is what they find in `GET /runs`.
+const REPORT_COLUMNS: Array<[field: string, label: string]> = [
+  ['pagesFetched', 'Pages'],
+  ['recordsFetched', 'Fetched'],
+  ['recordsDeduped', 'Deduped'],
+  ['recordsUpserted', 'Upserted'],
+  ['recordsFailed', 'Failed'],
+];
+
 function assetUrl(name: string, asset: Asset | undefined): string {
   return `${ASSET_PREFIX}${name}${asset ? `?v=${asset.version}` : ''}`;
 }
@@ -111,7 +121,7 @@ ${missing}
 
   <section class="panel wide" aria-labelledby="runs-h">
     <h2 id="runs-h">Recent sync runs</h2>
-    ${table('runs-table', 'Most recent sync runs', ['Created', 'Source', 'Mode', 'Trigger', 'Status', 'Fetched', 'New', 'Upserted', 'Failed', 'Duration', 'Note'], 'No runs yet.')}
+    ${table('runs-table', 'Most recent sync runs', ['Created', 'Source', 'Mode', 'Trigger', 'Status', ...REPORT_COLUMNS.map(([field, label]) => `<span title="${field}">${label}</span>`), 'Duration', 'Note'], 'No runs yet.')}
   </section>
 
   <section class="panel" aria-labelledby="pipeline-h">

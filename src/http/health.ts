@@ -9,6 +9,11 @@ import type { Pool } from '../db/index.ts';
 /** A non-fatal readiness section contributed by a module (sync state, breakers…). */
 export interface ReadinessCheck {
   name: string;
+  /**
+   * Also report this section's state at the top level under this name: `healthy`, or
+   * `degraded` when the section is degraded, failed, or could not run (database down).
+   */
+  summaryField?: string;
   /** Returns the section's JSON; `degraded: true` marks the overall status degraded. */
   check(): Promise<Record<string, unknown> & { degraded?: boolean }>;
 }
@@ -42,11 +47,15 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, opts)
     const db = { ok: dbOk, latencyMs: Math.round(performance.now() - started), ...(dbError ? { error: dbError } : {}) };
     const checks: Record<string, unknown> = { db };
     let degraded = false;
+    const summaries: Record<string, 'healthy' | 'degraded'> = {};
+    // Degraded until the section's check says otherwise: a state that could not be read is not healthy.
+    for (const c of opts.checks) if (c.summaryField) summaries[c.summaryField] = 'degraded';
     if (dbOk) {
       for (const c of opts.checks) {
         try {
           const section = await c.check();
           if (section.degraded) degraded = true;
+          else if (c.summaryField) summaries[c.summaryField] = 'healthy';
           checks[c.name] = section;
         } catch (err) {
           degraded = true;
@@ -55,7 +64,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, opts)
       }
     }
     const status = !dbOk ? 'unavailable' : degraded ? 'degraded' : 'ok';
-    return reply.code(dbOk ? 200 : 503).send({ status, checks, uptimeS: uptimeS() });
+    return reply.code(dbOk ? 200 : 503).send({ status, ...summaries, checks, uptimeS: uptimeS() });
   });
 };
 

@@ -1,7 +1,7 @@
 /**
- * The daily summary (seed 000): for one UTC day, per source the runs by status and the records
- * they fetched, enqueued, upserted and failed; the DLQ size; and the day's revenue (from the
- * revenue module, the one definition of revenue).
+ * The daily summary: for one UTC day, per source the runs by status and the records they
+ * fetched, enqueued, upserted and failed (named as in the run report); the DLQ size; and the
+ * day's revenue (from the revenue module, the one definition of revenue).
  */
 import { SOURCES } from '../config.ts';
 import type { Queryable } from '../db/index.ts';
@@ -17,7 +17,11 @@ export interface DailySummary {
   sources: Array<{
     source: string;
     runs: { total: number; success: number; partial: number; failed: number; skipped: number };
-    records: { fetched: number; enqueued: number; upserted: number; failed: number };
+    /** Summed over the day's runs, with the run report's field names. */
+    recordsFetched: number;
+    recordsEnqueued: number;
+    recordsUpserted: number;
+    recordsFailed: number;
   }>;
   dlq: { ingest: number; total: number };
   revenue: { currency: string; totalRevenueCents: string; refundedCents: string; netRevenueCents: string; count: number };
@@ -30,11 +34,11 @@ SELECT r.source,
   count(*) FILTER (WHERE r.status = 'partial')::int AS partial,
   count(*) FILTER (WHERE r.status = 'failed')::int AS failed,
   count(*) FILTER (WHERE r.status = 'skipped')::int AS skipped,
-  COALESCE(sum(r.records_fetched), 0)::int AS fetched,
-  COALESCE(sum(r.records_enqueued), 0)::int AS enqueued,
-  COALESCE(sum((SELECT sum(t.upserted) FROM sync_run_tallies t WHERE t.run_id = r.id)), 0)::bigint AS upserted,
+  COALESCE(sum(r.records_fetched), 0)::int AS records_fetched,
+  COALESCE(sum(r.records_enqueued), 0)::int AS records_enqueued,
+  COALESCE(sum((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = r.id)), 0)::bigint AS records_upserted,
   COALESCE(sum((SELECT count(*) FROM dead_letters d WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL
-                 AND d.payload->>'runId' = r.id::text)), 0)::int AS dead
+                 AND d.payload->>'runId' = r.id::text)), 0)::int AS records_failed
 FROM sync_runs r
 -- The day is a UTC day whatever the session time zone.
 WHERE r.created_at >= ($1::date::timestamp AT TIME ZONE 'UTC') AND r.created_at < (($1::date + 1)::timestamp AT TIME ZONE 'UTC')
@@ -43,7 +47,7 @@ GROUP BY r.source`;
 /** Build the summary of UTC day `date` (YYYY-MM-DD). */
 export async function buildDailySummary(db: Queryable, date: string, now: Date): Promise<DailySummary> {
   // One after the other: `db` may be a single transaction client.
-  const runs = await db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; fetched: number; enqueued: number; upserted: string; dead: number }>(RUNS_SQL, [date]);
+  const runs = await db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; records_fetched: number; records_enqueued: number; records_upserted: string; records_failed: number }>(RUNS_SQL, [date]);
   const queues = await queueStats(db);
   const revenue = await summarizeRevenue(db, parseRevenueFilters({ startDate: date, endDate: date, timezone: 'UTC' }));
   const bySource = new Map(runs.rows.map((r) => [r.source, r]));
@@ -56,7 +60,10 @@ export async function buildDailySummary(db: Queryable, date: string, now: Date):
       return {
         source,
         runs: { total: r?.total ?? 0, success: r?.success ?? 0, partial: r?.partial ?? 0, failed: r?.failed ?? 0, skipped: r?.skipped ?? 0 },
-        records: { fetched: r?.fetched ?? 0, enqueued: r?.enqueued ?? 0, upserted: Number(r?.upserted ?? 0), failed: r?.dead ?? 0 },
+        recordsFetched: r?.records_fetched ?? 0,
+        recordsEnqueued: r?.records_enqueued ?? 0,
+        recordsUpserted: Number(r?.records_upserted ?? 0),
+        recordsFailed: r?.records_failed ?? 0,
       };
     }),
     dlq: { ingest: queues.find((q) => q.queue === INGEST_QUEUE)?.dead ?? 0, total: queues.reduce((n, q) => n + q.dead, 0) },

@@ -29,10 +29,10 @@ export function formatTable(rows: Array<[string, string | number]>): string {
 
 /** One progress line. */
 export function formatProgress(p: SyncProgress): string {
-  return `${p.source} ${p.entity}: pages ${p.pages}, records ${p.fetched} (new ${p.enqueued}, unchanged ${p.deduped}), retries ${p.retries}, rate-limit waits ${p.rateLimitWaits}`;
+  return `${p.source} ${p.entity}: pagesFetched ${p.pagesFetched}, recordsFetched ${p.recordsFetched}, recordsEnqueued ${p.recordsEnqueued}, recordsDeduped ${p.recordsDeduped}, retries ${p.retries}, rate-limit waits ${p.rateLimitWaits}`;
 }
 
-/** The closing summary of a run. */
+/** The closing summary of a run; counts are labelled with their field names in the run report. */
 export function formatRunSummary(r: RunReport): string {
   const retries = Object.entries(r.retriesByCause).map(([k, n]) => `${k} ${n}`).join(', ') || '0';
   const unmapped = Object.entries(r.unmappedStatuses).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
@@ -40,16 +40,17 @@ export function formatRunSummary(r: RunReport): string {
     ['run', r.runId],
     ['source', `${r.source} (${r.entity}, ${r.mode})`],
     ['status', r.status + (r.reason ? ` — ${r.reason}` : '')],
-    ['pages', r.pages],
-    ['fetched', r.records.fetched],
-    ['enqueued', r.records.enqueued],
-    ['unchanged (deduped)', r.records.deduped],
-    ['invalid (→ DLQ)', r.records.invalid],
+    ['pagesFetched', r.pagesFetched],
+    ['recordsFetched', r.recordsFetched],
+    ['recordsEnqueued', r.recordsEnqueued],
+    ['recordsDeduped', r.recordsDeduped],
+    ['recordsInvalid', `${r.recordsInvalid}${r.recordsInvalid ? ' (→ DLQ)' : ''}`],
     ['retries', retries],
     ['rate-limit waits', `${r.rateLimitWaits} (${Math.round(r.rateLimitWaitMs)} ms)`],
     ['token refreshes', r.tokenRefreshes],
     ['unmapped statuses', unmapped],
-    ['stale cursor', r.staleCursorDetected ? `yes, backfill ${r.backfillPerformed ? 'done' : 'not done'}` : 'no'],
+    ['staleCursorDetected', String(r.staleCursorDetected)],
+    ['fullBackfillTriggered', String(r.fullBackfillTriggered)],
     ['cursor after', JSON.stringify(r.cursorAfter)],
     ...(r.error ? [['error', r.error] as [string, string]] : []),
   ]);

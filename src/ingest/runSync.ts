@@ -81,7 +81,8 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
   }
   const report = (await withDbRetry(() => getRun(pool, runId!)))!;
   ingestMetrics.runs.inc({ source: opts.source, status: report.status });
-  logger.info({ runId, status: report.status, pages: report.pages, records: report.records, error: report.error }, 'sync finished');
+  const { pagesFetched, recordsFetched, recordsEnqueued, recordsDeduped, recordsInvalid } = report;
+  logger.info({ runId, status: report.status, pagesFetched, recordsFetched, recordsEnqueued, recordsDeduped, recordsInvalid, error: report.error }, 'sync finished');
   return report;
 }
 
@@ -99,7 +100,8 @@ async function syncStreams(
   const emit = (entity: string, kind: SyncProgress['kind']) => {
     const s = progress.stats;
     opts.onProgress?.({
-      source, entity, kind, pages: progress.pages, fetched: progress.fetched, enqueued: progress.enqueued, deduped: progress.deduped,
+      source, entity, kind, pagesFetched: progress.pagesFetched, recordsFetched: progress.recordsFetched,
+      recordsEnqueued: progress.recordsEnqueued, recordsDeduped: progress.recordsDeduped,
       retries: Object.values(s.retries).reduce((a, b) => a + b, 0), rateLimitWaits: s.rateLimitWaits,
     });
   };
@@ -114,8 +116,8 @@ async function syncStreams(
           const before = progress;
           progress = await lease.transaction((tx) => writePage(tx, { connector, runId, streamEntity: stream.entity, page, progress: before }));
           // Counted once committed (a retried transaction must not count twice).
-          ingestMetrics.records.inc({ source, outcome: 'enqueued' }, progress.enqueued - before.enqueued);
-          ingestMetrics.records.inc({ source, outcome: 'deduped' }, progress.deduped - before.deduped);
+          ingestMetrics.records.inc({ source, outcome: 'enqueued' }, progress.recordsEnqueued - before.recordsEnqueued);
+          ingestMetrics.records.inc({ source, outcome: 'deduped' }, progress.recordsDeduped - before.recordsDeduped);
           emit(stream.entity, 'page');
           if (signal.aborted) throw signal.reason ?? new Error('sync aborted');
         }
@@ -124,7 +126,7 @@ async function syncStreams(
         if (!isStaleCursor(err) || restarted) throw err;
         // The upstream rejected the cursor: forget it and backfill this stream from the start.
         logger.warn({ entity: stream.entity, err }, 'stale cursor: resetting and running a full backfill');
-        progress = { ...progress, staleCursorDetected: true, backfillPerformed: true, cursorAfter: { ...progress.cursorAfter, [stream.entity]: null } };
+        progress = { ...progress, staleCursorDetected: true, fullBackfillTriggered: true, cursorAfter: { ...progress.cursorAfter, [stream.entity]: null } };
         const snapshot = progress;
         await lease.transaction(async (tx) => {
           await storeCursor(tx, source, stream.entity, null);
@@ -157,7 +159,7 @@ async function syncStreams(
       if (err instanceof LeaseLostError) break;
     }
   }
-  const status = errors.length ? 'failed' : progress.invalid > 0 ? 'partial' : 'success';
+  const status = errors.length ? 'failed' : progress.recordsInvalid > 0 ? 'partial' : 'success';
   const final = progress;
   await withDbRetry(() => finishRun(deps.pool, runId, final, status, errors.length ? errors.join('; ') : null));
 }

@@ -12,22 +12,25 @@ import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
 
 /** What the producer accumulates while a run goes (written as absolute values). */
 export interface RunProgress {
-  pages: number;
-  fetched: number;
-  enqueued: number;
-  deduped: number;
-  invalid: number;
+  pagesFetched: number;
+  recordsFetched: number;
+  recordsEnqueued: number;
+  recordsDeduped: number;
+  recordsInvalid: number;
   cursorBefore: Record<string, string | null>;
   cursorAfter: Record<string, string | null>;
   unmapped: Record<string, number>;
   staleCursorDetected: boolean;
-  backfillPerformed: boolean;
+  fullBackfillTriggered: boolean;
   stats: CallStats;
 }
 
 /** A fresh accumulator. */
 export function newRunProgress(stats: CallStats): RunProgress {
-  return { pages: 0, fetched: 0, enqueued: 0, deduped: 0, invalid: 0, cursorBefore: {}, cursorAfter: {}, unmapped: {}, staleCursorDetected: false, backfillPerformed: false, stats };
+  return {
+    pagesFetched: 0, recordsFetched: 0, recordsEnqueued: 0, recordsDeduped: 0, recordsInvalid: 0,
+    cursorBefore: {}, cursorAfter: {}, unmapped: {}, staleCursorDetected: false, fullBackfillTriggered: false, stats,
+  };
 }
 
 /** Insert a run row; returns its id. */
@@ -93,16 +96,16 @@ export async function activeRunOf(db: Queryable, source: SourceName, exceptRunId
   return rows[0]?.id ?? null;
 }
 
-const PROGRESS_SET = `pages = $2, records_fetched = $3, records_enqueued = $4, records_deduped = $5, records_invalid = $6,
+const PROGRESS_SET = `pages_fetched = $2, records_fetched = $3, records_enqueued = $4, records_deduped = $5, records_invalid = $6,
   cursor_before = $7::jsonb, cursor_after = $8::jsonb, unmapped_statuses = $9::jsonb,
-  stale_cursor_detected = $10, backfill_performed = $11, retries_by_cause = $12::jsonb,
+  stale_cursor_detected = $10, full_backfill_triggered = $11, retries_by_cause = $12::jsonb,
   rate_limit_waits = $13, rate_limit_wait_ms = $14, token_refreshes = $15`;
 
 function progressParams(runId: string, p: RunProgress): unknown[] {
   return [
-    runId, p.pages, p.fetched, p.enqueued, p.deduped, p.invalid,
+    runId, p.pagesFetched, p.recordsFetched, p.recordsEnqueued, p.recordsDeduped, p.recordsInvalid,
     JSON.stringify(p.cursorBefore), JSON.stringify(p.cursorAfter), JSON.stringify(p.unmapped),
-    p.staleCursorDetected, p.backfillPerformed, JSON.stringify(p.stats.retries),
+    p.staleCursorDetected, p.fullBackfillTriggered, JSON.stringify(p.stats.retries),
     p.stats.rateLimitWaits, Math.round(p.stats.rateLimitWaitMs), p.stats.tokenRefreshes,
   ];
 }
@@ -132,7 +135,7 @@ interface RunRow {
   finished_at: Date | null;
   cursor_before: Record<string, string | null>;
   cursor_after: Record<string, string | null>;
-  pages: number;
+  pages_fetched: number;
   records_fetched: number;
   records_enqueued: number;
   records_deduped: number;
@@ -143,19 +146,19 @@ interface RunRow {
   token_refreshes: number;
   unmapped_statuses: Record<string, number>;
   stale_cursor_detected: boolean;
-  backfill_performed: boolean;
+  full_backfill_triggered: boolean;
   error: string | null;
   created_at: Date;
-  upserted: string;
-  failed: number;
+  records_upserted: string;
+  records_failed: number;
 }
 
 // The processor's side of the report: tallies per run, and this run's records in the ingest DLQ
 // (matched by the runId every outbox payload carries) that were not replayed.
 const REPORT_COLUMNS = `r.*,
-  COALESCE((SELECT sum(t.upserted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS upserted,
+  COALESCE((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_upserted,
   (SELECT count(*) FROM dead_letters d
-    WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL AND d.payload->>'runId' = r.id::text)::int AS failed`;
+    WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL AND d.payload->>'runId' = r.id::text)::int AS records_failed`;
 
 /** One run's report, or null. */
 export async function getRun(db: Queryable, runId: string): Promise<RunReport | null> {
@@ -183,22 +186,44 @@ export async function listRuns(db: Queryable, opts: ListRunsOptions = {}): Promi
   return { runs: page.rows.map(toReport), total: count.rows[0]?.n ?? 0 };
 }
 
-/** Per source: when the last run that completed (success or partial) finished, and the last run's status. */
-export async function lastSyncs(db: Queryable): Promise<Array<{ source: SourceName; lastSuccessAt: Date | null; lastStatus: RunStatus | null; lastRunAt: Date | null }>> {
-  const { rows } = await db.query<{ source: SourceName; last_success_at: Date | null; last_status: RunStatus | null; last_run_at: Date | null }>(
+/** Per source, from its runs: when the last completed one finished, the last run's status, and how the last finished run ended. */
+export interface LastSync {
+  source: SourceName;
+  /** When the last run that completed (success or partial) finished. */
+  lastSuccessAt: Date | null;
+  /** Status of the last run that was not skipped (may still be queued or running). */
+  lastStatus: RunStatus | null;
+  lastRunAt: Date | null;
+  /** Status and error of the last run that ended (success, partial or failed). */
+  lastFinished: { status: RunStatus; error: string | null } | null;
+}
+
+/** {@link LastSync} of every source that has runs. */
+export async function lastSyncs(db: Queryable): Promise<LastSync[]> {
+  const { rows } = await db.query<{
+    source: SourceName; last_success_at: Date | null; last_status: RunStatus | null; last_run_at: Date | null; finished_status: RunStatus | null; finished_error: string | null;
+  }>(
     `SELECT s.source,
        (SELECT max(finished_at) FROM sync_runs r WHERE r.source = s.source AND r.status IN ('success', 'partial')) AS last_success_at,
-       l.status AS last_status, l.created_at AS last_run_at
+       l.status AS last_status, l.created_at AS last_run_at, f.status AS finished_status, f.error AS finished_error
      FROM (SELECT DISTINCT source FROM sync_runs) s
      LEFT JOIN LATERAL (SELECT status, created_at FROM sync_runs r WHERE r.source = s.source AND r.status <> 'skipped'
-                        ORDER BY created_at DESC LIMIT 1) l ON true`,
+                        ORDER BY created_at DESC LIMIT 1) l ON true
+     LEFT JOIN LATERAL (SELECT status, error FROM sync_runs r WHERE r.source = s.source AND r.status IN ('success', 'partial', 'failed')
+                        ORDER BY created_at DESC LIMIT 1) f ON true`,
   );
-  return rows.map((r) => ({ source: r.source, lastSuccessAt: r.last_success_at, lastStatus: r.last_status, lastRunAt: r.last_run_at }));
+  return rows.map((r) => ({
+    source: r.source,
+    lastSuccessAt: r.last_success_at,
+    lastStatus: r.last_status,
+    lastRunAt: r.last_run_at,
+    lastFinished: r.finished_status ? { status: r.finished_status, error: r.finished_error } : null,
+  }));
 }
 
 /** Row → report. A finished run whose records later died in the DLQ reads as partial. */
 export function toReport(r: RunRow): RunReport {
-  const status: RunStatus = r.status === 'success' && r.failed > 0 ? 'partial' : r.status;
+  const status: RunStatus = r.status === 'success' && r.records_failed > 0 ? 'partial' : r.status;
   return {
     runId: r.id,
     source: r.source,
@@ -211,22 +236,20 @@ export function toReport(r: RunRow): RunReport {
     finishedAt: r.finished_at?.toISOString() ?? null,
     cursorBefore: r.cursor_before,
     cursorAfter: r.cursor_after,
-    pages: r.pages,
-    records: {
-      fetched: r.records_fetched,
-      enqueued: r.records_enqueued,
-      deduped: r.records_deduped,
-      upserted: Number(r.upserted),
-      failed: r.failed,
-      invalid: r.records_invalid,
-    },
+    pagesFetched: r.pages_fetched,
+    recordsFetched: r.records_fetched,
+    recordsEnqueued: r.records_enqueued,
+    recordsDeduped: r.records_deduped,
+    recordsUpserted: Number(r.records_upserted),
+    recordsFailed: r.records_failed,
+    recordsInvalid: r.records_invalid,
     retriesByCause: r.retries_by_cause,
     rateLimitWaits: r.rate_limit_waits,
     rateLimitWaitMs: Number(r.rate_limit_wait_ms),
     tokenRefreshes: r.token_refreshes,
     unmappedStatuses: r.unmapped_statuses,
     staleCursorDetected: r.stale_cursor_detected,
-    backfillPerformed: r.backfill_performed,
+    fullBackfillTriggered: r.full_backfill_triggered,
     error: r.error,
     createdAt: r.created_at.toISOString(),
   };

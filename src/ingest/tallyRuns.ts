@@ -7,12 +7,12 @@ export async function tallyRuns(db: Queryable, upsertedByRun: ReadonlyMap<string
   const ids = [...upsertedByRun.keys()].sort();
   // Slot = this connection's backend pid: concurrent processors add to different rows.
   await db.query(
-    `INSERT INTO sync_run_tallies (run_id, slot, upserted)
+    `INSERT INTO sync_run_tallies (run_id, slot, records_upserted)
      SELECT u.run_id, pg_backend_pid() % 64, u.n
      FROM unnest($1::uuid[], $2::bigint[]) AS u(run_id, n)
      JOIN sync_runs r ON r.id = u.run_id
      ORDER BY u.run_id
-     ON CONFLICT (run_id, slot) DO UPDATE SET upserted = sync_run_tallies.upserted + excluded.upserted`,
+     ON CONFLICT (run_id, slot) DO UPDATE SET records_upserted = sync_run_tallies.records_upserted + excluded.records_upserted`,
     [ids, ids.map((id) => upsertedByRun.get(id) ?? 0)],
   );
 }

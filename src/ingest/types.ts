@@ -52,25 +52,29 @@ export interface RunReport {
   finishedAt: string | null;
   cursorBefore: Record<string, string | null>;
   cursorAfter: Record<string, string | null>;
-  pages: number;
-  records: {
-    fetched: number;
-    enqueued: number;
-    deduped: number;
-    /** Rows written by the processor so far (grows while the outbox drains). */
-    upserted: number;
-    /** Records of this run in the DLQ and not replayed. */
-    failed: number;
-    /** Records whose normalization failed when fetched (they reach the DLQ through the outbox). */
-    invalid: number;
-  };
+  /** Pages fetched and committed, each with its records and cursor. */
+  pagesFetched: number;
+  /** Records the upstream returned. */
+  recordsFetched: number;
+  /** New or changed records queued for the processor. */
+  recordsEnqueued: number;
+  /** Records not queued as duplicates: unchanged since last enqueued (same content hash), already waiting in the outbox, or repeated within a page. */
+  recordsDeduped: number;
+  /** Rows written by the processor so far (grows while the outbox drains). */
+  recordsUpserted: number;
+  /** Records of this run dead-lettered and not replayed. */
+  recordsFailed: number;
+  /** Records whose normalization failed when fetched (they reach the DLQ through the outbox). */
+  recordsInvalid: number;
   retriesByCause: Record<string, number>;
   rateLimitWaits: number;
   rateLimitWaitMs: number;
   tokenRefreshes: number;
   unmappedStatuses: Record<string, number>;
+  /** The upstream rejected a stored cursor (e.g. Google's 410 GONE for an expired sync token). */
   staleCursorDetected: boolean;
-  backfillPerformed: boolean;
+  /** The run fell back to a full backfill of a stream because its stored cursor was rejected. */
+  fullBackfillTriggered: boolean;
   error: string | null;
   createdAt: string;
 }
@@ -81,10 +85,10 @@ export interface SyncProgress {
   entity: string;
   /** 'page': a page committed; 'stale_cursor': cursor rejected, backfilling; 'fetch': the connector reported progress. */
   kind: 'page' | 'stale_cursor' | 'fetch';
-  pages: number;
-  fetched: number;
-  enqueued: number;
-  deduped: number;
+  pagesFetched: number;
+  recordsFetched: number;
+  recordsEnqueued: number;
+  recordsDeduped: number;
   retries: number;
   rateLimitWaits: number;
 }

@@ -85,11 +85,12 @@ export async function writePage(
   for (const [k, n] of Object.entries(inspected.unmapped)) unmapped[k] = (unmapped[k] ?? 0) + n;
   const next: RunProgress = {
     ...p,
-    pages: p.pages + 1,
-    fetched: p.fetched + w.page.records.length,
-    enqueued: p.enqueued + inserted,
-    deduped: p.deduped + (w.page.records.length - inserted),
-    invalid: p.invalid + inspected.invalid,
+    pagesFetched: p.pagesFetched + 1,
+    recordsFetched: p.recordsFetched + w.page.records.length,
+    recordsEnqueued: p.recordsEnqueued + inserted,
+    // Unchanged, already queued, or repeated within the page: fetched but not queued again.
+    recordsDeduped: p.recordsDeduped + (w.page.records.length - inserted),
+    recordsInvalid: p.recordsInvalid + inspected.invalid,
     unmapped,
     cursorAfter: w.page.cursorAfter !== null ? { ...p.cursorAfter, [w.streamEntity]: w.page.cursorAfter } : p.cursorAfter,
   };

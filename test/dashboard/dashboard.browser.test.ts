@@ -88,6 +88,11 @@ describe('dashboard in Chromium', { skip: SKIP }, () => {
   it('lists the sync runs and the per-source state from /readyz', async () => {
     await page.locator('#runs-table tbody tr[data-status]').first().waitFor();
     assert.equal(await page.locator('#runs-table tbody tr[data-status]').count(), inst.runs.length);
+    const fields = await page.locator('#runs-table thead th span[title]').evaluateAll((els) => els.map((e) => e.getAttribute('title')));
+    assert.deepEqual(fields, ['pagesFetched', 'recordsFetched', 'recordsDeduped', 'recordsUpserted', 'recordsFailed'], 'count columns named after the run report fields');
+    const newest = inst.runs.at(-1)!;
+    const counts = await page.locator('#runs-table tbody tr[data-status]').first().locator('td.num').allTextContents();
+    assert.deepEqual(counts.slice(0, 2), [String(newest.pagesFetched), String(newest.recordsFetched)]);
     const stripe = page.locator('#sources-table tr[data-source="stripe"]');
     await stripe.waitFor();
     assert.match((await stripe.textContent()) ?? '', /partial|success/);

@@ -68,7 +68,8 @@ describe('buffalo status', () => {
     for (const heading of ['Sources', 'Last runs', 'Queues', 'Breakers']) assert.match(text, new RegExp(`^${heading}$`, 'm'));
     assert.match(text, /^ {2}stripe +yes +simulated +partial/m, "no credentials in this config: SANDBOX=auto simulates stripe");
     assert.match(text, /DLQ +\d+ dead letter\(s\) waiting/);
-    assert.match(text, new RegExp(`API +${inst.baseUrl.replace(/[.]/g, '\\.')} +ok`));
+    assert.match(text, new RegExp(`API +${inst.baseUrl.replace(/[.]/g, '\\.')} +ok +sync healthy`));
+    assert.match(text, /^ {2}created +source +mode +status +recordsFetched +recordsUpserted +recordsFailed +duration$/m, 'run counts under the run report field names');
     assert.ok(!text.includes('\u001b['), 'no ANSI codes');
   });
 });

@@ -55,7 +55,7 @@ describe('ingest HTTP API', () => {
     await createSyncWorker(deps).runOnce();
     const done = await app.inject({ method: 'GET', url: `/runs/${body.runId}`, headers: API_HEADERS });
     assert.equal(done.json().status, 'success');
-    assert.equal(done.json().records.fetched, 12);
+    assert.equal(done.json().recordsFetched, 12);
     assert.equal(done.json().trigger, 'api');
   });
 

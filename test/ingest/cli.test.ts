@@ -34,10 +34,15 @@ describe('ingest CLI commands', () => {
     const report = await syncCommand(deps, { source: 'hubspot', full: true }, io);
     assert.equal(report.status, 'partial');
     const { out, err } = io.text();
-    assert.match(err, /\rhubspot contact: pages 3, records 25 \(new 25, unchanged 0\), retries 0, rate-limit waits 0/);
+    assert.match(err, /\rhubspot contact: pagesFetched 3, recordsFetched 25, recordsEnqueued 25, recordsDeduped 0, retries 0, rate-limit waits 0/);
     assert.match(out, /status +partial/);
-    assert.match(out, /fetched +25/);
-    assert.match(out, /invalid \(→ DLQ\) +1/);
+    assert.match(out, /pagesFetched +3\n/);
+    assert.match(out, /recordsFetched +25\n/);
+    assert.match(out, /recordsDeduped +0\n/);
+    assert.match(out, /recordsInvalid +1 \(→ DLQ\)/);
+    assert.match(out, /staleCursorDetected +false\n/);
+    assert.match(out, /fullBackfillTriggered +false\n/);
+    assert.doesNotMatch(out, /^ +(pages|fetched|enqueued|unchanged|invalid|stale cursor) /m, 'no old labels');
 
     const pio = captureIo(false);
     const processed = await processCommand(deps, pio);

@@ -16,7 +16,7 @@ describe('ingest crash safety: processor killed with SIGKILL', () => {
     const { db } = crash;
     const deps = testDeps(db.pool, [createFakeConnector(createFakeUpstream(N))]);
     const run = await runSync(deps, { source: 'hubspot', mode: 'full' });
-    assert.equal(run.records.enqueued, N);
+    assert.equal(run.recordsEnqueued, N);
     // Hold a row the child's 4th batch must update: its transaction blocks there with uncommitted upserts.
     await db.pool.query("INSERT INTO contacts (source, external_id, email, source_updated_at) VALUES ('hubspot', 'c0170', 'old@example.com', '2000-01-01')");
     await crash.lock("SELECT 1 FROM contacts WHERE external_id = 'c0170' FOR UPDATE");
@@ -33,6 +33,6 @@ describe('ingest crash safety: processor killed with SIGKILL', () => {
     assert.equal(rest.dead, 0);
     await assertContactsEqualTruth(db);
     assert.equal((await db.pool.query('SELECT 1 FROM jobs')).rowCount, 0, 'outbox drained');
-    assert.equal((await getRun(db.pool, run.runId))?.records.upserted, N, 'each record counted once: the killed batch rolled back with its tally');
+    assert.equal((await getRun(db.pool, run.runId))?.recordsUpserted, N, 'each record counted once: the killed batch rolled back with its tally');
   });
 });

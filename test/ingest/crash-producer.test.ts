@@ -15,24 +15,24 @@ describe('ingest crash safety: producer killed with SIGKILL', () => {
   it('producer killed mid-page: the page rolls back, the next run resumes from the committed cursor, each record enqueued once', async () => {
     const { db } = crash;
     crash.spawn({ MODE: 'producer', N: String(N), PAGE_SIZE: '10', PAUSE_MS: '40' });
-    await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE status = 'running' AND pages >= 3")).rowCount === 1, 'the child to commit a few pages', 20_000);
+    await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE status = 'running' AND pages_fetched >= 3")).rowCount === 1, 'the child to commit a few pages', 20_000);
     // Lock the stream's cursor row: the child's next page transaction blocks on it after enqueueing.
     await crash.lock("SELECT 1 FROM sync_cursors WHERE source = 'hubspot' AND entity = 'contact' FOR UPDATE");
     await waitFor(() => childWaitingOnLock(db), 'the child to block mid-page', 20_000);
-    const killedRun = (await db.pool.query<{ id: string; pages: number; cursor_after: { contact: string } }>("SELECT id, pages, cursor_after FROM sync_runs WHERE status = 'running'")).rows[0]!;
+    const killedRun = (await db.pool.query<{ id: string; pages_fetched: number; cursor_after: { contact: string } }>("SELECT id, pages_fetched, cursor_after FROM sync_runs WHERE status = 'running'")).rows[0]!;
     assert.equal(await crash.killChild(), 'SIGKILL');
     await crash.unlock();
 
     const stored = (await db.pool.query<{ cursor: string }>("SELECT cursor FROM sync_cursors WHERE source = 'hubspot' AND entity = 'contact'")).rows[0]!.cursor;
     assert.equal(stored, killedRun.cursor_after.contact, 'the cursor is the last committed page, the killed page left nothing');
     const queued = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows[0]!.n;
-    assert.equal(queued, killedRun.pages * 10, 'exactly the committed pages are in the outbox');
+    assert.equal(queued, killedRun.pages_fetched * 10, 'exactly the committed pages are in the outbox');
 
     const deps = testDeps(db.pool, [createFakeConnector(createFakeUpstream(N, { pageSize: 10 }))]);
     const resumed = await runSync(deps, { source: 'hubspot', mode: 'incremental' });
     assert.equal(resumed.status, 'success', resumed.error ?? '');
     assert.equal(resumed.cursorBefore.contact, stored);
-    assert.equal(resumed.records.enqueued + queued, N, 'each record enqueued exactly once across both runs');
+    assert.equal(resumed.recordsEnqueued + queued, N, 'each record enqueued exactly once across both runs');
     const abandoned = await getRun(db.pool, killedRun.id);
     assert.equal(abandoned?.status, 'failed');
     assert.match(abandoned?.error ?? '', /abandoned/);

@@ -33,8 +33,8 @@ describe('ingest producer when its database connection drops mid-run', () => {
     const run = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(killed, 2, 'the lock-holding connection was terminated twice');
     assert.equal(run.status, 'success', run.error ?? '');
-    assert.equal(run.pages, 6);
-    assert.deepEqual({ fetched: run.records.fetched, enqueued: run.records.enqueued }, { fetched: 60, enqueued: 60 });
+    assert.equal(run.pagesFetched, 6);
+    assert.deepEqual({ fetched: run.recordsFetched, enqueued: run.recordsEnqueued }, { fetched: 60, enqueued: 60 });
     const jobs = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
     assert.equal(jobs.rows[0]!.n, 60, 'each record enqueued exactly once');
     await drainOutbox(deps);

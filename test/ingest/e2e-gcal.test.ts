@@ -68,7 +68,7 @@ describe('ingest end to end: Google Calendar (sync tokens, cancellations, expire
     const run = await runSync(deps, { source: 'gcal', mode: 'incremental' });
     assert.equal(run.status, 'success', run.error ?? '');
     assert.equal(run.staleCursorDetected, true);
-    assert.equal(run.backfillPerformed, true);
+    assert.equal(run.fullBackfillTriggered, true);
     assert.ok(JSON.parse(run.cursorAfter.event ?? '{}').syncToken, 'a fresh sync token was stored');
     await drainOutbox(deps);
     await assertEventsMatchTruth(db, sandbox);

@@ -57,17 +57,17 @@ describe('ingest end to end: Stripe simulator → connector → outbox → payme
       assert.ok(d.error.message.length > 0);
       assert.ok((d.payload as IngestJobPayload).payload, 'raw payload kept');
     }
-    assert.equal(run.records.invalid, poison.length);
+    assert.equal(run.recordsInvalid, poison.length);
   });
 
   it('incremental after upstream activity (new charges, late refunds) stores exactly the new truth', async () => {
     await controlSim(sandbox, 'stripe', '/__sandbox/advance', { hours: 12 });
     const run = await runSync(deps, { source: 'stripe', mode: 'incremental' });
     assert.ok(run.status === 'success' || run.status === 'partial', run.error ?? '');
-    assert.ok(run.records.fetched > 0, 'events were read');
+    assert.ok(run.recordsFetched > 0, 'events were read');
     await drainOutbox(deps);
     await assertPaymentsMatchTruth(db, sandbox);
     const again = await runSync(deps, { source: 'stripe', mode: 'incremental' });
-    assert.equal(again.records.enqueued, 0, 'a re-read overlap is deduped by content hash');
+    assert.equal(again.recordsEnqueued, 0, 'a re-read overlap is deduped by content hash');
   });
 });

@@ -50,7 +50,7 @@ describe('ingest processor', () => {
     const deps = testDeps(db.pool, [connector]);
     const run = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(run.status, 'partial', 'records failing normalization make the run partial');
-    assert.equal(run.records.invalid, 2);
+    assert.equal(run.recordsInvalid, 2);
     const drained = await drainOutbox(deps);
     assert.equal(drained.dead, 2);
     assert.equal(drained.failed, 0, 'deterministic failures are not retried');
@@ -70,7 +70,7 @@ describe('ingest processor', () => {
       assert.equal(p.runId, run.runId);
     }
     const report = await getRun(db.pool, run.runId);
-    assert.deepEqual({ upserted: report?.records.upserted, failed: report?.records.failed }, { upserted: 28, failed: 2 });
+    assert.deepEqual({ upserted: report?.recordsUpserted, failed: report?.recordsFailed }, { upserted: 28, failed: 2 });
 
     // The fix: the normalizer learns to read numeric e-mails (a new release); replay stores them.
     const fixed: Connector = {
@@ -85,7 +85,7 @@ describe('ingest processor', () => {
     assert.equal(after.size, 30);
     assert.equal(after.get('c0003')?.email, 'fixed-12345@example.com');
     const final = await getRun(db.pool, run.runId);
-    assert.deepEqual({ upserted: final?.records.upserted, failed: final?.records.failed }, { upserted: 30, failed: 0 });
+    assert.deepEqual({ upserted: final?.recordsUpserted, failed: final?.recordsFailed }, { upserted: 30, failed: 0 });
   });
 
   it('transient failures are retried by the queue and reach the DLQ after 5 attempts; the other jobs are not held back', async () => {

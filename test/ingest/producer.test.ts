@@ -35,16 +35,16 @@ describe('ingest producer (fake upstream)', () => {
     const deps = testDeps(db.pool, [createFakeConnector(up)]);
     const full = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(full.status, 'success');
-    assert.equal(full.pages, 5);
-    assert.deepEqual({ fetched: full.records.fetched, enqueued: full.records.enqueued, deduped: full.records.deduped }, { fetched: 45, enqueued: 45, deduped: 0 });
+    assert.equal(full.pagesFetched, 5);
+    assert.deepEqual({ fetched: full.recordsFetched, enqueued: full.recordsEnqueued, deduped: full.recordsDeduped }, { fetched: 45, enqueued: 45, deduped: 0 });
     assert.equal(full.cursorAfter.contact, '45');
     await drainOutbox(deps);
     await assertStoredEqualsTruth(db, up);
-    assert.equal((await getRun(db.pool, full.runId))?.records.upserted, 45, 'processor counts back into the run');
+    assert.equal((await getRun(db.pool, full.runId))?.recordsUpserted, 45, 'processor counts back into the run');
 
     // A second full read of unchanged data enqueues nothing.
     const again = await runSync(deps, { source: 'hubspot', mode: 'full' });
-    assert.deepEqual({ fetched: again.records.fetched, enqueued: again.records.enqueued, deduped: again.records.deduped }, { fetched: 45, enqueued: 0, deduped: 45 });
+    assert.deepEqual({ fetched: again.recordsFetched, enqueued: again.recordsEnqueued, deduped: again.recordsDeduped }, { fetched: 45, enqueued: 0, deduped: 45 });
 
     // Changes upstream: 3 updated, 2 new; incremental reads only the change log after the cursor.
     for (const id of ['c0001', 'c0010', 'c0044']) up.put({ ...up.truth.get(id)!, email: `changed-${id}@example.com`, updatedAt: '2026-02-01T00:00:00.000Z' });
@@ -53,8 +53,8 @@ describe('ingest producer (fake upstream)', () => {
     const inc = await runSync(deps, { source: 'hubspot', mode: 'incremental' });
     assert.equal(inc.status, 'success');
     assert.deepEqual(inc.cursorBefore, { contact: '45' });
-    assert.equal(inc.records.fetched, 5);
-    assert.equal(inc.records.enqueued, 5);
+    assert.equal(inc.recordsFetched, 5);
+    assert.equal(inc.recordsEnqueued, 5);
     await drainOutbox(deps);
     await assertStoredEqualsTruth(db, up);
   });
@@ -68,9 +68,9 @@ describe('ingest producer (fake upstream)', () => {
     const run = await runSync(deps, { source: 'hubspot', mode: 'incremental' });
     assert.equal(run.status, 'success');
     assert.equal(run.staleCursorDetected, true);
-    assert.equal(run.backfillPerformed, true);
-    assert.equal(run.records.fetched, 26, 'the backfill re-read everything');
-    assert.equal(run.records.enqueued, 1, 'only the new record was not known');
+    assert.equal(run.fullBackfillTriggered, true);
+    assert.equal(run.recordsFetched, 26, 'the backfill re-read everything');
+    assert.equal(run.recordsEnqueued, 1, 'only the new record was not known');
     assert.equal(run.cursorAfter.contact, '26');
     up.staleBelow = 0;
     await drainOutbox(deps);
@@ -95,11 +95,11 @@ describe('ingest producer (fake upstream)', () => {
     const second = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(second.status, 'skipped');
     assert.match(second.reason ?? '', /another hubspot sync is already running \(run [0-9a-f-]{36}\)/);
-    assert.equal(second.pages, 0);
+    assert.equal(second.pagesFetched, 0);
     release();
     const done = await first;
     assert.equal(done.status, 'success');
-    assert.equal(done.records.fetched, 30);
+    assert.equal(done.recordsFetched, 30);
   });
 
   it('an upstream failure mid-run: the run is failed with the error, committed pages keep their cursor, the next run resumes there', async () => {
@@ -109,12 +109,12 @@ describe('ingest producer (fake upstream)', () => {
     const failed = await runSync(deps, { source: 'hubspot', mode: 'incremental' });
     assert.equal(failed.status, 'failed');
     assert.match(failed.error ?? '', /contact: fake upstream: connection reset/);
-    assert.equal(failed.pages, 2);
+    assert.equal(failed.pagesFetched, 2);
     assert.equal(failed.cursorAfter.contact, '20');
     const resumed = await runSync(deps, { source: 'hubspot', mode: 'incremental' });
     assert.equal(resumed.status, 'success');
     assert.deepEqual(resumed.cursorBefore, { contact: '20' });
-    assert.equal(resumed.records.fetched, 30, 'only the pages after the cursor');
+    assert.equal(resumed.recordsFetched, 30, 'only the pages after the cursor');
     await drainOutbox(deps);
     await assertStoredEqualsTruth(db, up);
   });

@@ -83,7 +83,7 @@ describe('ingest scheduler', () => {
     assert.equal(s.date, '2026-05-04');
     const hubspot = s.sources.find((x) => x.source === 'hubspot')!;
     assert.deepEqual(hubspot.runs, { total: 2, success: 1, partial: 0, failed: 1, skipped: 0 });
-    assert.equal(hubspot.records.fetched, 35);
+    assert.equal(hubspot.recordsFetched, 35);
     assert.equal(s.revenue.totalRevenueCents, '12345');
     assert.equal(typeof s.dlq.ingest, 'number');
   });

@@ -70,7 +70,7 @@ async function refreshAll(): Promise<void> {
 
   const ready = readiness.status === 'fulfilled' ? readiness.value : null;
   health.dataset.state = ready?.status ?? 'unavailable';
-  health.textContent = ready ? `API ${ready.status}` : 'API unreachable';
+  health.textContent = ready ? `API ${ready.status}${ready.syncStatus === 'degraded' ? ' · sync degraded' : ''}` : 'API unreachable';
   if (overview.status === 'fulfilled') renderPipeline(overview.value, ready);
   if (ready && runs.status === 'fulfilled') sync.render({ readiness: ready, runs: runs.value.runs, now, admin: dlq.unlocked() });
 

@@ -43,11 +43,11 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
         const lastRun = d.runs.find((r) => r.source === name && r.status !== 'skipped');
         // Counts of the last run that ended, not of one still queued or running.
         const last = d.runs.find((r) => r.source === name && (r.status === 'success' || r.status === 'partial' || r.status === 'failed'));
-        const records = last ? `${formatCount(last.records.fetched)} fetched · ${formatCount(last.records.upserted)} upserted${last.records.failed ? ` · ${formatCount(last.records.failed)} failed` : ''}` : '–';
+        const records = last ? `${formatCount(last.recordsFetched)} fetched · ${formatCount(last.recordsUpserted)} upserted${last.recordsFailed ? ` · ${formatCount(last.recordsFailed)} failed` : ''}` : '–';
         return h(
           'tr',
           { 'data-source': name },
-          h('th', { scope: 'row' }, name),
+          h('th', { scope: 'row' }, name, s.syncStatus === 'degraded' ? ' ' : null, s.syncStatus === 'degraded' ? degradedPill(s.issues) : null),
           h('td', {}, s.enabled ? 'yes' : pill('off', 'no')),
           h('td', {}, s.lastStatus ? pill(s.lastStatus) : '–', ' ', lastRun ? h('span', { class: 'muted' }, formatAgo(lastRun.createdAt, d.now)) : ''),
           h('td', {}, records),
@@ -60,7 +60,7 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
 
       const runRows = d.runs.slice(0, RUNS_SHOWN).map((r) => {
         const ms = r.startedAt ? (r.finishedAt ? Date.parse(r.finishedAt) : d.now) - Date.parse(r.startedAt) : null;
-        const note = r.error ?? r.reason ?? (r.staleCursorDetected ? 'stale cursor → backfill' : '');
+        const note = r.error ?? r.reason ?? (r.fullBackfillTriggered ? 'stale cursor → full backfill' : r.staleCursorDetected ? 'stale cursor' : '');
         return h(
           'tr',
           { 'data-status': r.status },
@@ -69,10 +69,11 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
           h('td', {}, r.mode),
           h('td', {}, r.trigger),
           h('td', {}, pill(r.status)),
-          h('td', { class: 'num' }, formatCount(r.records.fetched)),
-          h('td', { class: 'num' }, formatCount(r.records.enqueued)),
-          h('td', { class: 'num' }, formatCount(r.records.upserted)),
-          h('td', { class: 'num' }, r.records.failed ? h('strong', { class: 'bad' }, formatCount(r.records.failed)) : '0'),
+          h('td', { class: 'num' }, formatCount(r.pagesFetched)),
+          h('td', { class: 'num' }, formatCount(r.recordsFetched)),
+          h('td', { class: 'num' }, formatCount(r.recordsDeduped)),
+          h('td', { class: 'num' }, formatCount(r.recordsUpserted)),
+          h('td', { class: 'num' }, r.recordsFailed ? h('strong', { class: 'bad' }, formatCount(r.recordsFailed)) : '0'),
           h('td', { class: 'num' }, ms === null ? '–' : formatDuration(ms)),
           h('td', { class: 'note-cell', title: note }, note),
         );
@@ -85,4 +86,12 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
 /** A breaker state pill with the time until its next probe when open. */
 export function breakerCell(state: string, retryAfterMs: number): HTMLElement {
   return h('span', {}, pill(state, state.replace('_', '-')), retryAfterMs > 0 ? h('span', { class: 'muted' }, ` probe in ${formatDuration(retryAfterMs)}`) : '');
+}
+
+// The issues ride along as the pill's title and accessible name: the table stays one line a source.
+function degradedPill(issues: string[]): HTMLElement {
+  const el = pill('degraded', 'sync degraded');
+  el.title = issues.join('\n');
+  el.setAttribute('aria-label', `sync degraded: ${issues.join('; ')}`);
+  return el;
 }

@@ -15,6 +15,9 @@ export interface ReadyBreaker {
 /** One source in the ingest section of `/readyz`. */
 export interface ReadySource {
   enabled: boolean;
+  syncStatus: 'healthy' | 'degraded';
+  /** Why the source's sync is degraded (empty when healthy). */
+  issues: string[];
   lastSuccessAt: string | null;
   lastStatus: string | null;
   breaker: ReadyBreaker | null;
@@ -23,6 +26,8 @@ export interface ReadySource {
 /** `GET /readyz`. */
 export interface Readiness {
   status: 'ok' | 'degraded' | 'unavailable';
+  /** Sync state of all sources together (absent from a server without the ingest section). */
+  syncStatus?: 'healthy' | 'degraded';
   uptimeS: number;
   checks: {
     db: { ok: boolean; latencyMs: number; error?: string };
