@@ -91,7 +91,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     scheduler.start();
     maintenance.start();
   }
-  printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0);
+  printBanner(booted, config, apiBase, role, wired.simulated, Object.keys(connectors), Date.now() - t0, db.relocated);
 }
 
 // A sync at the ad platform's 10 req/min can run for minutes; shutdown does not wait for it.
@@ -144,7 +144,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   return app;
 }
 
-function printBanner(booted: Booted, config: Config, base: string, role: Role, simulated: string[], sources: string[], ms: number): void {
+function printBanner(booted: Booted, config: Config, base: string, role: Role, simulated: string[], sources: string[], ms: number, dbRelocated?: string): void {
   const lines = ['', `Buffalo is up (role: ${role}, ${ms} ms)`];
   if (role === 'api' || role === 'all') {
     lines.push(
@@ -155,6 +155,7 @@ function printBanner(booted: Booted, config: Config, base: string, role: Role, s
     );
   }
   lines.push(`  Sources    ${sources.join(', ') || 'none configured'}`);
+  if (dbRelocated) lines.push(`  Database   embedded PostgreSQL: ${dbRelocated}`);
   if (simulated.length) lines.push(`  Sandbox    simulating ${simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
   if (booted.generatedKeys.length) {
     lines.push(
