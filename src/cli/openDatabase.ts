@@ -3,9 +3,8 @@
  * data directory. When another Buffalo process already runs the embedded server (e.g. `buffalo
  * start` in another terminal), commands connect to it instead of starting a second one.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createPool, migrate, startEmbeddedPostgres, type Pool } from '../db/index.ts';
+import { createPool, migrate, runningEmbeddedPort, startEmbeddedPostgres, type Pool } from '../db/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 
@@ -14,6 +13,8 @@ export interface OpenDatabase {
   url: string;
   pool: Pool;
   embedded: boolean;
+  /** Where the embedded cluster lives when that is not the configured data directory (for the banner). */
+  relocated?: string;
   close(): Promise<void>;
 }
 
@@ -21,6 +22,7 @@ export interface OpenDatabase {
 export async function openDatabase(config: Config, logger: Logger, opts: { migrate?: boolean; poolMax?: number } = {}): Promise<OpenDatabase> {
   let url = config.databaseUrl;
   let stopServer: (() => Promise<void>) | undefined;
+  let relocated: string | undefined;
   if (!url) {
     const dir = path.resolve(config.dataDir, 'pg');
     const running = runningEmbeddedPort(dir);
@@ -30,7 +32,9 @@ export async function openDatabase(config: Config, logger: Logger, opts: { migra
     } else {
       const started = Date.now();
       const server = await startEmbeddedPostgres({ dir, port: config.embeddedPgPort, onLog: (line) => logger.trace({ pg: line.trim() }, 'postgres') });
-      logger.info({ dir, port: config.embeddedPgPort, ms: Date.now() - started }, 'embedded PostgreSQL started');
+      if (server.stoppedOrphan) logger.info({ pid: server.stoppedOrphan }, 'stopped the embedded PostgreSQL a killed buffalo process left running');
+      logger.info({ dir: server.dataDir, runtime: server.runtimeDir, port: config.embeddedPgPort, ms: Date.now() - started }, 'embedded PostgreSQL started');
+      if (server.dataDir !== dir) relocated = `cluster in ${server.dataDir} (the postgres OS user cannot reach ${dir})`;
       url = server.url('postgres');
       stopServer = () => server.stop();
     }
@@ -44,6 +48,7 @@ export async function openDatabase(config: Config, logger: Logger, opts: { migra
     url,
     pool,
     embedded: !config.databaseUrl,
+    ...(relocated ? { relocated } : {}),
     async close() {
       // pool.end() waits for checked-out clients; a sync abandoned at shutdown may still hold
       // one, and the embedded server must stop regardless (it would outlive us otherwise).
@@ -51,20 +56,4 @@ export async function openDatabase(config: Config, logger: Logger, opts: { migra
       await stopServer?.();
     },
   };
-}
-
-// postmaster.pid: line 1 pid, line 4 port. A live pid means a server owns the directory.
-function runningEmbeddedPort(dir: string): number | undefined {
-  const pidFile = path.join(dir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const lines = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  try {
-    process.kill(pid, 0);
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmd.includes('postgres') && port > 0 ? port : undefined;
-  } catch {
-    return undefined;
-  }
 }

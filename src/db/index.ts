@@ -1,5 +1,6 @@
 /** Database access: embedded server, pool, transactions, retries of transient errors, migrations. */
-export { startEmbeddedPostgres, type EmbeddedServer, type EmbeddedOptions } from './embedded.ts';
+export { startEmbeddedPostgres, runningEmbeddedPort, type EmbeddedServer, type EmbeddedOptions } from './embedded.ts';
+export { resolveClusterDir } from './placeCluster.ts';
 export { createPool, withTransaction, withDbRetry, type Pool, type PoolClient, type Queryable, type DbRetryOptions, type TransactionContext } from './pool.ts';
 export { isTransientDbError } from './errors.ts';
 export { migrate, MIGRATION_GLOB } from './migrate.ts';

