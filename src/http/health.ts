@@ -16,6 +16,8 @@ export interface ReadinessCheck {
   summaryField?: string;
   /** Returns the section's JSON; `degraded: true` marks the overall status degraded. */
   check(): Promise<Record<string, unknown> & { degraded?: boolean }>;
+  /** Short sections this check also puts directly under `checks` (e.g. one per source), built from its result. */
+  alsoUnderChecks?(section: Record<string, unknown>): Record<string, unknown>;
 }
 
 /** Options of {@link healthRoutes}. */
@@ -57,6 +59,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, opts)
           if (section.degraded) degraded = true;
           else if (c.summaryField) summaries[c.summaryField] = 'healthy';
           checks[c.name] = section;
+          Object.assign(checks, c.alsoUnderChecks?.(section));
         } catch (err) {
           degraded = true;
           checks[c.name] = { ok: false, error: (err as Error).message };

@@ -58,7 +58,21 @@ export function ingestReadinessCheck(deps: Pick<IngestDeps, 'pool' | 'config' | 
         outbox: { pending: outbox?.pending ?? 0, dead: outbox?.dead ?? 0, oldestPendingAgeMs: outbox?.oldestPendingAgeMs ?? 0 },
       };
     },
+    // The short per-source form clients of the published /readyz example read: `checks.stripe.lastSync`.
+    alsoUnderChecks(section) {
+      const out: Record<string, unknown> = {};
+      for (const [source, s] of Object.entries(section.sources as Record<string, SourceSection>)) {
+        if (s.enabled) out[source] = { ok: s.syncStatus === 'healthy', lastSync: s.lastSuccessAt };
+      }
+      return out;
+    },
   };
+}
+
+interface SourceSection {
+  enabled: boolean;
+  syncStatus: 'healthy' | 'degraded';
+  lastSuccessAt: string | null;
 }
 
 // What is wrong with an enabled source's sync, in words an operator can act on (empty: healthy).

@@ -12,7 +12,7 @@ import { testDeps } from './fixtures/support.ts';
 interface ReadyBody {
   status: string;
   syncStatus: string;
-  checks: { ingest: { sources: Record<string, { syncStatus: string; issues: string[]; enabled: boolean }> } };
+  checks: { ingest: { sources: Record<string, { syncStatus: string; issues: string[]; enabled: boolean; lastSuccessAt: string | null }> } } & Record<string, { ok: boolean; lastSync: string | null } | undefined>;
 }
 
 describe('/readyz syncStatus', () => {
@@ -48,6 +48,10 @@ describe('/readyz syncStatus', () => {
     assert.deepEqual({ code: ok.code, status: ok.body.status, syncStatus: ok.body.syncStatus }, { code: 200, status: 'ok', syncStatus: 'healthy' });
     assert.deepEqual(ok.body.checks.ingest.sources.hubspot!.issues, []);
     assert.equal(ok.body.checks.ingest.sources.stripe!.enabled, false, 'a disabled source never degrades sync');
+    // The short per-source form of the published example: checks.<source> = {ok, lastSync}.
+    assert.deepEqual(ok.body.checks.hubspot, { ok: true, lastSync: ok.body.checks.ingest.sources.hubspot!.lastSuccessAt });
+    assert.ok(ok.body.checks.hubspot?.lastSync, 'lastSync is the last successful sync');
+    assert.equal(ok.body.checks.stripe, undefined, 'a disabled source has no short section');
   });
 
   it('degraded (still 200) when a source\'s last finished run failed, until a run succeeds again', async () => {
@@ -60,6 +64,7 @@ describe('/readyz syncStatus', () => {
     const hubspot = failed.body.checks.ingest.sources.hubspot!;
     assert.equal(hubspot.syncStatus, 'degraded');
     assert.match(hubspot.issues.join('\n'), /last run failed: contact: fake upstream: connection reset/);
+    assert.equal(failed.body.checks.hubspot?.ok, false);
 
     // A run accepted after the failure but not run yet does not clear it.
     await db.pool.query("INSERT INTO sync_runs (source, mode, status, trigger) VALUES ('hubspot', 'incremental', 'queued', 'scheduler')");
