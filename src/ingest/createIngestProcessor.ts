@@ -6,6 +6,7 @@
  * queue re-run the batch job by job, so only the bad job fails (transient ones are retried with
  * backoff and reach the DLQ after 5 attempts).
  */
+import { makeStorable } from '../db/index.ts';
 import { createBatchWorker, PermanentError, type Job, type Worker } from '../queue/index.ts';
 import type { Clock } from '../resilience/index.ts';
 import { tallyRuns } from './tallyRuns.ts';
@@ -64,8 +65,12 @@ function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
   // Not permanent: this process may simply lack the source's configuration while another
   // worker has it (the queue retries with backoff; a replay after fixing the config works too).
   if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
+  // Beyond the stored bounds when fetched (see prepareRecord): dead-lettered with the reason.
+  if (p.unstorable) return new PermanentError(p.unstorable.reason);
   try {
-    return connector.normalize(p.entity, p.payload);
+    // Payloads in the outbox are storable already; rows are made storable again so that no
+    // normalizer can ever produce a row that fails the whole batch's upsert.
+    return makeStorable(connector.normalize(p.entity, p.payload)).value;
   } catch (err) {
     if (isClassifiedPermanent(err)) return err as Error;
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

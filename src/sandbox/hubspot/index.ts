@@ -13,7 +13,9 @@ import {
   createRng,
   createSimClock,
   createSimulatorApp,
+  hostileTruth,
   installFaultHooks,
+  installHostileContent,
   registerControlRoutes,
   startSimulator,
   type Faults,
@@ -22,6 +24,7 @@ import {
   type SimulatorHandle,
 } from '../common/index.ts';
 import { rateLimited, rateLimitHeaders, unavailable } from './errors.ts';
+import { HUBSPOT_HOSTILE_FIELDS, hubspotHostileTarget } from './hostile.ts';
 import { registerHubspotRoutes } from './routes.ts';
 import { createHubspotState, type HubspotRates, type HubspotState, type HubspotTruth } from './state.ts';
 
@@ -47,7 +50,8 @@ export interface HubspotSimState {
   /** The current world (rebuilt when `records` or `seed` change). */
   world(): HubspotState;
   catchUp(): { created: number; updated: number; archived: number };
-  truth(): HubspotTruth;
+  /** `hostile`: `deals:<id>` / `contacts:<id>` → the field and kind of hostile content served for it (`hostileRate`). */
+  truth(): HubspotTruth & { hostile: ReturnType<typeof hostileTruth> };
 }
 
 /** Build (not start) a HubSpot simulator. */
@@ -61,7 +65,17 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
     build: (f, live) =>
       createHubspotState({ seed: f.seed, records: f.records, poisonRate: () => live.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) }),
   });
-  const state: HubspotSimState = { world, catchUp: () => world().catchUp(clock.now()), truth: () => world().truth() };
+  const state: HubspotSimState = { world, catchUp: () => world().catchUp(clock.now()), truth: () => {
+    const t = world().truth();
+    const f = faults.get();
+    return {
+      ...t,
+      hostile: {
+        ...hostileTruth(f, t.deals.map((d) => `deals:${d.id}`), HUBSPOT_HOSTILE_FIELDS.deals),
+        ...hostileTruth(f, t.contacts.map((c) => `contacts:${c.id}`), HUBSPOT_HOSTILE_FIELDS.contacts),
+      },
+    };
+  } };
 
   const app = createSimulatorApp();
   const counters = installFaultHooks(app, {
@@ -75,6 +89,7 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
     },
   });
   registerControlRoutes(app, { name: 'hubspot', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
+  installHostileContent(app, { faults, listKeys: ['results'], target: hubspotHostileTarget });
   registerHubspotRoutes(app, { world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }

@@ -19,7 +19,10 @@ import {
   createRng,
   createSimClock,
   createSimulatorApp,
+  applyHostileTarget,
+  hostileTruth,
   installFaultHooks,
+  installHostileContent,
   registerControlRoutes,
   startSimulator,
   type Faults,
@@ -28,6 +31,7 @@ import {
   type SimulatorHandle,
 } from '../common/index.ts';
 import { rateLimited, unavailable } from './errors.ts';
+import { CHARGE_HOSTILE_FIELDS, stripeHostileTarget } from './hostile.ts';
 import { registerStripeRoutes } from './routes.ts';
 import { createStripeState, type StripeState, type StripeTruth } from './state.ts';
 import { createWebhookDispatcher, type Delivery, type WebhookDispatcher, type WebhookOptions } from './webhooks.ts';
@@ -62,7 +66,8 @@ export interface StripeSimState {
   webhooks: WebhookDispatcher;
   /** Generate activity up to the clock's now. */
   catchUp(): { charges: number; refunds: number; events: number };
-  truth(): StripeTruth & { webhooks: { endpoints: Array<{ id: string; url: string }>; deliveries: Delivery[] } };
+  /** `hostile`: charge id → the field and kind of hostile content served for it (`hostileRate`). */
+  truth(): StripeTruth & { webhooks: { endpoints: Array<{ id: string; url: string }>; deliveries: Delivery[] }; hostile: ReturnType<typeof hostileTruth> };
 }
 
 /** Build (not start) a Stripe simulator. */
@@ -86,7 +91,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
         now: clock.now(),
         ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
         ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
-        onEvent: (e) => webhooks.enqueue(e),
+        onEvent: (e) => webhooks.enqueue(applyHostileTarget(live.get(), e, stripeHostileTarget)),
         pendingWebhooks: () => webhooks.endpoints().length,
       }),
   });
@@ -95,10 +100,14 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
     world,
     webhooks,
     catchUp: () => world().catchUp(clock.now()),
-    truth: () => ({
-      ...world().truth(),
-      webhooks: { endpoints: webhooks.endpoints().map(({ id, url }) => ({ id, url })), deliveries: webhooks.deliveries() },
-    }),
+    truth: () => {
+      const t = world().truth();
+      return {
+        ...t,
+        webhooks: { endpoints: webhooks.endpoints().map(({ id, url }) => ({ id, url })), deliveries: webhooks.deliveries() },
+        hostile: hostileTruth(faults.get(), t.charges.map((c) => c.id), CHARGE_HOSTILE_FIELDS),
+      };
+    },
   };
 
   const app = createSimulatorApp();
@@ -118,6 +127,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
   app.delete<{ Params: { id: string } }>('/__sandbox/webhooks/:id', async (req, reply) =>
     webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
   );
+  installHostileContent(app, { faults, listKeys: ['data'], target: stripeHostileTarget });
   registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
   app.addHook('onClose', async () => webhooks.close());
 
