@@ -67,9 +67,12 @@ export async function drain(workers: Worker[], until: () => Promise<boolean>, ti
 export const TEST_JWT_SECRET = 'orders-test-secret-0123456789abcdef';
 
 /** An app shell with the order routes, inventory at `inventoryUrl`, HS256 tokens with TEST_JWT_SECRET. */
-export async function buildOrderApp(pool: Pool, inventoryUrl: string, opts: { clock?: Clock; bodyLimitBytes?: number; env?: Record<string, string> } = {}): Promise<App> {
+export async function buildOrderApp(pool: Pool, inventoryUrl: string, opts: { clock?: Clock; bodyLimitBytes?: number; env?: Record<string, string>; idempotencyLeaseMs?: number } = {}): Promise<App> {
   const config = resolveConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INVENTORY_API_BASE_URL: inventoryUrl, ...opts.env });
-  const app = await buildTestApp(pool, opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {});
+  const app = await buildTestApp(pool, {
+    ...(opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    ...(opts.idempotencyLeaseMs ? { idempotencyLeaseMs: opts.idempotencyLeaseMs } : {}),
+  });
   await app.register(orderRoutes, { pool, config, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.ready();
   return app;
