@@ -6,7 +6,7 @@ import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { startEventServiceSimulator, type EventServiceSimState, type EventServiceTruth } from '../../src/sandbox/eventservice/index.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
+import { expireLease, failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
 import { EVENT_SERVICE_SETTINGS, simControl } from './support.ts';
 
 const LEASE_MS = 250;
@@ -66,7 +66,7 @@ describe('POST /addEvent is exactly-once: one upstream event per Idempotency-Key
     await simControl(sim.url, '/__sandbox/settings', { writeLatencyMs: LEASE_MS * 3 });
     const key = 'stall-add-1';
     const first = add(key, 'Stalled write');
-    await sleep(LEASE_MS + 150);
+    await expireLease(db.pool, key);
     const takeover = await add(key, 'Stalled write');
     // The takeover reached the event service while the first write still ran there: in use.
     assert.equal(takeover.statusCode, 409, takeover.body);

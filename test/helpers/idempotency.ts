@@ -33,3 +33,17 @@ export async function keyStatus(pool: Pool, key: string): Promise<string | undef
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Once `key` is claimed, move its lease into the past: the request holding it is now "stalled
+ * past its lease" whatever the configured lease, and the next request with the key takes over.
+ */
+export async function expireLease(pool: Pool, key: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rowCount } = await pool.query("UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = $1 AND status = 'in_flight'", [key]);
+    if (rowCount === 1) return;
+    if (Date.now() > deadline) throw new Error(`key ${key} was never claimed`);
+    await sleep(10);
+  }
+}

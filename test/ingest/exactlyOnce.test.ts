@@ -4,7 +4,7 @@ import type { App } from '../../src/http/index.ts';
 import { ingestRoutes } from '../../src/ingest/index.ts';
 import { ADMIN_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
+import { expireLease, failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
 
 const LEASE_MS = 250;
 
@@ -74,7 +74,7 @@ describe('POST /trigger and POST /dlq/:id/replay are exactly-once per Idempotenc
     let answers;
     try {
       const first = trigger(key);
-      await sleep(LEASE_MS + 150);
+      await expireLease(db.pool, key);
       const takeover = trigger(key);
       await sleep(100);
       await release();
@@ -120,7 +120,7 @@ describe('POST /trigger and POST /dlq/:id/replay are exactly-once per Idempotenc
     let answers;
     try {
       const first = replay(id, key);
-      await sleep(LEASE_MS + 150);
+      await expireLease(db.pool, key);
       const takeover = replay(id, key);
       await sleep(100);
       await release();

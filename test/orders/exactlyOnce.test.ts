@@ -4,7 +4,7 @@ import type { App } from '../../src/http/index.ts';
 import { signDevToken } from '../../src/orders/index.ts';
 import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
+import { expireLease, failResponseStores, keyStatus } from '../helpers/idempotency.ts';
 import { buildOrderApp, TEST_JWT_SECRET } from './support.ts';
 
 const LEASE_MS = 250;
@@ -40,7 +40,7 @@ describe('POST /api/orders is exactly-once per Idempotency-Key, even past the le
     try {
       const key = 'stall-order-1';
       const first = post(key, 'prod_stall');
-      await sleep(LEASE_MS + 150);
+      await expireLease(db.pool, key);
       const takeover = post(key, 'prod_stall');
       const answers = await Promise.all([first, takeover]);
       const created = answers.filter((r) => r.statusCode === 201);
