@@ -33,7 +33,7 @@ export async function historyOf(pool: Pool, orderId: string): Promise<string[]> 
 /** The history every delivered order must have, exactly. */
 export const FULL_HISTORY = ['∅→Pending Shipment', 'Pending Shipment→Shipped', 'Shipped→Delivered'];
 
-/** Row counts of the order tables, the order queues, their dead letters and idempotency keys. */
+/** Row counts of the order tables, the order queues, their dead letters and idempotency keys (a released key holds nothing: not counted). */
 export interface RowCounts {
   orders: number;
   items: number;
@@ -51,7 +51,7 @@ export async function countRows(pool: Pool): Promise<RowCounts> {
     (SELECT count(*)::int FROM order_status_history) AS history,
     (SELECT count(*)::int FROM jobs WHERE queue LIKE 'orders.%') AS jobs,
     (SELECT count(*)::int FROM dead_letters WHERE queue LIKE 'orders.%') AS dead,
-    (SELECT count(*)::int FROM idempotency_keys) AS idempotency_keys`);
+    (SELECT count(*)::int FROM idempotency_keys WHERE status <> 'released') AS idempotency_keys`);
   return rows[0] as RowCounts;
 }
 
