@@ -5,9 +5,11 @@
  */
 import { withDbRetry, withTransaction, type Pool } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';
+import { normalizeStripe, stripeEventVersion } from '../connectors/index.ts';
 import { hashContent } from './hashContent.ts';
 import { storeHashes, unchangedKeys } from './recordHashes.ts';
 import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
+import { versionRecord } from './versionRecords.ts';
 import { outboxDedupeKey } from './writePage.ts';
 
 /** Record and enqueue an event; false when this event id was already received. */
@@ -20,9 +22,14 @@ export function acceptWebhookEvent(pool: Pool, event: { id: string; type?: strin
       if (fresh.rowCount !== 1) return false;
       // The same event may also arrive through the Events API pull: share its content hash so
       // whichever comes second is deduped.
-      const key = { entity: 'event', externalId: event.id, hash: hashContent(event) };
+      // Its version and row (created + id, the charge or refund it carries) take part in dedupe
+      // exactly as the pulled copy's do.
+      const { created } = event as { created?: unknown };
+      const version = Number.isInteger(created) ? stripeEventVersion(created as number, event.id) : null;
+      const record = { entity: 'event', externalId: event.id, payload: event, version };
+      const key = { ...record, hash: hashContent(event), ...versionRecord(normalizeStripe, record) };
       if ((await unchangedKeys(tx, 'stripe', [key])).size > 0) return true;
-      const payload: IngestJobPayload = { source: 'stripe', entity: 'event', externalId: event.id, payload: event, hash: key.hash, runId: null };
+      const payload: IngestJobPayload = { source: 'stripe', entity: 'event', externalId: event.id, payload: event, hash: key.hash, version: key.version, runId: null };
       await enqueue(tx, INGEST_QUEUE, payload, { dedupeKey: outboxDedupeKey('stripe', 'event', event.id, key.hash) });
       await storeHashes(tx, 'stripe', [key]);
       return true;

@@ -1,7 +1,7 @@
 /**
  * One page of a sync, written in ONE transaction: content-hash dedupe, enqueue of new and
- * changed records into the ingest outbox, their hashes, the stream's cursor and the run's
- * report so far. A crash before COMMIT leaves the cursor where it was (the page is fetched
+ * changed records into the ingest outbox (each with its upstream version), their hashes, the
+ * stream's cursor and the run's report so far. A crash before COMMIT leaves the cursor where it was (the page is fetched
  * again); after COMMIT everything the page produced is durable.
  */
 import type { Connector, Page, RawRecord } from '../connectors/contract.ts';
@@ -11,6 +11,7 @@ import { storeCursor } from './cursors.ts';
 import { hashContent } from './hashContent.ts';
 import { recordKey, storeHashes, unchangedKeys } from './recordHashes.ts';
 import { saveRunProgress, type RunProgress } from './runs.ts';
+import { versionRecord } from './versionRecords.ts';
 import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
 
 /** A raw record with its content hash. */
@@ -65,14 +66,14 @@ export async function writePage(
   w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress },
 ): Promise<RunProgress> {
   const source = w.connector.source;
-  const hashed = hashPage(w.page.records);
+  const hashed = hashPage(w.page.records).map((r) => ({ ...r, ...versionRecord(w.connector.normalize, r) }));
   const unchanged = await unchangedKeys(tx, source, hashed);
   const fresh = hashed.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
   const { inserted } = await enqueueMany(
     tx,
     INGEST_QUEUE,
     fresh.map((r) => ({
-      payload: { source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId: w.runId } satisfies IngestJobPayload,
+      payload: { source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, version: r.version, runId: w.runId } satisfies IngestJobPayload,
       dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash),
     })),
   );
