@@ -28,7 +28,7 @@ export interface GcalConnectorDeps {
   pageSize?: number;
 }
 
-type EventsAnswer = { items?: unknown[]; nextPageToken?: string; nextSyncToken?: string };
+type EventsAnswer = { items?: unknown[]; nextPageToken?: string; nextSyncToken?: string; updated?: unknown };
 
 /** Build the calendar connector. */
 export function createGcalConnector(deps: GcalConnectorDeps): Connector {
@@ -77,7 +77,8 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
             if (isStale(err)) throw new StaleCursorError(`google calendar rejected the ${c.pageToken ? 'page' : 'sync'} token (full sync required)`, { cause: err });
             throw err;
           }
-          const records = (answer.items ?? []).map((e) => versioned(toRawRecord('event', e), readAt));
+          const listedAt = (typeof answer.updated === 'string' ? timeVersion(answer.updated) : null) ?? timeVersion(readAt);
+          const records = (answer.items ?? []).map((e) => versioned(toRawRecord('event', e), listedAt));
           const next: GcalCursor | null = answer.nextPageToken
             ? { v: 1, syncToken: c.syncToken, pageToken: answer.nextPageToken }
             : answer.nextSyncToken
@@ -107,9 +108,10 @@ function isStale(err: unknown): boolean {
   return err.status === 400 && errors.some((e) => e.location === 'pageToken' || e.location === 'syncToken');
 }
 
-// Google's `updated` orders an event's states; a deleted event sent without it is known only to
-// be the state as of this read, so the read's time is its version.
-function versioned(record: RawRecord, readAtMs: number): RawRecord {
+// Google's `updated` orders an event's states. A deleted event sent without it is versioned by
+// the listing's own `updated` (the calendar's last modification, on Google's clock, so at or
+// after the deletion), or failing that by the time of the read.
+function versioned(record: RawRecord, listedAt: string | null): RawRecord {
   const updated = (record.payload as { updated?: unknown } | null)?.updated;
-  return { ...record, version: (typeof updated === 'string' ? timeVersion(updated) : null) ?? timeVersion(readAtMs) };
+  return { ...record, version: (typeof updated === 'string' ? timeVersion(updated) : null) ?? listedAt };
 }

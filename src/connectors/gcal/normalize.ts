@@ -5,8 +5,8 @@
  * `{id, status: "cancelled"}` with nothing else. Such a row has status 'cancelled' and null
  * summary/start/end/allDay, meaning "keep what is stored" (the pipeline coalesces nulls). A live
  * event without a title gets summary '' (not null) so that coalescing never resurrects an old title.
- * Google's `updated` is the row's version; a cancellation without it gets the time of the read
- * from the connector instead.
+ * Google's `updated` is the row's version; a cancellation without it gets its version from the
+ * connector (the listing's `updated`).
  */
 import { z } from 'zod';
 import { NormalizeError, type CalendarEventRow, type UnifiedRecord } from '../contract.ts';
