@@ -7,9 +7,11 @@
  */
 import { storableText, withDbRetry, withTransaction, type Pool } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';
+import { normalizeStripe, stripeEventVersion } from '../connectors/index.ts';
 import { prepareRecord } from './prepareRecord.ts';
 import { storeHashes, unchangedKeys } from './recordHashes.ts';
 import { INGEST_QUEUE } from './types.ts';
+import { versionRecord } from './versionRecords.ts';
 import { outboxDedupeKey, toJobPayload } from './writePage.ts';
 
 /** How an accepted event was stored. */
@@ -24,7 +26,12 @@ export interface AcceptedWebhook {
 
 /** Record and enqueue an event (an object with a string `id`). */
 export function acceptWebhookEvent(pool: Pool, event: { id: string; type?: unknown }): Promise<AcceptedWebhook> {
-  const record = prepareRecord('stripe', { entity: 'event', externalId: event.id, payload: event });
+  const prepared = prepareRecord('stripe', { entity: 'event', externalId: event.id, payload: event });
+  // Its version (created + id) and row (the charge or refund it carries) take part in dedupe
+  // exactly as the pulled copy's do; the id is the stored (sanitized) one.
+  const { created } = event as { created?: unknown };
+  const version = Number.isInteger(created) ? stripeEventVersion(created as number, prepared.externalId) : null;
+  const record = { ...prepared, ...versionRecord(normalizeStripe, { ...prepared, version }) };
   const eventType = typeof event.type === 'string' ? storableText(event.type) : null;
   const outcome = { sanitized: record.sanitized !== null, unstorable: record.unstorable?.reason ?? null };
   return withDbRetry(() =>

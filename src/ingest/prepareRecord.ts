@@ -48,6 +48,8 @@ export interface PreparedRecord {
   /** What was replaced to make it storable, or null. */
   sanitized: StorableReport | null;
   unstorable: Unstorable | null;
+  /** The upstream version the connector stamped (connectors' versions.ts), when it did. */
+  version?: string | null;
 }
 
 /** Make one raw record storable, or mark it unstorable with the exact reason. */
@@ -62,7 +64,8 @@ export function prepareRecord(source: string, record: RawRecord): PreparedRecord
     problems.push(`id is ${externalId.length} characters long (the limit is ${MAX_EXTERNAL_ID_CHARS})`);
     externalId = `${externalId.slice(0, 100)}…sha256:${sha256(externalId).slice(0, 24)}`;
   }
-  if (problems.length === 0) return { entity, externalId, payload, hash: hashContent(payload), sanitized: report, unstorable: null };
+  const version = record.version === undefined ? {} : { version: record.version };
+  if (problems.length === 0) return { entity, externalId, payload, hash: hashContent(payload), sanitized: report, unstorable: null, ...version };
   const rawJson = jsonText(payload);
   return {
     entity,
@@ -70,6 +73,7 @@ export function prepareRecord(source: string, record: RawRecord): PreparedRecord
     payload: null,
     hash: sha256(rawJson),
     sanitized: report,
+    ...version,
     unstorable: { reason: `${source}/${entity} ${externalId} is not stored: ${problems.join('; ')}; its raw JSON is kept in payload.unstorable.rawJson`, rawJson },
   };
 }

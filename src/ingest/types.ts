@@ -26,6 +26,11 @@ export interface IngestJobPayload {
   payload: unknown;
   /** sha256 of the canonical JSON of `payload`. */
   hash: string;
+  /**
+   * The upstream version of this state (connectors' versions.ts), stamped on every row it
+   * normalizes to; absent or null on jobs that predate versions (the rows' own apply).
+   */
+  version?: string | null;
   /** The sync run that fetched it (null for webhooks). */
   runId: string | null;
   /** Characters replaced to make the record storable (NUL, unpaired surrogates → U+FFFD), and where. */

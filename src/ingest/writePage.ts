@@ -1,10 +1,10 @@
 /**
  * One page of a sync, written in ONE transaction: content-hash dedupe, enqueue of new and
- * changed records into the ingest outbox, their hashes, the stream's cursor and the run's
- * report so far. A crash before COMMIT leaves the cursor where it was (the page is fetched
- * again); after COMMIT everything the page produced is durable. Every record first passes
- * prepareRecord, so no content of one record can fail the page: it is stored sanitized, or
- * enqueued as unstorable and dead-lettered by the processor on its own.
+ * changed records into the ingest outbox (each with its upstream version), their hashes, the
+ * stream's cursor and the run's report so far. A crash before COMMIT leaves the cursor where it
+ * was (the page is fetched again); after COMMIT everything the page produced is durable. Every
+ * record first passes prepareRecord, so no content of one record can fail the page: it is stored
+ * sanitized, or enqueued as unstorable and dead-lettered by the processor on its own.
  */
 import type { Connector, Page, RawRecord } from '../connectors/contract.ts';
 import { storableText, type PoolClient } from '../db/index.ts';
@@ -13,6 +13,7 @@ import { storeCursor } from './cursors.ts';
 import { prepareRecord, type PreparedRecord } from './prepareRecord.ts';
 import { recordKey, storeHashes, unchangedKeys } from './recordHashes.ts';
 import { saveRunProgress, type RunProgress } from './runs.ts';
+import { versionRecord } from './versionRecords.ts';
 import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
 
 /** Prepare (make storable, bound, hash) a page's records; a record repeated within the page counts once (its last version). */
@@ -65,6 +66,7 @@ export function outboxDedupeKey(source: string, entity: string, externalId: stri
 export function toJobPayload(source: IngestJobPayload['source'], r: PreparedRecord, runId: string | null): IngestJobPayload {
   return {
     source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId,
+    ...(r.version !== undefined ? { version: r.version } : {}),
     ...(r.sanitized ? { sanitized: r.sanitized } : {}),
     ...(r.unstorable ? { unstorable: r.unstorable } : {}),
   };
@@ -76,7 +78,7 @@ export async function writePage(
   w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress },
 ): Promise<RunProgress> {
   const source = w.connector.source;
-  const prepared = preparePage(source, w.page.records);
+  const prepared = preparePage(source, w.page.records).map((r) => ({ ...r, ...versionRecord(w.connector.normalize, r) }));
   const unchanged = await unchangedKeys(tx, source, prepared);
   const fresh = prepared.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
   const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(source, r, w.runId), dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash) })));

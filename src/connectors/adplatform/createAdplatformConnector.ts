@@ -21,6 +21,7 @@ import type { Connector, EntityStream, PageContext, RawRecord } from '../contrac
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { normalizeAdplatform } from './normalize.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
+import { timeVersion } from '../versions.ts';
 import { createSyncCalls } from './runSyncCalls.ts';
 
 /** What the ad-platform connector needs. */
@@ -98,8 +99,10 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
         for (;;) {
           throwIfAborted(ctx.signal);
           const url = `${base}/api/campaigns?page=${page}&limit=${Math.min(100, deps.pageSize ?? 100)}`;
+          // The platform has no modification time: a campaign's version is when it was listed.
+          const version = timeVersion(clock.now());
           const list = listSchema.parse(await call<unknown>({ url }, ctx));
-          const records: RawRecord[] = list.data.map((c) => toRawRecord('campaign', c));
+          const records: RawRecord[] = list.data.map((c) => ({ ...toRawRecord('campaign', c), version }));
           for (const r of records) if (!r.externalId.startsWith('missing-id:')) syncs.add(r.externalId);
           const more = list.pagination.has_more && list.data.length > 0;
           countRefreshes();
