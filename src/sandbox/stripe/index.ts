@@ -118,7 +118,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
   app.delete<{ Params: { id: string } }>('/__sandbox/webhooks/:id', async (req, reply) =>
     webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
   );
-  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, now: () => clock.now(), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
   app.addHook('onClose', async () => webhooks.close());
 
   return {

@@ -6,6 +6,7 @@
  */
 import { createActivityTicker, createRng, createTimeQueue, type ActivityTicker } from '../common/index.ts';
 import {
+  cardFor,
   makeCharge,
   makeRefund,
   outcomeFor,
@@ -132,7 +133,8 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     const c = rec.charge;
     const previous = { status: c.status, paid: c.paid, captured: c.captured, amount_captured: c.amount_captured };
     c.status = to;
-    c.outcome = outcomeFor(to);
+    c.outcome = outcomeFor(to, c.id);
+    c.payment_method_details = { card: cardFor(c.id, c.amount, to), type: 'card' };
     if (to === 'succeeded') {
       Object.assign(c, { paid: true, captured: true, amount_captured: c.amount, balance_transaction: stripeId(rng, 'txn') });
     } else {
@@ -154,8 +156,6 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     const previous = { amount_refunded: c.amount_refunded, refunded: c.refunded };
     c.amount_refunded += amount;
     c.refunded = c.amount_refunded === c.amount;
-    c.refunds.data.unshift(refund);
-    c.refunds.total_count++;
     emit('refund.created', atMs, () => structuredClone(refund));
     emit('charge.refunded', atMs, () => snap(rec), previous);
     if (status === 'pending') queue.push(atMs + rng.int(10 * MIN, 2 * DAY), { kind: 'resolve_refund', refundId: refund.id, to: rng.chance(0.9) ? 'succeeded' : 'failed' });
@@ -166,7 +166,10 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     const refund = refunds.get(refundId);
     if (!refund || refund.status !== 'pending') return;
     refund.status = to;
-    if (to === 'succeeded') refund.balance_transaction = stripeId(rng, 'txn');
+    if (to === 'succeeded') {
+      refund.balance_transaction = stripeId(rng, 'txn');
+      refund.destination_details = { card: { type: 'refund' }, type: 'card' };
+    }
     emit('refund.updated', atMs, () => structuredClone(refund), { status: 'pending' });
     const rec = charges.get(refund.charge);
     if (to === 'failed' && rec) {
