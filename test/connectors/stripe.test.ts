@@ -95,6 +95,34 @@ describe('stripe connector against the simulator', () => {
 
 });
 
+describe('stripe connector sees every refund without charge.refunds', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startStripeSimulator({ port: 0, faults: { records: 300, seed: 23, poisonRate: 0 }, chargesPerHour: 6, oldRefundsPerHour: 20 });
+  });
+  after(() => sim.close());
+
+  it('every refund in truth becomes a refund row (backfill, then events); charges never embed them', async () => {
+    const connector = connectorFor(sim, 'stripe-refunds-test');
+    const stream = connector.streams[0]!;
+    const full = await collect(stream, null, 'full');
+    await control(sim.url, '/__sandbox/advance', { hours: 48 });
+    const incremental = await collect(stream, full.cursor, 'incremental');
+    const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
+    const records = [...full.records, ...incremental.records];
+    const rows = records.flatMap((r) => connector.normalize(r.entity, r.payload)).map((u) => u.row as PaymentRow);
+    const refundRows = new Set(rows.filter((r) => r.kind === 'refund').map((r) => r.externalId));
+    const late = truth.refunds.filter((r) => !full.records.some((x) => x.externalId === r.id));
+    assert.ok(late.length > 0, 'refunds happened after the backfill');
+    assert.deepEqual(truth.refunds.filter((r) => !refundRows.has(r.id)).map((r) => r.id), []);
+    // What a connector reading `charge.refunds` would have found: nothing, since Stripe stopped
+    // embedding it (docs/upstreams.md) — every one of these refunds would have been missed.
+    const charges = records.map((r) => (r.entity === 'event' ? (r.payload as { data: { object: Record<string, unknown> } }).data.object : (r.payload as Record<string, unknown>))).filter((o) => o.object === 'charge');
+    assert.ok(charges.length > 300);
+    assert.deepEqual(charges.flatMap((c) => ((c.refunds as { data?: Array<{ id: string }> } | undefined)?.data ?? []).map((x) => x.id)), []);
+  });
+});
+
 describe('stripe connector under faults', () => {
   let sim: Sim;
   before(async () => {
