@@ -48,7 +48,7 @@ const MAX_DEPTH = 4;
 /** Refunds embedded in an expanded `charge.refunds` (Stripe embeds the first 10). */
 const EMBEDDED_LIST_SIZE = 10;
 
-/** Lookups an expansion needs (rendered, fresh objects it may modify). */
+/** Lookups an expansion needs: charges, balance transactions and customers fresh (it may modify them); refunds as stored (it clones them). */
 export interface ExpandSource {
   charge(id: string): Record<string, unknown> | undefined;
   refund(id: string): Refund | undefined;

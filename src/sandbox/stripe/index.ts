@@ -1,6 +1,7 @@
 /**
  * Stripe simulator: `/v1/charges`, `/v1/refunds`, `/v1/events` (+ retrieve) in Stripe's wire
  * format, good enough for the official `stripe` package (`host`/`port`/`protocol: 'http'`).
+ * Object shapes and `expand[]` follow the API version the package pins (docs/upstreams.md).
  * Seeded charges over the past 90 days, new activity with simulated time, 30-day event
  * retention, signed webhook delivery with retries, faults per `src/sandbox/common`.
  *
