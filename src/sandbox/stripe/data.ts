@@ -20,6 +20,7 @@ export type StripeEventType =
   | 'charge.failed'
   | 'charge.refunded'
   | 'charge.updated'
+  | 'charge.refund.updated'
   | 'refund.created'
   | 'refund.updated';
 

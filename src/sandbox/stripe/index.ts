@@ -51,6 +51,8 @@ export interface StripeSimulatorOptions {
   chargesPerHour?: number;
   /** Extra refunds of older charges per simulated hour (default 3). */
   oldRefundsPerHour?: number;
+  /** False: charge refunds emit no `refund.*` events, as on accounts whose default API version predates 2024-10-28 (docs/upstreams.md). */
+  chargeRefundEvents?: boolean;
   /** Endpoints registered at start. */
   webhooks?: Array<{ url: string; secret?: string }>;
   webhookRetry?: WebhookOptions;
@@ -87,6 +89,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
         now: clock.now(),
         ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
         ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
+        ...(opts.chargeRefundEvents !== undefined ? { chargeRefundEvents: opts.chargeRefundEvents } : {}),
         onEvent: (e) => webhooks.enqueue(e),
         pendingWebhooks: () => webhooks.endpoints().length,
       }),
