@@ -21,6 +21,7 @@ export const PAYMENT_EVENT_TYPES = [
   'charge.expired',
   'charge.refunded',
   'charge.updated',
+  'charge.refund.updated',
   'refund.created',
   'refund.updated',
   'refund.failed',

@@ -1,6 +1,7 @@
 /**
  * Stripe simulator: `/v1/charges`, `/v1/refunds`, `/v1/events` (+ retrieve) in Stripe's wire
  * format, good enough for the official `stripe` package (`host`/`port`/`protocol: 'http'`).
+ * Object shapes and `expand[]` follow the API version the package pins (docs/upstreams.md).
  * Seeded charges over the past 90 days, new activity with simulated time, 30-day event
  * retention, signed webhook delivery with retries, faults per `src/sandbox/common`.
  *
@@ -54,6 +55,8 @@ export interface StripeSimulatorOptions {
   chargesPerHour?: number;
   /** Extra refunds of older charges per simulated hour (default 3). */
   oldRefundsPerHour?: number;
+  /** False: charge refunds emit no `refund.*` events, as on accounts whose default API version predates 2024-10-28 (docs/upstreams.md). */
+  chargeRefundEvents?: boolean;
   /** Endpoints registered at start. */
   webhooks?: Array<{ url: string; secret?: string }>;
   webhookRetry?: WebhookOptions;
@@ -91,6 +94,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
         now: clock.now(),
         ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
         ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
+        ...(opts.chargeRefundEvents !== undefined ? { chargeRefundEvents: opts.chargeRefundEvents } : {}),
         onEvent: (e) => webhooks.enqueue(applyHostileTarget(live.get(), e, stripeHostileTarget)),
         pendingWebhooks: () => webhooks.endpoints().length,
       }),
@@ -128,7 +132,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
     webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
   );
   installHostileContent(app, { faults, listKeys: ['data'], target: stripeHostileTarget });
-  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, now: () => clock.now(), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
   app.addHook('onClose', async () => webhooks.close());
 
   return {
