@@ -12,8 +12,7 @@ import { waitFor } from './fixtures/support.ts';
 type Sim = Awaited<ReturnType<typeof startAdPlatformSimulator>>;
 const credentials = { email: 'ops@example.test', password: `pw-faithful-${process.pid}` };
 const RATE_PER_MIN = 10;
-// 30× time: the ~10.5 platform minutes of a full sync take ~21 s, and a 2 s sync call (67 ms)
-// stays well inside the 5 s per-attempt timeout (167 ms) on a busy machine.
+// 30× time: the ~10.5 platform minutes of a full sync take ~21 s.
 const SCALE = 30;
 
 describe('ingest end to end against the ad platform as it is (simulator defaults)', () => {
@@ -26,7 +25,17 @@ describe('ingest end to end against the ad platform as it is (simulator defaults
     // Nothing but the platform's own behaviour: 100 campaigns, paging by page × limit with
     // has_more as if limit were 10, every 5th list call a 503, 11 per minute per client, 2 s syncs.
     sim = await startAdPlatformSimulator({ port: 0, credentials, clock, knobs: { syncMs: Math.round(ADPLATFORM_DEFAULT_KNOBS.syncMs / SCALE) } });
-    const config = resolveConfig({ NODE_ENV: 'test', AD_PLATFORM_API_URL: sim.url, AD_PLATFORM_EMAIL: credentials.email, AD_PLATFORM_PASSWORD: credentials.password, AD_PLATFORM_CLIENT_ID: 'buffalo-faithful-test' });
+    // Production settings except the per-attempt timeout: scaled 30×, its 5 s leave a 2 s sync
+    // call (67 ms) only 100 ms of event-loop jitter, and a sync that timed out after reaching the
+    // platform is retried — a second sync call this test would count against the connector.
+    const config = resolveConfig({
+      NODE_ENV: 'test',
+      AD_PLATFORM_API_URL: sim.url,
+      AD_PLATFORM_EMAIL: credentials.email,
+      AD_PLATFORM_PASSWORD: credentials.password,
+      AD_PLATFORM_CLIENT_ID: 'buffalo-faithful-test',
+      ADPLATFORM_TIMEOUT_MS: '30000',
+    });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger, clock }) };
   });
   after(async () => {
