@@ -18,6 +18,12 @@ export interface RawRecord {
   externalId: string;
   /** The raw payload (JSON). Its content hash decides dedupe. */
   payload: unknown;
+  /**
+   * The upstream version of this state (see ./versions.ts), when the connector knows one the
+   * payload does not carry — e.g. the time a list read was sent. Absent: the pipeline takes the
+   * version of the rows the record normalizes to.
+   */
+  version?: string | null;
 }
 
 /** One page of a sync. The pipeline writes `records` and stores `cursorAfter` in ONE transaction. */
@@ -123,6 +129,8 @@ export interface PaymentRow {
   customerRef: string | null;
   parentExternalId: string | null;
   sourceUpdatedAt: string | null;
+  /** Upstream version ordering states of this row (./versions.ts); null/absent: unknown. */
+  sourceVersion?: string | null;
 }
 
 /** Unified contact. */
@@ -136,6 +144,8 @@ export interface ContactRow {
   company: string | null;
   lifecycleStage: string | null;
   sourceUpdatedAt: string | null;
+  /** Upstream version ordering states of this row (./versions.ts); null/absent: unknown. */
+  sourceVersion?: string | null;
 }
 
 /**
@@ -156,6 +166,8 @@ export interface CalendarEventRow {
   endsAt: string | null;
   allDay: boolean | null;
   sourceUpdatedAt: string | null;
+  /** Upstream version ordering states of this row (./versions.ts); null/absent: unknown. */
+  sourceVersion?: string | null;
 }
 
 /** Unified ad campaign (seeds 002/004). */
@@ -169,6 +181,8 @@ export interface CampaignRow {
   clicks: number;
   conversions: number;
   createdAt: string;
+  /** Upstream version ordering states of this row (./versions.ts); null/absent: unknown. */
+  sourceVersion?: string | null;
 }
 
 /**

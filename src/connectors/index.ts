@@ -18,6 +18,8 @@ export { createStripeConnector, type StripeConnectorDeps } from './stripe/create
 export { createHubspotConnector, type HubspotConnectorDeps } from './hubspot/createHubspotConnector.ts';
 export { createGcalConnector, type GcalConnectorDeps } from './gcal/createGcalConnector.ts';
 export { createAdplatformConnector, type AdplatformConnectorDeps } from './adplatform/createAdplatformConnector.ts';
+export { normalizeStripe } from './stripe/normalize.ts';
+export { mayReplace, stripeEventVersion, stripeReadVersion, timeVersion, STRIPE_READ_SKEW_MS } from './versions.ts';
 export { formatMinor, minorUnitExponent, MoneyFormatError, numberToMinor, parseDecimalToMinor } from './money.ts';
 
 /**

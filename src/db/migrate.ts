@@ -1,8 +1,10 @@
 /**
  * Schema migrations through node-pg-migrate. Each module keeps its own SQL migrations in
  * `src/<module>/migrations/NNNN_name.sql`; the numeric prefixes are global so the order across
- * modules is fixed (0001–0099 db/http, 0100 queue, 0200 ingest, 0300 revenue, 0400 orders,
- * 0500 events gateway).
+ * modules is fixed. The first release's schema used blocks per module (0001–0099 http, 0100
+ * queue, 0200 ingest, 0300 revenue, 0400 orders); every migration since takes the next number
+ * from 1000 up, whatever its module: the runner checks order, so a new file numbered below one a
+ * database already applied (say a new 0205 after 0401) would stop that database from migrating.
  */
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';

@@ -23,8 +23,11 @@ export interface EventServiceClient {
   getUserById(id: string): Promise<User>;
   /** Joins an identical call already in flight. */
   getEventById(id: string): Promise<Event>;
-  /** One attempt, never retried. */
-  addEvent(input: AddEventInput): Promise<Event>;
+  /**
+   * One attempt, never retried. With `idempotencyKey` the service makes the event at most once
+   * per key: a repeat of the call answers the first call's event.
+   */
+  addEvent(input: AddEventInput, opts?: { idempotencyKey?: string }): Promise<Event>;
 }
 
 /** Build a client of the event service at `baseUrl`. */
@@ -44,8 +47,9 @@ export function createEventServiceClient(opts: { baseUrl: string; policies: Even
     getEvents: () => get(read, '/getEvents', wireEvent.array()),
     getUserById: (id) => get(read, `/getUserById/${encodeURIComponent(id)}`, wireUser),
     getEventById: (id) => eventsInFlight.run(id, () => get(read, `/getEventById/${encodeURIComponent(id)}`, wireEvent)),
-    async addEvent(input) {
-      const res = await requestJson(write, { method: 'POST', url: url('/addEvent'), body: { name: input.name, userId: input.userId } }, { retry: false });
+    async addEvent(input, opts = {}) {
+      const headers = opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : undefined;
+      const res = await requestJson(write, { method: 'POST', url: url('/addEvent'), body: { name: input.name, userId: input.userId }, ...(headers ? { headers } : {}) }, { retry: false });
       return parse(wireAddEventResult, res.body, '/addEvent').event;
     },
   };

@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PolicySettings } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { requireApiKey, requireIdempotencyKey } from '../http/index.ts';
+import { idempotencyEffectKey, requireApiKey, requireIdempotencyKey } from '../http/index.ts';
 import type { Logger } from '../log.ts';
 import { UpstreamHttpError, type Clock } from '../resilience/index.ts';
 import { createEventServiceClient, type EventServiceClient } from './createEventServiceClient.ts';
@@ -99,18 +99,27 @@ export const eventsGatewayRoutes: FastifyPluginAsyncZod<EventsGatewayOptions> = 
         description:
           'Requires `Idempotency-Key`. Protected by a circuit breaker (3 failures within 30 s → open; half-open after 10 s, doubling per failed probe up to 60 s). ' +
           'While open: 503 `{success:false, error, message, retryAfter, circuitBreakerState:"OPEN"}` without calling the event service. ' +
-          'Upstream failures while closed: their status with `{success:false, error}`. Never retried (a retried POST could create the event twice).',
+          'Upstream failures while closed: their status with `{success:false, error}`. Never retried by the gateway; the call carries an `Idempotency-Key` derived from ours, ' +
+          'so a client retry after a failure or a lost answer repeats the same upstream write and gets the same event, never a second one.',
         tags,
         security,
         body: addEventBody,
-        response: { 200: addEventView, 503: z.union([writeFailureView, errorView]) },
+        response: { 200: addEventView, 409: errorView, 503: z.union([writeFailureView, errorView]) },
       },
     },
     async (request, reply) => {
       try {
-        const event = await client().addEvent(request.body);
+        // The claim's effect key, recorded before this call and kept by a takeover or a retry
+        // after a 5xx, makes the upstream write exactly-once even when our answer is lost.
+        const idempotencyKey = idempotencyEffectKey(request);
+        const event = await client().addEvent(request.body, idempotencyKey ? { idempotencyKey } : {});
         return reply.code(200).send({ success: true as const, event });
       } catch (err) {
+        // The same write is still running upstream (a request that outlived its lease): a retry
+        // later gets its event. Our own in-use answer, so the key is released, not stored.
+        if (err instanceof UpstreamHttpError && err.status === 409) {
+          throw new AppError('idempotency_key_in_use', 'the event service is still running the write with this Idempotency-Key; retry shortly', { details: { retryAfter: 1 } });
+        }
         const failure = writeFailure(err);
         if (failure.retryAfter !== undefined) void reply.header('retry-after', String(failure.retryAfter));
         request.log.info({ status: failure.status, error: failure.body.error }, 'addEvent refused');

@@ -14,7 +14,7 @@ import { histogram, registry } from '../metrics.ts';
 import { digestKey, type AuthKeys } from './auth.ts';
 import { handleError } from './renderError.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
-import { storeIdempotentResponse } from './idempotency.ts';
+import { DEFAULT_IDEMPOTENCY_LEASE_MS, storeIdempotentResponse } from './idempotency.ts';
 
 /** The app type every route plugin is registered on. */
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
@@ -28,6 +28,8 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** Public base URL shown in the OpenAPI document. */
   publicUrl?: string;
+  /** In-flight lease of an Idempotency-Key claim (default 60 s; tests shorten it to stall past it). */
+  idempotencyLeaseMs?: number;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -55,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   app.decorate('authDigests', { api: digestKey(deps.auth.apiKey), admin: digestKey(deps.auth.adminApiKey) });
   app.decorate('idempotencyPool', deps.pool);
+  app.decorate('idempotencyLeaseMs', deps.idempotencyLeaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS);
 
   const latency = histogram('buffalo_http_request_duration_seconds', 'HTTP request latency', ['method', 'route', 'status'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
   app.addHook('onRequest', async (request, reply) => {

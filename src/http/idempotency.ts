@@ -1,9 +1,16 @@
 /**
- * Idempotency-Key support backed by PostgreSQL (SPEC §7). The first request with a key claims
- * it (one INSERT … ON CONFLICT statement decides the one winner among concurrent requests); its
- * response is stored when sent, or by the handler inside its own transaction. Later requests with the same key: same request → the stored
- * status and body replayed; different request → 422; first still running → 409. Keys expire
- * after 24 h. A 5xx releases the key so the client may retry.
+ * Idempotency-Key support backed by PostgreSQL. The first request with a key claims it (one
+ * INSERT … ON CONFLICT statement decides the one winner among concurrent requests); its response
+ * is stored when sent, or by the handler inside its own transaction. Later requests with the
+ * same key: same request → the stored status and body replayed; different request → 422; first
+ * still running → 409. Keys expire after 24 h. A "retry later" answer (5xx, 429, 409 in use)
+ * releases the key so the client may retry.
+ *
+ * Exactly-once (docs/architecture.md, "Idempotency"): every claim carries a fresh fencing token
+ * that the store and the release check, so a request stalled past its lease can neither commit
+ * its effect (the in-transaction store raises and rolls it back) nor answer for the key once a
+ * retry took the claim over. Effects outside our database are keyed upstream by the claim's
+ * effect key, recorded before the call and kept across takeovers and releases.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,35 +19,58 @@ import type { Pool, Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
 const TTL = '24 hours';
-// A claim whose request never finished (process died) is taken over after this.
-const IN_FLIGHT_LEASE = '60 seconds';
+/** Default in-flight lease: a claim whose request never finished (process died) is taken over after this. */
+export const DEFAULT_IDEMPOTENCY_LEASE_MS = 60_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+// SQLSTATE raised by idempotency_store() (migration 0011) when the claim is no longer ours.
+const CLAIM_LOST = 'BF409';
 
+// A takeover of an abandoned claim, or a retry of a released one, is the same request again:
+// it keeps the effect key so upstreams see the same key and answer the first call's result.
+// An expired key, or a released one reused for a different request, starts a new effect.
 const CLAIM_SQL = `
 INSERT INTO idempotency_keys AS k (scope, key, request_hash, status, locked_until, expires_at)
-VALUES ($1, $2, $3, 'in_flight', now() + interval '${IN_FLIGHT_LEASE}', now() + interval '${TTL}')
+VALUES ($1, $2, $3, 'in_flight', now() + $4 * interval '1 millisecond', now() + interval '${TTL}')
 ON CONFLICT (scope, key) DO UPDATE SET
   request_hash = EXCLUDED.request_hash,
   status = 'in_flight',
   response_code = NULL,
   response_body = NULL,
   locked_until = EXCLUDED.locked_until,
+  claim_token = EXCLUDED.claim_token,
+  effect_key = CASE WHEN k.expires_at < now() OR k.request_hash <> EXCLUDED.request_hash THEN EXCLUDED.effect_key ELSE k.effect_key END,
   created_at = CASE WHEN k.expires_at < now() THEN now() ELSE k.created_at END,
   expires_at = CASE WHEN k.expires_at < now() THEN EXCLUDED.expires_at ELSE k.expires_at END
 WHERE k.expires_at < now()
+   OR k.status = 'released'
    OR (k.status = 'in_flight' AND k.request_hash = EXCLUDED.request_hash AND k.locked_until < now())
-RETURNING 1`;
+RETURNING claim_token, effect_key`;
 
-const STORE_SQL = `UPDATE idempotency_keys SET status = 'done', response_code = $3, response_body = $4::jsonb WHERE scope = $1 AND key = $2`;
+// Both only touch the claim this request still holds: after a takeover they match nothing.
+const STORE_SQL = `UPDATE idempotency_keys SET status = 'done', response_code = $4, response_body = $5::jsonb WHERE scope = $1 AND key = $2 AND claim_token = $3 AND status = 'in_flight'`;
+const RELEASE_SQL = `UPDATE idempotency_keys SET status = 'released' WHERE scope = $1 AND key = $2 AND claim_token = $3 AND status = 'in_flight'`;
+const STORE_IN_TX_SQL = 'SELECT idempotency_store($1, $2, $3, $4, $5::jsonb)';
+
+/** The claim a request holds on its Idempotency-Key. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  /** Fencing token of this claim; a takeover replaces it. */
+  token: string;
+  /** The key's identity towards upstreams (their Idempotency-Key); survives takeovers. */
+  effectKey: string;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Pool backing the idempotency store. */
     idempotencyPool: Pool;
+    /** How long an in-flight claim holds its key before another request may take it over. */
+    idempotencyLeaseMs: number;
   }
   interface FastifyRequest {
     /** Set when this request holds an idempotency claim. */
-    idempotencyClaim?: { scope: string; key: string };
+    idempotencyClaim?: IdempotencyClaim;
   }
 }
 
@@ -65,9 +95,10 @@ export async function requireIdempotencyKey(request: FastifyRequest, reply: Fast
   // One statement decides the claim: a fresh key inserts; an expired key (any owner) or an
   // abandoned in-flight claim of the same request is taken over by the conflict update; a live
   // key returns no row. Concurrent claimers queue on the row lock and see the winner's row.
-  const claimed = await pool.query({ name: 'idempotency_claim', text: CLAIM_SQL, values: [scope, key, fingerprint] });
-  if (claimed.rowCount === 1) {
-    request.idempotencyClaim = { scope, key };
+  const claimed = await pool.query<{ claim_token: string; effect_key: string }>({ name: 'idempotency_claim', text: CLAIM_SQL, values: [scope, key, fingerprint, request.server.idempotencyLeaseMs] });
+  const won = claimed.rows[0];
+  if (won) {
+    request.idempotencyClaim = { scope, key, token: won.claim_token, effectKey: won.effect_key };
     return;
   }
   const { rows } = await pool.query<{ request_hash: string; status: string; response_code: number | null; response_body: unknown }>(
@@ -82,7 +113,7 @@ export async function requireIdempotencyKey(request: FastifyRequest, reply: Fast
   if (existing.request_hash !== fingerprint) {
     throw new AppError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
   }
-  if (existing.status === 'in_flight') {
+  if (existing.status !== 'done') {
     throw new AppError('idempotency_key_in_use', 'a request with this Idempotency-Key is in progress; retry shortly', { details: { retryAfter: 1 } });
   }
   return reply
@@ -94,15 +125,25 @@ export async function requireIdempotencyKey(request: FastifyRequest, reply: Fast
 
 /**
  * Store a handler's response under its request's idempotency claim inside the handler's own
- * transaction, so the effect and its replayable response commit together: a crash after the
- * COMMIT can no longer leave a key that runs the request a second time. Call
- * {@link markIdempotentResponseStored} once that transaction has committed; until then the
+ * transaction, so the effect and its replayable response commit together. The statement raises
+ * when the claim is no longer this request's (a retry took it over after the lease, or the key
+ * was already answered), which aborts the transaction: the effect then never commits twice.
+ * That case surfaces as AppError 409 idempotency_key_in_use (retry to get the stored answer).
+ * Call {@link markIdempotentResponseStored} once the transaction has committed; until then the
  * onSend hook still owns the claim (and releases it if the request ends in a 5xx).
  */
 export async function storeIdempotentResponseIn(tx: Queryable, request: FastifyRequest, statusCode: number, body: unknown): Promise<void> {
   const claim = request.idempotencyClaim;
   if (!claim) return;
-  await tx.query({ name: 'idempotency_store', text: STORE_SQL, values: [claim.scope, claim.key, statusCode, JSON.stringify(body ?? null)] });
+  try {
+    await tx.query({ name: 'idempotency_store_in_tx', text: STORE_IN_TX_SQL, values: [claim.scope, claim.key, claim.token, statusCode, JSON.stringify(body ?? null)] });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== CLAIM_LOST) throw err;
+    throw new AppError('idempotency_key_in_use', 'this request outlived its Idempotency-Key lease and another request with the key took over; nothing was done here — retry for its answer', {
+      cause: err,
+      details: { retryAfter: 1 },
+    });
+  }
 }
 
 /** The response was stored by {@link storeIdempotentResponseIn} and committed: onSend has nothing left to do. */
@@ -110,16 +151,20 @@ export function markIdempotentResponseStored(request: FastifyRequest): void {
   request.idempotencyClaim = undefined;
 }
 
-/** onSend hook: store the response of a request that holds a claim (or release it on 5xx). */
+/**
+ * The key to send upstream as `Idempotency-Key` for this request's external effect: the same
+ * for every retry and takeover of the same request, so the upstream makes the effect once.
+ */
+export function idempotencyEffectKey(request: FastifyRequest): string | undefined {
+  return request.idempotencyClaim?.effectKey;
+}
+
+/** onSend hook: store the response of a request that holds a claim (or release the claim on a "retry later" answer). */
 export async function storeIdempotentResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   const claim = request.idempotencyClaim;
   if (!claim) return payload;
   request.idempotencyClaim = undefined;
   const pool = request.server.idempotencyPool;
-  if (reply.statusCode >= 500) {
-    await pool.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status = 'in_flight'", [claim.scope, claim.key]);
-    return payload;
-  }
   let body: unknown = null;
   if (typeof payload === 'string' && payload.length > 0) {
     try {
@@ -128,8 +173,20 @@ export async function storeIdempotentResponse(request: FastifyRequest, reply: Fa
       body = payload;
     }
   }
-  await pool.query({ name: 'idempotency_store', text: STORE_SQL, values: [claim.scope, claim.key, reply.statusCode, JSON.stringify(body)] });
+  const claimKey = [claim.scope, claim.key, claim.token];
+  if (retryLater(reply.statusCode, body)) {
+    // Released, not deleted: the effect key survives, so a retry repeats the same upstream request.
+    await pool.query({ name: 'idempotency_release', text: RELEASE_SQL, values: claimKey });
+    return payload;
+  }
+  const stored = await pool.query({ name: 'idempotency_store', text: STORE_SQL, values: [...claimKey, reply.statusCode, JSON.stringify(body)] });
+  if (stored.rowCount === 0) request.log.warn({ key: claim.key }, 'idempotency claim was taken over while this request ran; its response was not stored');
   return payload;
+}
+
+// Answers that ask the client to try again are not the request's outcome: never replay them.
+function retryLater(status: number, body: unknown): boolean {
+  return status >= 500 || status === 429 || (status === 409 && (body as { error?: unknown } | null)?.error === 'idempotency_key_in_use');
 }
 
 /** Delete expired keys; returns how many (run by the scheduler's maintenance loop). */

@@ -5,7 +5,7 @@
  */
 import type { SourceName } from '../config.ts';
 import type { SyncMode } from '../connectors/contract.ts';
-import { withDbRetry, withTransaction, type Pool, type Queryable } from '../db/index.ts';
+import { withDbRetry, withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';
 import { insertRun } from './runs.ts';
 import { SYNC_QUEUE, type SyncJobPayload } from './types.ts';
@@ -26,7 +26,20 @@ export async function recordAcceptedSync(tx: Queryable, req: SyncRequest): Promi
   return runId;
 }
 
-/** Record a queued run and enqueue its job in one transaction; returns the run id. */
-export function acceptSync(pool: Pool, req: SyncRequest): Promise<string> {
-  return withDbRetry(() => withTransaction(pool, (tx) => recordAcceptedSync(tx, req)));
+/** Runs inside the accepting transaction once the run is recorded (the API stores its 202 there). */
+export type BeforeAcceptCommit = (tx: Queryable, runId: string, ctx: TransactionContext) => Promise<void> | void;
+
+/**
+ * Record a queued run and enqueue its job in one transaction (with `beforeCommit`'s writes);
+ * returns the run id. A transient failure retries the whole transaction: if a lost COMMIT
+ * acknowledgement hid a committed run, the API's idempotent store in the retry refuses.
+ */
+export function acceptSync(pool: Pool, req: SyncRequest, beforeCommit?: BeforeAcceptCommit): Promise<string> {
+  return withDbRetry(() =>
+    withTransaction(pool, async (tx, ctx) => {
+      const runId = await recordAcceptedSync(tx, req);
+      if (beforeCommit) await beforeCommit(tx, runId, ctx);
+      return runId;
+    }),
+  );
 }

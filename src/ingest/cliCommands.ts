@@ -45,6 +45,7 @@ export function formatRunSummary(r: RunReport): string {
     ['recordsEnqueued', r.recordsEnqueued],
     ['recordsDeduped', r.recordsDeduped],
     ['recordsInvalid', `${r.recordsInvalid}${r.recordsInvalid ? ' (→ DLQ)' : ''}`],
+    ['recordsSanitized', `${r.recordsSanitized}${r.recordsSanitized ? ' (NUL / unpaired surrogates → U+FFFD)' : ''}`],
     ['retries', retries],
     ['rate-limit waits', `${r.rateLimitWaits} (${Math.round(r.rateLimitWaitMs)} ms)`],
     ['token refreshes', r.tokenRefreshes],

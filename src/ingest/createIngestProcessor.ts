@@ -4,13 +4,15 @@
  * A record that cannot be normalized is refused at once as permanent (→ DLQ with the exact
  * error and raw payload) without holding back the rest of the batch; a failing upsert makes the
  * queue re-run the batch job by job, so only the bad job fails (transient ones are retried with
- * backoff and reach the DLQ after 5 attempts).
+ * backoff and reach the DLQ after 5 attempts). Rows carry the version their job travelled with,
+ * so whichever processor upserts last, the newest version stays (see upsertUnified).
  */
+import { makeStorable } from '../db/index.ts';
 import { createBatchWorker, PermanentError, type Job, type Worker } from '../queue/index.ts';
 import type { Clock } from '../resilience/index.ts';
 import { tallyRuns } from './tallyRuns.ts';
 import { INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from './types.ts';
-import { addToBatch, emptyBatch, upsertUnified } from './upsertUnified.ts';
+import { addToBatch, emptyBatch, stampVersion, upsertUnified } from './upsertUnified.ts';
 
 /** Options of {@link createIngestProcessor}. */
 export interface IngestProcessorOptions {
@@ -64,8 +66,12 @@ function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
   // Not permanent: this process may simply lack the source's configuration while another
   // worker has it (the queue retries with backoff; a replay after fixing the config works too).
   if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
+  // Beyond the stored bounds when fetched (see prepareRecord): dead-lettered with the reason.
+  if (p.unstorable) return new PermanentError(p.unstorable.reason);
   try {
-    return connector.normalize(p.entity, p.payload);
+    // Payloads in the outbox are storable already; rows are made storable again so that no
+    // normalizer can ever produce a row that fails the whole batch's upsert.
+    return makeStorable(stampVersion(connector.normalize(p.entity, p.payload), p.version)).value;
   } catch (err) {
     if (isClassifiedPermanent(err)) return err as Error;
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

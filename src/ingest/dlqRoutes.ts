@@ -1,8 +1,8 @@
 /** Dead-letter queue over the queue core: `GET /dlq` and `POST /dlq/:id/replay` (admin). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Pool } from '../db/index.ts';
+import { withTransaction, type Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { requireAdminKey, requireIdempotencyKey } from '../http/index.ts';
+import { markIdempotentResponseStored, requireAdminKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { dlqIdParams, dlqPage, dlqQuery, errorView, replayView } from './ingestSchemas.ts';
 import { invalidCursor } from './keysetCursor.ts';
@@ -74,9 +74,18 @@ export const dlqRoutes: FastifyPluginAsyncZod<DlqRoutesOptions> = async (app, op
       },
     },
     async (request) => {
-      const r = await replayDeadLetter(opts.pool, request.params.id);
-      if (!r.found) throw new AppError('dlq_entry_not_found', `dead letter ${request.params.id} not found`);
-      return { id: request.params.id, replayed: r.replayed, jobId: r.jobId };
+      const { id } = request.params;
+      const answer = (r: { replayed: boolean; jobId: string | null }) => ({ id, replayed: r.replayed, jobId: r.jobId });
+      // The answer commits with the replay (fenced by the key's claim), so a retry of this key
+      // replays "replayed: true" with its job instead of a second call's "already replayed".
+      const r = await withTransaction(opts.pool, async (tx, ctx) => {
+        const result = await replayDeadLetter(tx, id);
+        if (result.found) ctx.alongCommit(storeIdempotentResponseIn(tx, request, 200, answer(result)));
+        return result;
+      });
+      if (!r.found) throw new AppError('dlq_entry_not_found', `dead letter ${id} not found`);
+      markIdempotentResponseStored(request);
+      return answer(r);
     },
   );
 };

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { SourceName } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { requireAdminKey, requireApiKey, requireIdempotencyKey } from '../http/index.ts';
+import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import { acceptSync } from './acceptSync.ts';
 import { errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams } from './ingestSchemas.ts';
 import { getRun, listRuns } from './runs.ts';
@@ -41,8 +41,13 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
     },
     async (request, reply) => {
       const { source, mode } = request.params;
-      const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api' });
-      return reply.code(202).send({ runId, source, mode, status: 'accepted' as const });
+      const accepted = (runId: string) => ({ runId, source, mode, status: 'accepted' as const });
+      // The 202 commits with the run (fenced by the key's claim): a crash or a failed store can
+      // no longer leave a run whose key a retry runs again, nor can a request that outlived its
+      // lease commit a second run after a retry took its key over.
+      const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api' }, (tx, id, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(id))));
+      markIdempotentResponseStored(request);
+      return reply.code(202).send(accepted(runId));
     },
   );
 

@@ -6,7 +6,7 @@
  */
 import type { SourceName } from '../config.ts';
 import type { SyncMode } from '../connectors/contract.ts';
-import type { Queryable } from '../db/index.ts';
+import { storableText, type Queryable } from '../db/index.ts';
 import type { CallStats } from '../resilience/index.ts';
 import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
 
@@ -17,6 +17,7 @@ export interface RunProgress {
   recordsEnqueued: number;
   recordsDeduped: number;
   recordsInvalid: number;
+  recordsSanitized: number;
   cursorBefore: Record<string, string | null>;
   cursorAfter: Record<string, string | null>;
   unmapped: Record<string, number>;
@@ -30,7 +31,7 @@ export interface RunProgress {
 /** A fresh accumulator. */
 export function newRunProgress(stats: CallStats): RunProgress {
   return {
-    pagesFetched: 0, recordsFetched: 0, recordsEnqueued: 0, recordsDeduped: 0, recordsInvalid: 0,
+    pagesFetched: 0, recordsFetched: 0, recordsEnqueued: 0, recordsDeduped: 0, recordsInvalid: 0, recordsSanitized: 0,
     cursorBefore: {}, cursorAfter: {}, unmapped: {}, staleCursorDetected: false, fullBackfillTriggered: false, notes: [], stats,
   };
 }
@@ -45,7 +46,7 @@ export async function insertRun(
      VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7,
              CASE WHEN $5 IN ('running', 'skipped') THEN now() END, CASE WHEN $5 = 'skipped' THEN now() END)
      RETURNING id`,
-    [run.id ?? null, run.source, run.entity, run.mode, run.status, run.trigger, run.reason ?? null],
+    [run.id ?? null, run.source, run.entity, run.mode, run.status, run.trigger, run.reason === undefined ? null : storableText(run.reason)],
   );
   return rows[0]!.id;
 }
@@ -71,7 +72,7 @@ export async function markRunSkipped(db: Queryable, runId: string, reason: strin
   await db.query(
     `UPDATE sync_runs SET status = 'skipped', reason = $2, started_at = COALESCE(started_at, now()), finished_at = now()
      WHERE id = $1 AND status = 'queued'`,
-    [runId, reason],
+    [runId, storableText(reason)],
   );
 }
 
@@ -101,14 +102,14 @@ export async function activeRunOf(db: Queryable, source: SourceName, exceptRunId
 const PROGRESS_SET = `pages_fetched = $2, records_fetched = $3, records_enqueued = $4, records_deduped = $5, records_invalid = $6,
   cursor_before = $7::jsonb, cursor_after = $8::jsonb, unmapped_statuses = $9::jsonb,
   stale_cursor_detected = $10, full_backfill_triggered = $11, retries_by_cause = $12::jsonb,
-  rate_limit_waits = $13, rate_limit_wait_ms = $14, token_refreshes = $15, notes = $16::jsonb`;
+  rate_limit_waits = $13, rate_limit_wait_ms = $14, token_refreshes = $15, records_sanitized = $16, notes = $17::jsonb`;
 
 function progressParams(runId: string, p: RunProgress): unknown[] {
   return [
     runId, p.pagesFetched, p.recordsFetched, p.recordsEnqueued, p.recordsDeduped, p.recordsInvalid,
     JSON.stringify(p.cursorBefore), JSON.stringify(p.cursorAfter), JSON.stringify(p.unmapped),
     p.staleCursorDetected, p.fullBackfillTriggered, JSON.stringify(p.stats.retries),
-    p.stats.rateLimitWaits, Math.round(p.stats.rateLimitWaitMs), p.stats.tokenRefreshes, JSON.stringify(p.notes),
+    p.stats.rateLimitWaits, Math.round(p.stats.rateLimitWaitMs), p.stats.tokenRefreshes, p.recordsSanitized, JSON.stringify(p.notes),
   ];
 }
 
@@ -120,8 +121,8 @@ export async function saveRunProgress(db: Queryable, runId: string, p: RunProgre
 /** End a run with its final report. */
 export async function finishRun(db: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
   await db.query(
-    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $17, error = $18, finished_at = now() WHERE id = $1`,
-    [...progressParams(runId, p), status, error],
+    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $18, error = $19, finished_at = now() WHERE id = $1`,
+    [...progressParams(runId, p), status, error === null ? null : storableText(error)],
   );
 }
 
@@ -142,6 +143,7 @@ interface RunRow {
   records_enqueued: number;
   records_deduped: number;
   records_invalid: number;
+  records_sanitized: number;
   retries_by_cause: Record<string, number>;
   rate_limit_waits: number;
   rate_limit_wait_ms: string;
@@ -246,6 +248,7 @@ export function toReport(r: RunRow): RunReport {
     recordsUpserted: Number(r.records_upserted),
     recordsFailed: r.records_failed,
     recordsInvalid: r.records_invalid,
+    recordsSanitized: r.records_sanitized,
     retriesByCause: r.retries_by_cause,
     rateLimitWaits: r.rate_limit_waits,
     rateLimitWaitMs: Number(r.rate_limit_wait_ms),
@@ -261,5 +264,6 @@ export function toReport(r: RunRow): RunReport {
 
 /** End a running run as failed (when the producer itself could not go on, e.g. the database stayed down). */
 export async function markRunFailed(db: Queryable, runId: string, error: string): Promise<void> {
-  await db.query(`UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [runId, error]);
+  // The message may quote upstream content (an error body): made storable, or the run could never be ended.
+  await db.query(`UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [runId, storableText(error)]);
 }

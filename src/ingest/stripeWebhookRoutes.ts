@@ -25,6 +25,10 @@ export interface StripeWebhookOptions {
 
 const TOLERANCE_S = 300;
 
+function clip(s: string): string {
+  return s.length > 255 ? `${s.slice(0, 255)}…` : s;
+}
+
 /** The Stripe webhook endpoint. */
 export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = async (app, opts) => {
   app.removeContentTypeParser('application/json');
@@ -35,9 +39,13 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = 
     {
       schema: {
         summary: 'Stripe webhook receiver',
-        description: 'Verified with the `Stripe-Signature` header (tolerance 300 s); deduplicated by event id; enqueued to the ingest outbox.',
+        description:
+          'Verified with the `Stripe-Signature` header (tolerance 300 s); deduplicated by event id; enqueued to the ingest outbox. ' +
+          'Any correctly signed JSON event with a string `id` is accepted (200): characters PostgreSQL cannot store (NUL, unpaired surrogates) ' +
+          'are replaced by U+FFFD, and an event nested deeper than 64 levels or with an id over 255 characters goes to the dead-letter queue ' +
+          'with its raw JSON. A body over HTTP_BODY_LIMIT_BYTES is refused with 413.',
         tags: ['webhooks'],
-        response: { 200: z.object({ received: z.literal(true) }), 400: errorView, 503: errorView },
+        response: { 200: z.object({ received: z.literal(true) }), 400: errorView, 413: errorView, 503: errorView },
       },
     },
     async (request) => {
@@ -61,10 +69,17 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<StripeWebhookOptions> = 
         }
         throw new AppError('malformed_json', 'webhook body is not a JSON Stripe event');
       }
-      if (typeof event?.id !== 'string' || event.id.length === 0) throw new AppError('validation_failed', 'webhook event has no id', { details: { field: 'id' } });
-      const fresh = await acceptWebhookEvent(opts.pool, event);
-      ingestMetrics.webhooks.inc({ outcome: fresh ? 'accepted' : 'duplicate' });
-      request.log.info({ eventId: event.id, type: event.type, duplicate: !fresh }, 'stripe webhook received');
+      if (event === null || typeof event !== 'object' || typeof event.id !== 'string' || event.id.length === 0) {
+        ingestMetrics.webhooks.inc({ outcome: 'rejected' });
+        throw new AppError('validation_failed', 'webhook event has no id: expected a JSON object with a non-empty string "id"', { details: { field: 'id' } });
+      }
+      const accepted = await acceptWebhookEvent(opts.pool, event);
+      ingestMetrics.webhooks.inc({ outcome: accepted.fresh ? 'accepted' : 'duplicate' });
+      // Only bounded strings are logged: the event itself may be arbitrarily deep or large.
+      const log = { eventId: clip(event.id), type: typeof event.type === 'string' ? clip(event.type) : null, duplicate: !accepted.fresh };
+      if (accepted.unstorable) request.log.warn({ ...log, reason: accepted.unstorable }, 'stripe webhook beyond the stored bounds: dead-lettered');
+      else if (accepted.sanitized) request.log.warn(log, 'stripe webhook stored with characters PostgreSQL cannot hold replaced by U+FFFD');
+      else request.log.info(log, 'stripe webhook received');
       return { received: true as const };
     },
   );

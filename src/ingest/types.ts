@@ -1,8 +1,9 @@
 /** Shared shapes of the ingestion pipeline. */
 import type { Config, SourceName } from '../config.ts';
 import type { Connector, SyncMode } from '../connectors/contract.ts';
-import type { Pool } from '../db/index.ts';
+import type { Pool, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import type { Unstorable } from './prepareRecord.ts';
 
 /** What every ingest entry point needs. `connectors` holds the enabled sources only (or all of them). */
 export interface IngestDeps {
@@ -25,8 +26,17 @@ export interface IngestJobPayload {
   payload: unknown;
   /** sha256 of the canonical JSON of `payload`. */
   hash: string;
+  /**
+   * The upstream version of this state (connectors' versions.ts), stamped on every row it
+   * normalizes to; absent or null on jobs that predate versions (the rows' own apply).
+   */
+  version?: string | null;
   /** The sync run that fetched it (null for webhooks). */
   runId: string | null;
+  /** Characters replaced to make the record storable (NUL, unpaired surrogates → U+FFFD), and where. */
+  sanitized?: StorableReport;
+  /** Set when the record is beyond the stored bounds: the processor dead-letters it with `reason` (payload is null). */
+  unstorable?: Unstorable;
 }
 
 /** Payload of a sync job. */
@@ -64,8 +74,10 @@ export interface RunReport {
   recordsUpserted: number;
   /** Records of this run dead-lettered and not replayed. */
   recordsFailed: number;
-  /** Records whose normalization failed when fetched (they reach the DLQ through the outbox). */
+  /** Records whose normalization failed when fetched, or beyond the stored bounds (they reach the DLQ through the outbox). */
   recordsInvalid: number;
+  /** Records enqueued with characters PostgreSQL cannot store replaced by U+FFFD (each job says where). */
+  recordsSanitized: number;
   retriesByCause: Record<string, number>;
   rateLimitWaits: number;
   rateLimitWaitMs: number;

@@ -1,14 +1,15 @@
 /**
  * Set-based upserts of unified rows (payments, contacts, calendar_events, campaigns) on
  * (source, external_id). Rules every statement follows:
- * - never regress: an update applies only if the incoming `source_updated_at` is not older than
- *   the stored one (out-of-order outbox rows lose);
- * - no churn: an identical row is not rewritten, so `updated_at` (the data endpoints' keyset)
- *   moves only when data changed;
+ * - never regress: an update applies only if the incoming `source_version` may replace the stored
+ *   one (connectors' versions.ts: the newest wins, an unknown version never replaces a known
+ *   one), whatever path and order the rows took through the outbox;
+ * - no churn: an identical row is not rewritten, and `updated_at` (the data endpoints' keyset)
+ *   moves only when data changed (a newer version of the same data records just its version);
  * - a cancelled calendar event that carries only its id keeps the stored fields (COALESCE).
  * Rows travel as one JSON array per statement (jsonb_to_recordset), so a batch is one round trip.
  */
-import type { CalendarEventRow, CampaignRow, ContactRow, PaymentRow, UnifiedRecord } from '../connectors/contract.ts';
+import { mayReplace, timeVersion, type CalendarEventRow, type CampaignRow, type ContactRow, type PaymentRow, type UnifiedRecord } from '../connectors/index.ts';
 import type { Queryable } from '../db/index.ts';
 
 /** Unified rows grouped by table. */
@@ -30,19 +31,39 @@ export function addToBatch(batch: UnifiedBatch, records: readonly UnifiedRecord[
   for (const r of records) (batch[r.table] as unknown[]).push(r.row);
 }
 
+/**
+ * Give every versioned row the version its raw record travelled with (a listed Stripe charge
+ * knows only when it was read); rows of a record without one keep their own.
+ */
+export function stampVersion(records: readonly UnifiedRecord[], version: string | null | undefined): UnifiedRecord[] {
+  if (version === null || version === undefined) return [...records];
+  return records.map((r) => (r.table === 'campaign_syncs' ? r : ({ ...r, row: { ...r.row, sourceVersion: version } } as UnifiedRecord)));
+}
+
 /** Number of rows in a batch. */
 export function batchSize(batch: UnifiedBatch): number {
   return Object.values(batch).reduce((n, rows: unknown[]) => n + rows.length, 0);
 }
 
-// One statement cannot touch the same key twice: keep the newest version of each key
-// (by source_updated_at; later position wins ties and unknown times).
-function newestPerKey<T extends { source: string; externalId: string; sourceUpdatedAt?: string | null }>(rows: readonly T[]): T[] {
+type Versioned = { source: string; externalId: string; sourceVersion?: string | null; sourceUpdatedAt?: string | null };
+
+/**
+ * A row's version: its own, or (rows from normalizers that predate versions) its upstream
+ * modification time.
+ */
+export function versionOfRow(row: Versioned): string | null {
+  return row.sourceVersion ?? (row.sourceUpdatedAt ? timeVersion(row.sourceUpdatedAt) : null);
+}
+
+// One statement cannot touch the same key twice: keep the newest version of each key (by the
+// same rule as the statements; a later position wins ties). Rows leave with their version set.
+function newestPerKey<T extends Versioned>(rows: readonly T[]): T[] {
   const byKey = new Map<string, T>();
-  for (const row of rows) {
+  for (const r of rows) {
+    const row = { ...r, sourceVersion: versionOfRow(r) };
     const key = `${row.source}\u0000${row.externalId}`;
     const prev = byKey.get(key);
-    if (prev?.sourceUpdatedAt && row.sourceUpdatedAt && Date.parse(row.sourceUpdatedAt) < Date.parse(prev.sourceUpdatedAt)) continue;
+    if (prev && !mayReplace(row.sourceVersion, prev.sourceVersion)) continue;
     byKey.set(key, row);
   }
   return sortByKey([...byKey.values()]);
@@ -53,73 +74,90 @@ function sortByKey<T extends { source: string; externalId: string }>(rows: T[]):
   return rows.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 }
 
-const NOT_OLDER = (t: string) => `(excluded.source_updated_at IS NULL OR ${t}.source_updated_at IS NULL OR excluded.source_updated_at >= ${t}.source_updated_at)`;
+/** One column of an upsert: its name, the JSON field it comes from, and how it is updated. */
+interface Column {
+  col: string;
+  field: string;
+  type: string;
+  /** Cast from the JSON type (e.g. '::bigint' for exact money carried as text). */
+  cast?: string;
+  /** The SET expression when it is not simply `excluded.<col>`. */
+  set?: string;
+}
 
-const PAYMENTS_SQL = `
-INSERT INTO payments AS t (source, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency,
-  occurred_at, customer_ref, parent_external_id, source_updated_at)
-SELECT source, "externalId", kind, status, "rawStatus", "amountCents"::bigint, "refundedCents"::bigint, currency,
-  "occurredAt", "customerRef", "parentExternalId", "sourceUpdatedAt"
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, kind text, status text, "rawStatus" text,
-  "amountCents" text, "refundedCents" text, currency text, "occurredAt" timestamptz, "customerRef" text,
-  "parentExternalId" text, "sourceUpdatedAt" timestamptz)
-ON CONFLICT (source, external_id) DO UPDATE SET
-  kind = excluded.kind, status = excluded.status, raw_status = excluded.raw_status, amount_cents = excluded.amount_cents,
-  refunded_cents = excluded.refunded_cents, currency = excluded.currency, occurred_at = excluded.occurred_at,
-  customer_ref = excluded.customer_ref, parent_external_id = excluded.parent_external_id,
-  source_updated_at = COALESCE(excluded.source_updated_at, t.source_updated_at), updated_at = now()
-WHERE ${NOT_OLDER('t')}
-  AND (t.kind, t.status, t.raw_status, t.amount_cents, t.refunded_cents, t.currency, t.occurred_at, t.customer_ref,
-       t.parent_external_id, t.source_updated_at)
-  IS DISTINCT FROM (excluded.kind, excluded.status, excluded.raw_status, excluded.amount_cents, excluded.refunded_cents,
-       excluded.currency, excluded.occurred_at, excluded.customer_ref, excluded.parent_external_id,
-       COALESCE(excluded.source_updated_at, t.source_updated_at))`;
+// The SQL twin of mayReplace(): source_version columns are COLLATE "C" (byte order).
+const MAY_REPLACE = '(t.source_version IS NULL OR (excluded.source_version IS NOT NULL AND excluded.source_version >= t.source_version))';
+const KEEP_KNOWN = (col: string) => `COALESCE(excluded.${col}, t.${col})`;
 
-const CONTACTS_SQL = `
-INSERT INTO contacts AS t (source, external_id, email, first_name, last_name, phone, company, lifecycle_stage, source_updated_at)
-SELECT source, "externalId", email, "firstName", "lastName", phone, company, "lifecycleStage", "sourceUpdatedAt"
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, email text, "firstName" text, "lastName" text,
-  phone text, company text, "lifecycleStage" text, "sourceUpdatedAt" timestamptz)
+/**
+ * INSERT … ON CONFLICT DO UPDATE of `table` from a JSON array of rows: applied only when the
+ * incoming version may replace the stored one and something (data or version) differs;
+ * `updated_at` moves only when the data did.
+ */
+function upsertSql(table: string, columns: readonly Column[]): string {
+  const cols = [...columns, { col: 'source_version', field: 'sourceVersion', type: 'text' }];
+  const data = columns.map((c) => c.set ?? `excluded.${c.col}`);
+  const version = KEEP_KNOWN('source_version');
+  return `
+INSERT INTO ${table} AS t (source, external_id, ${cols.map((c) => c.col).join(', ')})
+SELECT source, "externalId", ${cols.map((c) => `"${c.field}"${c.cast ?? ''}`).join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, ${cols.map((c) => `"${c.field}" ${c.type}`).join(', ')})
 ON CONFLICT (source, external_id) DO UPDATE SET
-  email = excluded.email, first_name = excluded.first_name, last_name = excluded.last_name, phone = excluded.phone,
-  company = excluded.company, lifecycle_stage = excluded.lifecycle_stage,
-  source_updated_at = COALESCE(excluded.source_updated_at, t.source_updated_at), updated_at = now()
-WHERE ${NOT_OLDER('t')}
-  AND (t.email, t.first_name, t.last_name, t.phone, t.company, t.lifecycle_stage, t.source_updated_at)
-  IS DISTINCT FROM (excluded.email, excluded.first_name, excluded.last_name, excluded.phone, excluded.company,
-       excluded.lifecycle_stage, COALESCE(excluded.source_updated_at, t.source_updated_at))`;
+  ${columns.map((c, i) => `${c.col} = ${data[i]}`).join(', ')}, source_version = ${version},
+  updated_at = CASE WHEN (${columns.map((c) => `t.${c.col}`).join(', ')}) IS DISTINCT FROM (${data.join(', ')}) THEN now() ELSE t.updated_at END
+WHERE ${MAY_REPLACE}
+  AND (${columns.map((c) => `t.${c.col}`).join(', ')}, t.source_version) IS DISTINCT FROM (${data.join(', ')}, ${version})`;
+}
+
+// Rows from a read without a modification time keep the one an event gave them.
+const sourceUpdatedAt: Column = { col: 'source_updated_at', field: 'sourceUpdatedAt', type: 'timestamptz', set: KEEP_KNOWN('source_updated_at') };
+
+const PAYMENTS_SQL = upsertSql('payments', [
+  { col: 'kind', field: 'kind', type: 'text' },
+  { col: 'status', field: 'status', type: 'text' },
+  { col: 'raw_status', field: 'rawStatus', type: 'text' },
+  { col: 'amount_cents', field: 'amountCents', type: 'text', cast: '::bigint' },
+  { col: 'refunded_cents', field: 'refundedCents', type: 'text', cast: '::bigint' },
+  { col: 'currency', field: 'currency', type: 'text' },
+  { col: 'occurred_at', field: 'occurredAt', type: 'timestamptz' },
+  { col: 'customer_ref', field: 'customerRef', type: 'text' },
+  { col: 'parent_external_id', field: 'parentExternalId', type: 'text' },
+  sourceUpdatedAt,
+]);
+
+const CONTACTS_SQL = upsertSql('contacts', [
+  { col: 'email', field: 'email', type: 'text' },
+  { col: 'first_name', field: 'firstName', type: 'text' },
+  { col: 'last_name', field: 'lastName', type: 'text' },
+  { col: 'phone', field: 'phone', type: 'text' },
+  { col: 'company', field: 'company', type: 'text' },
+  { col: 'lifecycle_stage', field: 'lifecycleStage', type: 'text' },
+  sourceUpdatedAt,
+]);
 
 // A cancellation carrying only the id has null fields: keep what is stored for those.
 const KEEP_IF_CANCELLED = (col: string) => `CASE WHEN excluded.status = 'cancelled' THEN COALESCE(excluded.${col}, t.${col}) ELSE excluded.${col} END`;
 
-const CALENDAR_SQL = `
-INSERT INTO calendar_events AS t (source, external_id, calendar_id, status, summary, starts_at, ends_at, all_day, source_updated_at)
-SELECT source, "externalId", "calendarId", status, summary, "startsAt", "endsAt", "allDay", "sourceUpdatedAt"
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, "calendarId" text, status text, summary text,
-  "startsAt" timestamptz, "endsAt" timestamptz, "allDay" boolean, "sourceUpdatedAt" timestamptz)
-ON CONFLICT (source, external_id) DO UPDATE SET
-  calendar_id = excluded.calendar_id, status = excluded.status,
-  summary = ${KEEP_IF_CANCELLED('summary')}, starts_at = ${KEEP_IF_CANCELLED('starts_at')},
-  ends_at = ${KEEP_IF_CANCELLED('ends_at')}, all_day = ${KEEP_IF_CANCELLED('all_day')},
-  source_updated_at = COALESCE(excluded.source_updated_at, t.source_updated_at), updated_at = now()
-WHERE ${NOT_OLDER('t')}
-  AND (t.calendar_id, t.status, t.summary, t.starts_at, t.ends_at, t.all_day, t.source_updated_at)
-  IS DISTINCT FROM (excluded.calendar_id, excluded.status, ${KEEP_IF_CANCELLED('summary')}, ${KEEP_IF_CANCELLED('starts_at')},
-       ${KEEP_IF_CANCELLED('ends_at')}, ${KEEP_IF_CANCELLED('all_day')}, COALESCE(excluded.source_updated_at, t.source_updated_at))`;
+const CALENDAR_SQL = upsertSql('calendar_events', [
+  { col: 'calendar_id', field: 'calendarId', type: 'text' },
+  { col: 'status', field: 'status', type: 'text' },
+  { col: 'summary', field: 'summary', type: 'text', set: KEEP_IF_CANCELLED('summary') },
+  { col: 'starts_at', field: 'startsAt', type: 'timestamptz', set: KEEP_IF_CANCELLED('starts_at') },
+  { col: 'ends_at', field: 'endsAt', type: 'timestamptz', set: KEEP_IF_CANCELLED('ends_at') },
+  { col: 'all_day', field: 'allDay', type: 'boolean', set: KEEP_IF_CANCELLED('all_day') },
+  sourceUpdatedAt,
+]);
 
-// Campaigns carry no upstream modification time: the latest fetch wins (the producer only
-// enqueues changed content, and the ad platform is synced by one run at a time).
-const CAMPAIGNS_SQL = `
-INSERT INTO campaigns AS t (source, external_id, name, status, budget_cents, impressions, clicks, conversions, source_created_at)
-SELECT source, "externalId", name, status, "budgetCents"::bigint, impressions, clicks, conversions, "createdAt"
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, name text, status text, "budgetCents" text,
-  impressions bigint, clicks bigint, conversions bigint, "createdAt" timestamptz)
-ON CONFLICT (source, external_id) DO UPDATE SET
-  name = excluded.name, status = excluded.status, budget_cents = excluded.budget_cents, impressions = excluded.impressions,
-  clicks = excluded.clicks, conversions = excluded.conversions, source_created_at = excluded.source_created_at, updated_at = now()
-WHERE (t.name, t.status, t.budget_cents, t.impressions, t.clicks, t.conversions, t.source_created_at)
-  IS DISTINCT FROM (excluded.name, excluded.status, excluded.budget_cents, excluded.impressions, excluded.clicks,
-       excluded.conversions, excluded.source_created_at)`;
+// Campaigns carry no upstream modification time: their version is when they were listed.
+const CAMPAIGNS_SQL = upsertSql('campaigns', [
+  { col: 'name', field: 'name', type: 'text' },
+  { col: 'status', field: 'status', type: 'text' },
+  { col: 'budget_cents', field: 'budgetCents', type: 'text', cast: '::bigint' },
+  { col: 'impressions', field: 'impressions', type: 'bigint' },
+  { col: 'clicks', field: 'clicks', type: 'bigint' },
+  { col: 'conversions', field: 'conversions', type: 'bigint' },
+  { col: 'source_created_at', field: 'createdAt', type: 'timestamptz' },
+]);
 
 // synced_at only moves forward. Returns the keys that matched a stored campaign.
 const CAMPAIGN_SYNCS_SQL = `

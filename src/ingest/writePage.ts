@@ -1,30 +1,29 @@
 /**
  * One page of a sync, written in ONE transaction: content-hash dedupe, enqueue of new and
- * changed records into the ingest outbox, their hashes, the stream's cursor and the run's
- * report so far. A crash before COMMIT leaves the cursor where it was (the page is fetched
- * again); after COMMIT everything the page produced is durable.
+ * changed records into the ingest outbox (each with its upstream version), their hashes, the
+ * stream's cursor and the run's report so far. A crash before COMMIT leaves the cursor where it
+ * was (the page is fetched again); after COMMIT everything the page produced is durable. Every
+ * record first passes prepareRecord, so no content of one record can fail the page: it is stored
+ * sanitized, or enqueued as unstorable and dead-lettered by the processor on its own.
  */
 import type { Connector, Page, RawRecord } from '../connectors/contract.ts';
-import type { PoolClient } from '../db/index.ts';
+import { storableText, type PoolClient } from '../db/index.ts';
 import { enqueueMany } from '../queue/index.ts';
 import { storeCursor } from './cursors.ts';
-import { hashContent } from './hashContent.ts';
+import { prepareRecord, type PreparedRecord } from './prepareRecord.ts';
 import { recordKey, storeHashes, unchangedKeys } from './recordHashes.ts';
 import { saveRunProgress, type RunProgress } from './runs.ts';
+import { versionRecord } from './versionRecords.ts';
 import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
 
-/** A raw record with its content hash. */
-export interface HashedRecord extends RawRecord {
-  hash: string;
-}
-
-/** Hash a page's records; a record repeated within the page counts once (its last version). */
-export function hashPage(records: readonly RawRecord[]): HashedRecord[] {
-  const byKey = new Map<string, HashedRecord>();
+/** Prepare (make storable, bound, hash) a page's records; a record repeated within the page counts once (its last version). */
+export function preparePage(source: string, records: readonly RawRecord[]): PreparedRecord[] {
+  const byKey = new Map<string, PreparedRecord>();
   for (const r of records) {
-    const key = recordKey(r.entity, r.externalId);
+    const prepared = prepareRecord(source, r);
+    const key = recordKey(prepared.entity, prepared.externalId);
     byKey.delete(key);
-    byKey.set(key, { ...r, hash: hashContent(r.payload) });
+    byKey.set(key, prepared);
   }
   return [...byKey.values()];
 }
@@ -34,10 +33,14 @@ export function hashPage(records: readonly RawRecord[]): HashedRecord[] {
  * be normalized (they still go to the outbox and reach the DLQ with their error), and which raw
  * statuses the allow-list does not map.
  */
-export function inspectRecords(connector: Connector, records: readonly RawRecord[]): { invalid: number; unmapped: Record<string, number> } {
+export function inspectRecords(connector: Connector, records: readonly PreparedRecord[]): { invalid: number; unmapped: Record<string, number> } {
   let invalid = 0;
   const unmapped: Record<string, number> = {};
   for (const r of records) {
+    if (r.unstorable) {
+      invalid++;
+      continue;
+    }
     let rows;
     try {
       rows = connector.normalize(r.entity, r.payload);
@@ -59,25 +62,31 @@ export function outboxDedupeKey(source: string, entity: string, externalId: stri
   return `${source}:${entity}:${externalId}:${hash}`;
 }
 
+/** The outbox job of a prepared record. */
+export function toJobPayload(source: IngestJobPayload['source'], r: PreparedRecord, runId: string | null): IngestJobPayload {
+  return {
+    source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId,
+    ...(r.version !== undefined ? { version: r.version } : {}),
+    ...(r.sanitized ? { sanitized: r.sanitized } : {}),
+    ...(r.unstorable ? { unstorable: r.unstorable } : {}),
+  };
+}
+
 /** Write one page; returns the run progress after it (apply it only once the transaction committed). */
 export async function writePage(
   tx: PoolClient,
   w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress },
 ): Promise<RunProgress> {
   const source = w.connector.source;
-  const hashed = hashPage(w.page.records);
-  const unchanged = await unchangedKeys(tx, source, hashed);
-  const fresh = hashed.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
-  const { inserted } = await enqueueMany(
-    tx,
-    INGEST_QUEUE,
-    fresh.map((r) => ({
-      payload: { source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId: w.runId } satisfies IngestJobPayload,
-      dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash),
-    })),
-  );
+  const prepared = preparePage(source, w.page.records).map((r) => ({ ...r, ...versionRecord(w.connector.normalize, r) }));
+  const unchanged = await unchangedKeys(tx, source, prepared);
+  const fresh = prepared.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
+  const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(source, r, w.runId), dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash) })));
   await storeHashes(tx, source, fresh);
-  if (w.page.cursorAfter !== null) await storeCursor(tx, source, w.streamEntity, w.page.cursorAfter);
+  // An upstream cursor is upstream content too; a changed one is rejected next run as stale,
+  // which resets and backfills the stream rather than failing every page forever.
+  const cursorAfter = w.page.cursorAfter === null ? null : storableText(w.page.cursorAfter);
+  if (cursorAfter !== null) await storeCursor(tx, source, w.streamEntity, cursorAfter);
 
   const inspected = inspectRecords(w.connector, fresh);
   const p = w.progress;
@@ -91,8 +100,9 @@ export async function writePage(
     // Unchanged, already queued, or repeated within the page: fetched but not queued again.
     recordsDeduped: p.recordsDeduped + (w.page.records.length - inserted),
     recordsInvalid: p.recordsInvalid + inspected.invalid,
+    recordsSanitized: p.recordsSanitized + fresh.filter((r) => r.sanitized).length,
     unmapped,
-    cursorAfter: w.page.cursorAfter !== null ? { ...p.cursorAfter, [w.streamEntity]: w.page.cursorAfter } : p.cursorAfter,
+    cursorAfter: cursorAfter !== null ? { ...p.cursorAfter, [w.streamEntity]: cursorAfter } : p.cursorAfter,
   };
   await saveRunProgress(tx, w.runId, next);
   return next;

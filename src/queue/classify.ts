@@ -1,5 +1,6 @@
 /** Which handler errors are permanent (→ DLQ at once) and how an error is recorded. */
 import { z } from 'zod';
+import { makeStorable, storableText } from '../db/index.ts';
 
 /** Throw from a handler for a failure that retrying cannot fix: the job goes to the DLQ at once. */
 export class PermanentError extends Error {
@@ -12,8 +13,9 @@ export class PermanentError extends Error {
 }
 
 // SQLSTATEs that a given payload will hit again on every retry: class 22 (data exception:
-// bad number/date/encoding, out of range), NOT NULL and CHECK violations.
-const PERMANENT_SQLSTATE = /^(22...|23502|23514)$/;
+// bad number/date/encoding, out of range), NOT NULL and CHECK violations, and 54000 (a value
+// too large for an index entry).
+const PERMANENT_SQLSTATE = /^(22...|23502|23514|54000)$/;
 
 /**
  * True for deterministic failures: PermanentError, anything with `permanent: true`, zod
@@ -44,18 +46,20 @@ const STACK_LINES = 12;
 
 /** The exact message and name, the head of the stack, and structured details when present. */
 export function describeError(err: unknown): ErrorRecord {
-  if (!(err instanceof Error)) return { name: typeof err, message: noNul(typeof err === 'string' ? err : safeJson(err)), stack: null, details: null };
+  if (!(err instanceof Error)) return { name: typeof err, message: storableText(noNul(typeof err === 'string' ? err : safeJson(err))), stack: null, details: null };
   const e = err as Error & { issues?: unknown; code?: unknown; detail?: unknown; details?: unknown };
   let details: unknown = null;
   if (err instanceof z.core.$ZodError) details = { issues: err.issues };
   else if (typeof e.code === 'string') details = { code: e.code, ...(typeof e.detail === 'string' ? { detail: e.detail } : {}) };
   else if (e.details !== undefined) details = e.details;
-  return {
+  // Messages and details (zod issues carry the offending input) may quote upstream content:
+  // made storable, or recording the failure would fail the whole batch with it.
+  return makeStorable({
     name: noNul(err.name || err.constructor?.name || 'Error'),
     message: noNul(err.message),
     stack: err.stack ? noNul(err.stack.split('\n').slice(0, STACK_LINES).join('\n')) : null,
     details: jsonValue(details),
-  };
+  }).value;
 }
 
 // Details travel as JSON; a circular or exotic value degrades to its string form.
@@ -68,7 +72,8 @@ function jsonValue(v: unknown): unknown {
   }
 }
 
-// PostgreSQL text cannot hold NUL; the only change ever made to a recorded message.
+// PostgreSQL text cannot hold NUL: escaped as the readable text `\u0000` in a message (other
+// unstorable characters, unpaired surrogates, become U+FFFD through makeStorable).
 function noNul(s: string): string {
   return s.includes('\u0000') ? s.replaceAll('\u0000', '\\u0000') : s;
 }

@@ -45,14 +45,21 @@ export interface RateLimitHint {
   resetAt?: number;
 }
 
-/** Parse rate-limit headers; undefined when the upstream sent none. */
+/**
+ * Parse rate-limit headers; undefined when the upstream sent none. Besides `X-RateLimit-*` and
+ * `RateLimit-*`, HubSpot's `X-HubSpot-RateLimit-Remaining` counts: HubSpot sends no reset, only
+ * its rolling window's length, so the window is taken to end one length from now (the latest
+ * it can; docs/upstreams.md, HubSpot).
+ */
 export function parseRateLimitHeaders(headers: Record<string, string>, nowMs: number): RateLimitHint | undefined {
-  const remaining = asNumber(headers['x-ratelimit-remaining'] ?? headers['ratelimit-remaining']);
+  const remaining = asNumber(headers['x-ratelimit-remaining'] ?? headers['ratelimit-remaining'] ?? headers['x-hubspot-ratelimit-remaining']);
   const reset = asNumber(headers['x-ratelimit-reset'] ?? headers['ratelimit-reset']);
+  const hubspotWindowMs = headers['x-hubspot-ratelimit-remaining'] !== undefined ? asNumber(headers['x-hubspot-ratelimit-interval-milliseconds']) : undefined;
   if (remaining === undefined && reset === undefined) return undefined;
   const hint: RateLimitHint = {};
   if (remaining !== undefined) hint.remaining = Math.max(0, Math.floor(remaining));
   if (reset !== undefined) hint.resetAt = resetToEpochMs(reset, nowMs);
+  else if (hubspotWindowMs !== undefined && hubspotWindowMs > 0) hint.resetAt = nowMs + hubspotWindowMs;
   return hint;
 }
 

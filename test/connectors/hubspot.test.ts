@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHubspotConnector } from '../../src/connectors/hubspot/createHubspotConnector.ts';
 import { StaleCursorError, type Connector, type PaymentRow } from '../../src/connectors/contract.ts';
-import { createPolicy } from '../../src/resilience/index.ts';
+import { createPolicy, newCallStats } from '../../src/resilience/index.ts';
 import { startHubspotSimulator, type HubspotTruth } from '../../src/sandbox/hubspot/index.ts';
 import { collect, control, duplicates } from './collect.ts';
 import { fastSettings } from './policy.ts';
@@ -104,5 +104,23 @@ describe('hubspot search windowing past the 10,000-result cap', () => {
     const final = JSON.parse(run.cursor!);
     assert.equal(final.offset, 0);
     assert.equal(final.since, Math.max(...truth.deals.filter((d) => !d.archived).map((d) => Date.parse(d.hs_lastmodifieddate))));
+  });
+});
+
+describe('hubspot connector paces itself by X-HubSpot-RateLimit-Remaining', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startHubspotSimulator({ port: 0, faults: { records: 100, seed: 9, poisonRate: 0, rateLimitPerMin: 12 } }); // 2 per ten seconds
+  });
+  after(() => sim.close());
+
+  it('waits out the window when Remaining reaches 0 instead of earning a 429', async () => {
+    const stats = newCallStats();
+    const connector = connectorFor(sim, 'hubspot-pacing-test', { listLimit: 40 });
+    const deals = await collect(streamOf(connector, 'deal'), null, 'full', { stats });
+    assert.ok(deals.pages.length >= 3);
+    assert.equal(stats.retries.http_429 ?? 0, 0, `retries: ${JSON.stringify(stats.retries)}`);
+    assert.ok(stats.rateLimitWaits >= 1, 'held by the limiter after the window was used up');
+    assert.equal((await control<{ rateLimited: number }>(sim.url, '/__sandbox/stats')).rateLimited, 0);
   });
 });

@@ -95,6 +95,8 @@ describe('stripe normalizer', () => {
     assert.deepEqual(row, {
       source: 'stripe', externalId: 'ch_1', kind: 'charge', status: 'COLLECTED', rawStatus: 'succeeded', amountCents: '5000', refundedCents: '0', currency: 'USD',
       occurredAt: '2023-11-14T22:13:20.000Z', customerRef: 'cus_1', parentExternalId: null, sourceUpdatedAt: null,
+      // A listed charge has no version of its own: the connector stamps the time of the read.
+      sourceVersion: null,
     });
   });
   it('partial and full refunds', () => {
@@ -116,6 +118,7 @@ describe('stripe normalizer', () => {
     const row = normalizeStripe('event', { id: 'evt_1', object: 'event', type: 'charge.refunded', created: 1_700_000_500, data: { object: { ...stripeCharge, amount_refunded: 5000, refunded: true } } })[0]!.row as PaymentRow;
     assert.equal(row.status, 'REFUNDED');
     assert.equal(row.sourceUpdatedAt, '2023-11-14T22:21:40.000Z');
+    assert.equal(row.sourceVersion, '0001700000500999:evt_1', 'created (at the end of its second) + event id');
     assert.deepEqual(normalizeStripe('event', { id: 'evt_2', object: 'event', type: 'customer.created', created: 1, data: { object: { object: 'customer', id: 'cus_1' } } }), []);
   });
   it('unmapped statuses become UNKNOWN and are reported', () => {
@@ -174,7 +177,7 @@ describe('hubspot normalizer', () => {
   });
   it('contact → contact row', () => {
     const row = normalize('contact', { id: '7', properties: { email: 'ada@example.com', firstname: 'Ada', lastname: 'Lovelace', lifecyclestage: 'customer', lastmodifieddate: '2024-01-01T00:00:00Z' } })[0]!.row as ContactRow;
-    assert.deepEqual(row, { source: 'hubspot', externalId: '7', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', phone: null, company: null, lifecycleStage: 'customer', sourceUpdatedAt: '2024-01-01T00:00:00.000Z' });
+    assert.deepEqual(row, { source: 'hubspot', externalId: '7', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', phone: null, company: null, lifecycleStage: 'customer', sourceUpdatedAt: '2024-01-01T00:00:00.000Z', sourceVersion: '0001704067200000' });
   });
 });
 
@@ -192,7 +195,7 @@ describe('gcal normalizer', () => {
   });
   it('a cancellation carrying only the id keeps stored fields (nulls)', () => {
     const row = normalize('event', { id: 'e1', status: 'cancelled' })[0]!.row as CalendarEventRow;
-    assert.deepEqual(row, { source: 'gcal', externalId: 'e1', calendarId: 'primary', status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, sourceUpdatedAt: null });
+    assert.deepEqual(row, { source: 'gcal', externalId: 'e1', calendarId: 'primary', status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, sourceUpdatedAt: null, sourceVersion: null });
   });
   it('poison events throw a ZodError naming the field', () => {
     throwsZodAt(() => normalize('event', { id: 'e3', status: 'confirmed', end: { date: '2024-05-03' } }), ['start']);

@@ -62,8 +62,10 @@ describe('stripe connector against the simulator', () => {
     await control(sim.url, '/__sandbox/advance', { hours: 72 });
     const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
     const run = await collect(stream, cursorAfterFull, 'incremental');
-    assert.ok(run.records.every((r) => r.entity === 'event'));
-    const ids = run.records.map((r) => r.externalId);
+    // Events, plus the refunds of the charges charge.refunded events name (./readChargeRefunds.ts).
+    const refundedCharges = new Set(run.records.filter((r) => (r.payload as { type?: string }).type === 'charge.refunded').map((r) => (r.payload as { data: { object: { id: string } } }).data.object.id));
+    assert.ok(run.records.every((r) => r.entity === 'event' || (r.entity === 'refund' && refundedCharges.has((r.payload as { charge: string }).charge))));
+    const ids = run.records.filter((r) => r.entity === 'event').map((r) => r.externalId);
     const read = new Set(ids);
     const anchorCreated = JSON.parse(cursorAfterFull!).anchor.lastEventCreated as number;
     const expected = truth.events.filter((e) => e.created > anchorCreated).map((e) => e.id);
@@ -78,9 +80,9 @@ describe('stripe connector against the simulator', () => {
     assert.ok(BigInt(row.refundedCents) > 0n);
     assert.ok(row.status === 'REFUNDED' || row.status === 'COLLECTED');
     // The next incremental starts from the newest event: only the small overlap is re-read.
-    const again = await collect(stream, run.cursor, 'incremental');
-    assert.ok(again.records.length <= 3, `re-read ${again.records.length} events`);
-    assert.ok(again.records.every((r) => read.has(r.externalId)));
+    const again = (await collect(stream, run.cursor, 'incremental')).records.filter((r) => r.entity === 'event');
+    assert.ok(again.length <= 3, `re-read ${again.length} events`);
+    assert.ok(again.every((r) => read.has(r.externalId)));
   });
 
   it('an event cursor past the 30-day retention is a StaleCursorError', async () => {
@@ -94,6 +96,40 @@ describe('stripe connector against the simulator', () => {
   });
 
 });
+
+for (const chargeRefundEvents of [true, false]) {
+  // false: the account's default API version predates refund.* events for charge refunds.
+  describe(`stripe connector sees every refund without charge.refunds (refund.* events for charge refunds: ${chargeRefundEvents})`, () => {
+    let sim: Sim;
+    before(async () => {
+      sim = await startStripeSimulator({ port: 0, faults: { records: 300, seed: 23, poisonRate: 0 }, chargesPerHour: 6, oldRefundsPerHour: 20, chargeRefundEvents });
+    });
+    after(() => sim.close());
+
+    it('every refund in truth becomes a refund row in its latest status (backfill, then events); charges never embed them', async () => {
+      const connector = connectorFor(sim, `stripe-refunds-test-${chargeRefundEvents}`);
+      const stream = connector.streams[0]!;
+      const full = await collect(stream, null, 'full');
+      await control(sim.url, '/__sandbox/advance', { hours: 48 });
+      const incremental = await collect(stream, full.cursor, 'incremental');
+      const truth = await control<StripeTruth>(sim.url, '/__sandbox/truth');
+      const types = new Set(incremental.records.filter((r) => r.entity === 'event').map((r) => (r.payload as { type: string }).type));
+      assert.equal(types.has('refund.created'), chargeRefundEvents);
+      const records = [...full.records, ...incremental.records];
+      const rows = records.flatMap((r) => connector.normalize(r.entity, r.payload)).map((u) => u.row as PaymentRow);
+      const lastRefundRow = new Map(rows.filter((r) => r.kind === 'refund').map((r) => [r.externalId, r]));
+      const late = truth.refunds.filter((r) => !full.records.some((x) => x.externalId === r.id));
+      assert.ok(late.length > 0, 'refunds happened after the backfill');
+      assert.deepEqual(truth.refunds.filter((r) => !lastRefundRow.has(r.id)).map((r) => r.id), []);
+      assert.deepEqual(truth.refunds.filter((r) => lastRefundRow.get(r.id)!.rawStatus !== r.status).map((r) => r.id), [], 'the last row of each refund has its current status');
+      // What a connector reading `charge.refunds` would have found: nothing, since Stripe stopped
+      // embedding it (docs/upstreams.md) — every one of these refunds would have been missed.
+      const charges = records.map((r) => (r.entity === 'event' ? (r.payload as { data: { object: Record<string, unknown> } }).data.object : (r.payload as Record<string, unknown>))).filter((o) => o.object === 'charge');
+      assert.ok(charges.length > 300);
+      assert.deepEqual(charges.flatMap((c) => ((c.refunds as { data?: Array<{ id: string }> } | undefined)?.data ?? []).map((x) => x.id)), []);
+    });
+  });
+}
 
 describe('stripe connector under faults', () => {
   let sim: Sim;

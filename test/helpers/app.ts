@@ -11,6 +11,6 @@ export const API_HEADERS = { 'x-api-key': TEST_KEYS.apiKey };
 export const ADMIN_HEADERS = { 'x-admin-api-key': TEST_KEYS.adminApiKey };
 
 /** An app shell on `pool`; register routes on it, then `await app.ready()`. */
-export function buildTestApp(pool: Pool, opts: { bodyLimitBytes?: number; readiness?: ReadinessCheck[] } = {}): Promise<App> {
+export function buildTestApp(pool: Pool, opts: { bodyLimitBytes?: number; readiness?: ReadinessCheck[]; idempotencyLeaseMs?: number } = {}): Promise<App> {
   return buildApp({ pool, logger: silentLogger, auth: TEST_KEYS, ...opts });
 }

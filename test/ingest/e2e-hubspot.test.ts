@@ -29,7 +29,8 @@ describe('ingest end to end: HubSpot under 20 % 503 + 10 % timeouts + 429s', () 
     assert.equal(run.status, 'success', run.error ?? '');
     const retries = run.retriesByCause;
     assert.ok((retries.http_503 ?? 0) > 0, `503s were retried: ${JSON.stringify(retries)}`);
-    assert.ok((retries.timeout ?? 0) + (retries.http_503 ?? 0) + (retries.http_429 ?? 0) >= 2);
+    // The policy paces by X-HubSpot-RateLimit-Remaining, so the window mostly shows as waits, not 429s.
+    assert.ok((retries.timeout ?? 0) + (retries.http_503 ?? 0) + (retries.http_429 ?? 0) + run.rateLimitWaits >= 2, JSON.stringify({ retries, waits: run.rateLimitWaits }));
     assert.ok((retries.http_429 ?? 0) > 0 || run.rateLimitWaits > 0, `the rate limit was hit or waited for: ${JSON.stringify(run)}`);
     await drainOutbox(deps);
 

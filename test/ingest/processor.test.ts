@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import type { CalendarEventRow, Connector, PaymentRow } from '../../src/connectors/contract.ts';
+import { timeVersion, type CalendarEventRow, type Connector, type PaymentRow } from '../../src/connectors/index.ts';
 import { enqueueMany, listDeadLetters, replayDeadLetter } from '../../src/queue/index.ts';
 import { getRun, hashContent, runSync, INGEST_QUEUE, type IngestJobPayload } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
@@ -145,7 +145,8 @@ describe('ingest processor', () => {
   it('a cancelled calendar event carrying only its id keeps the stored fields and becomes cancelled', async () => {
     const deps = testDeps(db.pool, [passThrough('gcal')]);
     const live: CalendarEventRow = { source: 'gcal', externalId: 'ev1', calendarId: 'primary', status: 'confirmed', summary: 'Standup', startsAt: '2026-01-05T09:00:00.000Z', endsAt: '2026-01-05T09:15:00.000Z', allDay: false, sourceUpdatedAt: '2026-01-01T00:00:00.000Z' };
-    const cancelled: CalendarEventRow = { source: 'gcal', externalId: 'ev1', calendarId: 'primary', status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, sourceUpdatedAt: null };
+    // Google sends a deletion without `updated`: the connector versions it with the time of the read.
+    const cancelled: CalendarEventRow = { source: 'gcal', externalId: 'ev1', calendarId: 'primary', status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, sourceUpdatedAt: null, sourceVersion: timeVersion('2026-01-02T00:00:00.000Z') };
     await enqueueMany(db.pool, INGEST_QUEUE, [job('gcal', 'event', 'ev1', live)]);
     await drainOutbox(deps);
     await enqueueMany(db.pool, INGEST_QUEUE, [job('gcal', 'event', 'ev1', cancelled)]);

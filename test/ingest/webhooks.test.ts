@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
-import type { Connector } from '../../src/connectors/contract.ts';
+import { stripeEventVersion, type Connector } from '../../src/connectors/index.ts';
 import { stripeWebhookRoutes, INGEST_QUEUE } from '../../src/ingest/index.ts';
 import { drainOutbox, testDeps } from './fixtures/support.ts';
 
@@ -82,7 +82,9 @@ describe('Stripe webhooks', () => {
     assert.deepEqual(events.rows, [{ event_id: 'evt_1' }]);
     const jobs = await db.pool.query('SELECT payload FROM jobs WHERE queue = $1', [INGEST_QUEUE]);
     assert.equal(jobs.rows.length, 1, 'enqueued once into the ingest outbox');
-    assert.deepEqual({ ...jobs.rows[0].payload, payload: undefined, hash: undefined }, { source: 'stripe', entity: 'event', externalId: 'evt_1', runId: null, payload: undefined, hash: undefined });
+    assert.deepEqual({ ...jobs.rows[0].payload, payload: undefined, hash: undefined, version: undefined }, { source: 'stripe', entity: 'event', externalId: 'evt_1', runId: null, payload: undefined, hash: undefined, version: undefined });
+    const sent = JSON.parse(body) as { created: number };
+    assert.equal(jobs.rows[0].payload.version, stripeEventVersion(sent.created, 'evt_1'), 'the event carries its version (created + id)');
     await drainOutbox(testDeps(db.pool, [stripeDouble]));
     const payments = await db.pool.query('SELECT external_id, amount_cents FROM payments');
     assert.deepEqual(payments.rows, [{ external_id: 'ch_1', amount_cents: '4200' }]);

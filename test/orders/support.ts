@@ -33,7 +33,7 @@ export async function historyOf(pool: Pool, orderId: string): Promise<string[]> 
 /** The history every delivered order must have, exactly. */
 export const FULL_HISTORY = ['∅→Pending Shipment', 'Pending Shipment→Shipped', 'Shipped→Delivered'];
 
-/** Row counts of the order tables, the order queues, their dead letters and idempotency keys. */
+/** Row counts of the order tables, the order queues, their dead letters and idempotency keys (a released key holds nothing: not counted). */
 export interface RowCounts {
   orders: number;
   items: number;
@@ -51,7 +51,7 @@ export async function countRows(pool: Pool): Promise<RowCounts> {
     (SELECT count(*)::int FROM order_status_history) AS history,
     (SELECT count(*)::int FROM jobs WHERE queue LIKE 'orders.%') AS jobs,
     (SELECT count(*)::int FROM dead_letters WHERE queue LIKE 'orders.%') AS dead,
-    (SELECT count(*)::int FROM idempotency_keys) AS idempotency_keys`);
+    (SELECT count(*)::int FROM idempotency_keys WHERE status <> 'released') AS idempotency_keys`);
   return rows[0] as RowCounts;
 }
 
@@ -67,9 +67,12 @@ export async function drain(workers: Worker[], until: () => Promise<boolean>, ti
 export const TEST_JWT_SECRET = 'orders-test-secret-0123456789abcdef';
 
 /** An app shell with the order routes, inventory at `inventoryUrl`, HS256 tokens with TEST_JWT_SECRET. */
-export async function buildOrderApp(pool: Pool, inventoryUrl: string, opts: { clock?: Clock; bodyLimitBytes?: number; env?: Record<string, string> } = {}): Promise<App> {
+export async function buildOrderApp(pool: Pool, inventoryUrl: string, opts: { clock?: Clock; bodyLimitBytes?: number; env?: Record<string, string>; idempotencyLeaseMs?: number } = {}): Promise<App> {
   const config = resolveConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, INVENTORY_API_BASE_URL: inventoryUrl, ...opts.env });
-  const app = await buildTestApp(pool, opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {});
+  const app = await buildTestApp(pool, {
+    ...(opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    ...(opts.idempotencyLeaseMs ? { idempotencyLeaseMs: opts.idempotencyLeaseMs } : {}),
+  });
   await app.register(orderRoutes, { pool, config, ...(opts.clock ? { clock: opts.clock } : {}) });
   await app.ready();
   return app;

@@ -34,6 +34,13 @@ describe('wait hints (pure)', () => {
     assert.deepEqual(parseRateLimitHeaders({ 'ratelimit-remaining': '4', 'ratelimit-reset': '12' }, NOW), { remaining: 4, resetAt: NOW + 12_000 });
     assert.equal(parseRateLimitHeaders({}, NOW), undefined);
   });
+
+  it('reads HubSpot\'s X-HubSpot-RateLimit-Remaining with its window length as the reset', () => {
+    const h = { 'x-hubspot-ratelimit-remaining': '0', 'x-hubspot-ratelimit-interval-milliseconds': '10000', 'x-hubspot-ratelimit-max': '190' };
+    assert.deepEqual(parseRateLimitHeaders(h, NOW), { remaining: 0, resetAt: NOW + 10_000 });
+    assert.deepEqual(parseRateLimitHeaders({ 'x-hubspot-ratelimit-remaining': '42' }, NOW), { remaining: 42 });
+    assert.equal(parseRateLimitHeaders({ 'x-hubspot-ratelimit-interval-milliseconds': '10000' }, NOW), undefined);
+  });
 });
 
 describe('failure classification', () => {

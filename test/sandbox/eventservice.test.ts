@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { FANOUT_USER_ID, startEventServiceSimulator, type EsEvent, type EsUser, type EventServiceSimState, type EventServiceTruth } from '../../src/sandbox/eventservice/index.ts';
 
-async function call<T = Record<string, unknown>>(url: string, init: { method?: string; body?: unknown } = {}) {
+async function call<T = Record<string, unknown>>(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   const res = await fetch(url, {
     method: init.method ?? 'GET',
-    ...(init.body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) } : {}),
+    ...(init.body !== undefined ? { headers: { 'content-type': 'application/json', ...init.headers }, body: JSON.stringify(init.body) } : {}),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, replayed: res.headers.get('idempotent-replayed') === 'true' };
 }
 
 interface Stats {
@@ -28,7 +28,7 @@ describe('event-service simulator', () => {
   it('defaults are seed 003\'s: 500 ms event reads, 5 OK / 10 failing writes', async () => {
     const fresh = await startEventServiceSimulator();
     try {
-      assert.deepEqual((await call(`${fresh.url}/__sandbox/settings`)).body, { eventLatencyMs: 500, writeOkCount: 5, writeFailCount: 10, writeCycle: true });
+      assert.deepEqual((await call(`${fresh.url}/__sandbox/settings`)).body, { eventLatencyMs: 500, writeLatencyMs: 0, writeOkCount: 5, writeFailCount: 10, writeCycle: true });
     } finally {
       await fresh.close();
     }
@@ -38,7 +38,7 @@ describe('event-service simulator', () => {
     const env = { SANDBOX_EVENTSERVICE_EVENT_LATENCY_MS: '7', SANDBOX_EVENTSERVICE_WRITE_FAIL_COUNT: '0', SANDBOX_EVENTSERVICE_RECORDS: '3' };
     const fromEnv = await startEventServiceSimulator({ env });
     try {
-      assert.deepEqual((await call(`${fromEnv.url}/__sandbox/settings`)).body, { eventLatencyMs: 7, writeOkCount: 5, writeFailCount: 0, writeCycle: true });
+      assert.deepEqual((await call(`${fromEnv.url}/__sandbox/settings`)).body, { eventLatencyMs: 7, writeLatencyMs: 0, writeOkCount: 5, writeFailCount: 0, writeCycle: true });
       assert.equal((await call<EsUser[]>(`${fromEnv.url}/getUsers`)).body.length, 3);
     } finally {
       await fromEnv.close();
@@ -79,7 +79,7 @@ describe('event-service simulator', () => {
     assert.deepEqual(failure, { success: false, error: 'Service temporarily unavailable', message: 'Event API is experiencing high load' });
     const after = (await call<EventServiceTruth>(`${sim.url}/__sandbox/truth`)).body;
     assert.equal(after.events.length, before.events.length + 10);
-    assert.deepEqual(after.writes, { calls: before.writes.calls + 20, succeeded: before.writes.succeeded + 10, failed: before.writes.failed + 10 });
+    assert.deepEqual(after.writes, { calls: before.writes.calls + 20, succeeded: before.writes.succeeded + 10, failed: before.writes.failed + 10, replayed: before.writes.replayed });
     const user3 = (await call<EsUser>(`${sim.url}/getUserById/3`)).body;
     assert.equal(user3.events.length, before.users.find((u) => u.id === '3')!.events.length + 10);
   });
@@ -103,6 +103,45 @@ describe('event-service simulator', () => {
     assert.equal((await call(`${sim.url}/addEvent`, { method: 'POST', body: { name: 'ok' } })).status, 400);
     assert.equal((await call(`${sim.url}/addEvent`, { method: 'POST', body: { name: 'ok', userId: 'ghost' } })).status, 404);
     await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { writeCycle: true } });
+  });
+
+  it('addEvent honours Idempotency-Key as Stripe does: same key and body → the same event, replayed; another body → 400; while running → 409; a refused write keeps nothing', async () => {
+    const truth = async () => (await call<EventServiceTruth>(`${sim.url}/__sandbox/truth`)).body;
+    await call(`${sim.url}/__sandbox/write-cycle/reset`, { method: 'POST' });
+    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { writeOkCount: 1, writeFailCount: 1 } });
+    const headers = { 'idempotency-key': 'sim-key-1' };
+    const body = { name: 'Keyed', userId: '2' };
+    const before = await truth();
+    const first = await call<{ event: EsEvent }>(`${sim.url}/addEvent`, { method: 'POST', body, headers });
+    assert.equal(first.status, 200);
+    assert.equal(first.replayed, false);
+    // The next write slot answers 503, but a replay is served from the key before the cycle.
+    const again = await call<{ event: EsEvent }>(`${sim.url}/addEvent`, { method: 'POST', body: { userId: '2', name: 'Keyed' }, headers });
+    assert.deepEqual({ status: again.status, body: again.body, replayed: again.replayed }, { status: 200, body: first.body, replayed: true });
+    const other = await call(`${sim.url}/addEvent`, { method: 'POST', body: { name: 'Other', userId: '2' }, headers });
+    assert.equal(other.status, 400);
+    assert.equal(other.body.error, 'Idempotency key reused');
+    const after = await truth();
+    assert.equal(after.events.length, before.events.length + 1, 'one event for the key');
+    assert.equal(after.writes.replayed, before.writes.replayed + 1);
+
+    // Load-shed (503) before it ran: nothing kept, so the retry under the same key runs.
+    const shed = await call(`${sim.url}/addEvent`, { method: 'POST', body, headers: { 'idempotency-key': 'sim-key-2' } });
+    assert.equal(shed.status, 503);
+    const retried = await call(`${sim.url}/addEvent`, { method: 'POST', body, headers: { 'idempotency-key': 'sim-key-2' } });
+    assert.equal(retried.status, 200);
+    assert.equal(retried.replayed, false);
+
+    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { writeCycle: false, writeLatencyMs: 300 } });
+    const slow = call<{ event: EsEvent }>(`${sim.url}/addEvent`, { method: 'POST', body, headers: { 'idempotency-key': 'sim-key-3' } });
+    await new Promise((r) => setTimeout(r, 100));
+    const busy = await call(`${sim.url}/addEvent`, { method: 'POST', body, headers: { 'idempotency-key': 'sim-key-3' } });
+    assert.equal(busy.status, 409);
+    const done = await slow;
+    assert.equal(done.status, 200);
+    const later = await call<{ event: EsEvent }>(`${sim.url}/addEvent`, { method: 'POST', body, headers: { 'idempotency-key': 'sim-key-3' } });
+    assert.deepEqual(later.body, done.body);
+    await call(`${sim.url}/__sandbox/settings`, { method: 'POST', body: { writeCycle: true, writeLatencyMs: 0, writeOkCount: 5, writeFailCount: 10 } });
   });
 
   it('getEventById waits eventLatencyMs before answering', async () => {

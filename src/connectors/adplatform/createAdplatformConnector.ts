@@ -25,6 +25,7 @@ import type { Connector, EntityStream, PageContext, RawRecord } from '../contrac
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { normalizeAdplatform } from './normalize.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
+import { timeVersion } from '../versions.ts';
 import { planListing, type ListingPosition } from './planListing.ts';
 import { createSyncCalls } from './runSyncCalls.ts';
 
@@ -109,6 +110,8 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
         for (;;) {
           throwIfAborted(ctx.signal);
           const url = `${base}/api/campaigns?page=${at.page}&limit=${at.limit}`;
+          // The platform has no modification time: a campaign's version is when it was listed.
+          const version = timeVersion(clock.now());
           const list = listSchema.parse(await call<unknown>({ url }, ctx));
           const step = planListing(at, list.data.length, list.pagination);
           for (const text of step.notes) {
@@ -116,7 +119,7 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
             logger.info({ event: 'listing_note', page: at.page }, text);
           }
           // Only what lies within the platform's total: made-up campaigns are neither stored nor synced.
-          const records: RawRecord[] = list.data.slice(0, step.keep).map((c) => toRawRecord('campaign', c));
+          const records: RawRecord[] = list.data.slice(0, step.keep).map((c) => ({ ...toRawRecord('campaign', c), version }));
           for (const r of records) if (!r.externalId.startsWith('missing-id:')) syncs.add(r.externalId);
           countRefreshes();
           ctx.onProgress?.({ entity: 'campaign', page: ++pageNo, records: records.length });

@@ -7,9 +7,10 @@
  * Cursor format: ./cursor.ts. Auth: ./createGcalTokenProvider.ts.
  */
 import { requestJson, systemClock, UpstreamHttpError, type Clock, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
-import { StaleCursorError, type Connector, type EntityStream, type PageContext } from '../contract.ts';
+import { StaleCursorError, type Connector, type EntityStream, type PageContext, type RawRecord } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
+import { timeVersion } from '../versions.ts';
 import { createServiceAccountTokens, createStaticToken, GOOGLE_TOKEN_URI } from './createGcalTokenProvider.ts';
 import { decodeGcalCursor, encodeGcalCursor, type GcalCursor } from './cursor.ts';
 import { createGcalNormalizer } from './normalize.ts';
@@ -27,7 +28,7 @@ export interface GcalConnectorDeps {
   pageSize?: number;
 }
 
-type EventsAnswer = { items?: unknown[]; nextPageToken?: string; nextSyncToken?: string };
+type EventsAnswer = { items?: unknown[]; nextPageToken?: string; nextSyncToken?: string; updated?: unknown };
 
 /** Build the calendar connector. */
 export function createGcalConnector(deps: GcalConnectorDeps): Connector {
@@ -69,13 +70,15 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
           if (c.syncToken) url.searchParams.set('syncToken', c.syncToken);
           if (c.pageToken) url.searchParams.set('pageToken', c.pageToken);
           let answer: EventsAnswer;
+          const readAt = clock.now();
           try {
             answer = await list(url.toString(), ctx);
           } catch (err) {
             if (isStale(err)) throw new StaleCursorError(`google calendar rejected the ${c.pageToken ? 'page' : 'sync'} token (full sync required)`, { cause: err });
             throw err;
           }
-          const records = (answer.items ?? []).map((e) => toRawRecord('event', e));
+          const listedAt = (typeof answer.updated === 'string' ? timeVersion(answer.updated) : null) ?? timeVersion(readAt);
+          const records = (answer.items ?? []).map((e) => versioned(toRawRecord('event', e), listedAt));
           const next: GcalCursor | null = answer.nextPageToken
             ? { v: 1, syncToken: c.syncToken, pageToken: answer.nextPageToken }
             : answer.nextSyncToken
@@ -103,4 +106,12 @@ function isStale(err: unknown): boolean {
   if (err.status === 410) return true;
   const errors = (err.body as { error?: { errors?: Array<{ location?: string }> } } | undefined)?.error?.errors ?? [];
   return err.status === 400 && errors.some((e) => e.location === 'pageToken' || e.location === 'syncToken');
+}
+
+// Google's `updated` orders an event's states. A deleted event sent without it is versioned by
+// the listing's own `updated` (the calendar's last modification, on Google's clock, so at or
+// after the deletion), or failing that by the time of the read.
+function versioned(record: RawRecord, listedAt: string | null): RawRecord {
+  const updated = (record.payload as { updated?: unknown } | null)?.updated;
+  return { ...record, version: (typeof updated === 'string' ? timeVersion(updated) : null) ?? listedAt };
 }

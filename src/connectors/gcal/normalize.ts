@@ -5,10 +5,13 @@
  * `{id, status: "cancelled"}` with nothing else. Such a row has status 'cancelled' and null
  * summary/start/end/allDay, meaning "keep what is stored" (the pipeline coalesces nulls). A live
  * event without a title gets summary '' (not null) so that coalescing never resurrects an old title.
+ * Google's `updated` is the row's version; a cancellation without it gets its version from the
+ * connector (the listing's `updated`).
  */
 import { z } from 'zod';
 import { NormalizeError, type CalendarEventRow, type UnifiedRecord } from '../contract.ts';
 import { timestampSchema } from '../timestamps.ts';
+import { timeVersion } from '../versions.ts';
 
 const eventTime = z
   .object({ dateTime: timestampSchema.optional(), date: z.iso.date().optional(), timeZone: z.string().optional() })
@@ -38,7 +41,7 @@ export function createGcalNormalizer(calendarId: string) {
   function normalize(entity: string, payload: unknown): UnifiedRecord[] {
     if (entity !== 'event') throw new NormalizeError(`gcal: unknown entity ${JSON.stringify(entity)}`);
     const e = calendarEventSchema.parse(payload);
-    const base = { source: 'gcal' as const, externalId: e.id, calendarId, sourceUpdatedAt: e.updated ?? null };
+    const base = { source: 'gcal' as const, externalId: e.id, calendarId, sourceUpdatedAt: e.updated ?? null, sourceVersion: e.updated ? timeVersion(e.updated) : null };
     const row: CalendarEventRow =
       e.status === 'cancelled'
         ? { ...base, status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null }

@@ -12,9 +12,13 @@ import { z } from 'zod';
 import { NormalizeError, type ContactRow, type PaymentRow, type UnifiedRecord } from '../contract.ts';
 import { MoneyFormatError, minorUnitExponent, parseDecimalToMinor } from '../money.ts';
 import { timestampSchema } from '../timestamps.ts';
+import { timeVersion } from '../versions.ts';
 import { dealStatus, isClosedStage } from './statusMap.ts';
 
 const optionalText = z.string().nullable().optional();
+
+// HubSpot's last-modified time orders the states of a record (null when it sends none).
+const versionOf = (modifiedAt: string | null | undefined): string | null => (modifiedAt ? timeVersion(modifiedAt) : null);
 const optionalTimestamp = timestampSchema.nullable().optional();
 const currency = z.string().regex(/^[A-Za-z]{3}$/, { message: 'expected a 3-letter ISO currency code' });
 
@@ -83,6 +87,7 @@ export function createHubspotNormalizer(opts: { defaultCurrency?: string } = {})
       customerRef: null,
       parentExternalId: null,
       sourceUpdatedAt: p.hs_lastmodifieddate ?? d.updatedAt ?? null,
+      sourceVersion: versionOf(p.hs_lastmodifieddate ?? d.updatedAt),
     };
   });
 
@@ -96,6 +101,7 @@ export function createHubspotNormalizer(opts: { defaultCurrency?: string } = {})
     company: c.properties.company ?? null,
     lifecycleStage: c.properties.lifecyclestage ?? null,
     sourceUpdatedAt: c.properties.lastmodifieddate ?? c.updatedAt ?? null,
+    sourceVersion: versionOf(c.properties.lastmodifieddate ?? c.updatedAt),
   }));
 
   /** Normalize one HubSpot record; throws ZodError naming the field for a malformed one. */

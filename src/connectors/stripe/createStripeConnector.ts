@@ -1,6 +1,7 @@
 /**
  * The Stripe connector: one stream, 'charge', producing 'charge' and 'refund' records (full
- * backfill) and 'event' records (incremental, Events API). Cursor format: ./cursor.ts.
+ * backfill) and 'event' records (incremental, Events API) plus the refunds of charges those
+ * events refunded (never from `charge.refunds`, which Stripe no longer sends). Cursor format: ./cursor.ts.
  *
  * Modes: 'full' starts a fresh backfill unless the cursor is a backfill in progress (then it
  * resumes). 'incremental' reads events from the stored anchor; with no cursor (first run) or a
@@ -12,6 +13,7 @@ import type { Connector, EntityStream } from '../contract.ts';
 import { decodeStripeCursor } from './cursor.ts';
 import { normalizeStripe, unmappedStripeStatus } from './normalize.ts';
 import { readBackfill, takeAnchor } from './readBackfill.ts';
+import { withChargeRefunds } from './readChargeRefunds.ts';
 import { readEvents } from './readEvents.ts';
 import { createStripeClient } from './stripeApi.ts';
 
@@ -40,13 +42,14 @@ export function createStripeConnector(deps: StripeConnectorDeps): Connector {
     entities: ['charge', 'refund', 'event'],
     async *pages(cursorText, mode, ctx) {
       const cursor = decodeStripeCursor(cursorText);
+      // Event pages also carry the refunds of the charges they say were refunded (./readChargeRefunds.ts).
       if (cursor && cursor.phase !== 'events') {
-        yield* readBackfill(read, cursor, ctx);
+        yield* withChargeRefunds(read, readBackfill(read, cursor, ctx), ctx);
       } else if (cursor && mode === 'incremental') {
-        yield* readEvents(read, cursor.anchor, ctx);
+        yield* withChargeRefunds(read, readEvents(read, cursor.anchor, ctx), ctx);
       } else {
         const anchor = await takeAnchor(read, ctx);
-        yield* readBackfill(read, { v: 1, phase: 'charges', startingAfter: null, anchor }, ctx);
+        yield* withChargeRefunds(read, readBackfill(read, { v: 1, phase: 'charges', startingAfter: null, anchor }, ctx), ctx);
       }
     },
   };

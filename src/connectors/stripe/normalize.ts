@@ -1,16 +1,18 @@
 /**
  * Stripe raw records → unified rows (pure). Entities: 'charge', 'refund', and 'event' (an Events
  * API record whose `data.object` is a charge or refund; its `created` is the row's
- * sourceUpdatedAt so the newest state is recognisable).
+ * sourceUpdatedAt, and its `created` + id the row's sourceVersion). A listed charge or refund
+ * carries no version of its own: the connector stamps the raw record with the time of the read.
  */
 import { NormalizeError, type PaymentRow, type PaymentStatus, type UnifiedRecord } from '../contract.ts';
 import { chargeEventSchema, chargeSchema, eventEnvelopeSchema, refundEventSchema, refundSchema, type StripeCharge, type StripeRefund } from './schemas.ts';
 import { chargeStatus, refundStatus } from './statusMap.ts';
+import { stripeEventVersion } from '../versions.ts';
 
 const iso = (unixS: number) => new Date(unixS * 1000).toISOString();
 
 /** A charge as a payment row. */
-export function chargeToRow(c: StripeCharge, sourceUpdatedAt: string | null = null): PaymentRow {
+export function chargeToRow(c: StripeCharge, sourceUpdatedAt: string | null = null, sourceVersion: string | null = null): PaymentRow {
   return {
     source: 'stripe',
     externalId: c.id,
@@ -24,11 +26,12 @@ export function chargeToRow(c: StripeCharge, sourceUpdatedAt: string | null = nu
     customerRef: c.customer ?? c.billing_details?.email ?? null,
     parentExternalId: null,
     sourceUpdatedAt,
+    sourceVersion,
   };
 }
 
 /** A refund as a payment row of kind 'refund' belonging to its charge. */
-export function refundToRow(r: StripeRefund, sourceUpdatedAt: string | null = null): PaymentRow {
+export function refundToRow(r: StripeRefund, sourceUpdatedAt: string | null = null, sourceVersion: string | null = null): PaymentRow {
   return {
     source: 'stripe',
     externalId: r.id,
@@ -42,6 +45,7 @@ export function refundToRow(r: StripeRefund, sourceUpdatedAt: string | null = nu
     customerRef: null,
     parentExternalId: r.charge,
     sourceUpdatedAt,
+    sourceVersion,
   };
 }
 
@@ -67,11 +71,11 @@ function normalizeEvent(payload: unknown): UnifiedRecord[] {
   const kind = eventEnvelopeSchema.parse(payload).data.object.object;
   if (kind === 'charge') {
     const e = chargeEventSchema.parse(payload);
-    return [{ table: 'payments', row: chargeToRow(e.data.object, iso(e.created)) }];
+    return [{ table: 'payments', row: chargeToRow(e.data.object, iso(e.created), stripeEventVersion(e.created, e.id)) }];
   }
   if (kind === 'refund') {
     const e = refundEventSchema.parse(payload);
-    return [{ table: 'payments', row: refundToRow(e.data.object, iso(e.created)) }];
+    return [{ table: 'payments', row: refundToRow(e.data.object, iso(e.created), stripeEventVersion(e.created, e.id)) }];
   }
   // Other event types carry nothing the payments table holds.
   return [];

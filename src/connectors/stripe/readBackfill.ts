@@ -3,10 +3,13 @@
  * `limit` + `starting_after`), then the events that happened meanwhile. The Events API anchor is
  * taken BEFORE listing starts, so the catch-up read replays every change made during the
  * backfill. Each page's cursor names the last id committed, so a crash resumes the listing.
+ * Every listed record carries the version of its read (../versions.ts): a page fetched before an
+ * event, but written or retried after it, can never replace the event's newer state.
  */
 import type Stripe from 'stripe';
 import { StaleCursorError, type Page, type PageContext } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
+import { stripeReadVersion } from '../versions.ts';
 import { encodeStripeCursor, type EventAnchor, type StripeCursor } from './cursor.ts';
 import { PAYMENT_EVENT_TYPES, readEvents, type EventReadDeps } from './readEvents.ts';
 import { callStripe, rejectedCursor } from './stripeApi.ts';
@@ -39,6 +42,8 @@ export async function* readBackfill(deps: EventReadDeps, cursor: Extract<StripeC
     throwIfAborted(ctx.signal);
     const params = { limit: pageSize, ...(after ? { starting_after: after } : {}) };
     let res: IdList;
+    // Taken before the first attempt: the listing shows a state at least as new as this.
+    const version = stripeReadVersion(deps.clock.now());
     try {
       res = await callStripe(policy, ctx, () => lists[phase](params));
     } catch (err) {
@@ -46,7 +51,7 @@ export async function* readBackfill(deps: EventReadDeps, cursor: Extract<StripeC
       throw err;
     }
     const entity = phase === 'charges' ? 'charge' : 'refund';
-    const records = res.data.map((o) => toRawRecord(entity, o));
+    const records = res.data.map((o) => ({ ...toRawRecord(entity, o), version }));
     const last = res.data[res.data.length - 1];
     const done = !res.has_more || !last;
     const next: StripeCursor = !done

@@ -6,8 +6,9 @@
  */
 import type Stripe from 'stripe';
 import type { Clock, UpstreamPolicy } from '../../resilience/index.ts';
-import { StaleCursorError, type Page, type PageContext } from '../contract.ts';
+import { StaleCursorError, type Page, type PageContext, type RawRecord } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
+import { stripeEventVersion } from '../versions.ts';
 import { advanceAnchor, encodeStripeCursor, type EventAnchor } from './cursor.ts';
 import { callStripe, rejectedCursor } from './stripeApi.ts';
 
@@ -20,6 +21,7 @@ export const PAYMENT_EVENT_TYPES = [
   'charge.expired',
   'charge.refunded',
   'charge.updated',
+  'charge.refund.updated',
   'refund.created',
   'refund.updated',
   'refund.failed',
@@ -67,7 +69,7 @@ export async function* readEvents(deps: EventReadDeps, anchor: EventAnchor, ctx:
       throw new StaleCursorError(`stripe rejected event cursor ${before} (expired or unknown)`, { cause: err });
     }
     anchor = advanceAnchor(anchor, res.data);
-    const records = [...res.data].reverse().map((e) => toRawRecord('event', e));
+    const records = [...res.data].reverse().map(eventRecord);
     ctx.onProgress?.({ entity: 'event', page: ++page, records: records.length });
     yield { records, cursorAfter: encodeStripeCursor({ v: 1, phase: 'events', anchor }) };
     const newest = res.data[0];
@@ -94,9 +96,15 @@ async function* readAllSince(list: (p: Stripe.EventListParams) => Promise<EventL
   for (let i = 0; i < oldestFirst.length; i += size) {
     const chunk = oldestFirst.slice(i, i + size);
     const last = i + size >= oldestFirst.length;
-    const records = chunk.map((e) => toRawRecord('event', e));
+    const records = chunk.map(eventRecord);
     ctx.onProgress?.({ entity: 'event', page: ++page, records: records.length });
     const cursorAfter = last ? encodeStripeCursor({ v: 1, phase: 'events', anchor: advanceAnchor(anchor, [...chunk].reverse()) }) : null;
     yield { records, cursorAfter };
   }
+}
+
+// The event's own version travels with it (a malformed one is left to the normalizer's DLQ).
+function eventRecord(e: { id: string; created: number }): RawRecord {
+  const version = Number.isInteger(e.created) && typeof e.id === 'string' ? stripeEventVersion(e.created, e.id) : null;
+  return { ...toRawRecord('event', e), version };
 }

@@ -21,6 +21,8 @@ import {
   createSimulatorApp,
   installCallStats,
   installSimKnobs,
+  hostileTruth,
+  installHostileContent,
   registerControlRoutes,
   registerStatsReset,
   startSimulator,
@@ -31,6 +33,7 @@ import {
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
+import { ADPLATFORM_HOSTILE_FIELDS, adplatformHostileTarget } from './hostile.ts';
 import { registerAdPlatformRoutes, type AdPlatformKnobs } from './routes.ts';
 import { createAdPlatformState, type AdPlatformState, type AdPlatformTruth } from './state.ts';
 import { createTokenStore } from './tokens.ts';
@@ -63,7 +66,8 @@ export interface AdPlatformSimState {
   world(): AdPlatformState;
   credentials: { email: string; password: string };
   knobs(): AdPlatformKnobs;
-  truth(): AdPlatformTruth;
+  /** `hostile`: campaign id → the field and kind of hostile content served for it (`hostileRate`). */
+  truth(): AdPlatformTruth & { hostile: ReturnType<typeof hostileTruth> };
 }
 
 const count = z.number().int().min(0);
@@ -119,7 +123,10 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     env,
     ...(opts.knobs ? { overrides: opts.knobs } : {}),
   });
-  const state: AdPlatformSimState = { world, credentials, knobs: () => knobs.get(), truth: () => world().truth(tokens.issued()) };
+  const state: AdPlatformSimState = { world, credentials, knobs: () => knobs.get(), truth: () => {
+    const t = world().truth(tokens.issued());
+    return { ...t, hostile: hostileTruth(faults.get(), t.campaigns.map((c) => c.id), ADPLATFORM_HOSTILE_FIELDS) };
+  } };
 
   let counters: FaultCounters = { requests: 0, errors: 0, timeouts: 0, rateLimited: 0 };
   const stats = statsView(() => counters, calls, () => ({ tokensIssued: tokens.issued() }));
@@ -136,6 +143,7 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
     return reply.code(201).send(world().add(parsed.data));
   });
+  installHostileContent(app, { faults, listKeys: ['data'], target: adplatformHostileTarget });
   registerAdPlatformRoutes(app, {
     state: world,
     tokens,

@@ -18,6 +18,8 @@ export interface Faults {
   tokenTtlS: number;
   /** Share of generated records that are malformed ("poison"). */
   poisonRate: number;
+  /** Share of served records carrying hostile content in a customer-typed field (see hostile.ts). */
+  hostileRate: number;
   /** Size of the seeded dataset. */
   records: number;
   /** PRNG seed of the dataset and of fault rolls. */
@@ -34,6 +36,7 @@ export const FAULT_ENV_NAMES: Record<keyof Faults, string> = {
   rateLimitPerMin: 'RATE_LIMIT_PER_MIN',
   tokenTtlS: 'TOKEN_TTL_S',
   poisonRate: 'POISON_RATE',
+  hostileRate: 'HOSTILE_RATE',
   records: 'RECORDS',
   seed: 'SEED',
   staleCursor: 'STALE_CURSOR',
@@ -47,6 +50,7 @@ export const BASE_FAULTS: Faults = {
   rateLimitPerMin: 0,
   tokenTtlS: 0,
   poisonRate: 0,
+  hostileRate: 0,
   records: 1000,
   seed: 42,
   staleCursor: false,
@@ -64,6 +68,7 @@ export const faultsPatchSchema = z
     rateLimitPerMin: nonNegInt,
     tokenTtlS: nonNegInt,
     poisonRate: rate,
+    hostileRate: rate,
     records: nonNegInt.max(5_000_000),
     seed: z.number().int(),
     staleCursor: z.boolean(),

@@ -19,7 +19,7 @@
  * ```
  *
  * - Knobs: `resolveFaults(name, …)` reads `SANDBOX_<NAME>_<KNOB>` (LATENCY_MS, ERROR_RATE, TIMEOUT_RATE,
- *   RATE_LIMIT_PER_MIN, TOKEN_TTL_S, POISON_RATE, RECORDS, SEED, STALE_CURSOR); `POST /__sandbox/faults`
+ *   RATE_LIMIT_PER_MIN, TOKEN_TTL_S, POISON_RATE, HOSTILE_RATE, RECORDS, SEED, STALE_CURSOR); `POST /__sandbox/faults`
  *   takes the same knobs camelCase.
  * - Randomness: `createRng(seed)` (mulberry32) with `int/chance/pick/weighted/chars/fork`.
  * - Time: `SimClock` (`createSimClock()` = wall time + advances; `createManualClock(t)` for tests);
@@ -30,6 +30,8 @@
  * - Faults: `installFaultHooks` (latency → rate limit → scripted → timeout → 503), skipping `/__sandbox/*` and `/health`.
  * - Control: `registerControlRoutes` (/health, /__sandbox/faults, /__sandbox/truth, /__sandbox/advance, /__sandbox/stats).
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
+ * - Hostile content: `installHostileContent` (a preSerialization hook applying `hostileRate` to served records),
+ *   `applyHostileTarget` (for records sent otherwise, e.g. webhooks), `hostileTruth` (what was served).
  * - Call accounting (`installCallStats`, `statsView`, `registerStatsReset`) and simulator-specific knobs
  *   (`installSimKnobs`: `SANDBOX_<NAME>_<KNOB>` + `POST /__sandbox/faults|settings`).
  */
@@ -52,4 +54,6 @@ export type { TimeQueue } from './schedule.ts';
 export { installCallStats, registerStatsReset, routeKey, statsView } from './callStats.ts';
 export type { CallStats, CallStatsHandle } from './callStats.ts';
 export { installSimKnobs } from './simKnobs.ts';
+export { applyHostility, applyHostileTarget, HOSTILE_KINDS, hostileTruth, hostilityOf, HUGE_STRING_CHARS, installHostileContent } from './hostile.ts';
+export type { HostileKind, HostileTarget, Hostility } from './hostile.ts';
 export type { SimKnobs, SimKnobsOptions } from './simKnobs.ts';

@@ -1,6 +1,7 @@
 /**
  * Event-service simulator (seed 003): seeded users and events (user "1" holds exactly 50
- * events, for the fan-out bench), 500 ms event reads, and the write cycle (5 OK, 10 × 503).
+ * events, for the fan-out bench), 500 ms event reads, the write cycle (5 OK, 10 × 503), and
+ * Stripe-style Idempotency-Key on writes (same key + same body → the same event, no second one).
  *
  * Control endpoints (besides the common ones in `src/sandbox/common`):
  *   GET  /__sandbox/stats                   → fault counters + calls per route + max in flight
@@ -39,13 +40,13 @@ export type { EventServiceKnobs } from './routes.ts';
 /** Default knobs: `records` is the number of users. No generic faults: seed 003's faults are its own. */
 export const EVENTSERVICE_DEFAULT_FAULTS: Partial<Faults> = { records: 20 };
 /** Default simulator-specific knobs (seed 003). */
-export const EVENTSERVICE_DEFAULT_KNOBS: EventServiceKnobs = { eventLatencyMs: 500, writeOkCount: 5, writeFailCount: 10, writeCycle: true };
+export const EVENTSERVICE_DEFAULT_KNOBS: EventServiceKnobs = { eventLatencyMs: 500, writeLatencyMs: 0, writeOkCount: 5, writeFailCount: 10, writeCycle: true };
 
 /** Options of `createEventServiceSimulator`. */
 export interface EventServiceSimulatorOptions {
   faults?: Partial<Faults>;
   knobs?: Partial<EventServiceKnobs>;
-  /** Env for `SANDBOX_EVENTSERVICE_*` (common knobs and EVENT_LATENCY_MS, WRITE_OK_COUNT, WRITE_FAIL_COUNT, WRITE_CYCLE). */
+  /** Env for `SANDBOX_EVENTSERVICE_*` (common knobs and EVENT_LATENCY_MS, WRITE_LATENCY_MS, WRITE_OK_COUNT, WRITE_FAIL_COUNT, WRITE_CYCLE). */
   env?: Record<string, string | undefined>;
   clock?: SimClock;
 }
@@ -61,6 +62,7 @@ export interface EventServiceSimState {
 const knobSchema = z
   .object({
     eventLatencyMs: z.number().int().min(0).max(600_000),
+    writeLatencyMs: z.number().int().min(0).max(600_000),
     writeOkCount: z.number().int().min(1),
     writeFailCount: z.number().int().min(0),
     writeCycle: z.boolean(),
@@ -77,7 +79,7 @@ export function createEventServiceSimulator(opts: EventServiceSimulatorOptions =
     defaults: EVENTSERVICE_DEFAULT_FAULTS,
     env,
     overrides: opts.faults,
-    build: (f) => createEventServiceState({ seed: f.seed, userCount: f.records }),
+    build: (f) => createEventServiceState({ seed: f.seed, userCount: f.records, now: () => clock.now() }),
   });
 
   const app = createSimulatorApp();
@@ -95,7 +97,7 @@ export function createEventServiceSimulator(opts: EventServiceSimulatorOptions =
   const knobs = installSimKnobs(app, {
     name: 'eventservice',
     defaults: EVENTSERVICE_DEFAULT_KNOBS,
-    envNames: { eventLatencyMs: 'EVENT_LATENCY_MS', writeOkCount: 'WRITE_OK_COUNT', writeFailCount: 'WRITE_FAIL_COUNT', writeCycle: 'WRITE_CYCLE' },
+    envNames: { eventLatencyMs: 'EVENT_LATENCY_MS', writeLatencyMs: 'WRITE_LATENCY_MS', writeOkCount: 'WRITE_OK_COUNT', writeFailCount: 'WRITE_FAIL_COUNT', writeCycle: 'WRITE_CYCLE' },
     schema: knobSchema,
     env,
     ...(opts.knobs ? { overrides: opts.knobs } : {}),

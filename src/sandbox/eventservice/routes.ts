@@ -2,6 +2,7 @@
  * The event service's API (seed 003): `/getUsers`, `/getUserById/:id`, `/getEvents`,
  * `/getEventById/:id` (slow: 500 ms by default) and `POST /addEvent`, whose writes follow the
  * service's cycle under load: `writeOkCount` succeed, then `writeFailCount` answer 503, repeating.
+ * Writes honour `Idempotency-Key` as Stripe does (see idempotentWrites.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -12,6 +13,8 @@ import type { EventServiceState } from './state.ts';
 export interface EventServiceKnobs extends Record<string, number | boolean> {
   /** Latency of `GET /getEventById/:id` (seed 003: 500 ms). */
   eventLatencyMs: number;
+  /** Time a write spends running before it answers (default 0); a key answers 409 meanwhile. */
+  writeLatencyMs: number;
   /** Writes that succeed in each cycle (seed 003: 5). */
   writeOkCount: number;
   /** Writes that then fail with 503 (seed 003: 10); 0 = never. */
@@ -46,6 +49,18 @@ export function registerEventServiceRoutes(app: FastifyInstance, deps: { state: 
   app.post('/addEvent', async (req, reply) => {
     const state = deps.state();
     const k = deps.knobs.get();
+    const raw = req.headers['idempotency-key'];
+    const key = typeof raw === 'string' && raw.length > 0 ? raw : undefined;
+    if (key) {
+      const verdict = state.keys.check(key, req.body);
+      if (verdict.kind === 'replay') return reply.code(verdict.result.status).header('Idempotent-Replayed', 'true').send(verdict.result.body);
+      if (verdict.kind === 'mismatch') {
+        return reply.code(400).send({ success: false, error: 'Idempotency key reused', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' });
+      }
+      if (verdict.kind === 'in_progress') {
+        return reply.code(409).send({ success: false, error: 'Idempotency key in use', message: 'There is currently another in-progress request using this Idempotency-Key; retry later.' });
+      }
+    }
     // As on the original service, every call takes a slot of the cycle, valid or not.
     if (!state.nextWriteSlot({ on: k.writeCycle, ok: k.writeOkCount, fail: k.writeFailCount })) {
       state.recordWriteFailure();
@@ -53,8 +68,11 @@ export function registerEventServiceRoutes(app: FastifyInstance, deps: { state: 
     }
     const parsed = addEventBody.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ success: false, error: 'Invalid body', message: z.prettifyError(parsed.error) });
+    if (key) state.keys.start(key, req.body);
+    if (k.writeLatencyMs > 0) await new Promise((r) => setTimeout(r, k.writeLatencyMs));
     const event = state.addEvent(parsed.data.name, parsed.data.userId);
-    if (!event) return reply.code(404).send({ success: false, error: 'User not found' });
-    return { success: true, event };
+    const result = event ? { status: 200, body: { success: true, event } } : { status: 404, body: { success: false, error: 'User not found' } };
+    if (key) state.keys.finish(key, result);
+    return reply.code(result.status).send(result.body);
   });
 }

@@ -5,6 +5,7 @@
  */
 import { createRng } from '../common/index.ts';
 import { FANOUT_USER_ID, generateUsersAndEvents, writeSucceeds, type EsEvent, type EsUser } from './data.ts';
+import { createIdempotentWrites, type IdempotentWrites } from './idempotentWrites.ts';
 
 /** Ground truth served at `GET /__sandbox/truth`. */
 export interface EventServiceTruth {
@@ -12,8 +13,8 @@ export interface EventServiceTruth {
   events: EsEvent[];
   /** The user with exactly 50 events (fan-out bench). */
   fanoutUserId: string;
-  /** `POST /addEvent` calls that reached the service, and how they ended. */
-  writes: { calls: number; succeeded: number; failed: number };
+  /** `POST /addEvent` calls that reached the service, and how they ended (`replayed`: answered from an Idempotency-Key). */
+  writes: { calls: number; succeeded: number; failed: number; replayed: number };
 }
 
 /** Mutable event-service state. */
@@ -34,17 +35,20 @@ export interface EventServiceState {
   /** Add an event for an existing user. */
   addEvent(name: string, userId: string): EsEvent | undefined;
   recordWriteFailure(): void;
+  /** Idempotency-Keys of writes (kept with the world: a new world forgets them). */
+  keys: IdempotentWrites;
   truth(): EventServiceTruth;
 }
 
 /** A state seeded with `userCount` users. */
-export function createEventServiceState(opts: { seed: number; userCount: number }): EventServiceState {
+export function createEventServiceState(opts: { seed: number; userCount: number; now?: () => number }): EventServiceState {
   const seeded = generateUsersAndEvents(createRng(opts.seed).fork('eventservice').next, opts.userCount);
   const users = new Map(seeded.users.map((u) => [u.id, u]));
   const events = new Map(seeded.events.map((e) => [e.id, e]));
   let reads = new Map<string, number>();
   let cyclePos = 0;
   const writes = { calls: 0, succeeded: 0, failed: 0 };
+  const keys = createIdempotentWrites(opts.now ?? Date.now);
 
   return {
     users: () => [...users.values()],
@@ -78,6 +82,7 @@ export function createEventServiceState(opts: { seed: number; userCount: number 
     recordWriteFailure() {
       writes.failed++;
     },
-    truth: () => ({ users: [...users.values()], events: [...events.values()], fanoutUserId: FANOUT_USER_ID, writes: { ...writes } }),
+    keys,
+    truth: () => ({ users: [...users.values()], events: [...events.values()], fanoutUserId: FANOUT_USER_ID, writes: { ...writes, replayed: keys.replays() } }),
   };
 }

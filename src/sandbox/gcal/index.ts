@@ -14,7 +14,9 @@ import {
   createRng,
   createSimClock,
   createSimulatorApp,
+  hostileTruth,
   installFaultHooks,
+  installHostileContent,
   registerControlRoutes,
   startSimulator,
   type Faults,
@@ -23,6 +25,7 @@ import {
   type SimulatorHandle,
 } from '../common/index.ts';
 import { rateLimited, unavailable } from './errors.ts';
+import { GCAL_HOSTILE_FIELDS, gcalHostileTarget } from './hostile.ts';
 import { registerGcalRoutes } from './routes.ts';
 import { createGcalState, type GcalRates, type GcalState, type GcalTruth } from './state.ts';
 import { createTokenCodec } from './tokens.ts';
@@ -57,7 +60,8 @@ export interface GcalSimState {
   catchUp(): { created: number; updated: number; cancelled: number };
   /** Expire every sync token issued so far; returns the new epoch. */
   expireSyncTokens(): number;
-  truth(): GcalTruth;
+  /** `hostile`: event id → the field and kind of hostile content served for it (`hostileRate`; live events only). */
+  truth(): GcalTruth & { hostile: ReturnType<typeof hostileTruth> };
 }
 
 /** Build (not start) a calendar simulator. */
@@ -83,7 +87,10 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
     calendarId,
     catchUp: () => world().catchUp(clock.now()),
     expireSyncTokens: () => ++epoch,
-    truth: () => world().truth(calendarId, epoch),
+    truth: () => {
+      const t = world().truth(calendarId, epoch);
+      return { ...t, hostile: hostileTruth(faults.get(), t.events.map((e) => e.id), GCAL_HOSTILE_FIELDS) };
+    },
   };
 
   const app = createSimulatorApp();
@@ -94,6 +101,7 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
   });
   registerControlRoutes(app, { name: 'gcal', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
   app.post('/__sandbox/expire-sync-tokens', async () => ({ epoch: state.expireSyncTokens() }));
+  installHostileContent(app, { faults, listKeys: ['items'], target: gcalHostileTarget });
   registerGcalRoutes(app, {
     world,
     catchUp: () => void state.catchUp(),

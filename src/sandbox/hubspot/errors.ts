@@ -1,29 +1,17 @@
 /**
  * HubSpot's error envelope `{ status: "error", message, correlationId, category, … }` and the
- * rate-limit answer with `X-HubSpot-RateLimit-*` headers.
+ * ten-secondly rate-limit answer.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import type { RateLimitInfo } from '../common/index.ts';
 
 /** Send a HubSpot error. */
 export function sendHubspotError(reply: FastifyReply, status: number, message: string, category: string, extra: Record<string, unknown> = {}): FastifyReply {
   return reply.code(status).send({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
 }
 
-/** The per-10-second headers HubSpot sends on API answers. */
-export function rateLimitHeaders(reply: FastifyReply, info: RateLimitInfo): void {
-  void reply
-    .header('x-hubspot-ratelimit-interval-milliseconds', String(info.windowMs))
-    .header('x-hubspot-ratelimit-max', String(info.limit))
-    .header('x-hubspot-ratelimit-remaining', String(info.remaining))
-    .header('x-hubspot-ratelimit-daily', '500000')
-    .header('x-hubspot-ratelimit-daily-remaining', '499000');
-}
-
-/** 429 exactly as HubSpot's ten-secondly rolling limit answers. */
-export function rateLimited(reply: FastifyReply, info: RateLimitInfo): void {
-  rateLimitHeaders(reply, info);
+/** 429 exactly as HubSpot's ten-secondly rolling limit answers (headers: ./rateHeaders.ts). */
+export function rateLimited(reply: FastifyReply): void {
   void reply.code(429).send({
     status: 'error',
     message: 'You have reached your ten_secondly_rolling limit.',

@@ -1,7 +1,8 @@
 /**
  * HubSpot CRM v3 simulator: deals and contacts with list (`after`), get, and search
  * (`filterGroups` on hs_lastmodifieddate / lastmodifieddate, 10,000-result cap → 400), all
- * property values strings, HubSpot error bodies and ten-secondly 429s. Works with
+ * property values strings, HubSpot error bodies, ten-secondly 429s and `X-HubSpot-RateLimit-*`
+ * headers on non-search answers (./rateHeaders.ts). Works with
  * `@hubspot/api-client` (`new Client({ accessToken, basePath: url })`).
  *
  * Extra endpoint: `POST /oauth/v1/token` (form; grant_type refresh_token | authorization_code |
@@ -13,7 +14,9 @@ import {
   createRng,
   createSimClock,
   createSimulatorApp,
+  hostileTruth,
   installFaultHooks,
+  installHostileContent,
   registerControlRoutes,
   startSimulator,
   type Faults,
@@ -21,7 +24,9 @@ import {
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
-import { rateLimited, rateLimitHeaders, unavailable } from './errors.ts';
+import { rateLimited, unavailable } from './errors.ts';
+import { HUBSPOT_HOSTILE_FIELDS, hubspotHostileTarget } from './hostile.ts';
+import { HUBSPOT_WINDOW_MS, installRateHeaders } from './rateHeaders.ts';
 import { registerHubspotRoutes } from './routes.ts';
 import { createHubspotState, type HubspotRates, type HubspotState, type HubspotTruth } from './state.ts';
 
@@ -47,7 +52,8 @@ export interface HubspotSimState {
   /** The current world (rebuilt when `records` or `seed` change). */
   world(): HubspotState;
   catchUp(): { created: number; updated: number; archived: number };
-  truth(): HubspotTruth;
+  /** `hostile`: `deals:<id>` / `contacts:<id>` → the field and kind of hostile content served for it (`hostileRate`). */
+  truth(): HubspotTruth & { hostile: ReturnType<typeof hostileTruth> };
 }
 
 /** Build (not start) a HubSpot simulator. */
@@ -61,20 +67,35 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
     build: (f, live) =>
       createHubspotState({ seed: f.seed, records: f.records, poisonRate: () => live.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) }),
   });
-  const state: HubspotSimState = { world, catchUp: () => world().catchUp(clock.now()), truth: () => world().truth() };
+  const state: HubspotSimState = { world, catchUp: () => world().catchUp(clock.now()), truth: () => {
+    const t = world().truth();
+    const f = faults.get();
+    return {
+      ...t,
+      hostile: {
+        ...hostileTruth(f, t.deals.map((d) => `deals:${d.id}`), HUBSPOT_HOSTILE_FIELDS.deals),
+        ...hostileTruth(f, t.contacts.map((c) => `contacts:${c.id}`), HUBSPOT_HOSTILE_FIELDS.contacts),
+      },
+    };
+  } };
 
   const app = createSimulatorApp();
+  const rateHeaders = installRateHeaders(app);
   const counters = installFaultHooks(app, {
     faults,
     rng: createRng(faults.get().seed).fork('hubspot-faults'),
-    windowMs: 10_000,
+    windowMs: HUBSPOT_WINDOW_MS,
     responders: {
       unavailable: (_req, reply) => unavailable(reply),
-      rateLimited: (_req, reply, info) => rateLimited(reply, info),
-      allowed: (_req, reply, info) => rateLimitHeaders(reply, info),
+      rateLimited: (req, reply, info) => {
+        rateHeaders.note(req, info);
+        rateLimited(reply);
+      },
+      allowed: (req, _reply, info) => rateHeaders.note(req, info),
     },
   });
   registerControlRoutes(app, { name: 'hubspot', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
+  installHostileContent(app, { faults, listKeys: ['results'], target: hubspotHostileTarget });
   registerHubspotRoutes(app, { world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isControlPath, type FaultState, type SimClock } from '../common/index.ts';
 import { DEFAULT_PROPS, iso, MODIFIED_PROP, type HsRecord, type ObjectType } from './data.ts';
 import { expired, sendHubspotError, unauthorized } from './errors.ts';
+import { OAUTH_TOKEN_PREFIX } from './rateHeaders.ts';
 import { invalidFilter, runSearch, SEARCH_RESULT_CAP, searchBodySchema } from './search.ts';
 import type { HubspotState } from './state.ts';
 
@@ -68,7 +69,7 @@ export function registerHubspotRoutes(app: FastifyInstance, deps: HubspotRouteDe
     if (!['refresh_token', 'authorization_code', 'client_credentials'].includes(String(body.grant_type))) {
       return reply.code(400).send({ status: 'BAD_GRANT_TYPE', message: 'missing or unknown grant type', correlationId: randomBytes(8).toString('hex') });
     }
-    const token = `sim-oauth-${randomBytes(16).toString('hex')}`;
+    const token = `${OAUTH_TOKEN_PREFIX}${randomBytes(16).toString('hex')}`;
     issued.set(token, deps.clock.now());
     const ttl = deps.faults.get().tokenTtlS;
     return { token_type: 'bearer', access_token: token, refresh_token: String(body.refresh_token ?? `sim-refresh-${randomBytes(8).toString('hex')}`), expires_in: ttl > 0 ? ttl : 1800 };

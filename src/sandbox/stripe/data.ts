@@ -2,7 +2,7 @@
  * Stripe wire objects (field names as the real API) and pure, seeded generators for them.
  * Everything here is a function of an Rng, so the same seed yields the same objects.
  */
-import type { Rng } from '../common/index.ts';
+import { hash32, type Rng } from '../common/index.ts';
 
 /** API version reported on events (the one the installed `stripe` package pins). */
 export const STRIPE_API_VERSION = '2026-10-28.endive';
@@ -20,10 +20,21 @@ export type StripeEventType =
   | 'charge.failed'
   | 'charge.refunded'
   | 'charge.updated'
+  | 'charge.refund.updated'
   | 'refund.created'
   | 'refund.updated';
 
-/** A Stripe Refund object. */
+/** A postal address as Stripe sends it (every line present, null when unknown). */
+export interface Address {
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postal_code: string | null;
+  state: string | null;
+}
+
+/** A Stripe Refund object (always-present fields per the API version in docs/upstreams.md). */
 export interface Refund {
   id: string;
   object: 'refund';
@@ -32,9 +43,12 @@ export interface Refund {
   charge: string;
   created: number;
   currency: string;
-  destination_details: null;
+  customer: string | null;
+  customer_account: string | null;
+  destination_details: { card: { type: 'refund' | 'reversal' | 'pending' }; type: 'card' };
   metadata: Record<string, string>;
   payment_intent: string;
+  payment_method: string | null;
   reason: 'requested_by_customer' | 'duplicate' | 'fraudulent' | null;
   receipt_number: null;
   source_transfer_reversal: null;
@@ -42,16 +56,49 @@ export interface Refund {
   transfer_reversal: null;
 }
 
-/** A Stripe Charge object (the fields a connector reads, plus the usual companions). */
+/** The card block of a charge's `payment_method_details`. */
+export interface CardDetails {
+  amount_authorized: number | null;
+  authorization_code: string | null;
+  brand: string;
+  checks: { address_line1_check: null; address_postal_code_check: null; cvc_check: 'pass' | null };
+  country: string;
+  electronic_commerce_indicator: null;
+  exp_month: number;
+  exp_year: number;
+  extended_authorization: { status: 'disabled' };
+  fingerprint: string;
+  funding: 'credit' | 'debit';
+  incremental_authorization: { status: 'unavailable' };
+  installments: null;
+  last4: string;
+  mandate: null;
+  multicapture: { status: 'unavailable' };
+  network: string;
+  network_token: { used: false };
+  network_transaction_id: string | null;
+  overcapture: { maximum_amount_capturable: number; status: 'unavailable' };
+  regulated_status: 'unregulated';
+  three_d_secure: null;
+  transaction_link_id: null;
+  wallet: null;
+}
+
+/**
+ * A Stripe Charge object: every field the API always sends (null when empty). `refunds` is not
+ * one of them: it is sent only when expanded (docs/upstreams.md, Stripe).
+ */
 export interface Charge {
   id: string;
   object: 'charge';
   amount: number;
   amount_captured: number;
   amount_refunded: number;
+  application: null;
+  application_fee: null;
   application_fee_amount: null;
   balance_transaction: string | null;
-  billing_details: { email: string | null; name: string | null };
+  billing_details: { address: Address; email: string | null; name: string | null; phone: null; tax_id: null };
   calculated_statement_descriptor: string;
   captured: boolean;
   created: number;
@@ -59,18 +106,41 @@ export interface Charge {
   customer: string;
   description: string | null;
   disputed: boolean;
+  failure_balance_transaction: null;
   failure_code: string | null;
   failure_message: string | null;
+  fraud_details: Record<string, never>;
   livemode: false;
   metadata: Record<string, string>;
-  outcome: { network_status: string; reason: string | null; risk_level: string; seller_message: string; type: string };
+  on_behalf_of: null;
+  outcome: {
+    advice_code: null;
+    network_advice_code: null;
+    network_decline_code: string | null;
+    network_status: string;
+    reason: string | null;
+    risk_level: string;
+    risk_score: number;
+    seller_message: string;
+    type: string;
+  };
   paid: boolean;
   payment_intent: string;
   payment_method: string;
+  payment_method_details: { card: CardDetails; type: 'card' };
   receipt_email: string | null;
+  receipt_number: null;
+  receipt_url: string;
   refunded: boolean;
-  refunds: { object: 'list'; data: Refund[]; has_more: false; total_count: number; url: string };
+  review: null;
+  shipping: null;
+  source: null;
+  source_transfer: null;
+  statement_descriptor: null;
+  statement_descriptor_suffix: null;
   status: ChargeStatus;
+  transfer_data: null;
+  transfer_group: null;
 }
 
 /** A Stripe Event object. */
@@ -119,9 +189,11 @@ export function makeCharge(rng: Rng, createdS: number, status: ChargeStatus): Ch
     amount,
     amount_captured: status === 'succeeded' ? amount : 0,
     amount_refunded: 0,
+    application: null,
+    application_fee: null,
     application_fee_amount: null,
     balance_transaction: status === 'succeeded' ? stripeId(rng, 'txn') : null,
-    billing_details: { email, name },
+    billing_details: { address: NO_ADDRESS, email, name, phone: null, tax_id: null },
     calculated_statement_descriptor: 'BUFFALO SANDBOX',
     captured: status === 'succeeded',
     created: createdS,
@@ -129,27 +201,79 @@ export function makeCharge(rng: Rng, createdS: number, status: ChargeStatus): Ch
     customer: `cus_${rng.chars(14)}`,
     description: rng.pick(DESCRIPTIONS),
     disputed: false,
+    failure_balance_transaction: null,
     failure_code: decline ? decline[0] : null,
     failure_message: decline ? decline[1] : null,
+    fraud_details: {},
     livemode: false,
     metadata: rng.chance(0.3) ? { order_id: `ord_${rng.int(10_000, 99_999)}` } : {},
-    outcome: outcomeFor(status),
+    on_behalf_of: null,
+    outcome: outcomeFor(status, id),
     paid: status === 'succeeded',
     payment_intent: stripeId(rng, 'pi'),
     payment_method: stripeId(rng, 'pm'),
+    payment_method_details: { card: cardFor(id, amount, status), type: 'card' },
     receipt_email: rng.chance(0.6) ? email : null,
+    receipt_number: null,
+    receipt_url: `https://pay.stripe.com/receipts/payment/${id}`,
     refunded: false,
-    refunds: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/charges/${id}/refunds` },
+    review: null,
+    shipping: null,
+    source: null,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
     status,
+    transfer_data: null,
+    transfer_group: null,
   };
 }
 
-/** Outcome block matching a status. */
-export function outcomeFor(status: ChargeStatus): Charge['outcome'] {
+const NO_ADDRESS: Address = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
+const BRANDS = [['visa', 'credit'], ['visa', 'debit'], ['mastercard', 'credit'], ['amex', 'credit']] as const;
+
+/** The card block of a charge in `status`. */
+// Derived from a hash of the charge id, not from the Rng: adding card details must not shift
+// the seeded sequence every other generated value depends on.
+export function cardFor(chargeId: string, amount: number, status: ChargeStatus): CardDetails {
+  const h = hash32(chargeId);
+  const [brand, funding] = BRANDS[h % BRANDS.length]!;
+  const authorized = status !== 'failed';
+  return {
+    amount_authorized: authorized ? amount : null,
+    authorization_code: authorized ? String(100_000 + (h % 900_000)) : null,
+    brand,
+    checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: authorized ? 'pass' : null },
+    country: 'US',
+    electronic_commerce_indicator: null,
+    exp_month: 1 + (h % 12),
+    exp_year: 2027 + ((h >>> 4) % 6),
+    extended_authorization: { status: 'disabled' },
+    fingerprint: (h.toString(36) + 'Fp0x9sandbox').slice(0, 16),
+    funding,
+    incremental_authorization: { status: 'unavailable' },
+    installments: null,
+    last4: String(1000 + ((h >>> 8) % 9000)),
+    mandate: null,
+    multicapture: { status: 'unavailable' },
+    network: brand,
+    network_token: { used: false },
+    network_transaction_id: authorized ? String(h).padStart(15, '0') : null,
+    overcapture: { maximum_amount_capturable: amount, status: 'unavailable' },
+    regulated_status: 'unregulated',
+    three_d_secure: null,
+    transaction_link_id: null,
+    wallet: null,
+  };
+}
+
+/** Outcome block matching a status (`chargeId` seeds the risk score). */
+export function outcomeFor(status: ChargeStatus, chargeId: string): Charge['outcome'] {
+  const risk_score = hash32(`risk:${chargeId}`) % 60;
   if (status === 'failed') {
-    return { network_status: 'declined_by_network', reason: 'generic_decline', risk_level: 'normal', seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' };
+    return { advice_code: null, network_advice_code: null, network_decline_code: '05', network_status: 'declined_by_network', reason: 'generic_decline', risk_level: 'normal', risk_score, seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' };
   }
-  return { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' };
+  return { advice_code: null, network_advice_code: null, network_decline_code: null, network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score, seller_message: 'Payment complete.', type: 'authorized' };
 }
 
 /** A refund of `amount` on `charge` created at `createdS`. */
@@ -162,9 +286,12 @@ export function makeRefund(rng: Rng, charge: Charge, amount: number, createdS: n
     charge: charge.id,
     created: createdS,
     currency: charge.currency,
-    destination_details: null,
+    customer: charge.customer,
+    customer_account: null,
+    destination_details: { card: { type: status === 'succeeded' ? 'refund' : 'pending' }, type: 'card' },
     metadata: {},
     payment_intent: charge.payment_intent,
+    payment_method: charge.payment_method,
     reason: rng.weighted([
       ['requested_by_customer', 70],
       ['duplicate', 15],

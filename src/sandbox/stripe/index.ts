@@ -1,6 +1,7 @@
 /**
  * Stripe simulator: `/v1/charges`, `/v1/refunds`, `/v1/events` (+ retrieve) in Stripe's wire
  * format, good enough for the official `stripe` package (`host`/`port`/`protocol: 'http'`).
+ * Object shapes and `expand[]` follow the API version the package pins (docs/upstreams.md).
  * Seeded charges over the past 90 days, new activity with simulated time, 30-day event
  * retention, signed webhook delivery with retries, faults per `src/sandbox/common`.
  *
@@ -19,7 +20,10 @@ import {
   createRng,
   createSimClock,
   createSimulatorApp,
+  applyHostileTarget,
+  hostileTruth,
   installFaultHooks,
+  installHostileContent,
   registerControlRoutes,
   startSimulator,
   type Faults,
@@ -28,6 +32,7 @@ import {
   type SimulatorHandle,
 } from '../common/index.ts';
 import { rateLimited, unavailable } from './errors.ts';
+import { CHARGE_HOSTILE_FIELDS, stripeHostileTarget } from './hostile.ts';
 import { registerStripeRoutes } from './routes.ts';
 import { createStripeState, type StripeState, type StripeTruth } from './state.ts';
 import { createWebhookDispatcher, type Delivery, type WebhookDispatcher, type WebhookOptions } from './webhooks.ts';
@@ -50,6 +55,8 @@ export interface StripeSimulatorOptions {
   chargesPerHour?: number;
   /** Extra refunds of older charges per simulated hour (default 3). */
   oldRefundsPerHour?: number;
+  /** False: charge refunds emit no `refund.*` events, as on accounts whose default API version predates 2024-10-28 (docs/upstreams.md). */
+  chargeRefundEvents?: boolean;
   /** Endpoints registered at start. */
   webhooks?: Array<{ url: string; secret?: string }>;
   webhookRetry?: WebhookOptions;
@@ -62,7 +69,8 @@ export interface StripeSimState {
   webhooks: WebhookDispatcher;
   /** Generate activity up to the clock's now. */
   catchUp(): { charges: number; refunds: number; events: number };
-  truth(): StripeTruth & { webhooks: { endpoints: Array<{ id: string; url: string }>; deliveries: Delivery[] } };
+  /** `hostile`: charge id → the field and kind of hostile content served for it (`hostileRate`). */
+  truth(): StripeTruth & { webhooks: { endpoints: Array<{ id: string; url: string }>; deliveries: Delivery[] }; hostile: ReturnType<typeof hostileTruth> };
 }
 
 /** Build (not start) a Stripe simulator. */
@@ -86,7 +94,8 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
         now: clock.now(),
         ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
         ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
-        onEvent: (e) => webhooks.enqueue(e),
+        ...(opts.chargeRefundEvents !== undefined ? { chargeRefundEvents: opts.chargeRefundEvents } : {}),
+        onEvent: (e) => webhooks.enqueue(applyHostileTarget(live.get(), e, stripeHostileTarget)),
         pendingWebhooks: () => webhooks.endpoints().length,
       }),
   });
@@ -95,10 +104,14 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
     world,
     webhooks,
     catchUp: () => world().catchUp(clock.now()),
-    truth: () => ({
-      ...world().truth(),
-      webhooks: { endpoints: webhooks.endpoints().map(({ id, url }) => ({ id, url })), deliveries: webhooks.deliveries() },
-    }),
+    truth: () => {
+      const t = world().truth();
+      return {
+        ...t,
+        webhooks: { endpoints: webhooks.endpoints().map(({ id, url }) => ({ id, url })), deliveries: webhooks.deliveries() },
+        hostile: hostileTruth(faults.get(), t.charges.map((c) => c.id), CHARGE_HOSTILE_FIELDS),
+      };
+    },
   };
 
   const app = createSimulatorApp();
@@ -118,7 +131,8 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
   app.delete<{ Params: { id: string } }>('/__sandbox/webhooks/:id', async (req, reply) =>
     webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
   );
-  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  installHostileContent(app, { faults, listKeys: ['data'], target: stripeHostileTarget });
+  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, now: () => clock.now(), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
   app.addHook('onClose', async () => webhooks.close());
 
   return {

@@ -6,7 +6,7 @@ import type { CreatedRange } from './store.ts';
 
 /** A parsed list request, or the 400 to answer with. */
 export type ParsedList =
-  | { ok: true; limit: number; startingAfter?: string; endingBefore?: string; created?: CreatedRange; filters: Record<string, string>; types?: string[] }
+  | { ok: true; limit: number; startingAfter?: string; endingBefore?: string; created?: CreatedRange; filters: Record<string, string>; types?: string[]; includeTotalCount: boolean }
   | { ok: false; param: string; message: string; code?: string };
 
 const COMMON = new Set(['limit', 'starting_after', 'ending_before', 'created']);
@@ -19,12 +19,21 @@ export function parseListQuery(query: Record<string, unknown>, extra: readonly s
   let limit = 10;
   let startingAfter: string | undefined;
   let endingBefore: string | undefined;
+  let includeTotalCount = false;
   for (const [rawKey, rawVal] of Object.entries(query)) {
     const val = Array.isArray(rawVal) ? String(rawVal[0]) : String(rawVal);
     const m = /^([a-z_]+)(?:\[([a-z0-9_]*)\])?$/.exec(rawKey);
     const base = m?.[1] ?? rawKey;
     const sub = m?.[2];
-    if (base === 'expand') continue; // accepted and ignored: nothing here is expandable
+    if (base === 'expand') continue; // validated by ./expand.ts against the object listed
+    if (base === 'include') {
+      // Stripe's opt-in for `total_count` on a list; nothing else can be included.
+      for (const v of Array.isArray(rawVal) ? rawVal.map(String) : [val]) {
+        if (v !== 'total_count') return { ok: false, param: rawKey, message: `Invalid include: must be one of total_count` };
+      }
+      includeTotalCount = true;
+      continue;
+    }
     if (base === 'created') {
       const bound = sub ?? 'eq';
       if (!['gt', 'gte', 'lt', 'lte', 'eq'].includes(bound)) return { ok: false, param: rawKey, message: `Received unknown parameter: ${rawKey}` };
@@ -68,6 +77,7 @@ export function parseListQuery(query: Record<string, unknown>, extra: readonly s
     ...(Object.keys(created).length > 0 ? { created } : {}),
     filters,
     ...(types ? { types } : {}),
+    includeTotalCount,
   };
 }
 

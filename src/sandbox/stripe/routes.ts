@@ -1,15 +1,18 @@
 /**
  * Stripe API routes: key auth (Bearer or Basic with the key as username), list and retrieve
- * for charges, refunds and events, Stripe's 404 for unknown URLs.
+ * for charges, refunds and events with `expand[]` (./expand.ts) and `include[]=total_count`,
+ * Stripe's 404 for unknown URLs.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isControlPath, type FaultState } from '../common/index.ts';
-import { renderCharge } from './data.ts';
+import { renderCharge, type Refund, type StripeEvent } from './data.ts';
 import { invalidParam, resourceMissing, sendStripeError, unauthorized } from './errors.ts';
-import { parseListQuery, typeMatches } from './params.ts';
-import type { StripeState } from './state.ts';
-import type { ListResult } from './store.ts';
+import { ExpandError, expandListItems, expandObject, expandParams, type ExpandKind, type ExpandSource } from './expand.ts';
+import { parseListQuery, typeMatches, type ParsedList } from './params.ts';
+import { balanceTransactionOf, customerOf } from './related.ts';
+import type { ChargeRec, StripeState } from './state.ts';
+import type { ListQuery, ListResult, TimeOrderedStore } from './store.ts';
 
 /** What the routes need from the simulator. */
 export interface StripeRouteDeps {
@@ -17,6 +20,8 @@ export interface StripeRouteDeps {
   /** Generate activity up to now before answering. */
   catchUp: () => void;
   faults: FaultState;
+  /** Simulated time (ms), for the status of expanded balance transactions. */
+  now: () => number;
   /** Only this key is accepted when set; otherwise any `sk_test_…` / `rk_test_…` key. */
   apiKey?: string;
 }
@@ -47,15 +52,67 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     }),
   );
 
-  const listReply = <T>(req: FastifyRequest, reply: FastifyReply, url: string, noun: string, res: ListResult<T>, render: (t: T) => unknown) => {
-    if (!res.ok) return resourceMissing(reply, 400, noun, res.id, res.missingCursor);
-    return { object: 'list', data: res.data.map(render), has_more: res.hasMore, url };
+  const source = (): ExpandSource => {
+    const w = deps.world();
+    return {
+      charge: (id) => {
+        const rec = w.charges.get(id);
+        return rec ? renderCharge(rec.charge, rec.poison) : undefined;
+      },
+      refund: (id) => w.refunds.get(id),
+      refundsOf: (chargeId) => w.refunds.all().filter((r) => r.charge === chargeId).reverse(),
+      // Balance transactions and customers are not stored: found through their owner.
+      balanceTransaction: (id) => {
+        const owner = w.charges.all().find((r) => r.charge.balance_transaction === id)?.charge ?? w.refunds.all().find((r) => r.balance_transaction === id);
+        return owner ? (balanceTransactionOf(owner, Math.floor(deps.now() / 1000)) as unknown as Record<string, unknown>) : undefined;
+      },
+      customer: (id) => {
+        const rec = w.charges.all().find((r) => r.charge.customer === id);
+        return rec ? (customerOf(rec.charge) as unknown as Record<string, unknown>) : undefined;
+      },
+    };
+  };
+  const expandError = (reply: FastifyReply, err: unknown) => {
+    if (!(err instanceof ExpandError)) throw err;
+    return sendStripeError(reply, 400, { type: 'invalid_request_error', message: err.message });
+  };
+
+  /** Answer a list request: render, expand inside `data.`, and count when asked. */
+  const listReply = <T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    o: { url: string; noun: string; kind: ExpandKind; q: Extract<ParsedList, { ok: true }>; store: TimeOrderedStore<T & { id: string }>; where?: (t: T) => boolean; render: (t: T) => Record<string, unknown> },
+  ) => {
+    const query: ListQuery<T & { id: string }> = { ...o.q, ...(o.where ? { where: o.where } : {}) };
+    const res: ListResult<T> = o.store.list(query);
+    if (!res.ok) return resourceMissing(reply, 400, o.noun, res.id, res.missingCursor);
+    const data = res.data.map(o.render);
+    const paths = expandParams(req.query as Record<string, unknown>);
+    try {
+      if (paths.length > 0) expandListItems(o.kind, data, paths, source());
+    } catch (err) {
+      return expandError(reply, err);
+    }
+    const total = o.q.includeTotalCount ? { total_count: o.store.count({ ...(o.q.created ? { created: o.q.created } : {}), ...(o.where ? { where: o.where } : {}) }) } : {};
+    return { object: 'list', data, has_more: res.hasMore, ...total, url: o.url };
+  };
+  /** Answer a retrieve: the object with its `expand[]` applied. */
+  const oneReply = (req: FastifyRequest, reply: FastifyReply, kind: ExpandKind, obj: Record<string, unknown>) => {
+    const paths = expandParams(req.query as Record<string, unknown>);
+    try {
+      return paths.length > 0 ? expandObject(kind, obj, paths, source()) : obj;
+    } catch (err) {
+      return expandError(reply, err);
+    }
   };
   const staleCursor = (reply: FastifyReply, noun: string, q: { startingAfter?: string; endingBefore?: string }) => {
     if (!deps.faults.get().staleCursor) return undefined;
     const id = q.startingAfter ?? q.endingBefore;
     return id === undefined ? undefined : resourceMissing(reply, 400, noun, id, q.startingAfter ? 'starting_after' : 'ending_before');
   };
+  const renderRec = (r: ChargeRec) => renderCharge(r.charge, r.poison);
+  const cloneRefund = (r: Refund) => structuredClone(r) as unknown as Record<string, unknown>;
+  const asEvent = (e: StripeEvent) => e as unknown as Record<string, unknown>;
 
   app.get('/v1/charges', async (req, reply) => {
     const q = parseListQuery(req.query as Record<string, unknown>, ['customer', 'payment_intent', 'transfer_group']);
@@ -63,14 +120,13 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     const stale = staleCursor(reply, 'charge', q);
     if (stale) return stale;
     const { customer, payment_intent: pi } = q.filters;
-    const where = customer || pi ? (r: { charge: { customer: string; payment_intent: string } }) => (!customer || r.charge.customer === customer) && (!pi || r.charge.payment_intent === pi) : undefined;
-    const res = deps.world().charges.list({ ...q, ...(where ? { where } : {}) });
-    return listReply(req, reply, '/v1/charges', 'charge', res, (r) => renderCharge(r.charge, r.poison));
+    const where = customer || pi ? (r: ChargeRec) => (!customer || r.charge.customer === customer) && (!pi || r.charge.payment_intent === pi) : undefined;
+    return listReply<ChargeRec>(req, reply, { url: '/v1/charges', noun: 'charge', kind: 'charge', q, store: deps.world().charges, ...(where ? { where } : {}), render: renderRec });
   });
 
   app.get<{ Params: { id: string } }>('/v1/charges/:id', async (req, reply) => {
     const rec = deps.world().charges.get(req.params.id);
-    return rec ? renderCharge(rec.charge, rec.poison) : resourceMissing(reply, 404, 'charge', req.params.id, 'id');
+    return rec ? oneReply(req, reply, 'charge', renderRec(rec)) : resourceMissing(reply, 404, 'charge', req.params.id, 'id');
   });
 
   app.get<{ Params: { id: string } }>('/v1/charges/:id/refunds', async (req, reply) => {
@@ -78,8 +134,8 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     if (!rec) return resourceMissing(reply, 404, 'charge', req.params.id, 'charge');
     const q = parseListQuery(req.query as Record<string, unknown>, []);
     if (!q.ok) return invalidParam(reply, q.param, q.message, q.code);
-    const res = deps.world().refunds.list({ ...q, where: (r) => r.charge === rec.charge.id });
-    return listReply(req, reply, `/v1/charges/${rec.charge.id}/refunds`, 'refund', res, (r) => r);
+    const id = rec.charge.id;
+    return listReply<Refund>(req, reply, { url: `/v1/charges/${id}/refunds`, noun: 'refund', kind: 'refund', q, store: deps.world().refunds, where: (r) => r.charge === id, render: cloneRefund });
   });
 
   app.get('/v1/refunds', async (req, reply) => {
@@ -88,14 +144,13 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     const stale = staleCursor(reply, 'refund', q);
     if (stale) return stale;
     const { charge, payment_intent: pi } = q.filters;
-    const where = charge || pi ? (r: { charge: string; payment_intent: string }) => (!charge || r.charge === charge) && (!pi || r.payment_intent === pi) : undefined;
-    const res = deps.world().refunds.list({ ...q, ...(where ? { where } : {}) });
-    return listReply(req, reply, '/v1/refunds', 'refund', res, (r) => r);
+    const where = charge || pi ? (r: Refund) => (!charge || r.charge === charge) && (!pi || r.payment_intent === pi) : undefined;
+    return listReply<Refund>(req, reply, { url: '/v1/refunds', noun: 'refund', kind: 'refund', q, store: deps.world().refunds, ...(where ? { where } : {}), render: cloneRefund });
   });
 
   app.get<{ Params: { id: string } }>('/v1/refunds/:id', async (req, reply) => {
     const refund = deps.world().refunds.get(req.params.id);
-    return refund ?? resourceMissing(reply, 404, 'refund', req.params.id, 'id');
+    return refund ? oneReply(req, reply, 'refund', cloneRefund(refund)) : resourceMissing(reply, 404, 'refund', req.params.id, 'id');
   });
 
   app.get('/v1/events', async (req, reply) => {
@@ -105,13 +160,13 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     if (stale) return stale;
     if (q.types && q.types.length > 20) return invalidParam(reply, 'types', 'You may pass at most 20 types.');
     const wanted = q.types ?? (q.filters.type ? [q.filters.type] : undefined);
-    const where = wanted ? (e: { type: string }) => wanted.some((w) => typeMatches(e.type, w)) : undefined;
-    const res = deps.world().events.list({ ...q, ...(where ? { where } : {}) });
-    return listReply(req, reply, '/v1/events', 'event', res, (e) => e);
+    const where = wanted ? (e: StripeEvent) => wanted.some((w) => typeMatches(e.type, w)) : undefined;
+    // Events are immutable snapshots and nothing in them expands, so they are served as stored.
+    return listReply<StripeEvent>(req, reply, { url: '/v1/events', noun: 'event', kind: 'event', q, store: deps.world().events, ...(where ? { where } : {}), render: asEvent });
   });
 
   app.get<{ Params: { id: string } }>('/v1/events/:id', async (req, reply) => {
     const event = deps.world().events.get(req.params.id);
-    return event ?? resourceMissing(reply, 404, 'event', req.params.id, 'id');
+    return event ? oneReply(req, reply, 'event', asEvent(event)) : resourceMissing(reply, 404, 'event', req.params.id, 'id');
   });
 }

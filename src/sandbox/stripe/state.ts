@@ -6,6 +6,7 @@
  */
 import { createActivityTicker, createRng, createTimeQueue, type ActivityTicker } from '../common/index.ts';
 import {
+  cardFor,
   makeCharge,
   makeRefund,
   outcomeFor,
@@ -56,6 +57,11 @@ export interface StripeStateOptions {
   onEvent?: (event: StripeEvent) => void;
   /** Endpoints that will receive an event (for `pending_webhooks`). */
   pendingWebhooks?: () => number;
+  /**
+   * Default true. False: a charge's refunds emit no `refund.*` events (status changes come as
+   * `charge.refund.updated`), as for an account whose default API version predates 2024-10-28.
+   */
+  chargeRefundEvents?: boolean;
 }
 
 /** The Stripe world. */
@@ -87,6 +93,7 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
   const events = new TimeOrderedStore<StripeEvent>();
   const chargeList: Array<ChargeRec & { id: string }> = [];
   let live = false;
+  const refundEvents = opts.chargeRefundEvents ?? true;
   let counts = { charges: 0, refunds: 0, events: 0 };
 
   const emit = (type: StripeEventType, atMs: number, snapshot: () => unknown, previous?: Record<string, unknown>) => {
@@ -132,7 +139,8 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     const c = rec.charge;
     const previous = { status: c.status, paid: c.paid, captured: c.captured, amount_captured: c.amount_captured };
     c.status = to;
-    c.outcome = outcomeFor(to);
+    c.outcome = outcomeFor(to, c.id);
+    c.payment_method_details = { card: cardFor(c.id, c.amount, to), type: 'card' };
     if (to === 'succeeded') {
       Object.assign(c, { paid: true, captured: true, amount_captured: c.amount, balance_transaction: stripeId(rng, 'txn') });
     } else {
@@ -154,9 +162,7 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     const previous = { amount_refunded: c.amount_refunded, refunded: c.refunded };
     c.amount_refunded += amount;
     c.refunded = c.amount_refunded === c.amount;
-    c.refunds.data.unshift(refund);
-    c.refunds.total_count++;
-    emit('refund.created', atMs, () => structuredClone(refund));
+    if (refundEvents) emit('refund.created', atMs, () => structuredClone(refund));
     emit('charge.refunded', atMs, () => snap(rec), previous);
     if (status === 'pending') queue.push(atMs + rng.int(10 * MIN, 2 * DAY), { kind: 'resolve_refund', refundId: refund.id, to: rng.chance(0.9) ? 'succeeded' : 'failed' });
     return true;
@@ -166,8 +172,11 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
     const refund = refunds.get(refundId);
     if (!refund || refund.status !== 'pending') return;
     refund.status = to;
-    if (to === 'succeeded') refund.balance_transaction = stripeId(rng, 'txn');
-    emit('refund.updated', atMs, () => structuredClone(refund), { status: 'pending' });
+    if (to === 'succeeded') {
+      refund.balance_transaction = stripeId(rng, 'txn');
+      refund.destination_details = { card: { type: 'refund' }, type: 'card' };
+    }
+    emit(refundEvents ? 'refund.updated' : 'charge.refund.updated', atMs, () => structuredClone(refund), { status: 'pending' });
     const rec = charges.get(refund.charge);
     if (to === 'failed' && rec) {
       // A failed refund gives the money back to the charge; Stripe reports it as charge.updated.

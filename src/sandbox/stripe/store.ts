@@ -98,6 +98,12 @@ export class TimeOrderedStore<T extends { id: string }> {
     return { ok: true, data: found.slice(0, q.limit), hasMore: found.length > q.limit };
   }
 
+  /** How many live items match `created` and `where` (a list's `total_count`). */
+  count(q: Pick<ListQuery<T>, 'created' | 'where'>): number {
+    const res = this.list({ ...q, limit: Number.MAX_SAFE_INTEGER });
+    return res.ok ? res.data.length : 0;
+  }
+
   private liveIndex(id: string): number | undefined {
     const i = this.index.get(id);
     return i === undefined || i < this.floor ? undefined : i;

@@ -1,0 +1,30 @@
+/**
+ * The version and target row of raw records about to be enqueued, for the producer's dedupe
+ * (recordHashes.ts) and for the job that carries them to the upsert.
+ */
+import type { Connector, RawRecord } from '../connectors/index.ts';
+import { versionOfRow } from './upsertUnified.ts';
+
+/** What dedupe and the outbox job need besides the record itself. */
+export interface RecordVersion {
+  /** The connector's version, else the version of the rows it normalizes to; null: unknown. */
+  version: string | null;
+  /** The one unified row the record writes ('payments:ch_1'); null for none, several, or a poison record. */
+  rowKey: string | null;
+}
+
+/** Version and target row of one raw record (normalizing it, which is pure). */
+export function versionRecord(normalize: Connector['normalize'], record: RawRecord): RecordVersion {
+  let rows;
+  try {
+    rows = normalize(record.entity, record.payload).filter((r) => r.table !== 'campaign_syncs');
+  } catch {
+    return { version: record.version ?? null, rowKey: null };
+  }
+  const only = rows.length === 1 ? rows[0] : undefined;
+  const own = only ? versionOfRow(only.row) : null;
+  return {
+    version: record.version ?? own,
+    rowKey: only ? `${only.table}:${only.row.externalId}` : null,
+  };
+}
