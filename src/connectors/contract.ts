@@ -64,6 +64,12 @@ export interface PageContext {
   signal: AbortSignal;
   /** Progress callback (pages/records so far) for the CLI. */
   onProgress?: (event: { entity: string; page: number; records: number }) => void;
+  /**
+   * Add a sentence to the run report's `notes`: something the connector decided that a reader
+   * of the report should know (e.g. it stopped paging at the upstream's total although the
+   * upstream claimed more). A repeated note is kept once.
+   */
+  note?: (text: string) => void;
 }
 
 /**

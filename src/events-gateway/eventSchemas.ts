@@ -18,8 +18,14 @@ export const eventView = z.object({ id: z.string(), name: z.string(), userId: z.
 /** An event. */
 export type Event = z.infer<typeof eventView>;
 
-/** Upstream user (ids normalized to strings). */
-export const wireUser = z.object({ id: wireId, name: z.string(), events: z.array(wireId) });
+/**
+ * Upstream user (ids normalized to strings). The public mock of the service names the field
+ * `userName` (and adds `email`); either name is read, `name` first.
+ */
+export const wireUser = z
+  .object({ id: wireId, name: z.string().optional(), userName: z.string().optional(), events: z.array(wireId) })
+  .refine((u) => u.name !== undefined || u.userName !== undefined, { message: 'a user needs a name (or userName)' })
+  .transform(({ id, name, userName, events }) => ({ id, name: (name ?? userName) as string, events }));
 /** Upstream event (ids normalized to strings). */
 export const wireEvent = z.object({ id: wireId, name: z.string(), userId: wireId });
 /** Upstream `POST /addEvent` answer: `{success, event}` (or the bare event). */

@@ -53,6 +53,7 @@ export function formatRunSummary(r: RunReport): string {
     ['staleCursorDetected', String(r.staleCursorDetected)],
     ['fullBackfillTriggered', String(r.fullBackfillTriggered)],
     ['cursor after', JSON.stringify(r.cursorAfter)],
+    ...r.notes.map((n) => ['note', n] as [string, string]),
     ...(r.error ? [['error', r.error] as [string, string]] : []),
   ]);
 }

@@ -48,6 +48,7 @@ export const runView = z.object({
   unmappedStatuses: counts,
   staleCursorDetected: z.boolean().describe('the upstream rejected a stored cursor (e.g. an expired sync token)'),
   fullBackfillTriggered: z.boolean().describe('the run fell back to a full backfill of a stream after its cursor was rejected'),
+  notes: z.array(z.string()).describe('what the connectors said about the run, e.g. paging stopped at the upstream\'s total although it claimed more'),
   error: z.string().nullable(),
   createdAt: z.string(),
 });

@@ -34,6 +34,8 @@ export interface RunSyncOptions {
 
 const TERMINAL = new Set(['success', 'partial', 'failed', 'skipped']);
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+// A connector that notes something per page must not grow the report without bound.
+const MAX_NOTES = 50;
 
 /** Run one sync and return its report (the processor's counts keep growing as the outbox drains). */
 export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<RunReport> {
@@ -96,6 +98,14 @@ async function syncStreams(
   const signal = opts.signal ?? new AbortController().signal;
   const stored = await withDbRetry(() => readCursors(deps.pool, source, r.streams.map((s) => s.entity)));
   let progress: RunProgress = { ...newRunProgress(newCallStats()), cursorBefore: stored, cursorAfter: { ...stored } };
+  // One array shared by every progress snapshot (they are spread copies), so a note made while a
+  // page is being written is still in the next save and in the final report.
+  const notes = progress.notes;
+  const note = (text: string) => {
+    if (notes.includes(text) || notes.length >= MAX_NOTES) return;
+    notes.push(text);
+    logger.info({ note: text }, 'run note');
+  };
 
   const emit = (entity: string, kind: SyncProgress['kind']) => {
     const s = progress.stats;
@@ -105,7 +115,7 @@ async function syncStreams(
       retries: Object.values(s.retries).reduce((a, b) => a + b, 0), rateLimitWaits: s.rateLimitWaits,
     });
   };
-  const ctx = { stats: progress.stats, signal, onProgress: (e: { entity: string }) => emit(e.entity, 'fetch') };
+  const ctx = { stats: progress.stats, signal, note, onProgress: (e: { entity: string }) => emit(e.entity, 'fetch') };
 
   async function syncStream(stream: EntityStream): Promise<void> {
     let cursor = opts.mode === 'full' ? null : (stored[stream.entity] ?? null);

@@ -23,6 +23,8 @@ export interface RunProgress {
   unmapped: Record<string, number>;
   staleCursorDetected: boolean;
   fullBackfillTriggered: boolean;
+  /** Sentences the connectors added (PageContext.note), in order. */
+  notes: string[];
   stats: CallStats;
 }
 
@@ -30,7 +32,7 @@ export interface RunProgress {
 export function newRunProgress(stats: CallStats): RunProgress {
   return {
     pagesFetched: 0, recordsFetched: 0, recordsEnqueued: 0, recordsDeduped: 0, recordsInvalid: 0, recordsSanitized: 0,
-    cursorBefore: {}, cursorAfter: {}, unmapped: {}, staleCursorDetected: false, fullBackfillTriggered: false, stats,
+    cursorBefore: {}, cursorAfter: {}, unmapped: {}, staleCursorDetected: false, fullBackfillTriggered: false, notes: [], stats,
   };
 }
 
@@ -100,14 +102,14 @@ export async function activeRunOf(db: Queryable, source: SourceName, exceptRunId
 const PROGRESS_SET = `pages_fetched = $2, records_fetched = $3, records_enqueued = $4, records_deduped = $5, records_invalid = $6,
   cursor_before = $7::jsonb, cursor_after = $8::jsonb, unmapped_statuses = $9::jsonb,
   stale_cursor_detected = $10, full_backfill_triggered = $11, retries_by_cause = $12::jsonb,
-  rate_limit_waits = $13, rate_limit_wait_ms = $14, token_refreshes = $15, records_sanitized = $16`;
+  rate_limit_waits = $13, rate_limit_wait_ms = $14, token_refreshes = $15, records_sanitized = $16, notes = $17::jsonb`;
 
 function progressParams(runId: string, p: RunProgress): unknown[] {
   return [
     runId, p.pagesFetched, p.recordsFetched, p.recordsEnqueued, p.recordsDeduped, p.recordsInvalid,
     JSON.stringify(p.cursorBefore), JSON.stringify(p.cursorAfter), JSON.stringify(p.unmapped),
     p.staleCursorDetected, p.fullBackfillTriggered, JSON.stringify(p.stats.retries),
-    p.stats.rateLimitWaits, Math.round(p.stats.rateLimitWaitMs), p.stats.tokenRefreshes, p.recordsSanitized,
+    p.stats.rateLimitWaits, Math.round(p.stats.rateLimitWaitMs), p.stats.tokenRefreshes, p.recordsSanitized, JSON.stringify(p.notes),
   ];
 }
 
@@ -119,7 +121,7 @@ export async function saveRunProgress(db: Queryable, runId: string, p: RunProgre
 /** End a run with its final report. */
 export async function finishRun(db: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
   await db.query(
-    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $17, error = $18, finished_at = now() WHERE id = $1`,
+    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $18, error = $19, finished_at = now() WHERE id = $1`,
     [...progressParams(runId, p), status, error === null ? null : storableText(error)],
   );
 }
@@ -149,6 +151,7 @@ interface RunRow {
   unmapped_statuses: Record<string, number>;
   stale_cursor_detected: boolean;
   full_backfill_triggered: boolean;
+  notes: string[];
   error: string | null;
   created_at: Date;
   records_upserted: string;
@@ -253,6 +256,7 @@ export function toReport(r: RunRow): RunReport {
     unmappedStatuses: r.unmapped_statuses,
     staleCursorDetected: r.stale_cursor_detected,
     fullBackfillTriggered: r.full_backfill_triggered,
+    notes: r.notes,
     error: r.error,
     createdAt: r.created_at.toISOString(),
   };

@@ -87,6 +87,8 @@ export interface RunReport {
   staleCursorDetected: boolean;
   /** The run fell back to a full backfill of a stream because its stored cursor was rejected. */
   fullBackfillTriggered: boolean;
+  /** What the connectors said about the run (e.g. records an upstream served beyond its own total, left out). */
+  notes: string[];
   error: string | null;
   createdAt: string;
 }

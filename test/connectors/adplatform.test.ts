@@ -21,7 +21,7 @@ describe('adplatform connector, no faults', () => {
   });
   after(() => sim.close());
 
-  it('pages until has_more is false and syncs every campaign exactly once', async () => {
+  it('pages to the platform\'s total and syncs every campaign exactly once (the 5th list call\'s 503 retried)', async () => {
     const run = await collect(connector.streams[0]!, null, 'full');
     const truth = await control<AdPlatformTruth>(sim.url, '/__sandbox/truth');
     const campaigns = run.records.filter((r) => r.entity === 'campaign').map((r) => r.externalId);
@@ -30,6 +30,10 @@ describe('adplatform connector, no faults', () => {
     const synced = run.records.filter((r) => r.entity === 'campaign_sync').map((r) => r.externalId);
     assert.deepEqual([...synced].sort(), [...campaigns].sort());
     assert.ok(Object.values(truth.syncCalls).every((n) => n === 1));
+    // Page 5 of 10 reaches past 45: its 5 made-up campaigns are served but left out.
+    assert.equal(truth.phantomServed.length, 5);
+    assert.deepEqual(truth.phantomSyncs, {});
+    assert.ok(run.notes.some((n) => /left out 5 campaign\(s\) the platform served past its own total of 45/.test(n)), run.notes.join('\n'));
     assert.equal(JSON.parse(run.cursor!).nextPage, 1, 'the finished listing starts over next run');
     const row = connector.normalize('campaign', run.records[0]!.payload)[0]!.row as CampaignRow;
     assert.equal(row.budgetCents, String(Math.round(truth.campaigns[0]!.budget * 100)));
@@ -109,7 +113,7 @@ describe('adplatform connector under the seeds\' faults (20% 503, 10% timeouts, 
     assert.ok(stats.rateLimitWaits > 0, 'the limiter, not the upstream, paced the calls');
   });
 
-  it('with a burst of 10 a 429 is honoured (Retry-After) and nothing is lost', async () => {
+  it('with a burst of 10 a 429 is honoured (retry_after in the body, no header) and nothing is lost', async () => {
     await control(sim.url, '/__sandbox/stats/reset', {});
     const policy = createPolicy('adplatform-burst-test', { ...resolveConfig({}).resilience.adplatform, rateLimitBurst: 10 }, { clock });
     const connector = createAdplatformConnector({ apiUrl: sim.url, ...credentials, clientId: 'buffalo-test-2', policy, clock, pageSize: 10 });
@@ -118,5 +122,89 @@ describe('adplatform connector under the seeds\' faults (20% 503, 10% timeouts, 
     const ids = (await control<AdPlatformTruth>(sim.url, '/__sandbox/truth')).campaigns.map((c) => c.id);
     assert.deepEqual(run.records.filter((r) => r.entity === 'campaign_sync').map((r) => r.externalId).sort(), [...ids].sort());
     assert.ok((stats.retries.http_429 ?? 0) > 0, `retries: ${JSON.stringify(stats.retries)}`);
+  });
+});
+
+describe('adplatform connector against the platform as it is (page × limit numbering, has_more as if limit were 10)', () => {
+  let sim: Sim;
+  before(async () => {
+    // The platform's own behaviour (counted 503s, phantoms past the end), minus the rate limit: these tests are about paging.
+    sim = await startAdPlatformSimulator({ port: 0, credentials, faults: { rateLimitPerMin: 0 }, knobs: { syncMs: 1 } });
+  });
+  after(() => sim.close());
+
+  interface Stats {
+    calls: Record<string, number>;
+  }
+  async function listOnce(pageSize: number, opts: { clientId?: string; afterPage?: (n: number) => Promise<void> } = {}) {
+    await control(sim.url, '/__sandbox/stats/reset', {});
+    const connector = createAdplatformConnector({ apiUrl: sim.url, ...credentials, clientId: opts.clientId ?? 'paging', policy: createPolicy(`adplatform-paging-${pageSize}`, fastSettings()), pageSize });
+    const run = await collect(connector.streams[0]!, null, 'full', opts.afterPage ? { afterPage: opts.afterPage } : {});
+    const truth = await control<AdPlatformTruth>(sim.url, '/__sandbox/truth');
+    const stats = await control<Stats>(sim.url, '/__sandbox/stats');
+    const stored = run.records.filter((r) => r.entity === 'campaign').map((r) => r.externalId);
+    const synced = run.records.filter((r) => r.entity === 'campaign_sync').map((r) => r.externalId);
+    return { run, truth, stored, synced, listCalls: stats.calls['GET /api/campaigns'] ?? 0 };
+  }
+
+  it('100 per page (the default): one list request, exactly the 100 campaigns, each synced once, no phantom', async () => {
+    const r = await listOnce(100);
+    assert.equal(r.listCalls, 1);
+    assert.deepEqual(r.stored, r.truth.campaigns.map((c) => c.id));
+    assert.deepEqual([...r.synced].sort(), [...r.stored].sort());
+    assert.ok(Object.values(r.truth.syncCalls).every((n) => n === 1) && Object.keys(r.truth.syncCalls).length === 100);
+    assert.deepEqual([r.truth.phantomServed, r.truth.phantomSyncs], [[], {}]);
+    assert.deepEqual(r.run.notes, ["stopped paging at page 1: the platform's total of 100 was reached although it answered has_more=true"]);
+  });
+
+  it('10 per page: ten list requests (twelve with the counter\'s 503s retried) for the same 100', async () => {
+    const r = await listOnce(10);
+    assert.equal(r.listCalls, 12);
+    assert.equal(r.truth.listCalls, 12);
+    assert.deepEqual(r.stored, r.truth.campaigns.map((c) => c.id));
+    assert.deepEqual(r.truth.phantomServed, []);
+  });
+
+  it('30 per page: the last page\'s 20 made-up campaigns are served but neither stored nor synced', async () => {
+    const r = await listOnce(30);
+    assert.deepEqual(r.stored, r.truth.campaigns.map((c) => c.id));
+    assert.equal(r.truth.phantomServed.length, 20);
+    assert.deepEqual(r.truth.phantomSyncs, {});
+    assert.ok(r.run.notes.some((n) => n.startsWith('left out 20 campaign(s)')), r.run.notes.join('\n'));
+  });
+
+  it('5 per page: has_more=false after page 10 is half-way; paging goes on to the total', async () => {
+    const r = await listOnce(5);
+    assert.equal(r.stored.length, 100);
+    assert.ok(r.run.notes.some((n) => n.startsWith('the platform answered has_more=false at page 10 with 50 of its total of 100')), r.run.notes.join('\n'));
+  });
+
+  it('a platform that caps the page size lower than asked is followed at its size', async () => {
+    await control(sim.url, '/__sandbox/settings', { maxPageSize: 40 });
+    try {
+      const r = await listOnce(100);
+      assert.deepEqual(r.stored, r.truth.campaigns.map((c) => c.id));
+      assert.equal(r.listCalls, 3);
+      assert.deepEqual(r.truth.phantomSyncs, {});
+      assert.ok(r.run.notes.includes('the platform serves at most 40 campaigns per page (asked 100); paging continued at 40'), r.run.notes.join('\n'));
+    } finally {
+      await control(sim.url, '/__sandbox/settings', { maxPageSize: 0 });
+    }
+  });
+
+  it('campaigns added while listing: the total changes, the listing restarts and ends with every campaign', async () => {
+    let added = '';
+    const r = await listOnce(25, {
+      afterPage: async (n) => {
+        if (n === 1) added = (await control<{ id: string }>(sim.url, '/__sandbox/campaigns', { name: 'Added mid-listing' })).id;
+      },
+    });
+    assert.ok(r.run.notes.some((n) => n.startsWith("the platform's total changed from 100 to 101 during the listing (page 2); listing restarted from page 1")), r.run.notes.join('\n'));
+    assert.deepEqual(new Set(r.stored), new Set(r.truth.campaigns.map((c) => c.id)));
+    assert.ok(r.stored.includes(added));
+    assert.deepEqual(r.truth.phantomSyncs, {});
+    assert.ok(Object.values(r.truth.syncCalls).every((n) => n === 1), 'a restart syncs nothing twice');
+    const res = await fetch(`${sim.url}/__sandbox/campaigns/${added}`, { method: 'DELETE' });
+    assert.equal(res.status, 204);
   });
 });

@@ -9,19 +9,29 @@ export interface Collected {
   /** The last non-null cursorAfter (what the pipeline would have stored), or the start cursor. */
   cursor: string | null;
   stats: CallStats;
+  /** Notes the connector added for the run report. */
+  notes: string[];
 }
 
 /** Run `stream.pages` to the end, keeping the last stored cursor. */
-export async function collect(stream: EntityStream, cursor: string | null, mode: SyncMode, opts: { stats?: CallStats; maxPages?: number } = {}): Promise<Collected> {
+export async function collect(
+  stream: EntityStream,
+  cursor: string | null,
+  mode: SyncMode,
+  opts: { stats?: CallStats; maxPages?: number; afterPage?: (n: number, page: Page) => Promise<void> } = {},
+): Promise<Collected> {
   const stats = opts.stats ?? newCallStats();
   const pages: Page[] = [];
+  const notes: string[] = [];
   let stored = cursor;
-  for await (const page of stream.pages(cursor, mode, { stats, signal: new AbortController().signal })) {
+  const note = (text: string) => void (notes.includes(text) || notes.push(text));
+  for await (const page of stream.pages(cursor, mode, { stats, signal: new AbortController().signal, note })) {
     pages.push(page);
     if (page.cursorAfter !== null) stored = page.cursorAfter;
+    await opts.afterPage?.(pages.length, page);
     if (opts.maxPages !== undefined && pages.length >= opts.maxPages) break;
   }
-  return { pages, records: pages.flatMap((p) => p.records), cursor: stored, stats };
+  return { pages, records: pages.flatMap((p) => p.records), cursor: stored, stats, notes };
 }
 
 /** Ids that occur more than once. */

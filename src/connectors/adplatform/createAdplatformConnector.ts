@@ -1,13 +1,17 @@
 /**
- * The ad-platform connector (seeds 002/004): one stream, 'campaign'.
+ * The ad-platform connector: one stream, 'campaign'.
  *
  * Auth: `POST /auth/token` with Basic email:password (from config, never literals) → a bearer
  * token with `expires_in`, cached by the kit's token provider (refreshed before expiry and after
  * a 401 "Token expired", one refresh in flight). Every call carries `X-Client-Id`.
  *
- * Paging: `GET /api/campaigns?page&limit` until `pagination.has_more` is false; cursor
- * `{"v":1,"nextPage":n}` — the page to fetch next, so a crash resumes the listing; the last page
- * stores `nextPage: 1` (the platform has no change feed: every run, full or incremental, lists
+ * Paging: `GET /api/campaigns?page&limit` until the platform's own `pagination.total` is
+ * reached — its `has_more` is not to be trusted and campaigns served past the total are made up
+ * (./planListing.ts; what was decided goes to the run report's notes). 100 per page: one
+ * request lists the platform's 100 campaigns where its default of 10 takes ten. Cursor
+ * `{"v":1,"nextPage":n,"limit":l,"total":t}` — the page to fetch next with the page size and
+ * total it was computed with, so a crash resumes the listing; the last page stores
+ * `nextPage: 1` (the platform has no change feed: every run, full or incremental, lists
  * everything). Each listed campaign is queued for `POST /api/campaigns/:id/sync` in the
  * background (./runSyncCalls.ts); finished calls ride along with the next list page, then arrive
  * in pages of their own (cursor null) as they complete. A call that fails after retries becomes a
@@ -22,6 +26,7 @@ import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { normalizeAdplatform } from './normalize.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
 import { timeVersion } from '../versions.ts';
+import { planListing, type ListingPosition } from './planListing.ts';
 import { createSyncCalls } from './runSyncCalls.ts';
 
 /** What the ad-platform connector needs. */
@@ -33,7 +38,7 @@ export interface AdplatformConnectorDeps {
   policy: UpstreamPolicy;
   clock?: Clock;
   logger?: Logger;
-  /** Campaigns per list page (platform maximum 100). */
+  /** Campaigns asked per list page (default 100; a platform that serves fewer says so and is followed). */
   pageSize?: number;
   /** Sync calls in flight at once (below the policy's own bulkhead). Default 3. */
   syncConcurrency?: number;
@@ -41,10 +46,12 @@ export interface AdplatformConnectorDeps {
   refreshBeforeMs?: number;
 }
 
-const cursorSchema = z.object({ v: z.literal(1), nextPage: z.number().int().min(1) });
+const DEFAULT_PAGE_SIZE = 100;
+const count = z.number().int().nonnegative();
+const cursorSchema = z.object({ v: z.literal(1), nextPage: z.number().int().min(1), limit: z.number().int().min(1).optional(), total: count.optional(), restarts: count.optional() });
 const listSchema = z.object({
   data: z.array(z.unknown()),
-  pagination: z.object({ has_more: z.boolean() }),
+  pagination: z.object({ has_more: z.boolean().optional(), total: count.optional(), limit: z.number().int().min(1).optional() }),
 });
 const tokenSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
 
@@ -81,7 +88,11 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
     entities: ['campaign', 'campaign_sync', 'campaign_sync_failed'],
     async *pages(cursorText, _mode, ctx: PageContext) {
       const parsed = cursorText === null ? null : cursorSchema.safeParse(safeJson(cursorText));
-      let page = parsed?.success ? parsed.data.nextPage : 1;
+      const pageSize = Math.max(1, deps.pageSize ?? DEFAULT_PAGE_SIZE);
+      const stored = parsed?.success ? parsed.data : undefined;
+      let at: ListingPosition = stored
+        ? { page: stored.nextPage, limit: stored.limit ?? pageSize, total: stored.total, restarts: stored.restarts ?? 0 }
+        : { page: 1, limit: pageSize, restarts: 0 };
       const countRefreshes = trackTokenRefreshes(token, ctx.stats);
       const syncs = createSyncCalls(
         async (id) => {
@@ -98,18 +109,25 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
       try {
         for (;;) {
           throwIfAborted(ctx.signal);
-          const url = `${base}/api/campaigns?page=${page}&limit=${Math.min(100, deps.pageSize ?? 100)}`;
+          const url = `${base}/api/campaigns?page=${at.page}&limit=${at.limit}`;
           // The platform has no modification time: a campaign's version is when it was listed.
           const version = timeVersion(clock.now());
           const list = listSchema.parse(await call<unknown>({ url }, ctx));
-          const records: RawRecord[] = list.data.map((c) => ({ ...toRawRecord('campaign', c), version }));
+          const step = planListing(at, list.data.length, list.pagination);
+          for (const text of step.notes) {
+            ctx.note?.(text);
+            logger.info({ event: 'listing_note', page: at.page }, text);
+          }
+          // Only what lies within the platform's total: made-up campaigns are neither stored nor synced.
+          const records: RawRecord[] = list.data.slice(0, step.keep).map((c) => ({ ...toRawRecord('campaign', c), version }));
           for (const r of records) if (!r.externalId.startsWith('missing-id:')) syncs.add(r.externalId);
-          const more = list.pagination.has_more && list.data.length > 0;
           countRefreshes();
           ctx.onProgress?.({ entity: 'campaign', page: ++pageNo, records: records.length });
-          yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify({ v: 1, nextPage: more ? page + 1 : 1 }) };
-          if (!more) break;
-          page++;
+          const next = step.next;
+          const cursorAfter = next ? { v: 1, nextPage: next.page, limit: next.limit, ...(next.total !== undefined ? { total: next.total } : {}), restarts: next.restarts } : { v: 1, nextPage: 1 };
+          yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify(cursorAfter) };
+          if (!next) break;
+          at = next;
         }
         while (await syncs.next()) {
           throwIfAborted(ctx.signal);

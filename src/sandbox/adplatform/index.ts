@@ -1,14 +1,18 @@
 /**
- * Ad-platform simulator (seeds 002/004): `POST /auth/token` (Basic) → bearer tokens that expire,
- * `GET /api/campaigns?page&limit`, `POST /api/campaigns/:id/sync` (2 s), 10 req/min per
- * `X-Client-Id` (429 + `Retry-After: 60`), 20 % 503s and 10 % silent timeouts by default.
+ * Ad-platform simulator, faithful by default to the platform it imitates (docs/upstreams.md):
+ * `POST /auth/token` (Basic) → bearer tokens sharing one issue time, `GET /api/campaigns?page&limit`
+ * numbered by page × limit (phantoms past the end, has_more as if limit were 10),
+ * `POST /api/campaigns/:id/sync` (2 s, any id), 11 requests per sliding minute per `X-Client-Id`
+ * (429 with `retry_after: 60` in the body, no header), every 5th list call a 503. The common
+ * ERROR_RATE / TIMEOUT_RATE knobs add rolled faults on top (off by default).
  *
  * Control endpoints (besides the common ones in `src/sandbox/common`):
  *   POST /__sandbox/campaigns/:id {…fields} → the edited campaign (404 if unknown)
+ *   DELETE /__sandbox/campaigns/:id         → 204, the campaign is gone (404 if unknown)
  *   POST /__sandbox/campaigns {…fields?}    → a new campaign appended to the list
  *   GET  /__sandbox/stats                   → fault counters + calls per route + max in flight
- *   POST /__sandbox/stats/reset             → zero stats and sync counts
- *   GET|POST /__sandbox/settings            → `syncMs` (also accepted by POST /__sandbox/faults)
+ *   POST /__sandbox/stats/reset             → zero stats, sync counts, phantoms and the list-call counter
+ *   GET|POST /__sandbox/settings            → the AdPlatformKnobs (also accepted by POST /__sandbox/faults)
  */
 import { z } from 'zod';
 import {
@@ -37,10 +41,10 @@ import { createTokenStore } from './tokens.ts';
 export type { AdPlatformTruth } from './state.ts';
 export type { Campaign } from './data.ts';
 
-/** Default knobs (seeds 002/004: 100 campaigns, 10 req/min, 20 % 503, 10 % timeouts, 1 h tokens). */
-export const ADPLATFORM_DEFAULT_FAULTS: Partial<Faults> = { records: 100, rateLimitPerMin: 10, errorRate: 0.2, timeoutRate: 0.1, tokenTtlS: 3600 };
-/** Default simulator-specific knobs. */
-export const ADPLATFORM_DEFAULT_KNOBS: AdPlatformKnobs = { syncMs: 2000 };
+/** Default knobs: 100 campaigns, 10 req/min (+1 overshoot), 1 h tokens; no rolled faults (the platform's are counted). */
+export const ADPLATFORM_DEFAULT_FAULTS: Partial<Faults> = { records: 100, rateLimitPerMin: 10, errorRate: 0, timeoutRate: 0, tokenTtlS: 3600 };
+/** Default simulator-specific knobs: the platform's own behaviour. */
+export const ADPLATFORM_DEFAULT_KNOBS: AdPlatformKnobs = { syncMs: 2000, unavailableEvery: 5, timeoutEvery: 10, rateLimitOvershoot: 1, maxPageSize: 0, honestPaging: false };
 /** Dev credentials used when neither options nor `SANDBOX_ADPLATFORM_EMAIL` / `_PASSWORD` set them. */
 export const ADPLATFORM_DEV_CREDENTIALS = { email: 'dev@adplatform.sandbox', password: 'sandbox-dev-password' } as const;
 
@@ -66,7 +70,11 @@ export interface AdPlatformSimState {
   truth(): AdPlatformTruth & { hostile: ReturnType<typeof hostileTruth> };
 }
 
-const knobSchema = z.object({ syncMs: z.number().int().min(0).max(600_000) }).partial().strict();
+const count = z.number().int().min(0);
+const knobSchema = z
+  .object({ syncMs: count.max(600_000), unavailableEvery: count, timeoutEvery: count, rateLimitOvershoot: count, maxPageSize: count, honestPaging: z.boolean() })
+  .partial()
+  .strict();
 const editSchema = z
   .object({
     name: z.string(),
@@ -103,7 +111,14 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
   const knobs = installSimKnobs(app, {
     name: 'adplatform',
     defaults: ADPLATFORM_DEFAULT_KNOBS,
-    envNames: { syncMs: 'SYNC_MS' },
+    envNames: {
+      syncMs: 'SYNC_MS',
+      unavailableEvery: 'UNAVAILABLE_EVERY',
+      timeoutEvery: 'TIMEOUT_EVERY',
+      rateLimitOvershoot: 'RATE_LIMIT_OVERSHOOT',
+      maxPageSize: 'MAX_PAGE_SIZE',
+      honestPaging: 'HONEST_PAGING',
+    },
     schema: knobSchema,
     env,
     ...(opts.knobs ? { overrides: opts.knobs } : {}),
@@ -122,6 +137,7 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
     return world().edit(req.params.id, parsed.data) ?? reply.code(404).send({ error: 'not_found' });
   });
+  app.delete<{ Params: { id: string } }>('/__sandbox/campaigns/:id', async (req, reply) => reply.code(world().remove(req.params.id) ? 204 : 404).send());
   app.post('/__sandbox/campaigns', async (req, reply) => {
     const parsed = editSchema.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });

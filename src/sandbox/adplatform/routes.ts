@@ -1,22 +1,34 @@
 /**
- * The ad platform's API (seeds 002/004): Basic-auth token exchange, then bearer-authenticated,
- * per-client rate-limited, fault-injected campaign list and per-campaign sync. Order of checks
- * on `/api/*` is the platform's: token → rate limit (per `X-Client-Id`) → latency/timeout/503.
- * `POST /auth/token` is neither rate-limited nor faulted, as on the original platform.
+ * The ad platform's API: Basic-auth token exchange, then bearer-authenticated, per-client
+ * rate-limited campaign list and per-campaign sync. Order of checks on `/api/*` is the
+ * platform's: token → rate limit (per `X-Client-Id`, both routes) → its fault counter (every
+ * `unavailableEvery`-th list call is a 503; the `timeoutEvery`-th would hang, but with the
+ * defaults 5 and 10 the 503 always wins) → rolled latency/timeouts/503s (off by default).
+ * `POST /auth/token` is neither rate-limited nor faulted, as on the platform.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { createRng, installFaultHooks, type FaultCounters, type FaultState, type SimClock, type SimKnobs } from '../common/index.ts';
-import { paginate } from './data.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createRng, installFaultHooks, type FaultCounters, type FaultState, type ScriptedFault, type SimClock, type SimKnobs } from '../common/index.ts';
+import { pageCampaigns } from './pageCampaigns.ts';
 import type { AdPlatformState } from './state.ts';
 import { parseBasicAuth, type TokenStore } from './tokens.ts';
 
 /** Simulator-specific knobs of the ad platform. */
 export interface AdPlatformKnobs extends Record<string, number | boolean> {
-  /** How long `POST /api/campaigns/:id/sync` takes (seed 002: 2 s). */
+  /** How long `POST /api/campaigns/:id/sync` takes (the platform: 2 s). */
   syncMs: number;
+  /** Every n-th list call that passed auth and the limit is a 503 (the platform: 5); 0 = never. */
+  unavailableEvery: number;
+  /** Every n-th such list call is never answered, unless the 503 rule took it (the platform: 10); 0 = never. */
+  timeoutEvery: number;
+  /** Requests let through per minute beyond `rateLimitPerMin` (the platform admits 11 of "10"). */
+  rateLimitOvershoot: number;
+  /** Largest page served; 0 = no maximum (the platform). */
+  maxPageSize: number;
+  /** Slice the data set and answer has_more from it, instead of the platform's page × limit numbering. */
+  honestPaging: boolean;
 }
 
-/** Seconds the platform tells a rate-limited client to wait (always 60, as on the original). */
+/** Seconds the platform tells a rate-limited client to wait, in the body only (always 60). */
 export const RETRY_AFTER_S = 60;
 /** tokenTtlS 0 means "never expires"; the token answer still needs a lifetime. */
 const NEVER_EXPIRES_S = 10 * 365 * 86_400;
@@ -39,6 +51,16 @@ function unavailable(reply: FastifyReply): void {
   void reply.code(503).send({ error: 'Service temporarily unavailable', message: 'The service is experiencing issues. Please retry after a short delay.' });
 }
 
+// The platform's fault counter: it counts list calls only, and checks the 503 rule first.
+function listCallFault(req: FastifyRequest, deps: AdPlatformRouteDeps): ScriptedFault | undefined {
+  if (req.method !== 'GET' || req.routeOptions.url !== '/api/campaigns') return undefined;
+  const n = deps.state().countListCall();
+  const { unavailableEvery, timeoutEvery } = deps.knobs.get();
+  if (unavailableEvery > 0 && n % unavailableEvery === 0) return 'unavailable';
+  if (timeoutEvery > 0 && n % timeoutEvery === 0) return 'timeout';
+  return undefined;
+}
+
 /** Register `/auth/token` and the `/api` routes on `app`. */
 export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformRouteDeps): void {
   app.post('/auth/token', async (req, reply) => {
@@ -54,7 +76,11 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
   void app.register(async (api) => {
     api.addHook('onRequest', async (req, reply) => {
       const check = deps.tokens.check(req.headers.authorization);
-      if (!check.ok) return reply.code(401).send({ error: check.error });
+      if (check.ok) return;
+      if (check.error === 'Token expired') {
+        return reply.code(401).send({ error: 'Token expired', message: 'Access token has expired. Please obtain a new token.', expired_at: check.expiredAt });
+      }
+      return reply.code(401).send({ error: 'Unauthorized', message: 'Missing or invalid Bearer token' });
     });
     deps.onCounters(
       installFaultHooks(api, {
@@ -63,28 +89,26 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
         clientKey: (req) => String(req.headers['x-client-id'] ?? 'default'),
         now: deps.clock.now,
         ...(deps.timeoutHoldMs !== undefined ? { holdMs: deps.timeoutHoldMs } : {}),
+        overshoot: () => deps.knobs.get().rateLimitOvershoot,
+        scripted: (req) => listCallFault(req, deps),
         responders: {
           unavailable: (_req, reply) => unavailable(reply),
+          // No Retry-After header: the wait is only in the body, as the platform sends it.
           rateLimited: (_req, reply) =>
-            void reply.code(429).header('Retry-After', String(RETRY_AFTER_S)).send({ error: 'Rate limit exceeded', retry_after: RETRY_AFTER_S }),
+            void reply.code(429).send({ error: 'Rate limit exceeded', message: `Too many requests. Limit: ${deps.faults.get().rateLimitPerMin} per minute`, retry_after: RETRY_AFTER_S }),
         },
       }),
     );
 
-    api.get<{ Querystring: { page?: string; limit?: string } }>('/api/campaigns', async (req, reply) => {
-      const page = req.query.page === undefined ? 1 : Number(req.query.page);
-      const limit = req.query.limit === undefined ? 10 : Number(req.query.limit);
-      if (!Number.isInteger(page) || page < 1 || !Number.isInteger(limit) || limit < 1 || limit > 100) {
-        return reply.code(400).send({ error: 'Invalid pagination', message: 'page must be ≥ 1 and limit 1–100' });
-      }
-      return paginate(deps.state().list(), page, limit);
+    api.get<{ Querystring: { page?: string; limit?: string } }>('/api/campaigns', async (req) => {
+      const { maxPageSize, honestPaging } = deps.knobs.get();
+      return pageCampaigns(deps.state(), req.query, { maxPageSize, honestPaging });
     });
 
-    api.post<{ Params: { id: string } }>('/api/campaigns/:id/sync', async (req, reply) => {
+    // Any id is accepted, as on the platform; the truth tells data-set ids from made-up ones.
+    api.post<{ Params: { id: string } }>('/api/campaigns/:id/sync', async (req) => {
       const { id } = req.params;
-      const state = deps.state();
-      if (!state.get(id)) return reply.code(404).send({ error: 'Campaign not found', message: `No campaign with id ${id}` });
-      state.recordSync(id);
+      deps.state().recordSync(id);
       const ms = deps.knobs.get().syncMs;
       if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       return { success: true, campaign_id: id, synced_at: new Date(deps.clock.now()).toISOString(), message: 'Campaign data synced successfully' };

@@ -1,7 +1,8 @@
 /**
  * The ad-platform simulator's world: the seeded campaigns (rebuilt when `records`, `seed` or
- * `poisonRate` change), edits made through the control endpoints, and per-campaign counts of
- * `POST /api/campaigns/:id/sync` calls.
+ * `poisonRate` change), edits made through the control endpoints, per-campaign counts of
+ * `POST /api/campaigns/:id/sync` calls, and the "phantom" campaigns: ids outside the data set
+ * that the platform's paging makes up and whose sync it accepts all the same.
  */
 import { createRng } from '../common/index.ts';
 import { applyCampaignEdit, generateCampaign, generateCampaigns, type Campaign, type CampaignEdit, type StoredCampaign } from './data.ts';
@@ -16,6 +17,12 @@ export interface AdPlatformTruth {
   syncCalls: Record<string, number>;
   /** Campaigns synced at least once. */
   syncedCampaigns: number;
+  /** Ids outside the data set the list endpoint made up (page × limit past the end), in first-served order. */
+  phantomServed: string[];
+  /** Sync calls for ids outside the data set (the platform accepts any id), per id. */
+  phantomSyncs: Record<string, number>;
+  /** `GET /api/campaigns` calls that passed auth and the rate limit (the platform's fault counter). */
+  listCalls: number;
   /** Tokens issued by `POST /auth/token`. */
   tokensIssued: number;
 }
@@ -28,9 +35,16 @@ export interface AdPlatformState {
   edit(id: string, edit: CampaignEdit): Campaign | undefined;
   /** Append a new generated campaign (fields from `edit` win). */
   add(edit?: CampaignEdit): Campaign;
+  /** Remove a campaign; false when the id is unknown. */
+  remove(id: string): boolean;
+  /** The made-up campaign numbered `n` (deterministic per seed), recorded as served. */
+  phantom(n: number): Campaign;
+  /** Count a sync call (in `syncCalls` for a known id, `phantomSyncs` otherwise). */
   recordSync(id: string): void;
+  /** Count a list call that passed auth and the rate limit; returns the count so far. */
+  countListCall(): number;
   truth(tokensIssued: number): AdPlatformTruth;
-  /** Forget sync counts. */
+  /** Forget sync counts, phantoms served and the list-call counter. */
   resetSyncCalls(): void;
 }
 
@@ -40,7 +54,11 @@ export function createAdPlatformState(opts: { seed: number; records: number; poi
   const addRng = rng.fork('added');
   const items: StoredCampaign[] = generateCampaigns(rng.fork('campaigns').next, opts.records, opts.now(), opts.poisonRate);
   const byId = new Map(items.map((s) => [s.campaign.id, s]));
+  const bornAt = opts.now();
   let syncCalls = new Map<string, number>();
+  let phantomSyncs = new Map<string, number>();
+  let phantomServed = new Set<string>();
+  let listCalls = 0;
   let nextN = items.length + 1;
 
   return {
@@ -60,18 +78,38 @@ export function createAdPlatformState(opts: { seed: number; records: number; poi
       byId.set(campaign.id, stored);
       return campaign;
     },
-    recordSync(id) {
-      syncCalls.set(id, (syncCalls.get(id) ?? 0) + 1);
+    remove(id) {
+      const stored = byId.get(id);
+      if (!stored) return false;
+      byId.delete(id);
+      items.splice(items.indexOf(stored), 1);
+      return true;
     },
+    phantom(n) {
+      const campaign = generateCampaign(rng.fork(`phantom:${n}`).next, n, bornAt);
+      if (!byId.has(campaign.id)) phantomServed.add(campaign.id);
+      return campaign;
+    },
+    recordSync(id) {
+      const counts = byId.has(id) ? syncCalls : phantomSyncs;
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    },
+    countListCall: () => ++listCalls,
     truth: (tokensIssued) => ({
       campaigns: items.map((s) => s.campaign),
       poisonIds: items.filter((s) => s.poison).map((s) => s.campaign.id),
       syncCalls: Object.fromEntries(syncCalls),
       syncedCampaigns: syncCalls.size,
+      phantomServed: [...phantomServed],
+      phantomSyncs: Object.fromEntries(phantomSyncs),
+      listCalls,
       tokensIssued,
     }),
     resetSyncCalls() {
       syncCalls = new Map();
+      phantomSyncs = new Map();
+      phantomServed = new Set();
+      listCalls = 0;
     },
   };
 }

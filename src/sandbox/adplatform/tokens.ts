@@ -1,16 +1,18 @@
 /**
- * Bearer tokens of the ad-platform simulator: issued by `POST /auth/token`, expiring after the
- * token TTL knob (seed 004: 1 h). Time comes from the injected clock so tests can expire a token
- * without waiting.
+ * Bearer tokens of the ad-platform simulator. The platform keeps ONE issue time for all tokens:
+ * every `POST /auth/token` restarts the lifetime of every token handed out so far, and an old
+ * token stays valid as long as someone logged in recently. A token expires when the last issue
+ * is older than its lifetime (strictly older, as the platform compares). Time comes from the
+ * injected clock so tests can expire tokens without waiting.
  */
 import { randomBytes } from 'node:crypto';
 
-/** Why a bearer token was refused (the platform's exact error strings). */
-export type TokenCheck = { ok: true } | { ok: false; error: 'Invalid token' | 'Token expired' };
+/** Why a bearer token was refused. */
+export type TokenCheck = { ok: true } | { ok: false; error: 'Unauthorized' } | { ok: false; error: 'Token expired'; expiredAt: string };
 
 /** Issues and checks bearer tokens. */
 export interface TokenStore {
-  /** Issue a new token valid for `ttlS` seconds from now. */
+  /** Issue a new token; every token's lifetime now runs `ttlS` seconds from now. */
   issue(ttlS: number): { access_token: string; token_type: 'Bearer'; expires_in: number; issued_at: number };
   /** Check an `Authorization` header value. */
   check(authorization: string | undefined): TokenCheck;
@@ -20,24 +22,25 @@ export interface TokenStore {
 
 /** A token store on `now` (ms since epoch). */
 export function createTokenStore(now: () => number): TokenStore {
-  const expiries = new Map<string, number>();
-  let count = 0;
+  const known = new Set<string>();
+  let issuedAt = now();
+  let ttlMs = 0;
   return {
     issue(ttlS) {
-      const issuedAt = now();
+      issuedAt = now();
+      ttlMs = ttlS * 1000;
+      // Opaque and unguessable: unknown tokens are refused here (the platform itself accepts any).
       const token = `adp_${randomBytes(18).toString('base64url')}`;
-      expiries.set(token, issuedAt + ttlS * 1000);
-      count++;
+      known.add(token);
       return { access_token: token, token_type: 'Bearer', expires_in: ttlS, issued_at: Math.floor(issuedAt / 1000) };
     },
     check(authorization) {
       const m = /^Bearer (\S+)$/.exec(authorization ?? '');
-      const expiresAt = m?.[1] === undefined ? undefined : expiries.get(m[1]);
-      if (expiresAt === undefined) return { ok: false, error: 'Invalid token' };
-      if (now() >= expiresAt) return { ok: false, error: 'Token expired' };
+      if (m?.[1] === undefined || !known.has(m[1])) return { ok: false, error: 'Unauthorized' };
+      if (now() - issuedAt > ttlMs) return { ok: false, error: 'Token expired', expiredAt: new Date(issuedAt + ttlMs).toISOString() };
       return { ok: true };
     },
-    issued: () => count,
+    issued: () => known.size,
   };
 }
 

@@ -27,7 +27,7 @@
  *   `createTimeQueue()` holds scheduled future happenings (drained in time order).
  * - World: `createFaultWorld({ name, defaults, env, overrides, build })` resolves the knobs and
  *   rebuilds the seeded world when `records` / `seed` (or the knobs named in `rebuildOn`) change.
- * - Faults: `installFaultHooks` (latency → rate limit → timeout → 503), skipping `/__sandbox/*` and `/health`.
+ * - Faults: `installFaultHooks` (latency → rate limit → scripted → timeout → 503), skipping `/__sandbox/*` and `/health`.
  * - Control: `registerControlRoutes` (/health, /__sandbox/faults, /__sandbox/truth, /__sandbox/advance, /__sandbox/stats).
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
  * - Hostile content: `installHostileContent` (a preSerialization hook applying `hostileRate` to served records),
@@ -44,7 +44,7 @@ export type { Rng } from './random.ts';
 export { createActivityTicker, createManualClock, createSimClock } from './clock.ts';
 export type { ActivityTicker, SimClock } from './clock.ts';
 export { installFaultHooks, isControlPath } from './inject.ts';
-export type { FaultCounters, FaultHookOptions, FaultResponders, RateLimitInfo } from './inject.ts';
+export type { FaultCounters, FaultHookOptions, FaultResponders, RateLimitInfo, ScriptedFault } from './inject.ts';
 export { advanceMs, advanceSchema, registerControlRoutes } from './control.ts';
 export type { ControlOptions } from './control.ts';
 export { createSimulatorApp, startSimulator } from './server.ts';

@@ -1,7 +1,8 @@
 /**
  * Fault injection as a Fastify `onRequest` hook: latency, rate limit (vendor 429 responder),
- * timeouts (socket held open, never answered) and 503s (vendor responder). Control paths
- * (`/__sandbox/*`) and `/health` are never faulted.
+ * scripted faults (a vendor's deterministic pattern), then rolled timeouts (socket held open,
+ * never answered) and 503s (vendor responder). Control paths (`/__sandbox/*`) and `/health` are
+ * never faulted.
  */
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -44,7 +45,20 @@ export interface FaultHookOptions {
   now?: () => number;
   /** How long a "timed out" socket is held before being destroyed. Default 60 s. */
   holdMs?: number;
+  /**
+   * Requests let through per window beyond the limit (read per call). Some upstreams compare
+   * before they record, so "10 per minute" really admits 11; default 0.
+   */
+  overshoot?: () => number;
+  /**
+   * A vendor's deterministic fault pattern, asked after the limiter and before the rolled
+   * faults (e.g. "every 5th list call is a 503"); undefined lets the call go on.
+   */
+  scripted?: (req: FastifyRequest) => ScriptedFault | undefined;
 }
+
+/** A fault a `scripted` hook asks for. */
+export type ScriptedFault = 'timeout' | 'unavailable';
 
 /** True for paths that faults never touch. */
 export function isControlPath(url: string): boolean {
@@ -80,35 +94,42 @@ export function installFaultHooks(app: FastifyInstance, opts: FaultHookOptions):
       const key = clientKey(req);
       const recent = (windows.get(key) ?? []).filter((at) => t - at < windowMs);
       windows.set(key, recent);
-      if (recent.length >= limit) {
+      if (recent.length >= limit + Math.max(0, opts.overshoot?.() ?? 0)) {
         counters.rateLimited++;
         const retryAfterMs = Math.max(1, windowMs - (t - (recent[0] ?? t)));
         opts.responders.rateLimited(req, reply, { limit, remaining: 0, windowMs, retryAfterMs });
         return reply;
       }
       recent.push(t);
-      opts.responders.allowed?.(req, reply, { limit, remaining: limit - recent.length, windowMs, retryAfterMs: 0 });
+      opts.responders.allowed?.(req, reply, { limit, remaining: Math.max(0, limit - recent.length), windowMs, retryAfterMs: 0 });
     }
-    if (opts.rng.chance(f.timeoutRate)) {
-      counters.timeouts++;
-      // Never answer: the client sees a timeout. The socket is destroyed later so it cannot leak.
-      reply.hijack();
-      const socket = req.raw.socket;
-      held.add(socket);
-      const timer = setTimeout(() => socket.destroy(), holdMs);
-      timer.unref();
-      socket.once('close', () => {
-        clearTimeout(timer);
-        held.delete(socket);
-      });
-      return reply;
-    }
-    if (opts.rng.chance(f.errorRate)) {
-      counters.errors++;
-      opts.responders.unavailable(req, reply);
-      return reply;
-    }
+    const scripted = opts.scripted?.(req);
+    if (scripted === 'unavailable') return unavailable(req, reply);
+    if (scripted === 'timeout' || opts.rng.chance(f.timeoutRate)) return holdForever(req, reply);
+    if (opts.rng.chance(f.errorRate)) return unavailable(req, reply);
   });
+
+  function unavailable(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+    counters.errors++;
+    opts.responders.unavailable(req, reply);
+    return reply;
+  }
+
+  // Never answer: the client sees a timeout. The socket is destroyed later so it cannot leak.
+  function holdForever(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+    counters.timeouts++;
+    reply.hijack();
+    const socket = req.raw.socket;
+    held.add(socket);
+    const timer = setTimeout(() => socket.destroy(), holdMs);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      held.delete(socket);
+    });
+    return reply;
+  }
+
   // preClose, not onClose: server.close() waits for open sockets, so held ones must go first.
   app.addHook('preClose', async () => {
     for (const s of held) s.destroy();
