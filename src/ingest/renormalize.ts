@@ -45,7 +45,7 @@ export interface RenormalizeSummary {
 
 /** Re-derive the unified rows of `normalizer.source` from raw_records. */
 export async function renormalize(pool: Pool, normalizer: Normalizer, opts: RenormalizeOptions = {}): Promise<RenormalizeSummary> {
-  const limit = Math.max(1, Math.floor(opts.batchSize ?? 500));
+  const limit = Number.isFinite(opts.batchSize) ? Math.max(1, Math.floor(opts.batchSize as number)) : 500;
   const totals: RenormalizeSummary = { source: normalizer.source, entity: opts.entity ?? null, records: 0, rows: 0, rowsChanged: 0, failed: 0, deadLettered: 0 };
   let after: RawKey | null = null;
   for (;;) {
