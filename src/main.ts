@@ -9,7 +9,7 @@ import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
 import { statusCommand } from './cli/statusCommand.ts';
-import { dlqListCommand, dlqReplayCommand, processCommand, syncCommand } from './ingest/index.ts';
+import { dlqListCommand, dlqReplayCommand, processCommand, renormalizeCommand, syncCommand } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
@@ -70,6 +70,22 @@ export async function main(argv: string[]): Promise<void> {
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
         await processCommand(ctx.deps);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('renormalize')
+    .description('re-derive a source\'s unified rows from their stored raw payloads with the current normalizer (no upstream call)')
+    .addArgument(new Argument('<source>', 'source to renormalize').choices(SOURCES))
+    .option('--entity <entity>', 'only raw records of this entity (e.g. deal, contact, charge, refund, event, campaign)')
+    .option('--batch-size <n>', 'raw records per transaction', (v) => Number.parseInt(v, 10), 500)
+    .action(async (source: SourceName, opts: { entity?: string; batchSize: number }) => {
+      // Normalizers are pure: no sandbox, no credentials.
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      try {
+        await renormalizeCommand(ctx.deps, { source, ...(opts.entity ? { entity: opts.entity } : {}), batchSize: opts.batchSize });
       } finally {
         await ctx.close();
       }

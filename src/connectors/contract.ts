@@ -186,14 +186,26 @@ export interface CampaignRow {
 }
 
 /**
- * A connector: its streams, and a pure normalizer of its raw records. `normalize` throws a
- * ZodError (or any error marked permanent) for a record that can never be normalized — the
- * pipeline dead-letters it at once with the exact error and raw payload.
+ * The pure half of a connector: raw records → unified rows. It needs no credentials, so stored
+ * raw payloads can be re-normalized by a process that cannot (or must not) reach the upstream.
+ * `normalize` throws a ZodError (or any error marked permanent) for a record that can never be
+ * normalized — the pipeline dead-letters it at once with the exact error and raw payload.
  */
-export interface Connector {
+export interface Normalizer {
   source: SourceName;
-  streams: EntityStream[];
   normalize(entity: string, payload: unknown): UnifiedRecord[];
+  /**
+   * The upstream record whose latest state a raw record carries, kept as that record's raw
+   * payload (raw_records). Absent: every record is its own. A Stripe event is a state of its
+   * `data.object` (a charge or refund under its own entity and id); null: a state of nothing a
+   * row holds (e.g. an event type no table keeps).
+   */
+  ownRecord?(record: RawRecord): RawRecord | null;
+}
+
+/** A connector: its streams, and the pure normalizer of its raw records. */
+export interface Connector extends Normalizer {
+  streams: EntityStream[];
   /** Statuses seen that the allow-list does not map (reported in the run). */
   unmappedStatus?(entity: string, payload: unknown): string | null;
 }

@@ -8,10 +8,14 @@ import type { Logger } from '../log.ts';
 import { isUpstreamEnabled, missingSettings } from '../upstreamSetup.ts';
 import { createPolicy, type Clock } from '../resilience/index.ts';
 import { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
-import type { Connector } from './contract.ts';
+import type { Connector, Normalizer } from './contract.ts';
 import { createGcalConnector } from './gcal/createGcalConnector.ts';
+import { createGcalNormalizer } from './gcal/normalize.ts';
 import { createHubspotConnector } from './hubspot/createHubspotConnector.ts';
+import { createHubspotNormalizer } from './hubspot/normalize.ts';
 import { createStripeConnector } from './stripe/createStripeConnector.ts';
+import { normalizeStripe, stripeOwnRecord } from './stripe/normalize.ts';
+import { normalizeAdplatform } from './adplatform/normalize.ts';
 
 export * from './contract.ts';
 export { createStripeConnector, type StripeConnectorDeps } from './stripe/createStripeConnector.ts';
@@ -55,4 +59,18 @@ export function createConnectors(config: Config, deps: { logger: Logger; clock?:
     });
   }
   return out;
+}
+
+/**
+ * The normalizer of every source, enabled or not, built from the config alone (no credentials,
+ * no upstream): the same functions the connectors of createConnectors normalize with.
+ */
+export function createNormalizers(config: Config): Record<SourceName, Normalizer> {
+  const hubspot = createHubspotNormalizer();
+  return {
+    stripe: { source: 'stripe', normalize: normalizeStripe, ownRecord: stripeOwnRecord },
+    hubspot: { source: 'hubspot', normalize: hubspot.normalize },
+    gcal: { source: 'gcal', normalize: createGcalNormalizer(config.gcal.calendarId).normalize },
+    adplatform: { source: 'adplatform', normalize: normalizeAdplatform },
+  };
 }

@@ -1,11 +1,13 @@
 /**
  * CLI entry points (the lead wires them to commander in src/cli): `buffalo sync <source>
- * [--full]`, `buffalo process`, `buffalo dlq list`, `buffalo dlq replay <id|--all>`. Each takes
- * already-built deps and writes human output to the given streams.
+ * [--full]`, `buffalo process`, `buffalo renormalize <source>`, `buffalo dlq list`, `buffalo dlq
+ * replay <id|--all>`. Each takes already-built deps and writes human output to the given streams.
  */
 import type { SourceName } from '../config.ts';
+import { createNormalizers, type Normalizer } from '../connectors/index.ts';
 import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { createIngestProcessor } from './createIngestProcessor.ts';
+import { renormalize, type RenormalizeSummary } from './renormalize.ts';
 import { runSync } from './runSync.ts';
 import { INGEST_QUEUE, type IngestDeps, type RunReport, type SyncProgress } from './types.ts';
 
@@ -107,6 +109,36 @@ export async function processCommand(deps: IngestDeps, io: CliIo = defaultIo()):
     ['in the DLQ', outbox?.dead ?? 0],
   ]));
   return total;
+}
+
+/**
+ * `buffalo renormalize <source> [--entity e]`: re-derive the source's unified rows from their
+ * stored raw payloads with the current normalizer (no upstream call, no credentials needed).
+ * `normalizer` replaces the source's own (tests).
+ */
+export async function renormalizeCommand(
+  deps: IngestDeps,
+  args: { source: SourceName; entity?: string; batchSize?: number; normalizer?: Normalizer },
+  io: CliIo = defaultIo(),
+): Promise<RenormalizeSummary> {
+  const normalizer = args.normalizer ?? createNormalizers(deps.config)[args.source];
+  const summary = await renormalize(deps.pool, normalizer, {
+    ...(args.entity ? { entity: args.entity } : {}),
+    ...(args.batchSize ? { batchSize: args.batchSize } : {}),
+    onBatch(t) {
+      if (io.tty) io.err.write(`\rrecords ${t.records}, rows changed ${t.rowsChanged}, failed ${t.failed}`);
+    },
+  });
+  if (io.tty && summary.records) io.err.write('\n');
+  io.out.write(formatTable([
+    ['source', `${summary.source}${summary.entity ? ` (${summary.entity})` : ''}`],
+    ['records', summary.records],
+    ['rows', summary.rows],
+    ['rowsChanged', summary.rowsChanged],
+    ['failed', `${summary.failed}${summary.failed ? ` (→ DLQ, ${summary.deadLettered} new; rows left as they were)` : ''}`],
+  ]));
+  if (summary.failed) process.exitCode = 1;
+  return summary;
 }
 
 function describeDeadLetter(d: DeadLetter): string {

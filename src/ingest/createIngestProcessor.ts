@@ -5,14 +5,17 @@
  * error and raw payload) without holding back the rest of the batch; a failing upsert makes the
  * queue re-run the batch job by job, so only the bad job fails (transient ones are retried with
  * backoff and reach the DLQ after 5 attempts). Rows carry the version their job travelled with,
- * so whichever processor upserts last, the newest version stays (see upsertUnified).
+ * so whichever processor upserts last, the newest version stays (see upsertUnified). Each
+ * record's raw payload is kept with its row, under the same version rule (rawRecords.ts).
  */
-import { makeStorable } from '../db/index.ts';
+import type { Connector, UnifiedRecord } from '../connectors/index.ts';
 import { createBatchWorker, PermanentError, type Job, type Worker } from '../queue/index.ts';
 import type { Clock } from '../resilience/index.ts';
+import { normalizeRecord } from './normalizeRecord.ts';
+import { rawRecordOf, storeRawRecords, type RawRecordRow } from './rawRecords.ts';
 import { tallyRuns } from './tallyRuns.ts';
 import { INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from './types.ts';
-import { addToBatch, emptyBatch, stampVersion, upsertUnified } from './upsertUnified.ts';
+import { addToBatch, emptyBatch, upsertUnified } from './upsertUnified.ts';
 
 /** Options of {@link createIngestProcessor}. */
 export interface IngestProcessorOptions {
@@ -37,6 +40,7 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
     ...(opts.clock ? { clock: opts.clock } : {}),
     async handleBatch(jobs, tx) {
       const batch = emptyBatch();
+      const raw: RawRecordRow[] = [];
       const failed: Array<{ id: string; error: unknown }> = [];
       const upsertedByRun = new Map<string, number>();
       for (const job of jobs) {
@@ -45,21 +49,21 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
           failed.push({ id: job.id, error: normalized });
           continue;
         }
-        addToBatch(batch, normalized);
+        addToBatch(batch, normalized.records);
+        const kept = rawRecordOf(normalized.connector, job.payload, normalized.records);
+        if (kept) raw.push(kept);
         const runId = job.payload.runId;
-        if (runId && UUID.test(runId)) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + normalized.length);
+        if (runId && UUID.test(runId)) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + normalized.records.length);
       }
       await upsertUnified(tx, batch);
+      await storeRawRecords(tx, raw);
       await tallyRuns(tx, upsertedByRun);
       return { failed };
     },
   });
 }
 
-// Normalizers are pure: whatever one throws for a payload it throws every time, so any failure
-// here is permanent. Errors already classified (ZodError, `permanent: true`) keep their identity
-// so the DLQ shows the exact error (and zod's issues).
-function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
+function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>): { connector: Connector; records: UnifiedRecord[] } | Error {
   const p = job.payload;
   if (!p || typeof p !== 'object' || typeof p.source !== 'string') return new PermanentError('not an ingest job: payload has no source');
   const connector = deps.connectors[p.source];
@@ -68,18 +72,6 @@ function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
   if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
   // Beyond the stored bounds when fetched (see prepareRecord): dead-lettered with the reason.
   if (p.unstorable) return new PermanentError(p.unstorable.reason);
-  try {
-    // Payloads in the outbox are storable already; rows are made storable again so that no
-    // normalizer can ever produce a row that fails the whole batch's upsert.
-    return makeStorable(stampVersion(connector.normalize(p.entity, p.payload), p.version)).value;
-  } catch (err) {
-    if (isClassifiedPermanent(err)) return err as Error;
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    return new PermanentError(`normalize ${p.source}/${p.entity} failed: ${message}`, { cause: err });
-  }
-}
-
-function isClassifiedPermanent(err: unknown): boolean {
-  const e = err as { name?: unknown; permanent?: unknown } | null;
-  return err instanceof Error && (e?.name === 'ZodError' || e?.permanent === true);
+  const records = normalizeRecord(connector, p);
+  return records instanceof Error ? records : { connector, records };
 }

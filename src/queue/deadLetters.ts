@@ -1,5 +1,6 @@
 /** Reading and replaying the dead-letter table. */
 import type { Queryable } from '../db/index.ts';
+import { describeError } from './classify.ts';
 import { NOTIFY_CHANNEL } from './enqueue.ts';
 import type { DeadReason } from './fail.ts';
 
@@ -150,6 +151,41 @@ export async function replayAll(db: Queryable, opts: { queue?: string; batchSize
     enqueued += r.enqueued;
     if (r.replayed < batchSize) return { replayed, enqueued };
   }
+}
+
+/** A payload to dead-letter without having run as a job (see {@link deadLetterPayloads}). */
+export interface DeadPayload {
+  payload: unknown;
+  /** The dedupe key its job would carry (kept for replay, and to dead-letter it once). */
+  dedupeKey: string;
+  error: unknown;
+}
+
+// A dead letter's job_id names the job it was; these never ran as one, so each takes a fresh id
+// from the jobs sequence (no job ever has it). A payload whose key already waits unreplayed in
+// the DLQ is not buried twice, so re-running the work that failed it adds nothing.
+const BURY_PAYLOADS_SQL = `
+INSERT INTO dead_letters (queue, job_id, payload, dedupe_key, reason, error_name, error_message, error_stack,
+  error_details, attempts, max_attempts, job_created_at)
+SELECT $1, nextval(pg_get_serial_sequence('jobs', 'id')), i.payload, i.dedupe_key, 'permanent', i.error_name,
+  i.error_message, i.error_stack, i.error_details, 1, 5, now()
+FROM jsonb_to_recordset($2::jsonb) AS i(payload jsonb, dedupe_key text, error_name text, error_message text,
+  error_stack text, error_details jsonb)
+WHERE NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.queue = $1 AND d.dedupe_key = i.dedupe_key AND d.replayed_at IS NULL)
+RETURNING id`;
+
+/**
+ * Dead-letter payloads whose work failed permanently outside a queue worker (e.g. a stored
+ * record a new normalizer rejects): replayable like any dead letter. Returns how many were added.
+ */
+export async function deadLetterPayloads(db: Queryable, queue: string, items: readonly DeadPayload[]): Promise<number> {
+  if (items.length === 0) return 0;
+  const json = items.map((i) => {
+    const e = describeError(i.error);
+    return { payload: i.payload, dedupe_key: i.dedupeKey, error_name: e.name, error_message: e.message, error_stack: e.stack, error_details: e.details };
+  });
+  const { rowCount } = await db.query(BURY_PAYLOADS_SQL, [queue, JSON.stringify(json)]);
+  return rowCount ?? 0;
 }
 
 function toDeadLetter(r: DeadLetterRow): DeadLetter {

@@ -11,7 +11,7 @@ import type Stripe from 'stripe';
 import { systemClock, type Clock, type UpstreamPolicy } from '../../resilience/index.ts';
 import type { Connector, EntityStream } from '../contract.ts';
 import { decodeStripeCursor } from './cursor.ts';
-import { normalizeStripe, unmappedStripeStatus } from './normalize.ts';
+import { normalizeStripe, stripeOwnRecord, unmappedStripeStatus } from './normalize.ts';
 import { readBackfill, takeAnchor } from './readBackfill.ts';
 import { withChargeRefunds } from './readChargeRefunds.ts';
 import { readEvents } from './readEvents.ts';
@@ -54,5 +54,5 @@ export function createStripeConnector(deps: StripeConnectorDeps): Connector {
     },
   };
 
-  return { source: 'stripe', streams: [stream], normalize: normalizeStripe, unmappedStatus: unmappedStripeStatus };
+  return { source: 'stripe', streams: [stream], normalize: normalizeStripe, ownRecord: stripeOwnRecord, unmappedStatus: unmappedStripeStatus };
 }

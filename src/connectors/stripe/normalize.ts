@@ -4,7 +4,7 @@
  * sourceUpdatedAt, and its `created` + id the row's sourceVersion). A listed charge or refund
  * carries no version of its own: the connector stamps the raw record with the time of the read.
  */
-import { NormalizeError, type PaymentRow, type PaymentStatus, type UnifiedRecord } from '../contract.ts';
+import { NormalizeError, type PaymentRow, type PaymentStatus, type RawRecord, type UnifiedRecord } from '../contract.ts';
 import { chargeEventSchema, chargeSchema, eventEnvelopeSchema, refundEventSchema, refundSchema, type StripeCharge, type StripeRefund } from './schemas.ts';
 import { chargeStatus, refundStatus } from './statusMap.ts';
 import { stripeEventVersion } from '../versions.ts';
@@ -91,4 +91,19 @@ export function unmappedStripeStatus(entity: string, payload: unknown): string |
     // A malformed record is reported by normalize (DLQ), not here.
   }
   return null;
+}
+
+/**
+ * The record a Stripe raw record is the state of: an event is a state of its `data.object` (kept
+ * in the object's own shape, under its own entity and id, so it replaces and is replaced by the
+ * listed object by version alone); an event about anything else is the state of no stored row.
+ */
+export function stripeOwnRecord(record: RawRecord): RawRecord | null {
+  if (record.entity !== 'event') return record;
+  const parsed = eventEnvelopeSchema.safeParse(record.payload);
+  if (!parsed.success) return null;
+  const kind = parsed.data.data.object.object;
+  const object = (record.payload as { data: { object: { id?: unknown } } }).data.object;
+  if ((kind !== 'charge' && kind !== 'refund') || typeof object.id !== 'string') return null;
+  return { entity: kind, externalId: object.id, payload: object };
 }

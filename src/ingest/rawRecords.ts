@@ -1,0 +1,107 @@
+/**
+ * The latest raw payload of every upstream record (raw_records), kept so unified rows can be
+ * re-derived after a normalizer change without refetching (renormalize.ts). The processor writes
+ * it in the transaction that upserts the record's rows, one statement per batch, under the same
+ * version rule as the rows (connectors' mayReplace; MAY_REPLACE of upsertUnified): the newest
+ * state wins, equal versions re-apply, nothing regresses — so a record's raw payload and its row
+ * always hold the same state.
+ *
+ * What "the record" is: the upstream object the row mirrors, in the upstream's own shape. A
+ * listed object is its own record; a Stripe event is a state of its `data.object`, kept under
+ * that object's entity and id (Normalizer.ownRecord), so a listed charge and the events about it
+ * share one raw row and only the newest survives. Records that write no unified row (an event
+ * type no table keeps, the ad platform's own sync-call traces) keep nothing.
+ */
+import type { Normalizer, UnifiedRecord } from '../connectors/index.ts';
+import { mayReplace } from '../connectors/index.ts';
+import type { Queryable } from '../db/index.ts';
+import { hashContent } from './hashContent.ts';
+import type { IngestJobPayload } from './types.ts';
+import { versionOfRow } from './upsertUnified.ts';
+
+/** One stored raw record. */
+export interface RawRecordRow {
+  source: string;
+  entity: string;
+  externalId: string;
+  payload: unknown;
+  /** The version of the row(s) this payload normalized to; null: unknown. */
+  version: string | null;
+  /** sha256 of the canonical JSON of `payload`. */
+  hash: string;
+}
+
+/**
+ * The raw record an outbox job leaves once normalized to `records`, or null when it keeps none.
+ * Its version is the one its rows are upserted with (stamped, else their own), so the raw
+ * payload and the row are replaced by exactly the same later states.
+ */
+export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload, records: readonly UnifiedRecord[]): RawRecordRow | null {
+  const row = records.find((r): r is Exclude<UnifiedRecord, { table: 'campaign_syncs' }> => r.table !== 'campaign_syncs');
+  if (!row) return null;
+  const record = { entity: job.entity, externalId: job.externalId, payload: job.payload };
+  const own = normalizer.ownRecord ? normalizer.ownRecord(record) : record;
+  if (!own) return null;
+  return {
+    source: job.source,
+    entity: own.entity,
+    externalId: own.externalId,
+    payload: own.payload,
+    version: versionOfRow(row.row),
+    // The outbox payload's hash is already known; an unwrapped object is hashed on its own.
+    hash: own.payload === job.payload ? job.hash : hashContent(own.payload),
+  };
+}
+
+// One statement cannot touch a key twice: keep the newest state of each (a later one wins ties),
+// in key order so concurrent processors lock raw rows in the same order.
+function newestPerKey(rows: readonly RawRecordRow[]): RawRecordRow[] {
+  const byKey = new Map<string, RawRecordRow>();
+  for (const r of rows) {
+    const key = `${r.source}\u0000${r.entity}\u0000${r.externalId}`;
+    const prev = byKey.get(key);
+    if (prev && !mayReplace(r.version, prev.version)) continue;
+    byKey.set(key, r);
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}
+
+// The version rule of the unified upserts (versions are COLLATE "C"), and no rewrite of an
+// identical state.
+const STORE_SQL = `
+INSERT INTO raw_records AS t (source, entity, external_id, payload, version, hash)
+SELECT source, entity, "externalId", payload, version, hash
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, entity text, "externalId" text, payload jsonb, version text, hash text)
+ON CONFLICT (source, entity, external_id) DO UPDATE SET
+  payload = excluded.payload, version = excluded.version, hash = excluded.hash, updated_at = now()
+WHERE (t.version IS NULL OR (excluded.version IS NOT NULL AND excluded.version >= t.version))
+  AND (t.hash, t.version) IS DISTINCT FROM (excluded.hash, excluded.version)`;
+
+/** Store raw records in one statement; a stale one never replaces a newer one. */
+export async function storeRawRecords(db: Queryable, rows: readonly RawRecordRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(STORE_SQL, [JSON.stringify(newestPerKey(rows))]);
+}
+
+/** Where a keyset walk of raw_records stands: the last (entity, externalId) read. */
+export interface RawKey {
+  entity: string;
+  externalId: string;
+}
+
+// Keyset on the primary key (source, entity, external_id): every page is an index range scan.
+const READ_SQL = `
+SELECT source, entity, external_id AS "externalId", payload, version, hash
+FROM raw_records
+WHERE source = $1
+  AND ($2::text IS NULL OR entity = $2)
+  AND ($3::text IS NULL OR (entity, external_id) > ($3 COLLATE "C", $4 COLLATE "C"))
+ORDER BY entity, external_id
+LIMIT $5`;
+
+/** One page of a source's raw records (of one entity, when given) after `after`, in key order. */
+export async function readRawRecords(db: Queryable, source: string, opts: { entity?: string; after?: RawKey | null; limit: number }): Promise<RawRecordRow[]> {
+  const after = opts.after ?? null;
+  const { rows } = await db.query<RawRecordRow>(READ_SQL, [source, opts.entity ?? null, after?.entity ?? null, after?.externalId ?? null, opts.limit]);
+  return rows;
+}
