@@ -115,6 +115,9 @@ describe('ad-platform simulator: auth, pagination, sync, control', () => {
     assert.equal((await call(`${sim.url}/__sandbox/campaigns/campaign_101`, { method: 'DELETE' })).status, 404);
     const shrunk = await call(`${sim.url}/api/campaigns?page=1&limit=1`, { headers: auth() });
     assert.equal((shrunk.body.pagination as { total: number }).total, 100);
+    const truth = (await call(`${sim.url}/__sandbox/truth`)).body as unknown as AdPlatformTruth;
+    assert.ok(!truth.campaigns.some((c) => c.id === 'campaign_101'), 'the truth reflects the removal');
+    assert.equal(truth.campaigns.length, 100);
   });
 
   it('the same seed gives the same campaigns; poisonRate marks malformed records in the truth', async () => {

@@ -6,7 +6,8 @@
  * (429 with `retry_after: 60` in the body, no header), every 5th list call a 503. The common
  * ERROR_RATE / TIMEOUT_RATE knobs add rolled faults on top (off by default).
  *
- * Control endpoints (besides the common ones in `src/sandbox/common`):
+ * Control endpoints (besides the common ones in `src/sandbox/common`); the platform itself has no
+ * endpoint to edit, add or remove a campaign, so these are the only way to change its data:
  *   POST /__sandbox/campaigns/:id {…fields} → the edited campaign (404 if unknown)
  *   DELETE /__sandbox/campaigns/:id         → 204, the campaign is gone (404 if unknown)
  *   POST /__sandbox/campaigns {…fields?}    → a new campaign appended to the list

@@ -4,6 +4,7 @@
  * `syncToken`/`nextSyncToken` (last page only), incremental results including minimal cancelled
  * events, and 410 `fullSyncRequired` when a sync token is expired (by age, by the
  * `POST /__sandbox/expire-sync-tokens` control, by `staleCursor`, or issued before a restart).
+ * `events.patch` and `events.delete` are ./writes.ts.
  * Works with `@googleapis/calendar` (`calendar({ version: 'v3', auth, rootUrl: url + '/' })`).
  *
  * Extra endpoints: `POST /token` (Google OAuth token shape; tokens expire after `tokenTtlS`
@@ -29,6 +30,7 @@ import { GCAL_HOSTILE_FIELDS, gcalHostileTarget } from './hostile.ts';
 import { registerGcalRoutes } from './routes.ts';
 import { createGcalState, type GcalRates, type GcalState, type GcalTruth } from './state.ts';
 import { createTokenCodec } from './tokens.ts';
+import { registerGcalWrites } from './writes.ts';
 
 export type { GcalTruth } from './state.ts';
 
@@ -112,6 +114,7 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
     epoch: () => epoch,
     syncTokenTtlMs: syncTokenTtlS * 1000,
   });
+  registerGcalWrites(app, { world, clock, calendarId });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }
 

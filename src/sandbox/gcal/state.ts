@@ -34,6 +34,10 @@ export interface GcalState {
   /** Current change watermark. */
   version(): number;
   catchUp(nowMs: number): { created: number; updated: number; cancelled: number };
+  /** Record a change made to `ev` through the API at `at` (new version, `updated`). */
+  touch(ev: GEvent, at: number): void;
+  /** Delete `ev` at `at` through the API: it becomes `cancelled`. */
+  cancel(ev: GEvent, at: number): void;
   truth(calendarId: string, epoch: number): GcalTruth;
 }
 
@@ -106,6 +110,11 @@ export function createGcalState(opts: { seed: number; records: number; poisonRat
       ticker.catchUp(nowMs);
       return counts;
     },
+    touch(ev, at) {
+      ev.version = ++version;
+      ev.updated = Math.max(ev.updated, at);
+    },
+    cancel,
     truth: (calendarId, epoch) => ({
       calendarId,
       events: events.map((e) => ({

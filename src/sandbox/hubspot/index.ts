@@ -1,5 +1,6 @@
 /**
- * HubSpot CRM v3 simulator: deals and contacts with list (`after`), get, and search
+ * HubSpot CRM v3 simulator: deals and contacts with list (`after`, `archived`), get, update
+ * (PATCH), archive (DELETE; ./writes.ts) and search
  * (`filterGroups` on hs_lastmodifieddate / lastmodifieddate, 10,000-result cap → 400), all
  * property values strings, HubSpot error bodies, ten-secondly 429s and `X-HubSpot-RateLimit-*`
  * headers on non-search answers (./rateHeaders.ts). Works with
@@ -28,6 +29,7 @@ import { rateLimited, unavailable } from './errors.ts';
 import { HUBSPOT_HOSTILE_FIELDS, hubspotHostileTarget } from './hostile.ts';
 import { HUBSPOT_WINDOW_MS, installRateHeaders } from './rateHeaders.ts';
 import { registerHubspotRoutes } from './routes.ts';
+import { registerHubspotWrites } from './writes.ts';
 import { createHubspotState, type HubspotRates, type HubspotState, type HubspotTruth } from './state.ts';
 
 export type { HubspotTruth } from './state.ts';
@@ -97,6 +99,7 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
   registerControlRoutes(app, { name: 'hubspot', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
   installHostileContent(app, { faults, listKeys: ['results'], target: hubspotHostileTarget });
   registerHubspotRoutes(app, { world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
+  registerHubspotWrites(app, { world, clock });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }
 

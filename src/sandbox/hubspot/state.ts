@@ -55,6 +55,10 @@ export interface HubspotTruth {
 export interface HubspotState {
   stores: Record<ObjectType, ObjectStore>;
   catchUp(nowMs: number): { created: number; updated: number; archived: number };
+  /** Set validated property values on a live record at `at` (a PATCH): bumps its modified date. */
+  write(type: ObjectType, rec: HsRecord, values: Record<string, string | null>, at: number): void;
+  /** Archive a live record at `at` (a DELETE). */
+  archive(rec: HsRecord, at: number): void;
   truth(): HubspotTruth;
 }
 
@@ -80,6 +84,13 @@ export function createHubspotState(opts: { seed: number; records: number; poison
     else rec.props.lifecyclestage = pickLifecycle(rng);
     touch(rec, type, at);
     counts.updated++;
+  };
+
+  const archive = (rec: HsRecord, at: number) => {
+    rec.archived = true;
+    rec.archivedAt = at;
+    rec.updatedAt = at;
+    counts.archived++;
   };
 
   const randomLive = (type: ObjectType): HsRecord | undefined => {
@@ -119,12 +130,7 @@ export function createHubspotState(opts: { seed: number; records: number; poison
     }
     if (rng.chance(rates.dealArchives / 60)) {
       const rec = randomLive('deals');
-      if (rec) {
-        rec.archived = true;
-        rec.archivedAt = at;
-        rec.updatedAt = at;
-        counts.archived++;
-      }
+      if (rec) archive(rec, at);
     }
   });
 
@@ -135,6 +141,14 @@ export function createHubspotState(opts: { seed: number; records: number; poison
       ticker.catchUp(nowMs);
       return counts;
     },
+    write(type, rec, values, at) {
+      Object.assign(rec.props, values);
+      if (type === 'deals' && 'amount' in values) setAmount(rec, values.amount ?? null);
+      // A value written through the API is valid, so the record is no longer malformed there.
+      if (rec.poison && POISON_PROP[rec.poison] !== undefined && POISON_PROP[rec.poison]! in values) delete rec.poison;
+      touch(rec, type, at);
+    },
+    archive,
     truth: () => ({
       deals: stores.deals.items.map((r) => ({
         id: r.id,
@@ -159,6 +173,21 @@ export function createHubspotState(opts: { seed: number; records: number; poison
       })),
     }),
   };
+}
+
+// The property each kind of poison breaks (./data.ts).
+const POISON_PROP: Record<string, string> = {
+  amount_garbage: 'amount',
+  dealstage_missing: 'dealstage',
+  closedate_garbage: 'closedate',
+  email_invalid: 'email',
+  createdate_garbage: 'createdate',
+};
+
+// Keep the intended minor units in step with a written amount (a validated decimal string or a cleared value).
+function setAmount(rec: HsRecord, amount: string | null): void {
+  if (amount === null || amount === '') delete rec.amountMinor;
+  else rec.amountMinor = Math.round(Number(amount) * 100);
 }
 
 /** Move a deal along: open stages advance or close; won deals get an amount correction. */

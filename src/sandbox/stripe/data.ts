@@ -47,7 +47,7 @@ export interface Refund {
   customer_account: string | null;
   destination_details: { card: { type: 'refund' | 'reversal' | 'pending' }; type: 'card' };
   metadata: Record<string, string>;
-  payment_intent: string;
+  payment_intent: string | null;
   payment_method: string | null;
   reason: 'requested_by_customer' | 'duplicate' | 'fraudulent' | null;
   receipt_number: null;
@@ -103,7 +103,8 @@ export interface Charge {
   captured: boolean;
   created: number;
   currency: string;
-  customer: string;
+  /** Null for a charge of a bare card source (POST /v1/charges without a customer). */
+  customer: string | null;
   description: string | null;
   disputed: boolean;
   failure_balance_transaction: null;
@@ -125,7 +126,8 @@ export interface Charge {
     type: string;
   };
   paid: boolean;
-  payment_intent: string;
+  /** Null for a charge made with the Charges API (no PaymentIntent behind it). */
+  payment_intent: string | null;
   payment_method: string;
   payment_method_details: { card: CardDetails; type: 'card' };
   receipt_email: string | null;
@@ -229,7 +231,8 @@ export function makeCharge(rng: Rng, createdS: number, status: ChargeStatus): Ch
   };
 }
 
-const NO_ADDRESS: Address = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
+/** An address with every line unknown. */
+export const NO_ADDRESS: Address = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
 const BRANDS = [['visa', 'credit'], ['visa', 'debit'], ['mastercard', 'credit'], ['amex', 'credit']] as const;
 
 /** The card block of a charge in `status`. */

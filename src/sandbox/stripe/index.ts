@@ -1,6 +1,6 @@
 /**
- * Stripe simulator: `/v1/charges`, `/v1/refunds`, `/v1/events` (+ retrieve) in Stripe's wire
- * format, good enough for the official `stripe` package (`host`/`port`/`protocol: 'http'`).
+ * Stripe simulator: `/v1/charges`, `/v1/refunds`, `/v1/events` (+ retrieve), and the writes
+ * `POST /v1/charges` and `POST /v1/refunds` (./writes.ts) in Stripe's wire format, good enough for the official `stripe` package (`host`/`port`/`protocol: 'http'`).
  * Object shapes and `expand[]` follow the API version the package pins (docs/upstreams.md).
  * Seeded charges over the past 90 days, new activity with simulated time, 30-day event
  * retention, signed webhook delivery with retries, faults per `src/sandbox/common`.
@@ -35,6 +35,7 @@ import { rateLimited, unavailable } from './errors.ts';
 import { CHARGE_HOSTILE_FIELDS, stripeHostileTarget } from './hostile.ts';
 import { registerStripeRoutes } from './routes.ts';
 import { createStripeState, type StripeState, type StripeTruth } from './state.ts';
+import { registerStripeWrites } from './writes.ts';
 import { createWebhookDispatcher, type Delivery, type WebhookDispatcher, type WebhookOptions } from './webhooks.ts';
 
 export { signStripePayload } from './webhooks.ts';
@@ -133,6 +134,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
   );
   installHostileContent(app, { faults, listKeys: ['data'], target: stripeHostileTarget });
   registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, now: () => clock.now(), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  registerStripeWrites(app, { world, now: () => clock.now() });
   app.addHook('onClose', async () => webhooks.close());
 
   return {

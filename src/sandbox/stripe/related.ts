@@ -82,7 +82,7 @@ export function balanceTransactionOf(owner: Charge | Refund, nowS: number): Bala
 }
 
 /** The customer of `charge` (the simulator's customers each pay one charge). */
-export function customerOf(charge: Charge): Customer {
+export function customerOf(charge: Charge & { customer: string }): Customer {
   const h = hash32(charge.customer);
   return {
     id: charge.customer,

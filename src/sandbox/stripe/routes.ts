@@ -67,8 +67,8 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
         return owner ? (balanceTransactionOf(owner, Math.floor(deps.now() / 1000)) as unknown as Record<string, unknown>) : undefined;
       },
       customer: (id) => {
-        const rec = w.charges.all().find((r) => r.charge.customer === id);
-        return rec ? (customerOf(rec.charge) as unknown as Record<string, unknown>) : undefined;
+        const charge = w.charges.all().find((r) => r.charge.customer === id)?.charge;
+        return charge?.customer ? (customerOf({ ...charge, customer: charge.customer }) as unknown as Record<string, unknown>) : undefined;
       },
     };
   };

@@ -4,7 +4,7 @@
  * charges — and refund status changes), each change recorded as a Stripe event with a
  * snapshot of the object at that moment. Deterministic for a seed and a clock sequence.
  */
-import { createActivityTicker, createRng, createTimeQueue, type ActivityTicker } from '../common/index.ts';
+import { createActivityTicker, createRng, createTimeQueue, type ActivityTicker, type Rng } from '../common/index.ts';
 import {
   cardFor,
   makeCharge,
@@ -71,13 +71,27 @@ export interface StripeState {
   events: TimeOrderedStore<StripeEvent>;
   /** Generate everything that happened up to `nowMs`; returns counts of what was created. */
   catchUp(nowMs: number): { charges: number; refunds: number; events: number };
+  /** Store a charge made through `POST /v1/charges` at `atMs` and emit its event. */
+  addCharge(charge: Charge, atMs: number, request: ApiRequest): ChargeRec;
+  /** Refund `amount` of a succeeded charge through `POST /v1/refunds` at `atMs`, with its events. */
+  refundByApi(rec: ChargeRec, amount: number, fields: Pick<Refund, 'reason' | 'metadata'>, atMs: number, request: ApiRequest): Refund;
+  /** The generator API-made objects draw their ids from. */
+  writeRng: Rng;
   /** Ground truth (every record held, ids and amounts). */
   truth(): StripeTruth;
 }
 
+/** The request an event came from: `Request-Id` and `Idempotency-Key` for API writes, nulls otherwise. */
+export interface ApiRequest {
+  id: string | null;
+  idempotency_key: string | null;
+}
+
+const NO_REQUEST: ApiRequest = { id: null, idempotency_key: null };
+
 /** Ground truth of the Stripe simulator. */
 export interface StripeTruth {
-  charges: Array<{ id: string; amount: number; currency: string; status: ChargeStatus; amount_refunded: number; refunded: boolean; created: number; customer: string; poison: PoisonKind | null }>;
+  charges: Array<{ id: string; amount: number; currency: string; status: ChargeStatus; amount_refunded: number; refunded: boolean; created: number; customer: string | null; poison: PoisonKind | null }>;
   refunds: Array<{ id: string; charge: string; amount: number; currency: string; status: string; created: number }>;
   /** Events still retained (30 days), oldest first. */
   events: Array<{ id: string; type: StripeEventType; created: number; objectId: string }>;
@@ -95,8 +109,11 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
   let live = false;
   const refundEvents = opts.chargeRefundEvents ?? true;
   let counts = { charges: 0, refunds: 0, events: 0 };
+  // API writes draw from their own generator, so they leave the generated activity unchanged.
+  const writeRng = rng.fork('api-writes');
+  let writtenAtMs = -Infinity;
 
-  const emit = (type: StripeEventType, atMs: number, snapshot: () => unknown, previous?: Record<string, unknown>) => {
+  const emit = (type: StripeEventType, atMs: number, snapshot: () => unknown, previous?: Record<string, unknown>, request: ApiRequest = NO_REQUEST) => {
     // Seeded history older than the retention window is already gone: skip building it.
     if (!live && atMs < opts.now - EVENT_RETENTION_S * 1000) return;
     const event: StripeEvent = {
@@ -107,7 +124,7 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
       data: previous ? { object: snapshot(), previous_attributes: previous } : { object: snapshot() },
       livemode: false,
       pending_webhooks: live ? (opts.pendingWebhooks?.() ?? 0) : 0,
-      request: { id: null, idempotency_key: null },
+      request: { ...request },
       type,
     };
     events.append(event, event.created);
@@ -189,7 +206,9 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
 
   const drain = (untilMs: number) => {
     for (let h = queue.popDue(untilMs); h; h = queue.popDue(untilMs)) {
-      const { at, item } = h;
+      const { item } = h;
+      // Objects are appended in created order, so nothing generated may predate an API write.
+      const at = Math.max(h.at, writtenAtMs);
       if (item.kind === 'create') createCharge(at);
       else if (item.kind === 'resolve_charge') resolveCharge(at, item.chargeId, item.to);
       else if (item.kind === 'refund') {
@@ -233,6 +252,29 @@ export function createStripeState(opts: StripeStateOptions): StripeState {
       events.expireBefore(Math.floor(nowMs / 1000) - EVENT_RETENTION_S);
       return counts;
     },
+    addCharge(charge, atMs, request) {
+      writtenAtMs = Math.max(writtenAtMs, atMs);
+      const rec = { id: charge.id, charge };
+      charges.append(rec, charge.created);
+      chargeList.push(rec);
+      counts.charges++;
+      emit(charge.status === 'failed' ? 'charge.failed' : 'charge.succeeded', atMs, () => snap(rec), undefined, request);
+      return rec;
+    },
+    refundByApi(rec, amount, fields, atMs, request) {
+      writtenAtMs = Math.max(writtenAtMs, atMs);
+      const c = rec.charge;
+      const refund = { ...makeRefund(writeRng, c, amount, Math.floor(atMs / 1000), 'succeeded'), ...fields };
+      refunds.append(refund, refund.created);
+      counts.refunds++;
+      const previous = { amount_refunded: c.amount_refunded, refunded: c.refunded };
+      c.amount_refunded += amount;
+      c.refunded = c.amount_refunded === c.amount;
+      if (refundEvents) emit('refund.created', atMs, () => structuredClone(refund), undefined, request);
+      emit('charge.refunded', atMs, () => snap(rec), previous, request);
+      return refund;
+    },
+    writeRng,
     truth: () => ({
       charges: charges.all().map(({ charge: c, poison }) => ({
         id: c.id,
