@@ -149,7 +149,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     if (refusal) unavailableSources[source] = refusal;
   }
   await app.register(revenueRoutes, { pool });
-  await app.register(ingestRoutes, { pool, unavailableSources });
+  await app.register(ingestRoutes, { pool, unavailableSources, connectors: deps.connectors });
   await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
   const noInventory = unavailable('inventory');
   // Order tokens need a JWT secret or JWKS; configuration requires one in production and dev keys

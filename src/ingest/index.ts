@@ -13,5 +13,11 @@ export { stripeWebhookRoutes, type StripeWebhookOptions } from './stripeWebhookR
 export { ingestReadinessCheck } from './ingestReadinessCheck.ts';
 export { syncCommand, processCommand, dlqListCommand, dlqReplayCommand, formatRunSummary, type CliIo } from './cliCommands.ts';
 export { getRun, listRuns } from './runs.ts';
+export { parseSyncTarget, type SyncTargetInput } from './parseSyncTarget.ts';
+export { runTargetedSync, targetRefusal, targetLabel } from './runTargetedSync.ts';
+export { writePage } from './writePage.ts';
+export { newRunProgress, insertRun, finishRun, markRunFailed, type RunProgress } from './runs.ts';
+export { fireOnce } from './fireOnce.ts';
+export { formatTable } from './cliCommands.ts';
 export { hashContent } from './hashContent.ts';
 export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';
