@@ -12,6 +12,7 @@ import { statusCommand } from './cli/statusCommand.ts';
 import { dlqListCommand, dlqReplayCommand, parseSyncTarget, processCommand, syncCommand, targetRefusal } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
+import { reconcileCommand } from './reconcile/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
 
 /** Entry point used by bin/buffalo.js. */
@@ -57,6 +58,21 @@ export async function main(argv: string[]): Promise<void> {
         if (refusal) throw new Error(refusal);
         const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full), signal: interruptOnSignal(), ...(target && !('error' in target) ? { target } : {}) });
         process.exitCode = report.status === 'failed' ? 1 : 0;
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('reconcile')
+    .description('compare the stored rows of a source with its upstream (missing, extra, different); --repair re-syncs exactly those records')
+    .addArgument(new Argument('<source>', 'source to reconcile').choices(SOURCES))
+    .option('--repair', 're-enqueue exactly the missing and differing upstream records (extra rows are reported only)')
+    .action(async (source: SourceName, opts: { repair?: boolean }) => {
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
+      try {
+        if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+        await reconcileCommand(ctx.deps, { source, repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
       } finally {
         await ctx.close();
       }

@@ -15,7 +15,8 @@ export { syncCommand, processCommand, dlqListCommand, dlqReplayCommand, formatRu
 export { getRun, listRuns } from './runs.ts';
 export { parseSyncTarget, type SyncTargetInput } from './parseSyncTarget.ts';
 export { runTargetedSync, targetRefusal, targetLabel } from './runTargetedSync.ts';
-export { writePage } from './writePage.ts';
+export { writePage, preparePage } from './writePage.ts';
+export { versionRecord } from './versionRecords.ts';
 export { newRunProgress, insertRun, finishRun, markRunFailed, type RunProgress } from './runs.ts';
 export { fireOnce } from './fireOnce.ts';
 export { formatTable } from './cliCommands.ts';
