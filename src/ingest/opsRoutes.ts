@@ -42,7 +42,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
         security: [{ adminApiKey: [] }],
         params: triggerParams,
         querystring: triggerTarget,
-        body: triggerTarget.optional(),
+        body: triggerTarget.nullish(),
         response: { 202: triggerAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView, 503: errorView },
       },
     },

@@ -36,7 +36,7 @@ export const reconcileRoutes: FastifyPluginAsyncZod<ReconcileRoutesOptions> = as
         security: [{ adminApiKey: [] }],
         params: reconcileParams,
         querystring: reconcileOptions,
-        body: reconcileOptions.optional(),
+        body: reconcileOptions.nullish(),
         response: { 202: reconcileAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView, 503: errorView },
       },
     },
