@@ -5,7 +5,7 @@
  */
 import type { IngestDeps } from '../ingest/index.ts';
 import { createLeasedWorker, type Worker } from '../queue/index.ts';
-import { RECONCILE_QUEUE, type ReconcileJobPayload } from './acceptReconciliation.ts';
+import { RECONCILE_QUEUE, requeueReconciliation, type ReconcileJobPayload } from './acceptReconciliation.ts';
 import { runReconciliation } from './runReconciliation.ts';
 
 /** Options of {@link createReconcileWorker}. */
@@ -29,7 +29,7 @@ export function createReconcileWorker(deps: IngestDeps, opts: ReconcileWorkerOpt
       const timer = setInterval(() => void lease.extendLease().catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
       try {
         const { reconciliationId, source, repair } = job.payload;
-        await runReconciliation(deps, { reconciliationId, source, repair, signal: lease.signal });
+        await runReconciliation(deps, { reconciliationId, source, repair, signal: lease.signal, onInterrupted: () => requeueReconciliation(deps.pool, job.payload) });
       } finally {
         clearInterval(timer);
       }

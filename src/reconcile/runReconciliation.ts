@@ -33,6 +33,8 @@ export interface ReconcileOptions {
   /** Run an accepted ('queued') reconciliation instead of creating one. */
   reconciliationId?: string;
   signal?: AbortSignal;
+  /** Cancelled (`signal`): put it back in the queue instead of ending it as failed (the worker's choice). */
+  onInterrupted?: () => Promise<void>;
 }
 
 /** Reconcile one source; returns the stored reconciliation (status done or failed). */
@@ -92,6 +94,13 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     await withDbRetry(() => finishReconciliation(pool, rid, result));
     logger.info({ reconciliationId: rid, missing: result.missing.count, extra: result.extra.count, different: result.different.count, repair: result.repair }, 'reconciliation finished');
   } catch (err) {
+    if (opts.signal?.aborted) {
+      // Stopping is expected and loses nothing but the walk so far: no error line.
+      logger.info({ reconciliationId: rid }, 'reconciliation interrupted');
+      if (opts.onInterrupted) await withDbRetry(() => opts.onInterrupted!()).catch((e: unknown) => logger.warn({ err: e, reconciliationId: rid }, 'interrupted reconciliation not requeued'));
+      else await withDbRetry(() => failReconciliation(pool, rid, 'interrupted before it finished; run it again')).catch(() => undefined);
+      return (await withDbRetry(() => getReconciliation(pool, rid)))!;
+    }
     logger.error({ reconciliationId: rid, err }, 'reconciliation failed');
     await withDbRetry(() => failReconciliation(pool, rid, (err as Error).message ?? String(err))).catch(() => undefined);
   }
