@@ -12,7 +12,7 @@ export { ingestRoutes, type IngestRoutesOptions } from './ingestRoutes.ts';
 export { stripeWebhookRoutes, type StripeWebhookOptions } from './stripeWebhookRoutes.ts';
 export { ingestReadinessCheck } from './ingestReadinessCheck.ts';
 export { syncCommand, processCommand, dlqListCommand, dlqReplayCommand, formatRunSummary, type CliIo } from './cliCommands.ts';
-export { getRun, listRuns } from './runs.ts';
+export { getRun, listRuns, lastSyncs, type LastSync } from './runs.ts';
 export { parseSyncTarget, type SyncTargetInput } from './parseSyncTarget.ts';
 export { runTargetedSync, targetRefusal, targetLabel } from './runTargetedSync.ts';
 export { writePage, preparePage } from './writePage.ts';

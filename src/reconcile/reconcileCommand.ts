@@ -13,6 +13,7 @@ export async function reconcileCommand(deps: IngestDeps, args: { source: SourceN
     rows.push(
       ['upstream', `${res.upstreamRecords} records → ${res.upstreamRows} rows (${res.upstreamInvalid} not normalizable, in the DLQ)`],
       ['stored', `${res.storedRows} rows`],
+      ['pending', `${res.pending} (changed upstream since the last sync finished; the next sync brings them)`],
       ['missing', `${res.missing.count}${res.missing.samples.length ? ` (e.g. ${res.missing.samples.map((s) => `${s.table}:${s.externalId}`).join(', ')})` : ''}`],
       ['extra', `${res.extra.count}${res.extra.samples.length ? ` (e.g. ${res.extra.samples.map((s) => `${s.table}:${s.externalId}`).join(', ')})` : ''}`],
       ['different', res.different.count],

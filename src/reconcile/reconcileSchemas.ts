@@ -31,6 +31,7 @@ export const reconciliationView = z.object({
       upstreamInvalid: z.number().int(),
       upstreamRows: z.number().int(),
       storedRows: z.number().int(),
+      pending: z.number().int(),
       missing: count(rowSample),
       extra: count(rowSample),
       different: count(rowSample.extend({ fields: z.array(z.object({ field: z.string(), stored: z.string().nullable(), upstream: z.string().nullable() })) })),

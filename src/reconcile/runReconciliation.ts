@@ -9,7 +9,7 @@
 import type { SourceName } from '../config.ts';
 import type { RawRecord } from '../connectors/index.ts';
 import { withDbRetry } from '../db/index.ts';
-import type { IngestDeps } from '../ingest/index.ts';
+import { lastSyncs, type IngestDeps } from '../ingest/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { differences } from './compareRows.ts';
 import { failReconciliation, finishReconciliation, getReconciliation, insertReconciliation, markReconciliationStarted, type Reconciliation } from './reconciliations.ts';
@@ -56,14 +56,23 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     const ctx = { stats: newCallStats(), signal: opts.signal ?? new AbortController().signal };
     const walk = await walkUpstream(connector, ctx);
     const stored = await withDbRetry(() => loadStoredRows(pool, opts.source));
+    const lastSync = (await withDbRetry(() => lastSyncs(pool))).find((s) => s.source === opts.source);
+    const syncedUpTo = lastSync?.lastSuccessAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    // Changed upstream since the last sync completed: in flight, not a difference (unknown time: compared).
+    const changedSinceSync = (ms: string | null | undefined) => ms !== null && ms !== undefined && Number(ms) > syncedUpTo;
     const result: ReconcileResult = {
       source: opts.source, upstreamRecords: walk.records, upstreamInvalid: walk.invalid, upstreamRows: walk.rows.size,
       storedRows: [...stored.values()].filter((s) => !s.deleted).length,
+      pending: 0,
       missing: { count: 0, samples: [] }, extra: { count: 0, samples: [] }, different: { count: 0, samples: [] }, repair: null,
     };
     const toRepair: RawRecord[] = [];
     for (const [key, up] of walk.rows) {
       const here = stored.get(key);
+      if (changedSinceSync(up.fields.sourceUpdatedAt) && (!here || differences(up.table, here.fields, up.fields).length > 0)) {
+        result.pending++;
+        continue;
+      }
       if (!here) {
         result.missing.count++;
         if (result.missing.samples.length < MAX_SAMPLES) result.missing.samples.push({ table: up.table, externalId: up.externalId });

@@ -21,6 +21,11 @@ export interface ReconcileResult {
   /** Unified rows on each side (rows marked deleted here are not counted as stored). */
   upstreamRows: number;
   storedRows: number;
+  /**
+   * Rows the upstream changed after the last successful sync finished (by their upstream
+   * modification time): the next sync brings them, so they are neither missing nor different.
+   */
+  pending: number;
   /** The upstream has it, we do not. */
   missing: { count: number; samples: RowSample[] };
   /** We have it, the upstream does not (deleted there); rows already marked deleted here are not extra. */

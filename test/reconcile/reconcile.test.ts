@@ -10,6 +10,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus, runReconciliation } from '../../src/reconcile/index.ts';
 import { createManualClock, type RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { startHubspotSimulator, type HubspotSimState } from '../../src/sandbox/hubspot/index.ts';
+import { touch } from '../../src/sandbox/hubspot/data.ts';
 import { drainOutbox } from '../ingest/fixtures/support.ts';
 
 // A frozen simulator (no activity): the upstream changes only when a test says so.
@@ -98,7 +99,8 @@ describe('reconciliation and targeted repair against the HubSpot simulator over 
 
     // The daily summary carries the same warning.
     const delivered: DailySummary[] = [];
-    const scheduler = createScheduler(deps, { deliver: async (_url, s) => void delivered.push(s), extendSummary: async (tx, s) => ({ ...s, reconciliation: await reconciliationStatus(tx) }) });
+    // No connectors: this tick sends the summary and accepts no sync that would move a cursor.
+    const scheduler = createScheduler({ ...deps, connectors: {} }, { deliver: async (_url, s) => void delivered.push(s), extendSummary: async (tx, s) => ({ ...s, reconciliation: await reconciliationStatus(tx) }) });
     const { summary } = await scheduler.runOnce(Date.parse('2026-05-05T23:00:00Z'));
     assert.match(summary!.reconciliation!.warnings.join('\n'), /hubspot: tables differ/);
 
@@ -107,6 +109,21 @@ describe('reconciliation and targeted repair against the HubSpot simulator over 
     assert.equal(clean.result!.extra.count, 0);
     const readyAgain = await app.inject({ method: 'GET', url: '/readyz' });
     assert.deepEqual(readyAgain.json().checks.reconciliation.warnings, []);
+  });
+
+  it('a record changed upstream after the last sync finished is pending, not different; a targeted sync by id brings it', async () => {
+    const rec = sim.state.world().stores.contacts.items.find((c) => !c.archived)!;
+    rec.props.firstname = 'Changed-Upstream';
+    touch(rec, 'contacts', Date.now() + 3_600_000);
+    const r = await runReconciliation(deps, { source: 'hubspot' });
+    assert.equal(r.result!.pending, 1, JSON.stringify(r.result));
+    assert.deepEqual([r.result!.missing.count, r.result!.extra.count, r.result!.different.count], [0, 0, 0]);
+    const run = await runSync(deps, { source: 'hubspot', mode: 'incremental', target: { kind: 'id', id: rec.id } });
+    assert.equal(run.recordsEnqueued, 1);
+    await drainOutbox(deps);
+    const after = await runReconciliation(deps, { source: 'hubspot' });
+    assert.equal(after.result!.pending, 0, 'stored equals the upstream now');
+    assert.equal((await db.pool.query('SELECT first_name FROM contacts WHERE external_id = $1', [rec.id])).rows[0].first_name, 'Changed-Upstream');
   });
 
   it('POST /reconcile/:source: admin only, 202 {reconciliationId}, idempotent replay, GET /reconciliations/:id status and result', async () => {
