@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   run_not_found: 404,
+  reconciliation_not_found: 404,
   dlq_entry_not_found: 404,
   order_not_found: 404,
   user_not_found: 404,

@@ -9,9 +9,10 @@ import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
 import { statusCommand } from './cli/statusCommand.ts';
-import { dlqListCommand, dlqReplayCommand, processCommand, renormalizeCommand, syncCommand } from './ingest/index.ts';
+import { dlqListCommand, dlqReplayCommand, parseSyncTarget, processCommand, renormalizeCommand, syncCommand, targetRefusal } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
+import { reconcileCommand } from './reconcile/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
 
 /** Entry point used by bin/buffalo.js. */
@@ -44,12 +45,34 @@ export async function main(argv: string[]): Promise<void> {
     .description('run one sync of a source here, with live progress and a closing summary')
     .addArgument(new Argument('<source>', 'source to sync').choices(SOURCES))
     .option('--full', 'full backfill instead of incremental')
-    .action(async (source: SourceName, opts: { full?: boolean }) => {
+    .option('--id <externalId>', 'targeted repair: re-fetch this one record (the stream cursor stays where it is)')
+    .option('--since <YYYY-MM-DD>', 'targeted repair: re-fetch records changed (or dated) from this UTC day')
+    .option('--until <YYYY-MM-DD>', 'with --since: through this UTC day (default: now)')
+    .action(async (source: SourceName, opts: { full?: boolean; id?: string; since?: string; until?: string }) => {
+      const target = parseSyncTarget(opts);
+      if (target && 'error' in target) program.error(`error: ${target.error}`);
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
         if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
-        const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full), signal: interruptOnSignal() });
+        const refusal = target && !('error' in target) ? targetRefusal(ctx.deps, source, target) : null;
+        if (refusal) throw new Error(refusal);
+        const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full), signal: interruptOnSignal(), ...(target && !('error' in target) ? { target } : {}) });
         process.exitCode = report.status === 'failed' ? 1 : 0;
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command('reconcile')
+    .description('compare the stored rows of a source with its upstream (missing, extra, different); --repair re-syncs exactly those records')
+    .addArgument(new Argument('<source>', 'source to reconcile').choices(SOURCES))
+    .option('--repair', 're-enqueue exactly the missing and differing upstream records (extra rows are reported only)')
+    .action(async (source: SourceName, opts: { repair?: boolean }) => {
+      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
+      try {
+        if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+        await reconcileCommand(ctx.deps, { source, repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
       } finally {
         await ctx.close();
       }

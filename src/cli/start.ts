@@ -19,6 +19,7 @@ import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
 import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
+import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
 import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
@@ -84,16 +85,24 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (role === 'worker' || role === 'all') {
     const processor = createIngestProcessor(deps);
     const syncs = createSyncWorker(deps);
+    const reconciler = createReconcileWorker(deps);
     const orders = createOrderWorkers({ pool: db.pool, orders: config.orders, logger });
-    closers.push({ name: 'ingest processor', close: () => processor.stop() }, { name: 'sync worker', close: () => syncs.stop() }, { name: 'order workers', close: () => orders.stop() });
-    await Promise.all([processor.start(), syncs.start(), orders.start()]);
+    closers.push(
+      { name: 'ingest processor', close: () => processor.stop() },
+      { name: 'sync worker', close: () => syncs.stop() },
+      { name: 'reconcile worker', close: () => reconciler.stop() },
+      { name: 'order workers', close: () => orders.stop() },
+    );
+    await Promise.all([processor.start(), syncs.start(), reconciler.start(), orders.start()]);
     if (run.stopping) return;
   }
   if (role === 'scheduler' || role === 'all') {
-    const scheduler = createScheduler(deps);
+    const scheduler = createScheduler(deps, { extendSummary: async (tx, s) => ({ ...s, reconciliation: await reconciliationStatus(tx) }) });
+    const reconciles = createReconcileScheduler(deps);
     const maintenance = createMaintenance({ pool: db.pool, logger });
-    closers.push({ name: 'scheduler', close: () => scheduler.stop() }, { name: 'maintenance', close: () => maintenance.stop() });
+    closers.push({ name: 'scheduler', close: () => scheduler.stop() }, { name: 'reconcile scheduler', close: () => reconciles.stop() }, { name: 'maintenance', close: () => maintenance.stop() });
     scheduler.start();
+    reconciles.start();
     maintenance.start();
   }
   printBanner({ booted, config, base: apiBase, role, wired, ms: Date.now() - t0, ...(db.relocated ? { dbRelocated: db.relocated } : {}) });
@@ -132,7 +141,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   const upstreams = deps.upstreams ?? describeUpstreams(config, []);
   // An upstream that is neither configured nor simulated: its routes answer 503 naming what to set.
   const unavailable = (u: UpstreamName) => (upstreams[u].state === 'configured' || upstreams[u].state === 'simulated' ? undefined : notConfiguredError(u, upstreams[u]));
-  const readiness: ReadinessCheck[] = [ingestReadinessCheck(deps), upstreamsReadinessCheck(upstreams)];
+  const readiness: ReadinessCheck[] = [ingestReadinessCheck(deps), upstreamsReadinessCheck(upstreams), reconcileReadinessCheck(pool)];
   const eventPolicies = config.eventService.baseUrl ? createEventsGatewayPolicies(config.resilience.eventservice, { logger }) : undefined;
   if (eventPolicies) readiness.push(eventsGatewayReadinessCheck(eventPolicies));
   const app = await buildApp({
@@ -149,7 +158,8 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     if (refusal) unavailableSources[source] = refusal;
   }
   await app.register(revenueRoutes, { pool });
-  await app.register(ingestRoutes, { pool, unavailableSources });
+  await app.register(ingestRoutes, { pool, unavailableSources, connectors: deps.connectors });
+  await app.register(reconcileRoutes, { pool, unavailableSources });
   await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
   const noInventory = unavailable('inventory');
   // Order tokens need a JWT secret or JWKS; configuration requires one in production and dev keys

@@ -96,6 +96,23 @@ export interface EntityStream {
   pages(cursor: string | null, mode: SyncMode, ctx: PageContext): AsyncIterable<Page>;
 }
 
+/**
+ * What a targeted run reads instead of the streams: one record by its upstream id, or the records
+ * changed (or, where the upstream only filters by another date, dated) within a UTC day range.
+ */
+export type SyncTarget = { kind: 'id'; id: string } | { kind: 'range'; since: string; until: string | null };
+
+/**
+ * A connector's targeted reads. Its pages carry `cursorAfter: null` always: a targeted run
+ * never moves a stream's cursor.
+ */
+export interface TargetedReader {
+  /** Why this upstream cannot serve `target` (a sentence for a 400 / CLI error), or null when it can. */
+  refusal(target: SyncTarget): string | null;
+  /** Pages of exactly the records `target` names. */
+  pages(target: SyncTarget, ctx: PageContext): AsyncIterable<Page>;
+}
+
 /** A unified row a normalizer produces. The pipeline upserts it on (source, external_id). */
 export type UnifiedRecord =
   | { table: 'payments'; row: PaymentRow }
@@ -208,4 +225,6 @@ export interface Connector extends Normalizer {
   streams: EntityStream[];
   /** Statuses seen that the allow-list does not map (reported in the run). */
   unmappedStatus?(entity: string, payload: unknown): string | null;
+  /** Reads of one record or one date range (`buffalo sync --id/--since`); absent: not supported. */
+  targeted?: TargetedReader;
 }

@@ -4,10 +4,11 @@
  * processes run it (createSyncWorker); the API process only records it.
  */
 import type { SourceName } from '../config.ts';
-import type { SyncMode } from '../connectors/contract.ts';
+import type { SyncMode, SyncTarget } from '../connectors/contract.ts';
 import { withDbRetry, withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';
 import { insertRun } from './runs.ts';
+import { targetLabel } from './runTargetedSync.ts';
 import { SYNC_QUEUE, type SyncJobPayload } from './types.ts';
 
 /** A sync to accept. */
@@ -15,14 +16,17 @@ export interface SyncRequest {
   source: SourceName;
   mode: SyncMode;
   trigger: string;
+  /** A targeted run (runTargetedSync) instead of the streams. */
+  target?: SyncTarget;
 }
 
 /** Inside the caller's transaction: record a queued run and enqueue its job; returns the run id. */
 export async function recordAcceptedSync(tx: Queryable, req: SyncRequest): Promise<string> {
-  const runId = await insertRun(tx, { source: req.source, entity: '*', mode: req.mode, status: 'queued', trigger: req.trigger });
+  const entity = req.target ? targetLabel(req.target) : '*';
+  const runId = await insertRun(tx, { source: req.source, entity, mode: req.mode, status: 'queued', trigger: req.trigger });
   // Two attempts: a worker that dies mid-run gets its job re-run once (the orphaned run resumes
   // under the same id); a run that fails is reported as failed and the next tick syncs again.
-  await enqueue(tx, SYNC_QUEUE, { runId, source: req.source, mode: req.mode } satisfies SyncJobPayload, { maxAttempts: 2 });
+  await enqueue(tx, SYNC_QUEUE, { runId, source: req.source, mode: req.mode, ...(req.target ? { target: req.target } : {}) } satisfies SyncJobPayload, { maxAttempts: 2 });
   return runId;
 }
 

@@ -25,6 +25,8 @@ export interface DailySummary {
   }>;
   dlq: { ingest: number; total: number };
   revenue: { currency: string; totalRevenueCents: string; refundedCents: string; netRevenueCents: string; count: number };
+  /** The last reconciliation per source, with a warning per source whose tables differ (added by the reconcile module). */
+  reconciliation?: { warnings: string[]; sources: Record<string, unknown> };
 }
 
 const RUNS_SQL = `

@@ -5,6 +5,7 @@
  */
 import type { SourceName } from '../config.ts';
 import { createNormalizers, type Normalizer } from '../connectors/index.ts';
+import type { SyncTarget } from '../connectors/contract.ts';
 import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { createIngestProcessor } from './createIngestProcessor.ts';
 import { renormalize, type RenormalizeSummary } from './renormalize.ts';
@@ -60,10 +61,11 @@ export function formatRunSummary(r: RunReport): string {
   ]);
 }
 
-/** `buffalo sync <source> [--full]`: run one sync here with live progress and a closing summary. */
-export async function syncCommand(deps: IngestDeps, args: { source: SourceName; full?: boolean; signal?: AbortSignal }, io: CliIo = defaultIo()): Promise<RunReport> {
+/** `buffalo sync <source> [--full | --id <id> | --since <day> [--until <day>]]`: run one sync here with live progress and a closing summary. */
+export async function syncCommand(deps: IngestDeps, args: { source: SourceName; full?: boolean; signal?: AbortSignal; target?: SyncTarget }, io: CliIo = defaultIo()): Promise<RunReport> {
   let lastLen = 0;
   const report = await runSync(deps, {
+    ...(args.target ? { target: args.target } : {}),
     ...(args.signal ? { signal: args.signal } : {}),
     source: args.source,
     mode: args.full ? 'full' : 'incremental',

@@ -6,6 +6,7 @@
  * an injected clock; `runOnce(now)` is what the loop and the tests call.
  */
 import { SOURCES, type SourceName } from '../config.ts';
+import type { Queryable } from '../db/index.ts';
 import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedSync } from './acceptSync.ts';
@@ -20,6 +21,8 @@ export interface SchedulerOptions {
   tickMs?: number;
   /** Delivery of the summary (default: POST JSON with a 10 s timeout). */
   deliver?: (url: string, summary: DailySummary) => Promise<void>;
+  /** Adds other modules' sections to the summary before it is sent (e.g. the last reconciliations). */
+  extendSummary?: (db: Queryable, summary: DailySummary) => Promise<DailySummary>;
 }
 
 /** What one tick fired. */
@@ -66,7 +69,8 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
       const day = new Date(now - DAY_MS).toISOString().slice(0, 10);
       try {
         const fired = await fireOnce(deps.pool, 'daily-summary', day, async (tx) => {
-          const s = await buildDailySummary(tx, day, today);
+          const built = await buildDailySummary(tx, day, today);
+          const s = opts.extendSummary ? await opts.extendSummary(tx, built) : built;
           // Delivered before the claim commits: if delivery fails the claim rolls back and a later tick retries.
           if (notifyWebhookUrl) await deliver(notifyWebhookUrl, s);
           return s;

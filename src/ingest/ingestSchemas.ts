@@ -12,6 +12,14 @@ export const modeSchema = z.enum(['incremental', 'full']);
 /** A run status. */
 export const runStatusSchema = z.enum(['queued', 'running', 'success', 'partial', 'failed', 'skipped']);
 
+/** `POST /trigger/:source/:mode` body or query: a targeted run of one record or a date range. */
+export const triggerTarget = z
+  .object({
+    id: z.string().min(1).max(255).optional().describe('one upstream record by its id'),
+    since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }).optional().describe('records changed (or dated) from this UTC day'),
+    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }).optional().describe('… through this UTC day (default: now)'),
+  })
+  .strict();
 /** `POST /trigger/:source/:mode` params. */
 export const triggerParams = z.object({ source: sourceSchema, mode: modeSchema });
 /** Its 202 body. */

@@ -8,7 +8,10 @@ import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import { acceptSync } from './acceptSync.ts';
-import { errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams } from './ingestSchemas.ts';
+import { errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams, triggerTarget } from './ingestSchemas.ts';
+import { parseSyncTarget } from './parseSyncTarget.ts';
+import { targetRefusal } from './runTargetedSync.ts';
+import type { IngestDeps } from './types.ts';
 import { getRun, listRuns } from './runs.ts';
 
 /** Options of {@link opsRoutes}. */
@@ -16,6 +19,8 @@ export interface OpsRoutesOptions {
   pool: Pool;
   /** Sources that are not configured in this process: triggering one answers its error (503). */
   unavailableSources?: Partial<Record<SourceName, AppError>>;
+  /** Connectors of this process, to refuse a targeted run the upstream cannot serve (400) up front. */
+  connectors?: IngestDeps['connectors'];
 }
 
 /** Trigger and run-report routes. */
@@ -32,20 +37,28 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Start a sync run',
-        description: 'Accepts a run of `source` in `mode`; worker processes run it. Follow it at `GET /runs/{runId}`. A run while another of the same source is running ends as `skipped`.',
+        description: 'Accepts a run of `source` in `mode`; worker processes run it. With `id`, or `since` [and `until`] (YYYY-MM-DD), in the JSON body or the query, the run reads only that record or date range and never moves the stream cursor. Follow it at `GET /runs/{runId}`. A run while another of the same source is running ends as `skipped`.',
         tags: ['ingest'],
         security: [{ adminApiKey: [] }],
         params: triggerParams,
+        querystring: triggerTarget,
+        body: triggerTarget.nullish(),
         response: { 202: triggerAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView, 503: errorView },
       },
     },
     async (request, reply) => {
       const { source, mode } = request.params;
+      const target = parseSyncTarget({ ...request.query, ...(request.body ?? {}) });
+      if (target && 'error' in target) throw new AppError('validation_failed', target.error, { details: { field: target.field } });
+      if (target && opts.connectors) {
+        const refusal = targetRefusal({ connectors: opts.connectors }, source, target);
+        if (refusal) throw new AppError('validation_failed', refusal, { details: { field: target.kind === 'id' ? 'id' : 'since' } });
+      }
       const accepted = (runId: string) => ({ runId, source, mode, status: 'accepted' as const });
       // The 202 commits with the run (fenced by the key's claim): a crash or a failed store can
       // no longer leave a run whose key a retry runs again, nor can a request that outlived its
       // lease commit a second run after a retry took its key over.
-      const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api' }, (tx, id, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(id))));
+      const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api', ...(target ? { target } : {}) }, (tx, id, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(id))));
       markIdempotentResponseStored(request);
       return reply.code(202).send(accepted(runId));
     },

@@ -6,7 +6,7 @@
  * and backfilling in the same run.
  */
 import type { SourceName } from '../config.ts';
-import { StaleCursorError, type Connector, type EntityStream, type SyncMode } from '../connectors/contract.ts';
+import { StaleCursorError, type Connector, type EntityStream, type SyncMode, type SyncTarget } from '../connectors/contract.ts';
 import { withDbRetry } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { ingestMetrics } from './ingestMetrics.ts';
@@ -17,6 +17,7 @@ import {
 } from './runs.ts';
 import type { IngestDeps, RunReport, SyncProgress } from './types.ts';
 import { writePage } from './writePage.ts';
+import { runTargetedSync } from './runTargetedSync.ts';
 
 /** Options of {@link runSync}. */
 export interface RunSyncOptions {
@@ -30,6 +31,8 @@ export interface RunSyncOptions {
   trigger?: string;
   onProgress?: (p: SyncProgress) => void;
   signal?: AbortSignal;
+  /** Read only this record or date range (runTargetedSync): no stream, no cursor. */
+  target?: SyncTarget;
 }
 
 const TERMINAL = new Set(['success', 'partial', 'failed', 'skipped']);
@@ -39,6 +42,10 @@ const MAX_NOTES = 50;
 
 /** Run one sync and return its report (the processor's counts keep growing as the outbox drains). */
 export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<RunReport> {
+  if (opts.target) {
+    const { source, mode, target, runId, trigger, signal } = opts;
+    return runTargetedSync(deps, { source, mode, target, ...(runId ? { runId } : {}), ...(trigger ? { trigger } : {}), ...(signal ? { signal } : {}) });
+  }
   const { pool } = deps;
   const logger = deps.logger.child({ component: 'ingest.producer', source: opts.source });
   const entityLabel = opts.entity ?? '*';

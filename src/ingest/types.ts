@@ -1,6 +1,6 @@
 /** Shared shapes of the ingestion pipeline. */
 import type { Config, SourceName } from '../config.ts';
-import type { Connector, SyncMode } from '../connectors/contract.ts';
+import type { Connector, SyncMode, SyncTarget } from '../connectors/contract.ts';
 import type { Pool, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Unstorable } from './prepareRecord.ts';
@@ -44,6 +44,8 @@ export interface SyncJobPayload {
   runId: string;
   source: SourceName;
   mode: SyncMode;
+  /** A targeted run (one record or a date range) instead of the streams. */
+  target?: SyncTarget;
 }
 
 /** Status of a run. 'queued': accepted, not started yet. */

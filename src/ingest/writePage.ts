@@ -75,11 +75,13 @@ export function toJobPayload(source: IngestJobPayload['source'], r: PreparedReco
 /** Write one page; returns the run progress after it (apply it only once the transaction committed). */
 export async function writePage(
   tx: PoolClient,
-  w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress },
+  w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress; force?: boolean },
 ): Promise<RunProgress> {
   const source = w.connector.source;
   const prepared = preparePage(source, w.page.records).map((r) => ({ ...r, ...versionRecord(w.connector.normalize, r) }));
-  const unchanged = await unchangedKeys(tx, source, prepared);
+  // A repair (`force`) re-enqueues records whose upstream content did not change: the stored row
+  // is what differs (edited or lost here), and the upsert's version rule still decides.
+  const unchanged = w.force ? new Set<string>() : await unchangedKeys(tx, source, prepared);
   const fresh = prepared.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
   const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(source, r, w.runId), dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash) })));
   await storeHashes(tx, source, fresh);

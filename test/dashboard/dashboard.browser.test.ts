@@ -98,6 +98,9 @@ describe('dashboard in Chromium', { skip: SKIP }, () => {
     assert.match((await stripe.textContent()) ?? '', /partial|success/);
     assert.match((await stripe.textContent()) ?? '', /closed/, 'breaker state shown');
     assert.ok((await page.locator('#queues-table tr[data-queue="ingest"]').count()) === 1, 'ingest queue depth shown');
+    const reconciled = page.locator('#sources-table tr[data-source="hubspot"] [data-reconcile]');
+    await reconciled.waitFor();
+    assert.match((await reconciled.textContent()) ?? '', /(matches upstream|differs: \d+ missing · \d+ extra · \d+ different) \(reconciled /, 'the last reconciliation of the source');
   });
 
   it('with the admin key: lists dead letters, shows a payload, replays one, and the API confirms the replay', async () => {

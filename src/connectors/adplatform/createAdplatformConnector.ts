@@ -27,6 +27,7 @@ import { normalizeAdplatform } from './normalize.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
 import { timeVersion } from '../versions.ts';
 import { planListing, type ListingPosition } from './planListing.ts';
+import { createAdplatformTargeted } from './readTargeted.ts';
 import { createSyncCalls } from './runSyncCalls.ts';
 
 /** What the ad-platform connector needs. */
@@ -146,7 +147,7 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
     },
   };
 
-  return { source: 'adplatform', streams: [stream], normalize: normalizeAdplatform };
+  return { source: 'adplatform', streams: [stream], normalize: normalizeAdplatform, targeted: createAdplatformTargeted(stream) };
 }
 
 function safeJson(text: string): unknown {

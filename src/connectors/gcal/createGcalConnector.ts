@@ -14,6 +14,7 @@ import { timeVersion } from '../versions.ts';
 import { createServiceAccountTokens, createStaticToken, GOOGLE_TOKEN_URI } from './createGcalTokenProvider.ts';
 import { decodeGcalCursor, encodeGcalCursor, type GcalCursor } from './cursor.ts';
 import { createGcalNormalizer } from './normalize.ts';
+import { createGcalTargeted } from './readTargeted.ts';
 
 /** What the calendar connector needs. */
 export interface GcalConnectorDeps {
@@ -97,7 +98,13 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
   };
 
   const normalizer = createGcalNormalizer(deps.calendarId);
-  return { source: 'gcal', streams: [stream], normalize: normalizer.normalize };
+  const targeted = createGcalTargeted({
+    eventsUrl: `${base}/calendar/v3/calendars/${encodeURIComponent(deps.calendarId)}/events`,
+    pageSize: deps.pageSize ?? 250,
+    now: () => clock.now(),
+    get: async <T>(url: string, ctx: Pick<PageContext, 'stats' | 'signal'>) => (await list(url, ctx)) as T,
+  });
+  return { source: 'gcal', streams: [stream], normalize: normalizer.normalize, targeted };
 }
 
 // 410 GONE (fullSyncRequired), or a page token Google no longer accepts.

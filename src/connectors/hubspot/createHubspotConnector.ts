@@ -15,6 +15,7 @@ import { createHubspotNormalizer } from './normalize.ts';
 import { CONTACTS, DEALS, type HubspotObject } from './objects.ts';
 import { readList, type HubspotReadDeps } from './readList.ts';
 import { readSearch } from './readSearch.ts';
+import { createHubspotTargeted } from './readTargeted.ts';
 
 /** What the HubSpot connector needs. */
 export interface HubspotConnectorDeps {
@@ -53,5 +54,5 @@ export function createHubspotConnector(deps: HubspotConnectorDeps): Connector {
     },
   });
   const normalizer = createHubspotNormalizer(deps.defaultCurrency ? { defaultCurrency: deps.defaultCurrency } : {});
-  return { source: 'hubspot', streams: [streamOf(DEALS), streamOf(CONTACTS)], normalize: normalizer.normalize, unmappedStatus: normalizer.unmappedStatus };
+  return { source: 'hubspot', streams: [streamOf(DEALS), streamOf(CONTACTS)], normalize: normalizer.normalize, unmappedStatus: normalizer.unmappedStatus, targeted: createHubspotTargeted(read) };
 }

@@ -15,6 +15,7 @@ import { normalizeStripe, stripeOwnRecord, unmappedStripeStatus } from './normal
 import { readBackfill, takeAnchor } from './readBackfill.ts';
 import { withChargeRefunds } from './readChargeRefunds.ts';
 import { readEvents } from './readEvents.ts';
+import { createStripeTargeted } from './readTargeted.ts';
 import { createStripeClient } from './stripeApi.ts';
 
 /** What the Stripe connector needs. */
@@ -54,5 +55,5 @@ export function createStripeConnector(deps: StripeConnectorDeps): Connector {
     },
   };
 
-  return { source: 'stripe', streams: [stream], normalize: normalizeStripe, ownRecord: stripeOwnRecord, unmappedStatus: unmappedStripeStatus };
+  return { source: 'stripe', streams: [stream], normalize: normalizeStripe, ownRecord: stripeOwnRecord, unmappedStatus: unmappedStripeStatus, targeted: createStripeTargeted(read) };
 }

@@ -6,7 +6,7 @@
 import { callApi } from './api.ts';
 import { byId, fillTable, h, pill } from './dom.ts';
 import { formatAgo, formatCount, formatDuration, formatTime } from './format.ts';
-import type { Readiness, RunReport } from './types.ts';
+import type { Readiness, ReadyReconciliation, RunReport } from './types.ts';
 
 const RUNS_SHOWN = 15;
 
@@ -39,6 +39,7 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
   return {
     render(d) {
       const sources = d.readiness.checks.ingest?.sources ?? {};
+      const reconciled = d.readiness.checks.reconciliation?.sources ?? {};
       const rows = Object.entries(sources).map(([name, s]) => {
         const lastRun = d.runs.find((r) => r.source === name && r.status !== 'skipped');
         // Counts of the last run that ended, not of one still queued or running.
@@ -51,7 +52,7 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
           h('td', {}, s.enabled ? 'yes' : pill('off', 'no')),
           h('td', {}, s.lastStatus ? pill(s.lastStatus) : '–', ' ', lastRun ? h('span', { class: 'muted' }, formatAgo(lastRun.createdAt, d.now)) : ''),
           h('td', {}, records),
-          h('td', { title: s.lastSuccessAt ?? '' }, formatAgo(s.lastSuccessAt, d.now)),
+          h('td', { title: s.lastSuccessAt ?? '' }, formatAgo(s.lastSuccessAt, d.now), reconcileLine(reconciled[name], d.now)),
           h('td', {}, s.breaker ? breakerCell(s.breaker.state, s.breaker.retryAfterMs) : h('span', { class: 'muted' }, 'no calls yet')),
           h('td', {}, d.admin && s.enabled ? h('button', { type: 'button', class: 'small', 'data-action': 'sync', 'data-source': name, 'aria-label': `Sync ${name} now` }, 'Sync now') : ''),
         );
@@ -81,6 +82,16 @@ export function createSyncPanel(opts: { adminKey(): string | null; onTrigger(mes
       fillTable(byId<HTMLTableElement>('runs-table'), runRows, 'No runs yet.');
     },
   };
+}
+
+// The last reconciliation under the last success: how far the tables are from the upstream.
+function reconcileLine(r: ReadyReconciliation | undefined, now: number): HTMLElement | string {
+  if (!r) return '';
+  const diffs = (r.missing ?? 0) + (r.extra ?? 0) + (r.different ?? 0);
+  const text = r.status === 'failed' ? 'reconcile failed' : diffs === 0 ? 'matches upstream' : `differs: ${r.missing} missing · ${r.extra} extra · ${r.different} different`;
+  const line = h('div', { class: 'muted', 'data-reconcile': r.status === 'done' && diffs === 0 ? 'ok' : 'warn' }, r.status === 'done' && diffs === 0 ? text : pill('degraded', text), ` (reconciled ${formatAgo(r.finishedAt, now)})`);
+  line.title = `reconciliation ${r.reconciliationId}`;
+  return line;
 }
 
 /** A breaker state pill with the time until its next probe when open. */

@@ -23,6 +23,16 @@ export interface ReadySource {
   breaker: ReadyBreaker | null;
 }
 
+/** The last reconciliation of one source as /readyz reports it. */
+export interface ReadyReconciliation {
+  reconciliationId: string;
+  status: 'done' | 'failed';
+  finishedAt: string | null;
+  missing: number | null;
+  extra: number | null;
+  different: number | null;
+}
+
 /** `GET /readyz`. */
 export interface Readiness {
   status: 'ok' | 'degraded' | 'unavailable';
@@ -33,6 +43,8 @@ export interface Readiness {
     db: { ok: boolean; latencyMs: number; error?: string };
     ingest?: { ok: boolean; sources: Record<string, ReadySource>; outbox: { pending: number; dead: number; oldestPendingAgeMs: number } };
     eventsGateway?: { ok: boolean; breakers: Record<string, ReadyBreaker & { upstream: string }> };
+    /** The last reconciliation per source (warnings when the tables differ from the upstream). */
+    reconciliation?: { warnings: string[]; sources: Record<string, ReadyReconciliation> };
     [section: string]: unknown;
   };
 }

@@ -1,0 +1,75 @@
+/**
+ * A targeted run (`buffalo sync <source> --id/--since`, `POST /trigger` with `{id}` or
+ * `{since, until}`): reads exactly the records the target names through the connector's
+ * targeted reader and enqueues them like any page (versions apply; the content-hash dedupe is
+ * bypassed, since a targeted run is a repair of what is stored). It never moves a cursor — its
+ * pages carry none — and takes no stream lock, so it runs beside the scheduled syncs. The run's
+ * `entity` names the target (`id=…`, `range=…`), which also keeps a later sync from mistaking it
+ * for one of its own abandoned runs.
+ */
+import type { SourceName } from '../config.ts';
+import type { SyncMode, SyncTarget } from '../connectors/contract.ts';
+import { withDbRetry, withTransaction } from '../db/index.ts';
+import { newCallStats } from '../resilience/index.ts';
+import { finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runStatus, type RunProgress } from './runs.ts';
+import type { IngestDeps, RunReport } from './types.ts';
+import { writePage } from './writePage.ts';
+
+/** The run's entity label for a target. */
+export function targetLabel(target: SyncTarget): string {
+  return target.kind === 'id' ? `id=${target.id}` : `range=${target.since}..${target.until ?? ''}`;
+}
+
+/** Why `source` cannot serve `target` in this process (a 400 / CLI error), or null. */
+export function targetRefusal(deps: Pick<IngestDeps, 'connectors'>, source: SourceName, target: SyncTarget): string | null {
+  const connector = deps.connectors[source];
+  if (!connector) return `${source} is disabled or has no credentials configured`;
+  if (!connector.targeted) return `the ${source} connector cannot read single records or date ranges`;
+  return connector.targeted.refusal(target);
+}
+
+/** Run one targeted sync (a new run, or the accepted run `runId`). */
+export async function runTargetedSync(
+  deps: IngestDeps,
+  opts: { source: SourceName; mode: SyncMode; target: SyncTarget; runId?: string; trigger?: string; signal?: AbortSignal },
+): Promise<RunReport> {
+  const { pool } = deps;
+  const logger = deps.logger.child({ component: 'ingest.targeted', source: opts.source });
+  const entity = targetLabel(opts.target);
+  let runId = opts.runId;
+  const existing = runId ? await withDbRetry(() => runStatus(pool, runId!)) : null;
+  if (runId && existing && existing !== 'queued' && existing !== 'running') return (await getRun(pool, runId))!;
+  const refusal = targetRefusal(deps, opts.source, opts.target);
+  const connector = deps.connectors[opts.source];
+  if (refusal || !connector?.targeted) {
+    if (runId && existing) await withDbRetry(() => markRunSkipped(pool, runId!, refusal ?? 'not supported'));
+    else runId = await withDbRetry(() => insertRun(pool, { source: opts.source, entity, mode: opts.mode, status: 'skipped', trigger: opts.trigger ?? 'cli', reason: refusal ?? 'not supported' }));
+    return (await getRun(pool, runId!))!;
+  }
+  if (runId && existing) await withDbRetry(() => markRunStarted(pool, runId!));
+  else runId = await withDbRetry(() => insertRun(pool, { source: opts.source, entity, mode: opts.mode, status: 'running', trigger: opts.trigger ?? 'cli' }));
+  const id = runId!;
+  let progress: RunProgress = newRunProgress(newCallStats());
+  const notes = progress.notes;
+  const ctx = {
+    stats: progress.stats,
+    signal: opts.signal ?? new AbortController().signal,
+    note: (text: string) => {
+      if (!notes.includes(text)) notes.push(text);
+    },
+  };
+  ctx.note(`targeted run (${entity}): the stream cursors were not read or moved`);
+  logger.info({ runId: id, target: opts.target }, 'targeted sync started');
+  try {
+    for await (const page of connector.targeted.pages(opts.target, ctx)) {
+      const before = progress;
+      progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, runId: id, streamEntity: entity, page: { records: page.records, cursorAfter: null }, progress: before, force: true })));
+    }
+    const final = progress;
+    await withDbRetry(() => finishRun(pool, id, final, final.recordsInvalid > 0 ? 'partial' : 'success', null));
+  } catch (err) {
+    logger.error({ runId: id, err }, 'targeted sync failed');
+    await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
+  }
+  return (await withDbRetry(() => getRun(pool, id)))!;
+}

@@ -1,0 +1,73 @@
+/**
+ * The daily reconciliation: once per UTC day, from `hourUtc` on, a reconciliation (report only)
+ * of every enabled source is accepted; worker processes run it through the connector, so the
+ * upstream's policy paces it within its rate limit. Safe with any number of instances: each
+ * (source, day) fires once (the ingest scheduler's insert-once ticks). `runOnce(now)` is what
+ * the loop and the tests call.
+ */
+import { SOURCES, type SourceName } from '../config.ts';
+import { fireOnce, type IngestDeps } from '../ingest/index.ts';
+import { systemClock, type Clock } from '../resilience/index.ts';
+import { recordAcceptedReconciliation } from './acceptReconciliation.ts';
+
+/** Options of {@link createReconcileScheduler}. */
+export interface ReconcileSchedulerOptions {
+  clock?: Clock;
+  /** UTC hour from which the day's reconciliations fire (default 3: after the night's syncs). */
+  hourUtc?: number;
+  /** How often the loop ticks (default 60 s). */
+  tickMs?: number;
+}
+
+/** A reconcile scheduler. */
+export interface ReconcileScheduler {
+  /** Accept the day's reconciliations not yet accepted by any instance; returns those this call accepted. */
+  runOnce(now?: number): Promise<Array<{ source: SourceName; reconciliationId: string }>>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Create the daily reconciliation scheduler. */
+export function createReconcileScheduler(deps: IngestDeps, opts: ReconcileSchedulerOptions = {}): ReconcileScheduler {
+  const clock = opts.clock ?? systemClock;
+  const hourUtc = opts.hourUtc ?? 3;
+  const logger = deps.logger.child({ component: 'reconcile.scheduler' });
+
+  async function runOnce(now: number = clock.now()) {
+    const fired: Array<{ source: SourceName; reconciliationId: string }> = [];
+    if (new Date(now).getUTCHours() < hourUtc) return fired;
+    const day = new Date(now).toISOString().slice(0, 10);
+    for (const source of SOURCES) {
+      if (!deps.config[source].enabled || !deps.connectors[source]) continue;
+      const won = await fireOnce(deps.pool, `reconcile:${source}`, day, (tx) => recordAcceptedReconciliation(tx, { source, repair: false, trigger: 'scheduler' }));
+      if (won) fired.push({ source, reconciliationId: won.value });
+    }
+    if (fired.length) logger.info({ fired }, 'daily reconciliations accepted');
+    return fired;
+  }
+
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<unknown> | null = null;
+  const tick = () => {
+    if (inFlight) return;
+    inFlight = runOnce()
+      .catch((err) => logger.error({ err }, 'reconcile scheduler tick failed'))
+      .finally(() => {
+        inFlight = null;
+      });
+  };
+  return {
+    runOnce,
+    start() {
+      if (timer) return;
+      tick();
+      timer = setInterval(tick, opts.tickMs ?? 60_000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await inFlight;
+    },
+  };
+}

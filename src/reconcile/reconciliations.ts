@@ -1,0 +1,84 @@
+/** The reconciliations table (migration 1007): a reconciliation's lifecycle and its result. */
+import type { SourceName } from '../config.ts';
+import { storableText, type Queryable } from '../db/index.ts';
+import type { ReconcileResult } from './types.ts';
+
+/** Status of a reconciliation. */
+export type ReconciliationStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** A reconciliation as the API shows it. */
+export interface Reconciliation {
+  reconciliationId: string;
+  source: SourceName;
+  repair: boolean;
+  trigger: string;
+  status: ReconciliationStatus;
+  /** Null until done. */
+  result: ReconcileResult | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  source: SourceName;
+  repair: boolean;
+  trigger: string;
+  status: ReconciliationStatus;
+  result: ReconcileResult | null;
+  error: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+function toView(r: Row): Reconciliation {
+  return {
+    reconciliationId: r.id, source: r.source, repair: r.repair, trigger: r.trigger, status: r.status, result: r.result, error: r.error,
+    createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null,
+  };
+}
+
+/** Insert a reconciliation; returns its id. */
+export async function insertReconciliation(db: Queryable, r: { source: SourceName; repair: boolean; trigger: string; status: 'queued' | 'running' }): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO reconciliations (source, repair, trigger, status, started_at) VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'running' THEN now() END) RETURNING id`,
+    [r.source, r.repair, r.trigger, r.status],
+  );
+  return rows[0]!.id;
+}
+
+/** Mark a queued (or orphaned running) reconciliation running; false when it already ended. */
+export async function markReconciliationStarted(db: Queryable, id: string): Promise<boolean> {
+  const res = await db.query(`UPDATE reconciliations SET status = 'running', started_at = now() WHERE id = $1 AND status IN ('queued', 'running')`, [id]);
+  return res.rowCount === 1;
+}
+
+/** End a reconciliation with its result. */
+export async function finishReconciliation(db: Queryable, id: string, result: ReconcileResult): Promise<void> {
+  await db.query(
+    `UPDATE reconciliations SET status = 'done', missing = $2, extra = $3, different = $4, result = $5::jsonb, finished_at = now() WHERE id = $1`,
+    [id, result.missing.count, result.extra.count, result.different.count, JSON.stringify(result)],
+  );
+}
+
+/** End a reconciliation as failed. */
+export async function failReconciliation(db: Queryable, id: string, error: string): Promise<void> {
+  await db.query(`UPDATE reconciliations SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [id, storableText(error)]);
+}
+
+/** One reconciliation, or null. */
+export async function getReconciliation(db: Queryable, id: string): Promise<Reconciliation | null> {
+  const { rows } = await db.query<Row>('SELECT * FROM reconciliations WHERE id = $1', [id]);
+  return rows[0] ? toView(rows[0]) : null;
+}
+
+/** The last finished reconciliation (done or failed) per source. */
+export async function lastReconciliations(db: Queryable): Promise<Reconciliation[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT DISTINCT ON (source) * FROM reconciliations WHERE status IN ('done', 'failed') ORDER BY source, finished_at DESC, created_at DESC`,
+  );
+  return rows.map(toView);
+}
