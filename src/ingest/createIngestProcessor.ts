@@ -12,7 +12,8 @@ import { createBatchWorker, PermanentError, type Job, type Worker } from '../que
 import type { Clock } from '../resilience/index.ts';
 import { tallyRuns } from './tallyRuns.ts';
 import { INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from './types.ts';
-import { addToBatch, emptyBatch, stampVersion, upsertUnified } from './upsertUnified.ts';
+import type { UnifiedRecord } from '../connectors/index.ts';
+import { addToBatch, deletedRowKey, emptyBatch, stampVersion, upsertUnified } from './upsertUnified.ts';
 
 /** Options of {@link createIngestProcessor}. */
 export interface IngestProcessorOptions {
@@ -39,6 +40,8 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
       const batch = emptyBatch();
       const failed: Array<{ id: string; error: unknown }> = [];
       const upsertedByRun = new Map<string, number>();
+      // Which run a row's deletion belongs to: the last job of the batch that deleted it.
+      const deletingRun = new Map<string, string>();
       for (const job of jobs) {
         const normalized = normalizeJob(deps, job);
         if (normalized instanceof Error) {
@@ -47,10 +50,18 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
         }
         addToBatch(batch, normalized);
         const runId = job.payload.runId;
-        if (runId && UUID.test(runId)) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + normalized.length);
+        if (!runId || !UUID.test(runId)) continue;
+        const upserted = normalized.filter((r) => r.table !== 'deletions').length;
+        if (upserted > 0) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + upserted);
+        for (const key of deletingKeys(normalized)) deletingRun.set(key, runId);
       }
-      await upsertUnified(tx, batch);
-      await tallyRuns(tx, upsertedByRun);
+      const outcome = await upsertUnified(tx, batch);
+      const deletedByRun = new Map<string, number>();
+      for (const key of outcome.deleted) {
+        const runId = deletingRun.get(key);
+        if (runId) deletedByRun.set(runId, (deletedByRun.get(runId) ?? 0) + 1);
+      }
+      await tallyRuns(tx, upsertedByRun, deletedByRun);
       return { failed };
     },
   });
@@ -68,6 +79,8 @@ function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
   if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
   // Beyond the stored bounds when fetched (see prepareRecord): dead-lettered with the reason.
   if (p.unstorable) return new PermanentError(p.unstorable.reason);
+  // A tombstone of the pipeline's own (sweepFullRead.ts): no upstream payload to normalize.
+  if (p.gone) return [{ table: 'deletions', row: { table: p.gone.table, source: p.source, externalId: p.externalId, deletedAt: p.gone.deletedAt, sourceVersion: p.version ?? null } }] satisfies UnifiedRecord[];
   try {
     // Payloads in the outbox are storable already; rows are made storable again so that no
     // normalizer can ever produce a row that fails the whole batch's upsert.
@@ -77,6 +90,16 @@ function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>) {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     return new PermanentError(`normalize ${p.source}/${p.entity} failed: ${message}`, { cause: err });
   }
+}
+
+// Keys (deletedRowKey) of the rows a job's records may move to deleted.
+function deletingKeys(records: readonly UnifiedRecord[]): string[] {
+  const keys: string[] = [];
+  for (const r of records) {
+    if (r.table === 'deletions') keys.push(deletedRowKey(r.row.table, r.row.source, r.row.externalId));
+    else if (r.table !== 'campaign_syncs' && r.row.deleted) keys.push(deletedRowKey(r.table, r.row.source, r.row.externalId));
+  }
+  return keys;
 }
 
 function isClassifiedPermanent(err: unknown): boolean {
