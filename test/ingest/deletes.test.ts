@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
-import { ingestRoutes, runSync, type IngestDeps } from '../../src/ingest/index.ts';
+import { hashContent, ingestRoutes, runSync, INGEST_QUEUE, type IngestDeps } from '../../src/ingest/index.ts';
+import { timeVersion, type RawRecord } from '../../src/connectors/index.ts';
+import { deletedRecord } from '../../src/connectors/stripe/deletedRecord.ts';
+import { toRawRecord } from '../../src/connectors/rawRecord.ts';
+import { enqueueMany } from '../../src/queue/index.ts';
 import { verifyRevenueRollup } from '../../src/revenue/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { HubspotState } from '../../src/sandbox/hubspot/state.ts';
@@ -207,5 +211,53 @@ describe('deletes and archives upstream', () => {
     assert.equal(back.status, 'success', back.error ?? '');
     await drainOutbox(deps);
     assert.equal(await deletedAt(db, 'calendar_events', 'gcal', vanished.id), null, 'restored');
+  });
+});
+
+describe('deletes: a Stripe object the API answers resource_missing for', () => {
+  let db: TestDb;
+  let sandbox: Sandbox;
+  let deps: IngestDeps;
+  before(async () => {
+    db = await createTestDb();
+    ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], { env: { SANDBOX_STRIPE_RECORDS: '40', SANDBOX_STRIPE_SEED: '14', SANDBOX_STRIPE_POISON_RATE: '0' } }));
+  });
+  after(async () => {
+    await sandbox.close();
+    await db.drop();
+  });
+
+  it('is marked deleted and leaves revenue (rollup exact); an older state still in the outbox does not bring it back, a newer one restores it', async () => {
+    const full = await runSync(deps, { source: 'stripe', mode: 'full' });
+    assert.equal(full.status, 'success', full.error ?? '');
+    await drainOutbox(deps);
+    const { rows } = await db.pool.query<{ external_id: string }>(
+      "SELECT external_id FROM payments WHERE source = 'stripe' AND kind = 'charge' AND buffalo_counts_as_revenue(kind, status, deleted_at) ORDER BY external_id LIMIT 1",
+    );
+    const id = rows[0]!.external_id;
+    const res = await fetch(`${sandbox.urls.stripe}/v1/charges/${id}`, { headers: { authorization: `Bearer ${sandbox.credentials.stripe.apiKey}` } });
+    const listed = (await res.json()) as unknown;
+
+    // What the connector queues when Stripe answers "No such charge" (src/connectors/stripe/deletedRecord.ts).
+    const gone = deletedRecord('charge', id, Date.now());
+    const older = { ...toRawRecord('charge', listed), version: timeVersion(Date.now() - 60_000) };
+    const newer = { ...toRawRecord('charge', listed), version: timeVersion(Date.now() + 60_000) };
+    const enqueue = (r: RawRecord) => enqueueMany(db.pool, INGEST_QUEUE, [{ payload: { source: 'stripe', entity: r.entity, externalId: r.externalId, payload: r.payload, hash: hashContent(r.payload), version: r.version ?? null, runId: null } }]);
+
+    await enqueue(gone);
+    await drainOutbox(deps);
+    assert.ok(await deletedAt(db, 'payments', 'stripe', id), 'deleted');
+    const counts = await db.pool.query('SELECT 1 FROM payments WHERE external_id = $1 AND buffalo_counts_as_revenue(kind, status, deleted_at)', [id]);
+    assert.equal(counts.rows.length, 0, 'left revenue');
+    assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+
+    await enqueue(older);
+    await drainOutbox(deps);
+    assert.ok(await deletedAt(db, 'payments', 'stripe', id), 'an older state does not restore it');
+
+    await enqueue(newer);
+    await drainOutbox(deps);
+    assert.equal(await deletedAt(db, 'payments', 'stripe', id), null, 'a newer state restores it');
+    assert.deepEqual(await verifyRevenueRollup(db.pool), []);
   });
 });
