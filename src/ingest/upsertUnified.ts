@@ -140,8 +140,6 @@ WHERE t.source = r.source AND t.external_id = r."externalId" AND t.deleted_at IS
   AND (t.source_version IS NULL OR (r."sourceVersion" IS NOT NULL AND r."sourceVersion" COLLATE "C" >= t.source_version))
 RETURNING t.source, t.external_id`;
 
-const DELETABLE: readonly DeletableTable[] = ['payments', 'contacts', 'calendar_events', 'campaigns'];
-
 // Rows from a read without a modification time keep the one an event gave them.
 const sourceUpdatedAt: Column = { col: 'source_updated_at', field: 'sourceUpdatedAt', type: 'timestamptz', set: KEEP_KNOWN('source_updated_at') };
 
@@ -236,7 +234,14 @@ export async function upsertUnified(db: Queryable, batch: UnifiedBatch): Promise
     const res = await db.query<{ source: string; external_id: string }>(sql, [JSON.stringify(rows)]);
     for (const r of res.rows) deleted.push(deletedRowKey(table, r.source, r.external_id));
   };
-  for (const [table, sql, rows] of statements) await run(table, sql, rows);
+  for (const [table, sql, rows] of statements) {
+    const deletions = newestDeletions(batch.deletions.filter((d) => d.table === table));
+    // Two statements on one table would lock its rows in two passes; locking every key first, in
+    // one order, keeps concurrent processors from deadlocking.
+    if (deletions.length > 0) await lockRows(db, table, [...(rows as Versioned[]), ...deletions]);
+    await run(table, sql, rows);
+    await run(table, deletionSql(table), deletions);
+  }
   if (batch.campaign_syncs.length) {
     const syncs = newestSyncs(batch.campaign_syncs);
     const { rows } = await db.query<{ source: string; external_id: string }>(CAMPAIGN_SYNCS_SQL, [JSON.stringify(syncs)]);
@@ -244,8 +249,17 @@ export async function upsertUnified(db: Queryable, batch: UnifiedBatch): Promise
     const missing = syncs.map((s) => `${s.source}:${s.externalId}`).filter((k) => !found.has(k));
     if (missing.length) throw new CampaignNotStoredError(missing);
   }
-  for (const table of DELETABLE) await run(table, deletionSql(table), newestDeletions(batch.deletions.filter((d) => d.table === table)));
   return { rows: batchSize(batch), deleted };
+}
+
+// In the order the statements take them (sortByKey), so every writer locks one way.
+async function lockRows(db: Queryable, table: DeletableTable, keys: ReadonlyArray<{ source: string; externalId: string }>): Promise<void> {
+  const sorted = sortByKey(keys.map((k) => ({ source: k.source, externalId: k.externalId })));
+  await db.query(
+    `SELECT 1 FROM ${table} t JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(source, external_id, n) USING (source, external_id)
+     ORDER BY k.n FOR UPDATE OF t`,
+    [sorted.map((k) => k.source), sorted.map((k) => k.externalId)],
+  );
 }
 
 function newestDeletions(rows: readonly DeletionRow[]): DeletionRow[] {
