@@ -34,6 +34,25 @@ export interface Page {
    * e.g. Google's nextSyncToken exists only on the last page).
    */
   cursorAfter: string | null;
+  /**
+   * Set on every page of a full read: a listing of everything the stream's `entity` holds
+   * upstream (deleted objects the upstream still lists included). When the read completes, the
+   * pipeline marks deleted the records of that entity it has not seen since the read started
+   * (docs/architecture.md, "Deletes"). A read that never completes deletes nothing.
+   */
+  fullRead?: FullReadMark;
+}
+
+/** Where a page stands in a full read (see {@link Page.fullRead}). */
+export interface FullReadMark {
+  /**
+   * This page starts a fresh full read (not a resumed one). `version`: the upstream version as
+   * of the start (./versions.ts), the version a record found gone is deleted at, so that no
+   * older state still in flight can bring it back.
+   */
+  start?: { version: string | null };
+  /** The read is complete with this page: nothing of the entity remains unlisted. */
+  complete?: boolean;
 }
 
 /** Raised when the upstream rejects the stored cursor (Google 410, bad HubSpot `after`, expired Stripe event). */
@@ -113,8 +132,37 @@ export interface TargetedReader {
   pages(target: SyncTarget, ctx: PageContext): AsyncIterable<Page>;
 }
 
+/**
+ * Whether a record is deleted upstream (HubSpot archived, Google cancelled). A row with
+ * `deleted: true` keeps its data with deleted_at set (`deletedAt`, or the time it was stored when
+ * the upstream says no time); a live row (false or absent) clears it: a record that comes back
+ * is restored.
+ */
+export interface DeletionState {
+  deleted?: boolean;
+  /** When the upstream deleted it (ISO), when it says. */
+  deletedAt?: string | null;
+}
+
+/** A unified table whose rows can be marked deleted. */
+export type DeletableTable = 'payments' | 'contacts' | 'calendar_events' | 'campaigns';
+
+/**
+ * "This row is gone upstream", known by its key only (a Stripe object answered 404, a record
+ * a completed full read no longer lists): marks the stored row deleted if `sourceVersion` may
+ * replace its version; nothing when no row is stored.
+ */
+export interface DeletionRow {
+  table: DeletableTable;
+  source: SourceName;
+  externalId: string;
+  deletedAt: string | null;
+  sourceVersion: string | null;
+}
+
 /** A unified row a normalizer produces. The pipeline upserts it on (source, external_id). */
 export type UnifiedRecord =
+  | { table: 'deletions'; row: DeletionRow }
   | { table: 'payments'; row: PaymentRow }
   | { table: 'contacts'; row: ContactRow }
   | { table: 'calendar_events'; row: CalendarEventRow }
@@ -130,7 +178,7 @@ export type UnifiedRecord =
 export type PaymentStatus = 'COLLECTED' | 'PENDING' | 'FAILED' | 'REFUNDED' | 'UNKNOWN';
 
 /** Unified payment (see src/ingest/migrations/0200_payments.sql). */
-export interface PaymentRow {
+export interface PaymentRow extends DeletionState {
   source: SourceName;
   externalId: string;
   kind: 'charge' | 'refund';
@@ -151,7 +199,7 @@ export interface PaymentRow {
 }
 
 /** Unified contact. */
-export interface ContactRow {
+export interface ContactRow extends DeletionState {
   source: SourceName;
   externalId: string;
   email: string | null;
@@ -171,7 +219,7 @@ export interface ContactRow {
  * which means "keep the stored values" (the upsert coalesces them for cancelled rows). A live
  * event always has non-null values (an untitled one has summary '').
  */
-export interface CalendarEventRow {
+export interface CalendarEventRow extends DeletionState {
   source: SourceName;
   externalId: string;
   calendarId: string;
@@ -188,7 +236,7 @@ export interface CalendarEventRow {
 }
 
 /** Unified ad campaign (seeds 002/004). */
-export interface CampaignRow {
+export interface CampaignRow extends DeletionState {
   source: SourceName;
   externalId: string;
   name: string;

@@ -15,7 +15,7 @@ import { normalizeRecord } from './normalizeRecord.ts';
 import { rawRecordOf, storeRawRecords, type RawRecordRow } from './rawRecords.ts';
 import { tallyRuns } from './tallyRuns.ts';
 import { INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from './types.ts';
-import { addToBatch, emptyBatch, upsertUnified } from './upsertUnified.ts';
+import { addToBatch, deletedRowKey, emptyBatch, upsertUnified } from './upsertUnified.ts';
 
 /** Options of {@link createIngestProcessor}. */
 export interface IngestProcessorOptions {
@@ -43,6 +43,8 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
       const raw: RawRecordRow[] = [];
       const failed: Array<{ id: string; error: unknown }> = [];
       const upsertedByRun = new Map<string, number>();
+      // Which run a row's deletion belongs to: the last job of the batch that deleted it.
+      const deletingRun = new Map<string, string>();
       for (const job of jobs) {
         const normalized = normalizeJob(deps, job);
         if (normalized instanceof Error) {
@@ -53,11 +55,19 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
         const kept = rawRecordOf(normalized.connector, job.payload, normalized.records);
         if (kept) raw.push(kept);
         const runId = job.payload.runId;
-        if (runId && UUID.test(runId)) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + normalized.records.length);
+        if (!runId || !UUID.test(runId)) continue;
+        const upserted = normalized.records.filter((r) => r.table !== 'deletions').length;
+        if (upserted > 0) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + upserted);
+        for (const key of deletingKeys(normalized.records)) deletingRun.set(key, runId);
       }
-      await upsertUnified(tx, batch);
+      const outcome = await upsertUnified(tx, batch);
       await storeRawRecords(tx, raw);
-      await tallyRuns(tx, upsertedByRun);
+      const deletedByRun = new Map<string, number>();
+      for (const key of outcome.deleted) {
+        const runId = deletingRun.get(key);
+        if (runId) deletedByRun.set(runId, (deletedByRun.get(runId) ?? 0) + 1);
+      }
+      await tallyRuns(tx, upsertedByRun, deletedByRun);
       return { failed };
     },
   });
@@ -72,6 +82,21 @@ function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>): { connector
   if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
   // Beyond the stored bounds when fetched (see prepareRecord): dead-lettered with the reason.
   if (p.unstorable) return new PermanentError(p.unstorable.reason);
+  // A tombstone of the pipeline's own (sweepFullRead.ts): no upstream payload to normalize.
+  if (p.gone) {
+    const deletion: UnifiedRecord = { table: 'deletions', row: { table: p.gone.table, source: p.source, externalId: p.externalId, deletedAt: p.gone.deletedAt, sourceVersion: p.version ?? null } };
+    return { connector, records: [deletion] };
+  }
   const records = normalizeRecord(connector, p);
   return records instanceof Error ? records : { connector, records };
+}
+
+// Keys (deletedRowKey) of the rows a job's records may move to deleted.
+function deletingKeys(records: readonly UnifiedRecord[]): string[] {
+  const keys: string[] = [];
+  for (const r of records) {
+    if (r.table === 'deletions') keys.push(deletedRowKey(r.row.table, r.row.source, r.row.externalId));
+    else if (r.table !== 'campaign_syncs' && r.row.deleted) keys.push(deletedRowKey(r.table, r.row.source, r.row.externalId));
+  }
+  return keys;
 }

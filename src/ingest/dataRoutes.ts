@@ -1,6 +1,7 @@
 /**
  * Synced data: `GET /payments`, `/contacts`, `/calendar-events`, `/campaigns` with filters
  * (`source`, `updatedSince`) and keyset pagination (`limit` ≤ 500, opaque `cursor`, `nextCursor`).
+ * Rows deleted upstream are hidden unless `includeDeleted=true` (each row shows its `deletedAt`).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -17,7 +18,7 @@ export interface DataRoutesOptions {
 const ENDPOINTS: Array<{ path: string; table: DataTable; summary: string; body: z.ZodType }> = [
   { path: '/payments', table: 'payments', summary: 'Unified payments (charges, refunds, deals)', body: paymentsPage },
   { path: '/contacts', table: 'contacts', summary: 'Unified contacts', body: contactsPage },
-  { path: '/calendar-events', table: 'calendar_events', summary: 'Unified calendar events (cancelled ones included)', body: calendarEventsPage },
+  { path: '/calendar-events', table: 'calendar_events', summary: 'Unified calendar events (cancelled = deleted ones with includeDeleted=true)', body: calendarEventsPage },
   { path: '/campaigns', table: 'campaigns', summary: 'Ad campaigns', body: campaignsPage },
 ];
 
@@ -30,7 +31,7 @@ export const dataRoutes: FastifyPluginAsyncZod<DataRoutesOptions> = async (app, 
         onRequest: requireApiKey,
         schema: {
           summary: e.summary,
-          description: 'Ordered by (updatedAt, id). Pass `nextCursor` back as `cursor` for the next page; it is null on the last one.',
+          description: 'Ordered by (updatedAt, id). Pass `nextCursor` back as `cursor` for the next page; it is null on the last one. Rows deleted upstream (deletedAt set) only with includeDeleted=true.',
           tags: ['data'],
           security: [{ apiKey: [] }],
           querystring: dataQuery,

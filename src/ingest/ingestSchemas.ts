@@ -46,6 +46,7 @@ export const runView = z.object({
   recordsEnqueued: z.number().int().describe('new or changed records queued for the processor'),
   recordsDeduped: z.number().int().describe('records not queued as duplicates: unchanged since last enqueued, already queued, or repeated within a page'),
   recordsUpserted: z.number().int().describe('unified rows written by the processor so far (grows while the outbox drains)'),
+  recordsDeleted: z.number().int().describe('stored rows moved from live to deleted: archived, cancelled, answered 404, or gone from a completed full read (grows while the outbox drains)'),
   recordsFailed: z.number().int().describe('records of this run in the dead-letter queue, not replayed'),
   recordsInvalid: z.number().int().describe('records whose normalization failed when fetched, or beyond the stored bounds (they reach the dead-letter queue)'),
   recordsSanitized: z.number().int().describe('records enqueued with NUL or unpaired surrogates replaced by U+FFFD (PostgreSQL cannot store them); each job lists where'),
@@ -80,10 +81,14 @@ export const dataQuery = z.object({
   updatedSince: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().min(1).max(200).optional(),
+  includeDeleted: z.enum(['true', 'false']).optional().describe('also return rows deleted upstream (deletedAt set); default false'),
 });
 
 const ts = z.string();
-const base = { id: z.string(), source: z.string(), externalId: z.string(), createdAt: ts, updatedAt: ts };
+const base = {
+  id: z.string(), source: z.string(), externalId: z.string(), createdAt: ts, updatedAt: ts,
+  deletedAt: ts.nullable().describe('when the record was deleted upstream (archived, cancelled, gone); null while it exists'),
+};
 const page = <T extends z.ZodType>(row: T) => z.object({ data: z.array(row), nextCursor: z.string().nullable() });
 
 /** A unified payment. */

@@ -37,7 +37,9 @@ export interface RawRecordRow {
  * payload and the row are replaced by exactly the same later states.
  */
 export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload, records: readonly UnifiedRecord[]): RawRecordRow | null {
-  const row = records.find((r): r is Exclude<UnifiedRecord, { table: 'campaign_syncs' }> => r.table !== 'campaign_syncs');
+  // A deletion (tombstone, an object the upstream answered missing for) carries no upstream state:
+  // the last payload stays, so a restore or renormalize still has it.
+  const row = records.find((r): r is Exclude<UnifiedRecord, { table: 'campaign_syncs' | 'deletions' }> => r.table !== 'campaign_syncs' && r.table !== 'deletions');
   if (!row) return null;
   const record = { entity: job.entity, externalId: job.externalId, payload: job.payload };
   const own = normalizer.ownRecord ? normalizer.ownRecord(record) : record;

@@ -1,7 +1,7 @@
 /**
  * The sync_runs table: a run's lifecycle (queued → running → success|partial|failed, or
  * skipped) and its report. The producer is the only writer of a running run's row; the
- * processor's side of the report (records upserted / failed) is derived on read from
+ * processor's side of the report (records upserted / deleted / failed) is derived on read from
  * sync_run_tallies and the ingest DLQ, so the report keeps growing while the outbox drains.
  */
 import type { SourceName } from '../config.ts';
@@ -155,6 +155,7 @@ interface RunRow {
   error: string | null;
   created_at: Date;
   records_upserted: string;
+  records_deleted: string;
   records_failed: number;
 }
 
@@ -162,6 +163,7 @@ interface RunRow {
 // (matched by the runId every outbox payload carries) that were not replayed.
 const REPORT_COLUMNS = `r.*,
   COALESCE((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_upserted,
+  COALESCE((SELECT sum(t.records_deleted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_deleted,
   (SELECT count(*) FROM dead_letters d
     WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL AND d.payload->>'runId' = r.id::text)::int AS records_failed`;
 
@@ -246,6 +248,7 @@ export function toReport(r: RunRow): RunReport {
     recordsEnqueued: r.records_enqueued,
     recordsDeduped: r.records_deduped,
     recordsUpserted: Number(r.records_upserted),
+    recordsDeleted: Number(r.records_deleted),
     recordsFailed: r.records_failed,
     recordsInvalid: r.records_invalid,
     recordsSanitized: r.records_sanitized,

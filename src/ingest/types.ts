@@ -1,6 +1,6 @@
 /** Shared shapes of the ingestion pipeline. */
 import type { Config, SourceName } from '../config.ts';
-import type { Connector, SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { Connector, DeletableTable, SyncMode, SyncTarget } from '../connectors/contract.ts';
 import type { Pool, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Unstorable } from './prepareRecord.ts';
@@ -37,6 +37,11 @@ export interface IngestJobPayload {
   sanitized?: StorableReport;
   /** Set when the record is beyond the stored bounds: the processor dead-letters it with `reason` (payload is null). */
   unstorable?: Unstorable;
+  /**
+   * Set on a tombstone: the record is gone upstream (a completed full read no longer listed it,
+   * see sweepFullRead.ts); the processor marks its row in `table` deleted at `version` (payload is null).
+   */
+  gone?: { table: DeletableTable; deletedAt: string | null };
 }
 
 /** Payload of a sync job. */
@@ -74,6 +79,8 @@ export interface RunReport {
   recordsDeduped: number;
   /** Rows written by the processor so far (grows while the outbox drains). */
   recordsUpserted: number;
+  /** Stored rows this run's records moved from live to deleted (archived, cancelled, answered 404, or gone from a completed full read). */
+  recordsDeleted: number;
   /** Records of this run dead-lettered and not replayed. */
   recordsFailed: number;
   /** Records whose normalization failed when fetched, or beyond the stored bounds (they reach the DLQ through the outbox). */

@@ -6,10 +6,14 @@
  *   one), whatever path and order the rows took through the outbox;
  * - no churn: an identical row is not rewritten, and `updated_at` (the data endpoints' keyset)
  *   moves only when data changed (a newer version of the same data records just its version);
- * - a cancelled calendar event that carries only its id keeps the stored fields (COALESCE).
+ * - a cancelled calendar event that carries only its id keeps the stored fields (COALESCE);
+ * - deletes are state like any other: a row whose record says deleted gets `deleted_at` (kept
+ *   from its first deletion while it stays deleted), a live one clears it (a record that comes
+ *   back is restored), and a deletion known by key only (DeletionRow) marks a stored row under
+ *   the same version rule, after the batch's upserts.
  * Rows travel as one JSON array per statement (jsonb_to_recordset), so a batch is one round trip.
  */
-import { mayReplace, timeVersion, type CalendarEventRow, type CampaignRow, type ContactRow, type PaymentRow, type UnifiedRecord } from '../connectors/index.ts';
+import { mayReplace, timeVersion, type CalendarEventRow, type CampaignRow, type ContactRow, type DeletableTable, type DeletionRow, type PaymentRow, type UnifiedRecord } from '../connectors/index.ts';
 import type { Queryable } from '../db/index.ts';
 
 /** Unified rows grouped by table. */
@@ -19,11 +23,12 @@ export interface UnifiedBatch {
   calendar_events: CalendarEventRow[];
   campaigns: CampaignRow[];
   campaign_syncs: Array<{ source: string; externalId: string; syncedAt: string }>;
+  deletions: DeletionRow[];
 }
 
 /** An empty batch. */
 export function emptyBatch(): UnifiedBatch {
-  return { payments: [], contacts: [], calendar_events: [], campaigns: [], campaign_syncs: [] };
+  return { payments: [], contacts: [], calendar_events: [], campaigns: [], campaign_syncs: [], deletions: [] };
 }
 
 /** Add normalized records to a batch. */
@@ -83,6 +88,8 @@ interface Column {
   cast?: string;
   /** The SET expression when it is not simply `excluded.<col>`. */
   set?: string;
+  /** The inserted value and the JSON fields it reads, when not simply `"<field>"<cast>` of one field. */
+  from?: { value: string; fields: string };
 }
 
 // The SQL twin of mayReplace(): source_version columns are COLLATE "C" (byte order).
@@ -94,20 +101,44 @@ const KEEP_KNOWN = (col: string) => `COALESCE(excluded.${col}, t.${col})`;
  * incoming version may replace the stored one and something (data or version) differs;
  * `updated_at` moves only when the data did.
  */
-function upsertSql(table: string, columns: readonly Column[]): string {
-  const cols = [...columns, { col: 'source_version', field: 'sourceVersion', type: 'text' }];
+function upsertSql(table: string, own: readonly Column[]): string {
+  const columns = [...own, deletedAt];
+  const cols: Column[] = [...columns, { col: 'source_version', field: 'sourceVersion', type: 'text' }];
   const data = columns.map((c) => c.set ?? `excluded.${c.col}`);
   const version = KEEP_KNOWN('source_version');
+  // Only the rows this statement moved from live to deleted come back (recordsDeleted).
   return `
+WITH written AS (
 INSERT INTO ${table} AS t (source, external_id, ${cols.map((c) => c.col).join(', ')})
-SELECT source, "externalId", ${cols.map((c) => `"${c.field}"${c.cast ?? ''}`).join(', ')}
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, ${cols.map((c) => `"${c.field}" ${c.type}`).join(', ')})
+SELECT source, "externalId", ${cols.map((c) => c.from?.value ?? `"${c.field}"${c.cast ?? ''}`).join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, ${cols.map((c) => c.from?.fields ?? `"${c.field}" ${c.type}`).join(', ')})
 ON CONFLICT (source, external_id) DO UPDATE SET
   ${columns.map((c, i) => `${c.col} = ${data[i]}`).join(', ')}, source_version = ${version},
   updated_at = CASE WHEN (${columns.map((c) => `t.${c.col}`).join(', ')}) IS DISTINCT FROM (${data.join(', ')}) THEN now() ELSE t.updated_at END
 WHERE ${MAY_REPLACE}
-  AND (${columns.map((c) => `t.${c.col}`).join(', ')}, t.source_version) IS DISTINCT FROM (${data.join(', ')}, ${version})`;
+  AND (${columns.map((c) => `t.${c.col}`).join(', ')}, t.source_version) IS DISTINCT FROM (${data.join(', ')}, ${version})
+RETURNING t.source, t.external_id, old.external_id IS NOT NULL AND old.deleted_at IS NULL AND new.deleted_at IS NOT NULL AS newly_deleted)
+SELECT source, external_id FROM written WHERE newly_deleted`;
 }
+
+// Deleted upstream: stored with the upstream's deletion time, else when first stored as deleted;
+// a row that stays deleted keeps its first deletion time (no churn), a live one clears it.
+const deletedAt: Column = {
+  col: 'deleted_at',
+  field: 'deletedAt',
+  type: 'timestamptz',
+  from: { value: 'CASE WHEN "deleted" THEN COALESCE("deletedAt", now()) END', fields: '"deleted" boolean, "deletedAt" timestamptz' },
+  set: 'CASE WHEN excluded.deleted_at IS NULL THEN NULL ELSE COALESCE(t.deleted_at, excluded.deleted_at) END',
+};
+
+// A deletion known by key: marks a live stored row whose version it may replace, and takes that
+// version so that no older state still in flight brings the row back.
+const deletionSql = (table: DeletableTable) => `
+UPDATE ${table} t SET deleted_at = COALESCE(r."deletedAt", now()), source_version = COALESCE(r."sourceVersion", t.source_version), updated_at = now()
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, "deletedAt" timestamptz, "sourceVersion" text)
+WHERE t.source = r.source AND t.external_id = r."externalId" AND t.deleted_at IS NULL
+  AND (t.source_version IS NULL OR (r."sourceVersion" IS NOT NULL AND r."sourceVersion" COLLATE "C" >= t.source_version))
+RETURNING t.source, t.external_id`;
 
 // Rows from a read without a modification time keep the one an event gave them.
 const sourceUpdatedAt: Column = { col: 'source_updated_at', field: 'sourceUpdatedAt', type: 'timestamptz', set: KEEP_KNOWN('source_updated_at') };
@@ -176,16 +207,40 @@ export class CampaignNotStoredError extends Error {
   }
 }
 
-/** Upsert a batch; returns how many unified rows it carried (written or already up to date). */
-export async function upsertUnified(db: Queryable, batch: UnifiedBatch): Promise<number> {
-  const statements: Array<[string, unknown[]]> = [
-    [PAYMENTS_SQL, newestPerKey(batch.payments)],
-    [CONTACTS_SQL, newestPerKey(batch.contacts)],
-    [CALENDAR_SQL, newestPerKey(batch.calendar_events)],
-    [CAMPAIGNS_SQL, newestPerKey(batch.campaigns)],
+/** What {@link upsertUnified} did. */
+export interface UpsertOutcome {
+  /** Unified rows the batch carried (written or already up to date). */
+  rows: number;
+  /** Rows moved from live to deleted, as {@link deletedRowKey}s. */
+  deleted: string[];
+}
+
+/** The key {@link UpsertOutcome.deleted} lists a row by. */
+export function deletedRowKey(table: string, source: string, externalId: string): string {
+  return `${table}\u0000${source}\u0000${externalId}`;
+}
+
+/** Upsert a batch, then apply its deletions known by key. */
+export async function upsertUnified(db: Queryable, batch: UnifiedBatch): Promise<UpsertOutcome> {
+  const statements: Array<[DeletableTable, string, unknown[]]> = [
+    ['payments', PAYMENTS_SQL, newestPerKey(batch.payments)],
+    ['contacts', CONTACTS_SQL, newestPerKey(batch.contacts)],
+    ['calendar_events', CALENDAR_SQL, newestPerKey(batch.calendar_events)],
+    ['campaigns', CAMPAIGNS_SQL, newestPerKey(batch.campaigns)],
   ];
-  for (const [sql, rows] of statements) {
-    if (rows.length) await db.query(sql, [JSON.stringify(rows)]);
+  const deleted: string[] = [];
+  const run = async (table: DeletableTable, sql: string, rows: unknown[]) => {
+    if (rows.length === 0) return;
+    const res = await db.query<{ source: string; external_id: string }>(sql, [JSON.stringify(rows)]);
+    for (const r of res.rows) deleted.push(deletedRowKey(table, r.source, r.external_id));
+  };
+  for (const [table, sql, rows] of statements) {
+    const deletions = newestDeletions(batch.deletions.filter((d) => d.table === table));
+    // Two statements on one table would lock its rows in two passes; locking every key first, in
+    // one order, keeps concurrent processors from deadlocking.
+    if (deletions.length > 0) await lockRows(db, table, [...(rows as Versioned[]), ...deletions]);
+    await run(table, sql, rows);
+    await run(table, deletionSql(table), deletions);
   }
   if (batch.campaign_syncs.length) {
     const syncs = newestSyncs(batch.campaign_syncs);
@@ -194,7 +249,27 @@ export async function upsertUnified(db: Queryable, batch: UnifiedBatch): Promise
     const missing = syncs.map((s) => `${s.source}:${s.externalId}`).filter((k) => !found.has(k));
     if (missing.length) throw new CampaignNotStoredError(missing);
   }
-  return batchSize(batch);
+  return { rows: batchSize(batch), deleted };
+}
+
+// In the order the statements take them (sortByKey), so every writer locks one way.
+async function lockRows(db: Queryable, table: DeletableTable, keys: ReadonlyArray<{ source: string; externalId: string }>): Promise<void> {
+  const sorted = sortByKey(keys.map((k) => ({ source: k.source, externalId: k.externalId })));
+  await db.query(
+    `SELECT 1 FROM ${table} t JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(source, external_id, n) USING (source, external_id)
+     ORDER BY k.n FOR UPDATE OF t`,
+    [sorted.map((k) => k.source), sorted.map((k) => k.externalId)],
+  );
+}
+
+function newestDeletions(rows: readonly DeletionRow[]): DeletionRow[] {
+  const byKey = new Map<string, DeletionRow>();
+  for (const r of rows) {
+    const key = `${r.source}\u0000${r.externalId}`;
+    const prev = byKey.get(key);
+    if (!prev || mayReplace(r.sourceVersion, prev.sourceVersion)) byKey.set(key, r);
+  }
+  return sortByKey([...byKey.values()]);
 }
 
 function newestSyncs(rows: UnifiedBatch['campaign_syncs']): UnifiedBatch['campaign_syncs'] {

@@ -25,6 +25,6 @@ export function versionRecord(normalize: Connector['normalize'], record: RawReco
   const own = only ? versionOfRow(only.row) : null;
   return {
     version: record.version ?? own,
-    rowKey: only ? `${only.table}:${only.row.externalId}` : null,
+    rowKey: only ? `${only.table === 'deletions' ? only.row.table : only.table}:${only.row.externalId}` : null,
   };
 }

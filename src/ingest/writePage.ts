@@ -4,7 +4,9 @@
  * stream's cursor and the run's report so far. A crash before COMMIT leaves the cursor where it
  * was (the page is fetched again); after COMMIT everything the page produced is durable. Every
  * record first passes prepareRecord, so no content of one record can fail the page: it is stored
- * sanitized, or enqueued as unstorable and dead-lettered by the processor on its own.
+ * sanitized, or enqueued as unstorable and dead-lettered by the processor on its own. A page of
+ * a full read also records what it saw, and the page completing one queues the tombstones of
+ * what it no longer lists (sweepFullRead.ts).
  */
 import type { Connector, Page, RawRecord } from '../connectors/contract.ts';
 import { storableText, type PoolClient } from '../db/index.ts';
@@ -13,6 +15,7 @@ import { storeCursor } from './cursors.ts';
 import { prepareRecord, type PreparedRecord } from './prepareRecord.ts';
 import { recordKey, storeHashes, unchangedKeys } from './recordHashes.ts';
 import { saveRunProgress, type RunProgress } from './runs.ts';
+import { completeFullRead, markSeen, startFullRead } from './sweepFullRead.ts';
 import { versionRecord } from './versionRecords.ts';
 import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
 
@@ -85,6 +88,12 @@ export async function writePage(
   const fresh = prepared.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
   const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(source, r, w.runId), dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash) })));
   await storeHashes(tx, source, fresh);
+  const fullRead = w.page.fullRead;
+  if (fullRead) {
+    if (fullRead.start) await startFullRead(tx, source, w.streamEntity, fullRead.start.version);
+    await markSeen(tx, source, prepared);
+    if (fullRead.complete) await completeFullRead(tx, { source, streamEntity: w.streamEntity, recordEntity: w.streamEntity, runId: w.runId });
+  }
   // An upstream cursor is upstream content too; a changed one is rejected next run as stale,
   // which resets and backfills the stream rather than failing every page forever.
   const cursorAfter = w.page.cursorAfter === null ? null : storableText(w.page.cursorAfter);

@@ -27,6 +27,17 @@ describe('adplatform listing plan (pure)', () => {
     assert.match(last.notes.join(' '), /kept changing/);
   });
 
+  it('a listing is settled (what it did not list is gone) only when it reached a total that stayed put', () => {
+    assert.equal(planListing({ page: 1, limit: 10, restarts: 0 }, 10, { total: 25, limit: 10 }).settled, undefined, 'not complete yet');
+    assert.equal(planListing({ page: 3, limit: 10, total: 25, restarts: 0 }, 5, { total: 25, limit: 10 }).settled, true);
+    assert.equal(planListing({ page: 3, limit: 10, total: 25, restarts: 2 }, 5, { total: 25, limit: 10 }).settled, true, 'restarted, then stable');
+    assert.equal(planListing({ page: 2, limit: 10, restarts: 0 }, 10, { has_more: false }).settled, undefined, 'no total: has_more alone proves nothing');
+    // The total changed past the last restart: pages may have shifted, so the listing never settles.
+    const drifted = planListing({ page: 2, limit: 10, total: 25, restarts: MAX_RESTARTS }, 10, { total: 26, limit: 10 });
+    assert.equal(drifted.next?.unsettled, true);
+    assert.equal(planListing(drifted.next!, 6, { total: 26, limit: 10 }).settled, false);
+  });
+
   it('a total of 0 keeps nothing and stops', () => {
     const step = planListing({ page: 1, limit: 100, restarts: 0 }, 100, { total: 0, limit: 100, has_more: true });
     assert.deepEqual([step.keep, step.next], [0, null]);

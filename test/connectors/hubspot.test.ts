@@ -26,14 +26,18 @@ describe('hubspot connector against the simulator', () => {
   });
   after(() => sim.close());
 
-  it('full sync pages deals and contacts: every live record exactly once', async () => {
+  it('full sync pages deals and contacts: every live record exactly once, then the archived ones (archived=true)', async () => {
     const deals = await collect(streamOf(connector, 'deal'), null, 'full');
     const contacts = await collect(streamOf(connector, 'contact'), null, 'full');
     const truth = await control<HubspotTruth>(sim.url, '/__sandbox/truth');
-    const dealIds = deals.records.map((r) => r.externalId);
+    const isArchived = (r: { payload: unknown }) => (r.payload as { archived?: boolean }).archived === true;
+    const dealIds = deals.records.filter((r) => !isArchived(r)).map((r) => r.externalId);
     assert.deepEqual(duplicates(dealIds), []);
     assert.deepEqual([...dealIds].sort(), truth.deals.filter((d) => !d.archived).map((d) => d.id).sort());
-    const contactIds = contacts.records.map((r) => r.externalId);
+    const archivedIds = deals.records.filter(isArchived).map((r) => r.externalId);
+    assert.ok(archivedIds.length > 0, 'the simulator seeded archived deals');
+    assert.deepEqual([...archivedIds].sort(), truth.deals.filter((d) => d.archived).map((d) => d.id).sort());
+    const contactIds = contacts.records.filter((r) => !isArchived(r)).map((r) => r.externalId);
     assert.deepEqual(duplicates(contactIds), []);
     assert.deepEqual([...contactIds].sort(), truth.contacts.filter((c) => !c.archived).map((c) => c.id).sort());
     assert.ok(deals.pages.length >= 6);

@@ -195,7 +195,7 @@ describe('gcal normalizer', () => {
   });
   it('a cancellation carrying only the id keeps stored fields (nulls)', () => {
     const row = normalize('event', { id: 'e1', status: 'cancelled' })[0]!.row as CalendarEventRow;
-    assert.deepEqual(row, { source: 'gcal', externalId: 'e1', calendarId: 'primary', status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, sourceUpdatedAt: null, sourceVersion: null });
+    assert.deepEqual(row, { source: 'gcal', externalId: 'e1', calendarId: 'primary', status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, sourceUpdatedAt: null, sourceVersion: null, deleted: true, deletedAt: null });
   });
   it('poison events throw a ZodError naming the field', () => {
     throwsZodAt(() => normalize('event', { id: 'e3', status: 'confirmed', end: { date: '2024-05-03' } }), ['start']);

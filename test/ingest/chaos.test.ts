@@ -198,8 +198,8 @@ interface Tally {
 /** Compare stored rows with the simulators' truth; a record the pipeline could not store must be in the DLQ. */
 async function compareWithTruth(w: World): Promise<Tally> {
   const [stripe, hubspot] = await Promise.all([truthOf<StripeTruth>(w.sandbox, 'stripe'), truthOf<HubspotTruth>(w.sandbox, 'hubspot')]);
-  const { rows } = await w.db.pool.query<{ source: string; external_id: string; kind: string; amount_cents: string; refunded_cents: string; raw_status: string }>(
-    'SELECT source, external_id, kind, amount_cents::text, refunded_cents::text, raw_status FROM payments',
+  const { rows } = await w.db.pool.query<{ source: string; external_id: string; kind: string; amount_cents: string; refunded_cents: string; raw_status: string; deleted: boolean }>(
+    'SELECT source, external_id, kind, amount_cents::text, refunded_cents::text, raw_status, deleted_at IS NOT NULL AS deleted FROM payments',
   );
   const stored = new Map(rows.map((r) => [`${r.source}:${r.external_id}`, r]));
   const dead = (await w.db.pool.query<{ payload: string }>('SELECT payload::text AS payload FROM dead_letters')).rows.map((r) => r.payload);
@@ -212,6 +212,7 @@ async function compareWithTruth(w: World): Promise<Tally> {
       if (!inDlq(id)) tally.lost.push(key);
       return;
     }
+    if (row.deleted) tally.regressed.push(`${key}: stored deleted, live upstream`);
     for (const [field, value] of Object.entries(want)) {
       if (row[field as keyof typeof row] !== value) tally.regressed.push(`${key} ${field}: stored ${row[field as keyof typeof row]}, upstream ${value}`);
     }
@@ -222,7 +223,8 @@ async function compareWithTruth(w: World): Promise<Tally> {
   }
   for (const r of stripe.refunds) expect(`stripe:${r.id}`, r.id, { amount_cents: String(r.amount) });
   for (const d of hubspot.deals) {
-    // Archived deals: handling upstream deletes is the deletes issue's; until then they may stay stored.
+    // An archived deal is stored deleted (or not at all, when first seen archived by no read).
+    if (d.archived && !d.poison && stored.get(`hubspot:${d.id}`)?.deleted === false) tally.regressed.push(`hubspot:${d.id}: archived upstream, stored live`);
     if (d.archived || d.poison) stored.delete(`hubspot:${d.id}`);
     else expect(`hubspot:${d.id}`, d.id, { ...(d.amountMinor !== null ? { amount_cents: String(d.amountMinor) } : {}), ...(d.dealstage ? { raw_status: d.dealstage } : {}) });
   }

@@ -16,6 +16,11 @@
  * background (./runSyncCalls.ts); finished calls ride along with the next list page, then arrive
  * in pages of their own (cursor null) as they complete. A call that fails after retries becomes a
  * 'campaign_sync_failed' record (durable in the outbox) and is logged with its id.
+ *
+ * Deletes: the platform has no delete feed, but every listing is a full read. A listing that
+ * reaches the platform's total with the total unchanged (settled, ./planListing.ts) completes it,
+ * and the pipeline marks deleted the campaigns it no longer lists; an interrupted listing, or one
+ * whose total kept changing under it (pages may have shifted), deletes nothing.
  */
 import { z } from 'zod';
 import type { Logger } from '../../log.ts';
@@ -49,7 +54,9 @@ export interface AdplatformConnectorDeps {
 
 const DEFAULT_PAGE_SIZE = 100;
 const count = z.number().int().nonnegative();
-const cursorSchema = z.object({ v: z.literal(1), nextPage: z.number().int().min(1), limit: z.number().int().min(1).optional(), total: count.optional(), restarts: count.optional() });
+const cursorSchema = z.object({
+  v: z.literal(1), nextPage: z.number().int().min(1), limit: z.number().int().min(1).optional(), total: count.optional(), restarts: count.optional(), unsettled: z.boolean().optional(),
+});
 const listSchema = z.object({
   data: z.array(z.unknown()),
   pagination: z.object({ has_more: z.boolean().optional(), total: count.optional(), limit: z.number().int().min(1).optional() }),
@@ -92,8 +99,10 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
       const pageSize = Math.max(1, deps.pageSize ?? DEFAULT_PAGE_SIZE);
       const stored = parsed?.success ? parsed.data : undefined;
       let at: ListingPosition = stored
-        ? { page: stored.nextPage, limit: stored.limit ?? pageSize, total: stored.total, restarts: stored.restarts ?? 0 }
+        ? { page: stored.nextPage, limit: stored.limit ?? pageSize, total: stored.total, restarts: stored.restarts ?? 0, unsettled: stored.unsettled }
         : { page: 1, limit: pageSize, restarts: 0 };
+      // A listing from its first page (not one resumed after a crash) starts a full read.
+      let fresh = at.page === 1 && at.total === undefined && at.restarts === 0;
       const countRefreshes = trackTokenRefreshes(token, ctx.stats);
       const syncs = createSyncCalls(
         async (id) => {
@@ -125,8 +134,12 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
           countRefreshes();
           ctx.onProgress?.({ entity: 'campaign', page: ++pageNo, records: records.length });
           const next = step.next;
-          const cursorAfter = next ? { v: 1, nextPage: next.page, limit: next.limit, ...(next.total !== undefined ? { total: next.total } : {}), restarts: next.restarts } : { v: 1, nextPage: 1 };
-          yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify(cursorAfter) };
+          const cursorAfter = next
+            ? { v: 1, nextPage: next.page, limit: next.limit, ...(next.total !== undefined ? { total: next.total } : {}), restarts: next.restarts, ...(next.unsettled ? { unsettled: true } : {}) }
+            : { v: 1, nextPage: 1 };
+          const fullRead = { ...(fresh ? { start: { version } } : {}), ...(step.settled ? { complete: true } : {}) };
+          fresh = false;
+          yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify(cursorAfter), fullRead };
           if (!next) break;
           at = next;
         }

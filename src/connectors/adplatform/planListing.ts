@@ -21,6 +21,11 @@ export interface ListingPosition {
   total?: number | undefined;
   /** Restarts so far because the total changed. */
   restarts: number;
+  /**
+   * The total changed after the last restart allowed: pages may have shifted under the listing,
+   * so a campaign may have been skipped and the listing cannot tell what is gone.
+   */
+  unsettled?: boolean | undefined;
 }
 
 /** The pagination block of one answer, as far as it could be read. */
@@ -38,13 +43,19 @@ export interface ListingStep {
   next: ListingPosition | null;
   /** Sentences for the run report. */
   notes: string[];
+  /**
+   * Set when the listing is complete: true when every campaign within the total was listed once
+   * (what is not listed is gone), false when the total kept changing under it.
+   */
+  settled?: boolean;
 }
 
 /** Restarts allowed when the total keeps changing; after that the listing goes on with the latest total. */
 export const MAX_RESTARTS = 3;
 
 /** Decide about the answer to `at` that carried `count` records and `served` pagination. */
-export function planListing(at: ListingPosition, count: number, served: ServedPagination): ListingStep {
+export function planListing(from: ListingPosition, count: number, served: ServedPagination): ListingStep {
+  let at = from;
   const notes: string[] = [];
   const total = served.total;
   const hasMore = served.has_more === true;
@@ -63,6 +74,7 @@ export function planListing(at: ListingPosition, count: number, served: ServedPa
       return { keep: 0, next: { page: 1, limit, total, restarts: at.restarts + 1 }, notes };
     }
     notes.push(`the platform's total kept changing (last ${at.total} → ${total}); after ${MAX_RESTARTS} restarts the listing went on with the latest total`);
+    at = { ...at, unsettled: true };
   }
   const offset = (at.page - 1) * limit;
   const keep = Math.max(0, Math.min(count, total - offset));
@@ -73,6 +85,6 @@ export function planListing(at: ListingPosition, count: number, served: ServedPa
   // says false after page 10, half-way. The total decides in both directions (an empty page ends
   // the listing, so a wrong total cannot make it run forever).
   if (!complete && !hasMore) notes.push(`the platform answered has_more=false at page ${at.page} with ${offset + count} of its total of ${total} listed; paging went on to the total`);
-  const next = complete ? null : { page: at.page + 1, limit, total, restarts: at.restarts };
-  return { keep, next, notes };
+  const next = complete ? null : { page: at.page + 1, limit, total, restarts: at.restarts, ...(at.unsettled ? { unsettled: true } : {}) };
+  return { keep, next, notes, ...(complete ? { settled: !at.unsettled } : {}) };
 }

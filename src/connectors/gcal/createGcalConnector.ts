@@ -5,6 +5,11 @@
  * cancellations). Paging by pageToken/nextPageToken; the nextSyncToken of the last page is the
  * next incremental run's start. 410 fullSyncRequired (or a rejected page token) → StaleCursorError.
  * Cursor format: ./cursor.ts. Auth: ./createGcalTokenProvider.ts.
+ *
+ * Deletes: a cancelled event is a deleted one (./normalize.ts). A listing without a sync token
+ * (the first run, a full run, the backfill after a 410) is a full read: when it completes, events
+ * it no longer returns at all (Google forgets deleted events after a while, so a token that
+ * expired across a delete may never show it) are marked deleted by the pipeline.
  */
 import { requestJson, systemClock, UpstreamHttpError, type Clock, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
 import { StaleCursorError, type Connector, type EntityStream, type PageContext, type RawRecord } from '../contract.ts';
@@ -59,6 +64,8 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
       const stored = decodeGcalCursor(cursorText);
       // full: a fresh listing unless a full listing is in progress; incremental: resume or continue.
       let c: GcalCursor = stored && (mode === 'incremental' || (stored.pageToken && !stored.syncToken)) ? stored : { v: 1, syncToken: null, pageToken: null };
+      const fullRead = c.syncToken === null;
+      let fresh = fullRead && c.pageToken === null;
       const countRefreshes = trackTokenRefreshes(tokens, ctx.stats);
       let page = 0;
       try {
@@ -87,7 +94,10 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
               : null;
           countRefreshes();
           ctx.onProgress?.({ entity: 'event', page: ++page, records: records.length });
-          yield { records, cursorAfter: next ? encodeGcalCursor(next) : null };
+          // A full read starts at the listing's own `updated` (Google's clock, like events' versions).
+          const mark = fullRead ? { fullRead: { ...(fresh ? { start: { version: listedAt } } : {}), ...(answer.nextPageToken ? {} : { complete: true }) } } : {};
+          fresh = false;
+          yield { records, cursorAfter: next ? encodeGcalCursor(next) : null, ...mark };
           if (!answer.nextPageToken) return;
           c = { v: 1, syncToken: c.syncToken, pageToken: answer.nextPageToken };
         }

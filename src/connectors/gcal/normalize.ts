@@ -6,7 +6,10 @@
  * summary/start/end/allDay, meaning "keep what is stored" (the pipeline coalesces nulls). A live
  * event without a title gets summary '' (not null) so that coalescing never resurrects an old title.
  * Google's `updated` is the row's version; a cancellation without it gets its version from the
- * connector (the listing's `updated`).
+ * connector (the listing's `updated`). Cancelled is Google's word for deleted ("cancelled: the
+ * event is cancelled (deleted)"), so a cancelled row is also marked deleted — kept, with status
+ * 'cancelled', and hidden by the data endpoints unless asked for; an event that comes back
+ * confirmed is restored.
  */
 import { z } from 'zod';
 import { NormalizeError, type CalendarEventRow, type UnifiedRecord } from '../contract.ts';
@@ -44,7 +47,7 @@ export function createGcalNormalizer(calendarId: string) {
     const base = { source: 'gcal' as const, externalId: e.id, calendarId, sourceUpdatedAt: e.updated ?? null, sourceVersion: e.updated ? timeVersion(e.updated) : null };
     const row: CalendarEventRow =
       e.status === 'cancelled'
-        ? { ...base, status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null }
+        ? { ...base, status: 'cancelled', summary: null, startsAt: null, endsAt: null, allDay: null, deleted: true, deletedAt: e.updated ?? null }
         : {
             ...base,
             status: e.status,

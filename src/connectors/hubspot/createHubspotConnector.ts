@@ -6,13 +6,15 @@
  *
  * Modes: 'full' starts a fresh backfill unless the cursor is a backfill in progress (then it
  * resumes); 'incremental' searches from the checkpoint, or runs/resumes the backfill when there
- * is none yet.
+ * is none yet. Either way the stream then lists the archived records (./readArchived.ts), the
+ * only way HubSpot shows a delete; after a backfill that listing completes its full read.
  */
 import { systemClock, type Clock, type UpstreamPolicy } from '../../resilience/index.ts';
 import type { Connector, EntityStream } from '../contract.ts';
 import { decodeHubspotCursor } from './cursor.ts';
 import { createHubspotNormalizer } from './normalize.ts';
 import { CONTACTS, DEALS, type HubspotObject } from './objects.ts';
+import { readArchived } from './readArchived.ts';
 import { readList, type HubspotReadDeps } from './readList.ts';
 import { readSearch } from './readSearch.ts';
 import { createHubspotTargeted } from './readTargeted.ts';
@@ -48,9 +50,11 @@ export function createHubspotConnector(deps: HubspotConnectorDeps): Connector {
     entity: obj.entity,
     async *pages(cursorText, mode, ctx) {
       const cursor = decodeHubspotCursor(cursorText, obj.entity);
+      const searching = cursor?.phase === 'search' && mode === 'incremental';
       if (cursor?.phase === 'list') yield* readList(read, obj, cursor, ctx);
-      else if (cursor && mode === 'incremental') yield* readSearch(read, obj, cursor, ctx);
+      else if (cursor && searching) yield* readSearch(read, obj, cursor, ctx);
       else yield* readList(read, obj, { v: 1, phase: 'list', after: null, startedAt: read.clock.now() }, ctx);
+      yield* readArchived(read, obj, ctx, !searching);
     },
   });
   const normalizer = createHubspotNormalizer(deps.defaultCurrency ? { defaultCurrency: deps.defaultCurrency } : {});

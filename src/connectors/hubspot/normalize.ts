@@ -7,6 +7,12 @@
  * configured). A blank `amount` is HubSpot's "no amount" and counts as 0; a non-numeric,
  * negative or over-precise one ("12,34x", "-5", "1.234" USD) is a poison record (ZodError on
  * `properties.amount`).
+ *
+ * Archived records (listed with `archived=true`: HubSpot's delete moves a record to the recycle
+ * bin) normalize to their row marked deleted at `archivedAt`. Archiving does not move HubSpot's
+ * last-modified time, so an archived state is versioned by `archivedAt` and ordered after a live
+ * state of the same millisecond (the ':archived' suffix); a record restored from the recycle bin
+ * is modified again, which orders it after the archive.
  */
 import { z } from 'zod';
 import { NormalizeError, type ContactRow, type PaymentRow, type UnifiedRecord } from '../contract.ts';
@@ -19,6 +25,17 @@ const optionalText = z.string().nullable().optional();
 
 // HubSpot's last-modified time orders the states of a record (null when it sends none).
 const versionOf = (modifiedAt: string | null | undefined): string | null => (modifiedAt ? timeVersion(modifiedAt) : null);
+
+type Archivable = { archived?: boolean | undefined; archivedAt?: string | null | undefined; updatedAt?: string | null | undefined };
+
+// The deletion state and version of a record: live ones keep the version of their last modification.
+function deletion(r: Archivable, modifiedVersion: string | null): { deleted?: true; deletedAt?: string | null; sourceVersion: string | null } {
+  if (r.archived !== true) return { sourceVersion: modifiedVersion };
+  const at = r.archivedAt ?? r.updatedAt ?? null;
+  const archived = at ? `${timeVersion(at)}:archived` : null;
+  const newest = archived && (modifiedVersion === null || archived > modifiedVersion) ? archived : modifiedVersion;
+  return { deleted: true, deletedAt: at, sourceVersion: newest };
+}
 const optionalTimestamp = timestampSchema.nullable().optional();
 const currency = z.string().regex(/^[A-Za-z]{3}$/, { message: 'expected a 3-letter ISO currency code' });
 
@@ -35,6 +52,8 @@ export const dealSchema = z.object({
   }),
   createdAt: optionalTimestamp,
   updatedAt: optionalTimestamp,
+  archived: z.boolean().optional(),
+  archivedAt: optionalTimestamp,
 });
 
 /** A HubSpot contact (CRM v3 object). */
@@ -51,6 +70,8 @@ export const contactSchema = z.object({
     lastmodifieddate: optionalTimestamp,
   }),
   updatedAt: optionalTimestamp,
+  archived: z.boolean().optional(),
+  archivedAt: optionalTimestamp,
 });
 
 /** A normalizer bound to the portal's default currency. */
@@ -87,7 +108,7 @@ export function createHubspotNormalizer(opts: { defaultCurrency?: string } = {})
       customerRef: null,
       parentExternalId: null,
       sourceUpdatedAt: p.hs_lastmodifieddate ?? d.updatedAt ?? null,
-      sourceVersion: versionOf(p.hs_lastmodifieddate ?? d.updatedAt),
+      ...deletion(d, versionOf(p.hs_lastmodifieddate ?? d.updatedAt)),
     };
   });
 
@@ -101,7 +122,7 @@ export function createHubspotNormalizer(opts: { defaultCurrency?: string } = {})
     company: c.properties.company ?? null,
     lifecycleStage: c.properties.lifecyclestage ?? null,
     sourceUpdatedAt: c.properties.lastmodifieddate ?? c.updatedAt ?? null,
-    sourceVersion: versionOf(c.properties.lastmodifieddate ?? c.updatedAt),
+    ...deletion(c, versionOf(c.properties.lastmodifieddate ?? c.updatedAt)),
   }));
 
   /** Normalize one HubSpot record; throws ZodError naming the field for a malformed one. */

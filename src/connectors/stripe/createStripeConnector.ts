@@ -40,7 +40,7 @@ export function createStripeConnector(deps: StripeConnectorDeps): Connector {
 
   const stream: EntityStream = {
     entity: 'charge',
-    entities: ['charge', 'refund', 'event'],
+    entities: ['charge', 'refund', 'event', 'deleted'],
     async *pages(cursorText, mode, ctx) {
       const cursor = decodeStripeCursor(cursorText);
       // Event pages also carry the refunds of the charges they say were refunded (./readChargeRefunds.ts).

@@ -3,9 +3,11 @@
  * API record whose `data.object` is a charge or refund; its `created` is the row's
  * sourceUpdatedAt, and its `created` + id the row's sourceVersion). A listed charge or refund
  * carries no version of its own: the connector stamps the raw record with the time of the read.
+ * 'deleted': `{id, object, deleted: true}`, an object Stripe answered missing for
+ * (./deletedRecord.ts): its payment row is marked deleted.
  */
 import { NormalizeError, type PaymentRow, type PaymentStatus, type RawRecord, type UnifiedRecord } from '../contract.ts';
-import { chargeEventSchema, chargeSchema, eventEnvelopeSchema, refundEventSchema, refundSchema, type StripeCharge, type StripeRefund } from './schemas.ts';
+import { chargeEventSchema, chargeSchema, deletedObjectSchema, eventEnvelopeSchema, refundEventSchema, refundSchema, type StripeCharge, type StripeRefund } from './schemas.ts';
 import { chargeStatus, refundStatus } from './statusMap.ts';
 import { stripeEventVersion } from '../versions.ts';
 
@@ -62,6 +64,11 @@ export function normalizeStripe(entity: string, payload: unknown): UnifiedRecord
       return [{ table: 'payments', row: refundToRow(refundSchema.parse(payload)) }];
     case 'event':
       return normalizeEvent(payload);
+    case 'deleted': {
+      const d = deletedObjectSchema.parse(payload);
+      // Its version is the read's, stamped on the job (the pipeline fills it in).
+      return [{ table: 'deletions', row: { table: 'payments', source: 'stripe', externalId: d.id, deletedAt: null, sourceVersion: null } }];
+    }
     default:
       throw new NormalizeError(`stripe: unknown entity ${JSON.stringify(entity)}`);
   }

@@ -5,10 +5,13 @@
  * the only trace of a new refund and the refund row itself would never be written. Listing
  * `GET /v1/refunds?charge=…` for those charges makes every refund reach the page whatever the
  * account's version (docs/upstreams.md, Stripe). Re-read refunds are deduplicated downstream.
+ * A charge Stripe answers missing for is gone: the page carries its deleted record instead
+ * (./deletedRecord.ts).
  */
 import type { Page, PageContext, RawRecord } from '../contract.ts';
 import { toRawRecord } from '../rawRecord.ts';
 import type { EventReadDeps } from './readEvents.ts';
+import { deletedRecord, isResourceMissing } from './deletedRecord.ts';
 import { callStripe } from './stripeApi.ts';
 
 /** Event types whose charge may have a refund no other record in the page names. */
@@ -48,7 +51,14 @@ async function listRefunds(deps: EventReadDeps, charge: string, ctx: PageContext
   const out: RawRecord[] = [];
   let after: string | undefined;
   for (;;) {
-    const res = (await callStripe(deps.policy, ctx, () => deps.stripe.refunds.list({ charge, limit: 100, ...(after ? { starting_after: after } : {}) }))) as RefundList;
+    const sentAt = deps.clock.now();
+    let res: RefundList;
+    try {
+      res = (await callStripe(deps.policy, ctx, () => deps.stripe.refunds.list({ charge, limit: 100, ...(after ? { starting_after: after } : {}) }))) as RefundList;
+    } catch (err) {
+      if (!isResourceMissing(err, 'charge')) throw err;
+      return [deletedRecord('charge', charge, sentAt)];
+    }
     out.push(...res.data.map((o) => toRawRecord('refund', o)));
     const last = res.data[res.data.length - 1];
     if (!res.has_more || !last) return out;

@@ -53,3 +53,6 @@ export const eventEnvelopeSchema = z.object({
 export const chargeEventSchema = eventEnvelopeSchema.extend({ data: z.object({ object: chargeSchema }) });
 /** An event carrying a refund. */
 export const refundEventSchema = eventEnvelopeSchema.extend({ data: z.object({ object: refundSchema }) });
+
+/** Stripe's shape of a deleted object (here: one it answered `resource_missing` for). */
+export const deletedObjectSchema = z.object({ id: z.string().min(1), object: z.enum(['charge', 'refund']), deleted: z.literal(true) });
