@@ -17,7 +17,7 @@
  *
  * Single source of truth across TS and SQL: stored aggregates are maintained in PostgreSQL by
  * the rollup trigger, which calls the SQL function `buffalo_counts_as_revenue(kind, status,
- * deleted_at)` (migrations/1005_revenue_excludes_deleted.sql: "not deleted and
+ * deleted_at)` (migrations/1009_revenue_excludes_deleted.sql: "not deleted and
  * buffalo_counts_as_revenue(kind, status)", the status rule created in
  * migrations/0300_revenue_rollup.sql). This module names that function as the SQL predicate and
  * states the same rule for TypeScript callers; test/revenue/definition.test.ts asserts the two

@@ -1,5 +1,5 @@
 -- Up Migration
--- A payment deleted upstream (deleted_at set, src/ingest/migrations/1005_deletes.sql) stops
+-- A payment deleted upstream (deleted_at set, src/ingest/migrations/1008_deletes.sql) stops
 -- counting as revenue in the transaction that marks it, and counts again if it comes back. The
 -- rule itself stays in buffalo_counts_as_revenue(kind, status); this overload adds "and not
 -- deleted", and every consumer (the rollup trigger, the expected views behind
