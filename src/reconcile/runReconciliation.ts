@@ -61,7 +61,7 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     // Changed upstream since the last sync completed: in flight, not a difference (unknown time: compared).
     const changedSinceSync = (ms: string | null | undefined) => ms !== null && ms !== undefined && Number(ms) > syncedUpTo;
     const result: ReconcileResult = {
-      source: opts.source, upstreamRecords: walk.records, upstreamInvalid: walk.invalid, upstreamRows: walk.rows.size,
+      source: opts.source, upstreamRecords: walk.records, upstreamInvalid: walk.invalid, upstreamRows: [...walk.rows.values()].filter((u) => !u.deleted).length,
       storedRows: [...stored.values()].filter((s) => !s.deleted).length,
       pending: 0,
       missing: { count: 0, samples: [] }, extra: { count: 0, samples: [] }, different: { count: 0, samples: [] }, repair: null,
@@ -69,6 +69,14 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     const toRepair: RawRecord[] = [];
     for (const [key, up] of walk.rows) {
       const here = stored.get(key);
+      if (up.deleted) {
+        // Deleted upstream: right when absent or marked deleted here; a live row here differs in that.
+        if (!here || here.deleted) continue;
+        result.different.count++;
+        if (result.different.samples.length < MAX_SAMPLES) result.different.samples.push({ table: up.table, externalId: up.externalId, fields: [{ field: 'deletedAt', stored: null, upstream: 'set' }] });
+        toRepair.push(up.record);
+        continue;
+      }
       if (changedSinceSync(up.fields.sourceUpdatedAt) && (!here || differences(up.table, here.fields, up.fields).length > 0)) {
         result.pending++;
         continue;

@@ -17,6 +17,8 @@ export interface UpstreamRow {
   fields: Comparable;
   record: RawRecord;
   version: string | null;
+  /** The upstream lists it as deleted (HubSpot archived, Google cancelled). */
+  deleted: boolean;
 }
 
 /** What the walk saw. */
@@ -55,7 +57,8 @@ export async function walkUpstream(connector: Connector, ctx: PageContext): Prom
           const key = `${u.table}:${u.row.externalId}`;
           const prev = rows.get(key);
           if (prev && !mayReplace(version, prev.version)) continue;
-          rows.set(key, { table: u.table, externalId: u.row.externalId, fields: comparableOf(u.table, u.row), record, version });
+          const deleted = 'deleted' in u.row && u.row.deleted === true;
+          rows.set(key, { table: u.table, externalId: u.row.externalId, fields: comparableOf(u.table, u.row), record, version, deleted });
         }
       }
     }

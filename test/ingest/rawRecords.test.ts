@@ -81,14 +81,15 @@ describe('raw payloads kept: every unified row has its latest raw payload, and r
     let rows = 0;
     for (const [object, table] of tables) {
       const entity = object.entity;
-      const stored = (await db.pool.query<{ external_id: string; source_version: string }>(`SELECT external_id, source_version FROM ${table} WHERE source = 'hubspot'`)).rows;
+      const stored = (await db.pool.query<{ external_id: string; source_version: string; deleted: boolean }>(`SELECT external_id, source_version, deleted_at IS NOT NULL AS deleted FROM ${table} WHERE source = 'hubspot'`)).rows;
       const properties = object.properties.join(',');
       rows += stored.length;
       for (const r of stored) {
         const raw = hubspotRaw.get(`${entity}:${r.external_id}`);
         assert.ok(raw, `raw payload of ${entity} ${r.external_id}`);
         assert.equal(raw.version, r.source_version);
-        const answer = await getJson(`${sandbox.urls.hubspot}/crm/v3/objects/${object.path}/${r.external_id}?properties=${properties}`, deps.config.hubspot.accessToken!);
+        // An archived record (stored deleted) is read as HubSpot serves it: with archived=true.
+        const answer = await getJson(`${sandbox.urls.hubspot}/crm/v3/objects/${object.path}/${r.external_id}?properties=${properties}${r.deleted ? '&archived=true' : ''}`, deps.config.hubspot.accessToken!);
         assert.deepEqual(raw.payload, answer, `${entity} ${r.external_id} is kept as HubSpot answers it`);
       }
     }
