@@ -1,9 +1,11 @@
 /**
  * The world test: a seeded run of everything that happens to an ingest pipeline in production,
  * interleaved — incremental and full syncs, upstream activity (new charges, refunds, deal
- * changes), hostile content, Stripe webhooks duplicated, reordered and delayed, a second
- * processor, and the worker process SIGKILLed at random — after which the stored rows must equal
- * the simulators' truth and revenue must equal what a clean full sync of the final upstream gives.
+ * changes), the vendors' own write calls (charges and refunds created, deals updated and
+ * archived), hostile content, Stripe webhooks duplicated, reordered and delayed, a second
+ * processor, and the worker process SIGKILLed at random — after which the stored rows (deletions
+ * included) must equal the simulators' truth, revenue must equal what a clean full sync of the
+ * final upstream gives, and a reconciliation of each source must find no difference.
  * CI runs BUFFALO_CHAOS_SEEDS seeds (default 2); set it higher to run more.
  */
 import { after, describe, it } from 'node:test';
@@ -17,6 +19,7 @@ import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
 import { runSync, stripeWebhookRoutes, type IngestDeps } from '../../src/ingest/index.ts';
 import { silentLogger } from '../../src/log.ts';
+import { runReconciliation } from '../../src/reconcile/index.ts';
 import { summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { sandboxEnv, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { mulberry32 } from '../../src/sandbox/common/index.ts';
@@ -29,7 +32,7 @@ import { drainOutbox, waitFor } from './fixtures/support.ts';
 import { controlSim, truthOf } from './fixtures/sandboxDeps.ts';
 
 const SEEDS = Math.max(1, Number(process.env.BUFFALO_CHAOS_SEEDS ?? 2));
-const STEPS = 16;
+const STEPS = 20;
 const SECRET = 'whsec_chaos_world_0123456789';
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'chaosChild.ts');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -155,7 +158,72 @@ async function drainAll(w: World): Promise<void> {
   assert.fail('the outbox did not drain');
 }
 
-const STEP_KINDS = ['stripe-activity', 'hubspot-activity', 'stripe-incremental', 'stripe-full', 'hubspot-incremental', 'hubspot-full', 'webhooks', 'kill-worker', 'second-processor'] as const;
+const STEP_KINDS = [
+  'stripe-activity', 'hubspot-activity', 'stripe-incremental', 'stripe-full', 'hubspot-incremental', 'hubspot-full', 'webhooks', 'kill-worker', 'second-processor',
+  'stripe-create-charge', 'stripe-create-refund', 'hubspot-update-deal', 'hubspot-archive-deal',
+] as const;
+
+/** A call to a simulator as the vendor's SDK makes it (Stripe form-encoded, HubSpot JSON), with the configured credential. */
+async function vendorCall(w: World, source: 'stripe' | 'hubspot', method: string, pathname: string, body?: Record<string, string> | object): Promise<number> {
+  const base = w.sandbox.urls[source]!;
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${source === 'stripe' ? w.env.STRIPE_API_KEY : w.env.HUBSPOT_ACCESS_TOKEN}`,
+  };
+  let payload: string | undefined;
+  if (body && source === 'stripe') {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    payload = new URLSearchParams(body as Record<string, string>).toString();
+  } else if (body) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(`${base}${pathname}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function pick<T>(items: readonly T[], rnd: () => number): T | undefined {
+  return items.length ? items[Math.floor(rnd() * items.length)] : undefined;
+}
+
+async function write(w: World, kind: (typeof STEP_KINDS)[number], rnd: () => number): Promise<void> {
+  switch (kind) {
+    case 'stripe-create-charge': {
+      const status = await vendorCall(w, 'stripe', 'POST', '/v1/charges', { amount: String(500 + Math.floor(rnd() * 50_000)), currency: 'usd', source: 'tok_visa' });
+      assert.equal(status, 200, 'POST /v1/charges');
+      w.log.push('charge created');
+      return;
+    }
+    case 'stripe-create-refund': {
+      const truth = await truthOf<StripeTruth>(w.sandbox, 'stripe');
+      const charge = pick(truth.charges.filter((c) => !c.poison && c.status === 'succeeded' && c.amount_refunded < c.amount), rnd);
+      if (!charge) return;
+      const amount = Math.max(1, Math.floor((charge.amount - charge.amount_refunded) * (rnd() < 0.5 ? 1 : 0.5)));
+      assert.equal(await vendorCall(w, 'stripe', 'POST', '/v1/refunds', { charge: charge.id, amount: String(amount) }), 200, 'POST /v1/refunds');
+      w.log.push(`refund of ${charge.id}`);
+      return;
+    }
+    case 'hubspot-update-deal': {
+      const truth = await truthOf<HubspotTruth>(w.sandbox, 'hubspot');
+      const deal = pick(truth.deals.filter((d) => !d.archived && !d.poison), rnd);
+      if (!deal) return;
+      const properties = { amount: String(100 + Math.floor(rnd() * 9_000)), dealstage: pick(['closedwon', 'closedlost', 'contractsent'], rnd)! };
+      assert.equal(await vendorCall(w, 'hubspot', 'PATCH', `/crm/v3/objects/deals/${deal.id}`, { properties }), 200, 'PATCH deal');
+      w.log.push(`deal ${deal.id} updated`);
+      return;
+    }
+    case 'hubspot-archive-deal': {
+      const truth = await truthOf<HubspotTruth>(w.sandbox, 'hubspot');
+      const deal = pick(truth.deals.filter((d) => !d.archived && !d.poison), rnd);
+      if (!deal) return;
+      assert.equal(await vendorCall(w, 'hubspot', 'DELETE', `/crm/v3/objects/deals/${deal.id}`), 204, 'DELETE deal');
+      w.log.push(`deal ${deal.id} archived`);
+      return;
+    }
+    default:
+      return;
+  }
+}
 
 async function step(w: World, rnd: () => number): Promise<void> {
   const kind = STEP_KINDS[Math.floor(rnd() * STEP_KINDS.length)]!;
@@ -186,6 +254,8 @@ async function step(w: World, rnd: () => number): Promise<void> {
       await drainOutbox(w.deps);
       w.log.push('second processor');
       return;
+    default:
+      return write(w, kind, rnd);
   }
 }
 
@@ -233,19 +303,29 @@ async function compareWithTruth(w: World): Promise<Tally> {
 }
 
 /** Revenue of a clean database filled by one full sync of the final upstream state. */
+/** Revenue per source and currency of `pool`. */
+async function revenueOf(pool: TestDb['pool'], currencies: string[]): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const source of ['stripe', 'hubspot'] as const) {
+    for (const c of currencies) out[`${source} ${c}`] = await summarizeRevenue(pool, { source, currency: c, timezone: 'UTC' });
+  }
+  return out;
+}
+
+/** Revenue of a clean database filled by one full sync of each source's final upstream state. */
 async function referenceRevenue(w: World, currencies: string[]): Promise<Record<string, unknown>> {
   const ref = await createTestDb();
   try {
     const deps: IngestDeps = { ...w.deps, pool: ref.pool };
-    assert.notEqual((await runSync(deps, { source: 'stripe', mode: 'full' })).status, 'failed');
+    for (const source of ['stripe', 'hubspot'] as const) assert.notEqual((await runSync(deps, { source, mode: 'full' })).status, 'failed');
     await drainOutbox(deps);
-    return Object.fromEntries(await Promise.all(currencies.map(async (c) => [c, await summarizeRevenue(ref.pool, { source: 'stripe', currency: c, timezone: 'UTC' })] as const)));
+    return await revenueOf(ref.pool, currencies);
   } finally {
     await ref.drop();
   }
 }
 
-describe(`chaos: ${SEEDS} seed(s) × ${STEPS} steps of syncs, upstream changes, hostile content, shuffled webhooks and killed workers`, () => {
+describe(`chaos: ${SEEDS} seed(s) × ${STEPS} steps of syncs, upstream changes and writes, hostile content, shuffled webhooks and killed workers`, () => {
   const worlds: World[] = [];
   after(async () => {
     for (const w of worlds) {
@@ -259,7 +339,7 @@ describe(`chaos: ${SEEDS} seed(s) × ${STEPS} steps of syncs, upstream changes, 
 
   for (let s = 0; s < SEEDS; s++) {
     const seed = 7001 + s * 101;
-    it(`seed ${seed}: stored rows equal the upstream truth and revenue equals a clean sync of it (0 lost, 0 regressed, 0 extra)`, async (t) => {
+    it(`seed ${seed}: stored rows equal the upstream truth, revenue equals a clean sync of it, reconciliation finds nothing (0 lost, 0 regressed, 0 extra)`, async (t) => {
       const w = await startWorld(seed);
       worlds.push(w);
       // The simulators' own seeded generator: a failing seed replays exactly.
@@ -287,10 +367,16 @@ describe(`chaos: ${SEEDS} seed(s) × ${STEPS} steps of syncs, upstream changes, 
       assert.deepEqual(tally, { lost: [], regressed: [], extra: [] });
       assert.deepEqual(await verifyRevenueRollup(w.db.pool), [], 'the rollup equals the rows');
 
-      const truth = await truthOf<StripeTruth>(w.sandbox, 'stripe');
-      const currencies = [...new Set(truth.charges.map((c) => c.currency.toUpperCase()))].sort();
-      const stored = Object.fromEntries(await Promise.all(currencies.map(async (c) => [c, await summarizeRevenue(w.db.pool, { source: 'stripe', currency: c, timezone: 'UTC' })] as const)));
-      assert.deepEqual(stored, await referenceRevenue(w, currencies), 'revenue equals a clean full sync of the final upstream');
+      const [stripe, hubspot] = await Promise.all([truthOf<StripeTruth>(w.sandbox, 'stripe'), truthOf<HubspotTruth>(w.sandbox, 'hubspot')]);
+      const currencies = [...new Set([...stripe.charges.map((c) => c.currency.toUpperCase()), ...hubspot.deals.map((d) => (d.currency ?? 'USD').toUpperCase())])].sort();
+      assert.deepEqual(await revenueOf(w.db.pool, currencies), await referenceRevenue(w, currencies), 'revenue equals a clean full sync of the final upstream');
+
+      for (const source of ['stripe', 'hubspot'] as const) {
+        const rec = await runReconciliation(w.deps, { source, trigger: 'test' });
+        assert.equal(rec.status, 'done', rec.error ?? '');
+        const r = rec.result!;
+        assert.deepEqual({ missing: r.missing.count, extra: r.extra.count, different: r.different.count }, { missing: 0, extra: 0, different: 0 }, `${source} reconciliation: ${JSON.stringify(r)}`);
+      }
     });
   }
 });
