@@ -26,7 +26,7 @@ import { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { silentLogger } from '../../log.ts';
 import { createTokenProvider, mergeCallStats, newCallStats, requestJson, systemClock, type Clock, type JsonRequest, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
-import type { Connector, EntityStream, PageContext, RawRecord } from '../contract.ts';
+import type { Connector, EntityStream, Page, PageContext, RawRecord } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { normalizeAdplatform } from './normalize.ts';
 import { trackTokenRefreshes } from '../tokenRefreshes.ts';
@@ -91,76 +91,80 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
     }
   }
 
+  // The listing; `wanted` says which listed campaigns get their sync call (a targeted read syncs
+  // only the campaigns it names, not the whole account).
+  async function* listing(cursorText: string | null, ctx: PageContext, wanted: (r: RawRecord) => boolean = () => true): AsyncGenerator<Page> {
+    const parsed = cursorText === null ? null : cursorSchema.safeParse(safeJson(cursorText));
+    const pageSize = Math.max(1, deps.pageSize ?? DEFAULT_PAGE_SIZE);
+    const stored = parsed?.success ? parsed.data : undefined;
+    let at: ListingPosition = stored
+      ? { page: stored.nextPage, limit: stored.limit ?? pageSize, total: stored.total, restarts: stored.restarts ?? 0, unsettled: stored.unsettled }
+      : { page: 1, limit: pageSize, restarts: 0 };
+    // A listing from its first page (not one resumed after a crash) starts a full read.
+    let fresh = at.page === 1 && at.total === undefined && at.restarts === 0;
+    const countRefreshes = trackTokenRefreshes(token, ctx.stats);
+    const syncs = createSyncCalls(
+      async (id) => {
+        const body = await call<{ synced_at?: unknown }>({ method: 'POST', url: `${base}/api/campaigns/${encodeURIComponent(id)}/sync` }, ctx);
+        return typeof body?.synced_at === 'string' ? body.synced_at : new Date(clock.now()).toISOString();
+      },
+      {
+        concurrency: Math.max(1, deps.syncConcurrency ?? 3),
+        now: () => clock.now(),
+        onFailure: (id, err) => logger.warn({ event: 'campaign_sync_failed', campaignId: id, err: describe(err) }, `campaign ${id} sync call failed after retries`),
+      },
+    );
+    let pageNo = 0;
+    try {
+      for (;;) {
+        throwIfAborted(ctx.signal);
+        const url = `${base}/api/campaigns?page=${at.page}&limit=${at.limit}`;
+        // The platform has no modification time: a campaign's version is when it was listed.
+        const version = timeVersion(clock.now());
+        const list = listSchema.parse(await call<unknown>({ url }, ctx));
+        const step = planListing(at, list.data.length, list.pagination);
+        for (const text of step.notes) {
+          ctx.note?.(text);
+          logger.info({ event: 'listing_note', page: at.page }, text);
+        }
+        // Only what lies within the platform's total: made-up campaigns are neither stored nor synced.
+        const records: RawRecord[] = list.data.slice(0, step.keep).map((c) => ({ ...toRawRecord('campaign', c), version }));
+        for (const r of records) if (!r.externalId.startsWith('missing-id:') && wanted(r)) syncs.add(r.externalId);
+        countRefreshes();
+        ctx.onProgress?.({ entity: 'campaign', page: ++pageNo, records: records.length });
+        const next = step.next;
+        const cursorAfter = next
+          ? { v: 1, nextPage: next.page, limit: next.limit, ...(next.total !== undefined ? { total: next.total } : {}), restarts: next.restarts, ...(next.unsettled ? { unsettled: true } : {}) }
+          : { v: 1, nextPage: 1 };
+        const fullRead = { ...(fresh ? { start: { version } } : {}), ...(step.settled ? { complete: true } : {}) };
+        fresh = false;
+        yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify(cursorAfter), fullRead };
+        if (!next) break;
+        at = next;
+      }
+      while (await syncs.next()) {
+        throwIfAborted(ctx.signal);
+        const records = syncs.take();
+        if (records.length === 0) continue;
+        countRefreshes();
+        ctx.onProgress?.({ entity: 'campaign_sync', page: ++pageNo, records: records.length });
+        yield { records, cursorAfter: null };
+      }
+      const failed = syncs.failedIds();
+      if (failed.length > 0) logger.warn({ event: 'campaign_sync_failures', count: failed.length, campaignIds: failed }, `${failed.length} campaign sync call(s) failed after retries`);
+    } finally {
+      syncs.stop();
+      countRefreshes();
+    }
+  }
+
   const stream: EntityStream = {
     entity: 'campaign',
     entities: ['campaign', 'campaign_sync', 'campaign_sync_failed'],
-    async *pages(cursorText, _mode, ctx: PageContext) {
-      const parsed = cursorText === null ? null : cursorSchema.safeParse(safeJson(cursorText));
-      const pageSize = Math.max(1, deps.pageSize ?? DEFAULT_PAGE_SIZE);
-      const stored = parsed?.success ? parsed.data : undefined;
-      let at: ListingPosition = stored
-        ? { page: stored.nextPage, limit: stored.limit ?? pageSize, total: stored.total, restarts: stored.restarts ?? 0, unsettled: stored.unsettled }
-        : { page: 1, limit: pageSize, restarts: 0 };
-      // A listing from its first page (not one resumed after a crash) starts a full read.
-      let fresh = at.page === 1 && at.total === undefined && at.restarts === 0;
-      const countRefreshes = trackTokenRefreshes(token, ctx.stats);
-      const syncs = createSyncCalls(
-        async (id) => {
-          const body = await call<{ synced_at?: unknown }>({ method: 'POST', url: `${base}/api/campaigns/${encodeURIComponent(id)}/sync` }, ctx);
-          return typeof body?.synced_at === 'string' ? body.synced_at : new Date(clock.now()).toISOString();
-        },
-        {
-          concurrency: Math.max(1, deps.syncConcurrency ?? 3),
-          now: () => clock.now(),
-          onFailure: (id, err) => logger.warn({ event: 'campaign_sync_failed', campaignId: id, err: describe(err) }, `campaign ${id} sync call failed after retries`),
-        },
-      );
-      let pageNo = 0;
-      try {
-        for (;;) {
-          throwIfAborted(ctx.signal);
-          const url = `${base}/api/campaigns?page=${at.page}&limit=${at.limit}`;
-          // The platform has no modification time: a campaign's version is when it was listed.
-          const version = timeVersion(clock.now());
-          const list = listSchema.parse(await call<unknown>({ url }, ctx));
-          const step = planListing(at, list.data.length, list.pagination);
-          for (const text of step.notes) {
-            ctx.note?.(text);
-            logger.info({ event: 'listing_note', page: at.page }, text);
-          }
-          // Only what lies within the platform's total: made-up campaigns are neither stored nor synced.
-          const records: RawRecord[] = list.data.slice(0, step.keep).map((c) => ({ ...toRawRecord('campaign', c), version }));
-          for (const r of records) if (!r.externalId.startsWith('missing-id:')) syncs.add(r.externalId);
-          countRefreshes();
-          ctx.onProgress?.({ entity: 'campaign', page: ++pageNo, records: records.length });
-          const next = step.next;
-          const cursorAfter = next
-            ? { v: 1, nextPage: next.page, limit: next.limit, ...(next.total !== undefined ? { total: next.total } : {}), restarts: next.restarts, ...(next.unsettled ? { unsettled: true } : {}) }
-            : { v: 1, nextPage: 1 };
-          const fullRead = { ...(fresh ? { start: { version } } : {}), ...(step.settled ? { complete: true } : {}) };
-          fresh = false;
-          yield { records: [...records, ...syncs.take()], cursorAfter: JSON.stringify(cursorAfter), fullRead };
-          if (!next) break;
-          at = next;
-        }
-        while (await syncs.next()) {
-          throwIfAborted(ctx.signal);
-          const records = syncs.take();
-          if (records.length === 0) continue;
-          countRefreshes();
-          ctx.onProgress?.({ entity: 'campaign_sync', page: ++pageNo, records: records.length });
-          yield { records, cursorAfter: null };
-        }
-        const failed = syncs.failedIds();
-        if (failed.length > 0) logger.warn({ event: 'campaign_sync_failures', count: failed.length, campaignIds: failed }, `${failed.length} campaign sync call(s) failed after retries`);
-      } finally {
-        syncs.stop();
-        countRefreshes();
-      }
-    },
+    pages: (cursorText, _mode, ctx) => listing(cursorText, ctx),
   };
 
-  return { source: 'adplatform', streams: [stream], normalize: normalizeAdplatform, targeted: createAdplatformTargeted(stream) };
+  return { source: 'adplatform', streams: [stream], normalize: normalizeAdplatform, targeted: createAdplatformTargeted(listing) };
 }
 
 function safeJson(text: string): unknown {
