@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedSync } from './acceptSync.ts';
 import { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
 import { fireOnce } from './fireOnce.ts';
+import { runPeriodically } from './periodicTask.ts';
 import type { IngestDeps } from './types.ts';
 
 /** Options of {@link createScheduler}. */
@@ -89,28 +90,5 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
     return { syncs, summary };
   }
 
-  let timer: NodeJS.Timeout | null = null;
-  let inFlight: Promise<unknown> | null = null;
-  const tick = () => {
-    if (inFlight) return;
-    inFlight = runOnce()
-      .catch((err) => logger.error({ err }, 'scheduler tick failed'))
-      .finally(() => {
-        inFlight = null;
-      });
-  };
-  return {
-    runOnce,
-    start() {
-      if (timer) return;
-      tick();
-      timer = setInterval(tick, opts.tickMs ?? 30_000);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await inFlight;
-    },
-  };
+  return { runOnce, ...runPeriodically(runOnce, { everyMs: opts.tickMs ?? 30_000, logger, what: 'scheduler' }) };
 }

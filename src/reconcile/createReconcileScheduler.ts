@@ -6,7 +6,7 @@
  * the loop and the tests call.
  */
 import { SOURCES, type SourceName } from '../config.ts';
-import { fireOnce, type IngestDeps } from '../ingest/index.ts';
+import { fireOnce, runPeriodically, type IngestDeps } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedReconciliation } from './acceptReconciliation.ts';
 
@@ -46,28 +46,5 @@ export function createReconcileScheduler(deps: IngestDeps, opts: ReconcileSchedu
     return fired;
   }
 
-  let timer: NodeJS.Timeout | null = null;
-  let inFlight: Promise<unknown> | null = null;
-  const tick = () => {
-    if (inFlight) return;
-    inFlight = runOnce()
-      .catch((err) => logger.error({ err }, 'reconcile scheduler tick failed'))
-      .finally(() => {
-        inFlight = null;
-      });
-  };
-  return {
-    runOnce,
-    start() {
-      if (timer) return;
-      tick();
-      timer = setInterval(tick, opts.tickMs ?? 60_000);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await inFlight;
-    },
-  };
+  return { runOnce, ...runPeriodically(runOnce, { everyMs: opts.tickMs ?? 60_000, logger, what: 'reconcile scheduler' }) };
 }
