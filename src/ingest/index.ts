@@ -20,5 +20,6 @@ export { writePage, preparePage } from './writePage.ts';
 export { versionRecord } from './versionRecords.ts';
 export { fireOnce } from './fireOnce.ts';
 export { runPeriodically, type PeriodicTask } from './periodicTask.ts';
+export { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 export { hashContent } from './hashContent.ts';
 export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';

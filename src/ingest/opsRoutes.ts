@@ -7,6 +7,7 @@ import type { SourceName } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
+import { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 import { acceptSync } from './acceptSync.ts';
 import { errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams, triggerTarget } from './ingestSchemas.ts';
 import { parseSyncTarget } from './parseSyncTarget.ts';
@@ -29,11 +30,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
     '/trigger/:source/:mode',
     {
       onRequest: requireAdminKey,
-      // A run of a source nobody configured could only end as skipped: refuse it up front.
-      preValidation: async (request) => {
-        const refusal = opts.unavailableSources?.[(request.params as { source?: string }).source as SourceName];
-        if (refusal) throw refusal;
-      },
+      preValidation: refuseUnavailableSource(opts.unavailableSources),
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Start a sync run',

@@ -7,6 +7,7 @@ import type { SourceName } from '../config.ts';
 import { withDbRetry, withTransaction, type Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
+import { refuseUnavailableSource } from '../ingest/index.ts';
 import { recordAcceptedReconciliation } from './acceptReconciliation.ts';
 import { errorView, reconcileAccepted, reconcileOptions, reconcileParams, reconciliationIdParams, reconciliationView } from './reconcileSchemas.ts';
 import { getReconciliation } from './reconciliations.ts';
@@ -24,10 +25,7 @@ export const reconcileRoutes: FastifyPluginAsyncZod<ReconcileRoutesOptions> = as
     '/reconcile/:source',
     {
       onRequest: requireAdminKey,
-      preValidation: async (request) => {
-        const refusal = opts.unavailableSources?.[(request.params as { source?: string }).source as SourceName];
-        if (refusal) throw refusal;
-      },
+      preValidation: refuseUnavailableSource(opts.unavailableSources),
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Compare a source\'s stored rows with its upstream',
