@@ -22,4 +22,5 @@ export { fireOnce } from './fireOnce.ts';
 export { runPeriodically, type PeriodicTask } from './periodicTask.ts';
 export { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 export { hashContent } from './hashContent.ts';
+export { UNIFIED_COLUMNS, type UnifiedColumn } from './upsertUnified.ts';
 export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';

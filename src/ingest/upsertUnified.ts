@@ -79,13 +79,23 @@ function sortByKey<T extends { source: string; externalId: string }>(rows: T[]):
   return rows.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 }
 
-/** One column of an upsert: its name, the JSON field it comes from, and how it is updated. */
-interface Column {
+/**
+ * One data column of a unified table: its name, the field of the normalized row it comes from,
+ * its SQL type, and when the stored value is kept over the incoming one — when the incoming one
+ * is null ('null': a read without that field), or when the row is a cancellation carrying only
+ * its id ('cancelled'). Reconciliation compares exactly these columns (src/reconcile).
+ */
+export interface UnifiedColumn {
   col: string;
   field: string;
   type: string;
   /** Cast from the JSON type (e.g. '::bigint' for exact money carried as text). */
   cast?: string;
+  keep?: 'null' | 'cancelled';
+}
+
+// The deletion column's insert value and update rule are its own (see deletedAt below).
+interface Column extends UnifiedColumn {
   /** The SET expression when it is not simply `excluded.<col>`. */
   set?: string;
   /** The inserted value and the JSON fields it reads, when not simply `"<field>"<cast>` of one field. */
@@ -95,6 +105,9 @@ interface Column {
 // The SQL twin of mayReplace(): source_version columns are COLLATE "C" (byte order).
 const MAY_REPLACE = '(t.source_version IS NULL OR (excluded.source_version IS NOT NULL AND excluded.source_version >= t.source_version))';
 const KEEP_KNOWN = (col: string) => `COALESCE(excluded.${col}, t.${col})`;
+// A cancellation carrying only the id has null fields: keep what is stored for those.
+const KEEP_IF_CANCELLED = (col: string) => `CASE WHEN excluded.status = 'cancelled' THEN COALESCE(excluded.${col}, t.${col}) ELSE excluded.${col} END`;
+const setOf = (c: Column) => c.set ?? (c.keep === 'null' ? KEEP_KNOWN(c.col) : c.keep === 'cancelled' ? KEEP_IF_CANCELLED(c.col) : `excluded.${c.col}`);
 
 /**
  * INSERT … ON CONFLICT DO UPDATE of `table` from a JSON array of rows: applied only when the
@@ -104,7 +117,7 @@ const KEEP_KNOWN = (col: string) => `COALESCE(excluded.${col}, t.${col})`;
 function upsertSql(table: string, own: readonly Column[]): string {
   const columns = [...own, deletedAt];
   const cols: Column[] = [...columns, { col: 'source_version', field: 'sourceVersion', type: 'text' }];
-  const data = columns.map((c) => c.set ?? `excluded.${c.col}`);
+  const data = columns.map(setOf);
   const version = KEEP_KNOWN('source_version');
   // Only the rows this statement moved from live to deleted come back (recordsDeleted).
   return `
@@ -141,54 +154,56 @@ WHERE t.source = r.source AND t.external_id = r."externalId" AND t.deleted_at IS
 RETURNING t.source, t.external_id`;
 
 // Rows from a read without a modification time keep the one an event gave them.
-const sourceUpdatedAt: Column = { col: 'source_updated_at', field: 'sourceUpdatedAt', type: 'timestamptz', set: KEEP_KNOWN('source_updated_at') };
+const sourceUpdatedAt: UnifiedColumn = { col: 'source_updated_at', field: 'sourceUpdatedAt', type: 'timestamptz', keep: 'null' };
 
-const PAYMENTS_SQL = upsertSql('payments', [
-  { col: 'kind', field: 'kind', type: 'text' },
-  { col: 'status', field: 'status', type: 'text' },
-  { col: 'raw_status', field: 'rawStatus', type: 'text' },
-  { col: 'amount_cents', field: 'amountCents', type: 'text', cast: '::bigint' },
-  { col: 'refunded_cents', field: 'refundedCents', type: 'text', cast: '::bigint' },
-  { col: 'currency', field: 'currency', type: 'text' },
-  { col: 'occurred_at', field: 'occurredAt', type: 'timestamptz' },
-  { col: 'customer_ref', field: 'customerRef', type: 'text' },
-  { col: 'parent_external_id', field: 'parentExternalId', type: 'text' },
-  sourceUpdatedAt,
-]);
+/** The data columns of each unified table, as the upsert writes them. */
+export const UNIFIED_COLUMNS: Readonly<Record<DeletableTable, readonly UnifiedColumn[]>> = {
+  payments: [
+    { col: 'kind', field: 'kind', type: 'text' },
+    { col: 'status', field: 'status', type: 'text' },
+    { col: 'raw_status', field: 'rawStatus', type: 'text' },
+    { col: 'amount_cents', field: 'amountCents', type: 'text', cast: '::bigint' },
+    { col: 'refunded_cents', field: 'refundedCents', type: 'text', cast: '::bigint' },
+    { col: 'currency', field: 'currency', type: 'text' },
+    { col: 'occurred_at', field: 'occurredAt', type: 'timestamptz' },
+    { col: 'customer_ref', field: 'customerRef', type: 'text' },
+    { col: 'parent_external_id', field: 'parentExternalId', type: 'text' },
+    sourceUpdatedAt,
+  ],
+  contacts: [
+    { col: 'email', field: 'email', type: 'text' },
+    { col: 'first_name', field: 'firstName', type: 'text' },
+    { col: 'last_name', field: 'lastName', type: 'text' },
+    { col: 'phone', field: 'phone', type: 'text' },
+    { col: 'company', field: 'company', type: 'text' },
+    { col: 'lifecycle_stage', field: 'lifecycleStage', type: 'text' },
+    sourceUpdatedAt,
+  ],
+  calendar_events: [
+    { col: 'calendar_id', field: 'calendarId', type: 'text' },
+    { col: 'status', field: 'status', type: 'text' },
+    { col: 'summary', field: 'summary', type: 'text', keep: 'cancelled' },
+    { col: 'starts_at', field: 'startsAt', type: 'timestamptz', keep: 'cancelled' },
+    { col: 'ends_at', field: 'endsAt', type: 'timestamptz', keep: 'cancelled' },
+    { col: 'all_day', field: 'allDay', type: 'boolean', keep: 'cancelled' },
+    sourceUpdatedAt,
+  ],
+  // Campaigns carry no upstream modification time: their version is when they were listed.
+  campaigns: [
+    { col: 'name', field: 'name', type: 'text' },
+    { col: 'status', field: 'status', type: 'text' },
+    { col: 'budget_cents', field: 'budgetCents', type: 'text', cast: '::bigint' },
+    { col: 'impressions', field: 'impressions', type: 'bigint' },
+    { col: 'clicks', field: 'clicks', type: 'bigint' },
+    { col: 'conversions', field: 'conversions', type: 'bigint' },
+    { col: 'source_created_at', field: 'createdAt', type: 'timestamptz' },
+  ],
+};
 
-const CONTACTS_SQL = upsertSql('contacts', [
-  { col: 'email', field: 'email', type: 'text' },
-  { col: 'first_name', field: 'firstName', type: 'text' },
-  { col: 'last_name', field: 'lastName', type: 'text' },
-  { col: 'phone', field: 'phone', type: 'text' },
-  { col: 'company', field: 'company', type: 'text' },
-  { col: 'lifecycle_stage', field: 'lifecycleStage', type: 'text' },
-  sourceUpdatedAt,
-]);
-
-// A cancellation carrying only the id has null fields: keep what is stored for those.
-const KEEP_IF_CANCELLED = (col: string) => `CASE WHEN excluded.status = 'cancelled' THEN COALESCE(excluded.${col}, t.${col}) ELSE excluded.${col} END`;
-
-const CALENDAR_SQL = upsertSql('calendar_events', [
-  { col: 'calendar_id', field: 'calendarId', type: 'text' },
-  { col: 'status', field: 'status', type: 'text' },
-  { col: 'summary', field: 'summary', type: 'text', set: KEEP_IF_CANCELLED('summary') },
-  { col: 'starts_at', field: 'startsAt', type: 'timestamptz', set: KEEP_IF_CANCELLED('starts_at') },
-  { col: 'ends_at', field: 'endsAt', type: 'timestamptz', set: KEEP_IF_CANCELLED('ends_at') },
-  { col: 'all_day', field: 'allDay', type: 'boolean', set: KEEP_IF_CANCELLED('all_day') },
-  sourceUpdatedAt,
-]);
-
-// Campaigns carry no upstream modification time: their version is when they were listed.
-const CAMPAIGNS_SQL = upsertSql('campaigns', [
-  { col: 'name', field: 'name', type: 'text' },
-  { col: 'status', field: 'status', type: 'text' },
-  { col: 'budget_cents', field: 'budgetCents', type: 'text', cast: '::bigint' },
-  { col: 'impressions', field: 'impressions', type: 'bigint' },
-  { col: 'clicks', field: 'clicks', type: 'bigint' },
-  { col: 'conversions', field: 'conversions', type: 'bigint' },
-  { col: 'source_created_at', field: 'createdAt', type: 'timestamptz' },
-]);
+const PAYMENTS_SQL = upsertSql('payments', UNIFIED_COLUMNS.payments);
+const CONTACTS_SQL = upsertSql('contacts', UNIFIED_COLUMNS.contacts);
+const CALENDAR_SQL = upsertSql('calendar_events', UNIFIED_COLUMNS.calendar_events);
+const CAMPAIGNS_SQL = upsertSql('campaigns', UNIFIED_COLUMNS.campaigns);
 
 // synced_at only moves forward. Returns the keys that matched a stored campaign.
 const CAMPAIGN_SYNCS_SQL = `

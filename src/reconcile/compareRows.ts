@@ -5,6 +5,7 @@
  * version (a list read's version is the time of the read) nor `synced_at` (our own call).
  */
 import type { UnifiedRecord } from '../connectors/index.ts';
+import { UNIFIED_COLUMNS, type UnifiedColumn } from '../ingest/index.ts';
 
 /** The unified tables a reconciliation compares. */
 export type ComparedTable = 'payments' | 'contacts' | 'calendar_events' | 'campaigns';
@@ -13,50 +14,21 @@ export type ComparedTable = 'payments' | 'contacts' | 'calendar_events' | 'campa
 export type Comparable = Record<string, string | null>;
 
 /**
- * Compared columns per table. `keep`: the upsert keeps the stored value when the incoming one is
- * null (source_updated_at; a cancelled event's fields), so an upstream null is not a difference.
+ * Compared columns per table: exactly the data columns the upsert writes (UNIFIED_COLUMNS), so a
+ * column added there is compared here too. `keep`: the upsert keeps the stored value when the
+ * incoming one is null (source_updated_at; a cancelled event's fields), so an upstream null is
+ * not a difference.
  */
 export const COMPARED: Record<ComparedTable, Array<{ col: string; field: string; kind: 'text' | 'time' | 'bool'; keep?: 'null' | 'cancelled' }>> = {
-  payments: [
-    { col: 'kind', field: 'kind', kind: 'text' },
-    { col: 'status', field: 'status', kind: 'text' },
-    { col: 'raw_status', field: 'rawStatus', kind: 'text' },
-    { col: 'amount_cents', field: 'amountCents', kind: 'text' },
-    { col: 'refunded_cents', field: 'refundedCents', kind: 'text' },
-    { col: 'currency', field: 'currency', kind: 'text' },
-    { col: 'occurred_at', field: 'occurredAt', kind: 'time' },
-    { col: 'customer_ref', field: 'customerRef', kind: 'text' },
-    { col: 'parent_external_id', field: 'parentExternalId', kind: 'text' },
-    { col: 'source_updated_at', field: 'sourceUpdatedAt', kind: 'time', keep: 'null' },
-  ],
-  contacts: [
-    { col: 'email', field: 'email', kind: 'text' },
-    { col: 'first_name', field: 'firstName', kind: 'text' },
-    { col: 'last_name', field: 'lastName', kind: 'text' },
-    { col: 'phone', field: 'phone', kind: 'text' },
-    { col: 'company', field: 'company', kind: 'text' },
-    { col: 'lifecycle_stage', field: 'lifecycleStage', kind: 'text' },
-    { col: 'source_updated_at', field: 'sourceUpdatedAt', kind: 'time', keep: 'null' },
-  ],
-  calendar_events: [
-    { col: 'calendar_id', field: 'calendarId', kind: 'text' },
-    { col: 'status', field: 'status', kind: 'text' },
-    { col: 'summary', field: 'summary', kind: 'text', keep: 'cancelled' },
-    { col: 'starts_at', field: 'startsAt', kind: 'time', keep: 'cancelled' },
-    { col: 'ends_at', field: 'endsAt', kind: 'time', keep: 'cancelled' },
-    { col: 'all_day', field: 'allDay', kind: 'bool', keep: 'cancelled' },
-    { col: 'source_updated_at', field: 'sourceUpdatedAt', kind: 'time', keep: 'null' },
-  ],
-  campaigns: [
-    { col: 'name', field: 'name', kind: 'text' },
-    { col: 'status', field: 'status', kind: 'text' },
-    { col: 'budget_cents', field: 'budgetCents', kind: 'text' },
-    { col: 'impressions', field: 'impressions', kind: 'text' },
-    { col: 'clicks', field: 'clicks', kind: 'text' },
-    { col: 'conversions', field: 'conversions', kind: 'text' },
-    { col: 'source_created_at', field: 'createdAt', kind: 'time' },
-  ],
+  payments: comparedOf(UNIFIED_COLUMNS.payments),
+  contacts: comparedOf(UNIFIED_COLUMNS.contacts),
+  calendar_events: comparedOf(UNIFIED_COLUMNS.calendar_events),
+  campaigns: comparedOf(UNIFIED_COLUMNS.campaigns),
 };
+
+function comparedOf(columns: readonly UnifiedColumn[]): Array<{ col: string; field: string; kind: 'text' | 'time' | 'bool'; keep?: 'null' | 'cancelled' }> {
+  return columns.map(({ col, field, type, keep }) => ({ col, field, kind: type === 'timestamptz' ? 'time' : type === 'boolean' ? 'bool' : 'text', ...(keep ? { keep } : {}) }));
+}
 
 /** One field that differs. */
 export interface FieldDifference {
