@@ -17,7 +17,7 @@ export { getRun, listRuns, lastSyncs, newRunProgress, insertRun, finishRun, mark
 export { parseSyncTarget, type SyncTargetInput } from './parseSyncTarget.ts';
 export { runTargetedSync, targetRefusal, targetLabel } from './runTargetedSync.ts';
 export { writePage, preparePage } from './writePage.ts';
-export { versionRecord } from './versionRecords.ts';
+export { dryRunNormalize, versionOf } from './versionRecords.ts';
 export { fireOnce } from './fireOnce.ts';
 export { runPeriodically, type PeriodicTask } from './periodicTask.ts';
 export { refuseUnavailableSource } from './refuseUnavailableSource.ts';

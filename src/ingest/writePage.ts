@@ -8,7 +8,7 @@
  * a full read also records what it saw, and the page completing one queues the tombstones of
  * what it no longer lists (sweepFullRead.ts).
  */
-import type { Connector, Page, RawRecord } from '../connectors/contract.ts';
+import type { Connector, Page, RawRecord, UnifiedRecord } from '../connectors/contract.ts';
 import { storableText, type PoolClient } from '../db/index.ts';
 import { enqueueMany } from '../queue/index.ts';
 import { storeCursor } from './cursors.ts';
@@ -16,7 +16,7 @@ import { prepareRecord, type PreparedRecord } from './prepareRecord.ts';
 import { recordKey, storeHashes, unchangedKeys } from './recordHashes.ts';
 import { saveRunProgress, type RunProgress } from './runs.ts';
 import { completeFullRead, markSeen, startFullRead } from './sweepFullRead.ts';
-import { versionRecord } from './versionRecords.ts';
+import { dryRunNormalize, versionOf } from './versionRecords.ts';
 import { INGEST_QUEUE, type IngestJobPayload } from './types.ts';
 
 /** Prepare (make storable, bound, hash) a page's records; a record repeated within the page counts once (its last version). */
@@ -32,28 +32,21 @@ export function preparePage(source: string, records: readonly RawRecord[]): Prep
 }
 
 /**
- * Dry-run the connector's pure normalizer on records about to be enqueued: how many can never
- * be normalized (they still go to the outbox and reach the DLQ with their error), and which raw
- * statuses the allow-list does not map.
+ * What the dry run of the connector's pure normalizer says about records about to be enqueued:
+ * how many can never be normalized (they still go to the outbox and reach the DLQ with their
+ * error), and which raw statuses the allow-list does not map.
  */
-export function inspectRecords(connector: Connector, records: readonly PreparedRecord[]): { invalid: number; unmapped: Record<string, number> } {
+export function inspectRecords(records: ReadonlyArray<{ unstorable: unknown; rows: readonly UnifiedRecord[] | null }>): { invalid: number; unmapped: Record<string, number> } {
   let invalid = 0;
   const unmapped: Record<string, number> = {};
   for (const r of records) {
-    if (r.unstorable) {
-      invalid++;
-      continue;
-    }
-    let rows;
-    try {
-      rows = connector.normalize(r.entity, r.payload);
-    } catch {
+    if (r.unstorable || !r.rows) {
       invalid++;
       continue;
     }
     // The allow-list maps anything it does not know to UNKNOWN and keeps the raw status, so the
     // normalized rows already say what is unmapped (no second parse through unmappedStatus()).
-    for (const u of rows) {
+    for (const u of r.rows) {
       if (u.table === 'payments' && u.row.status === 'UNKNOWN') unmapped[u.row.rawStatus] = (unmapped[u.row.rawStatus] ?? 0) + 1;
     }
   }
@@ -81,7 +74,12 @@ export async function writePage(
   w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress; force?: boolean },
 ): Promise<RunProgress> {
   const source = w.connector.source;
-  const prepared = preparePage(source, w.page.records).map((r) => ({ ...r, ...versionRecord(w.connector.normalize, r) }));
+  // One dry run of the pure normalizer per record gives its version and target row (dedupe, the
+  // job) and what the run report says about it (invalid, unmapped statuses).
+  const prepared = preparePage(source, w.page.records).map((r) => {
+    const rows = dryRunNormalize(w.connector.normalize, r);
+    return { ...r, ...versionOf(r, rows), rows };
+  });
   // A repair (`force`) re-enqueues records whose upstream content did not change: the stored row
   // is what differs (edited or lost here), and the upsert's version rule still decides.
   const unchanged = w.force ? new Set<string>() : await unchangedKeys(tx, source, prepared);
@@ -99,7 +97,7 @@ export async function writePage(
   const cursorAfter = w.page.cursorAfter === null ? null : storableText(w.page.cursorAfter);
   if (cursorAfter !== null) await storeCursor(tx, source, w.streamEntity, cursorAfter);
 
-  const inspected = inspectRecords(w.connector, fresh);
+  const inspected = inspectRecords(fresh);
   const p = w.progress;
   const unmapped = { ...p.unmapped };
   for (const [k, n] of Object.entries(inspected.unmapped)) unmapped[k] = (unmapped[k] ?? 0) + n;

@@ -7,7 +7,7 @@
  */
 import type { Connector, PageContext, RawRecord } from '../connectors/index.ts';
 import { mayReplace } from '../connectors/index.ts';
-import { preparePage, versionRecord } from '../ingest/index.ts';
+import { dryRunNormalize, preparePage, versionOf } from '../ingest/index.ts';
 import { comparableOf, isCompared, type Comparable, type ComparedTable } from './compareRows.ts';
 
 /** The upstream's state of one unified row, with the record that carries it (for a repair). */
@@ -43,15 +43,13 @@ export async function walkUpstream(connector: Connector, ctx: PageContext): Prom
           invalid++;
           continue;
         }
-        let unified;
-        try {
-          unified = connector.normalize(r.entity, r.payload);
-        } catch {
+        const unified = dryRunNormalize(connector.normalize, r);
+        if (!unified) {
           invalid++;
           continue;
         }
         const record: RawRecord = { entity: r.entity, externalId: r.externalId, payload: r.payload, ...(r.version !== undefined ? { version: r.version } : {}) };
-        const { version } = versionRecord(connector.normalize, record);
+        const { version } = versionOf(record, unified);
         for (const u of unified) {
           if (!isCompared(u)) continue;
           const key = `${u.table}:${u.row.externalId}`;
