@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<void> {
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
         if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
-        const refusal = target && !('error' in target) ? targetRefusal(ctx.deps, source, target) : null;
+        const refusal = target && !('error' in target) ? targetRefusal(ctx.deps.connectors[source], source, target) : null;
         if (refusal) throw new Error(refusal);
         const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full), signal: interruptOnSignal(), ...(target && !('error' in target) ? { target } : {}) });
         process.exitCode = report.status === 'failed' ? 1 : 0;

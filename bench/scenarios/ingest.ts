@@ -44,7 +44,7 @@ export const ingestScenario: Scenario<IngestOptions> = {
     const db = await ctx.databases.fresh({ poolMax: opts.workers + 4 });
     try {
       const deps: IngestDeps = { pool: db.pool, config: resolveConfig({ NODE_ENV: 'test' }), logger: silentLogger, connectors: { stripe } };
-      const runId = (await db.pool.query<{ id: string }>("INSERT INTO sync_runs (source, entity, mode, status) VALUES ('stripe', 'charge', 'full', 'running') RETURNING id")).rows[0]?.id ?? null;
+      const runId = (await db.pool.query<{ id: string }>("INSERT INTO sync_runs (source, connection_id, entity, mode, status) VALUES ('stripe', 'stripe-default', 'charge', 'full', 'running') RETURNING id")).rows[0]?.id ?? null;
       ctx.log(`ingest: enqueueing ${payloads.length} outbox records (enqueueMany, ${ENQUEUE_CHUNK} per statement)`);
       const enqueued = await timed(async () => {
         for (let i = 0; i < payloads.length; i += ENQUEUE_CHUNK) {
@@ -155,12 +155,12 @@ async function drain(deps: IngestDeps, opts: IngestOptions): Promise<{ processed
   return total;
 }
 
-const COLUMNS = ['source', 'external_id', 'kind', 'status', 'raw_status', 'amount_cents', 'refunded_cents', 'currency', 'occurred_at', 'customer_ref', 'parent_external_id', 'source_updated_at'];
-const UPDATE_SET = COLUMNS.slice(2).map((c) => `${c} = excluded.${c}`).join(', ');
+const COLUMNS = ['source', 'connection_id', 'external_id', 'kind', 'status', 'raw_status', 'amount_cents', 'refunded_cents', 'currency', 'occurred_at', 'customer_ref', 'parent_external_id', 'source_updated_at'];
+const UPDATE_SET = COLUMNS.slice(3).map((c) => `${c} = excluded.${c}`).join(', ');
 
 function rawUpsertSql(n: number): string {
   const values = Array.from({ length: n }, (_, r) => `(${COLUMNS.map((_c, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`).join(', ');
-  return `INSERT INTO payments (${COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (source, external_id) DO UPDATE SET ${UPDATE_SET}, updated_at = now()`;
+  return `INSERT INTO payments (${COLUMNS.join(', ')}) VALUES ${values} ON CONFLICT (connection_id, external_id) DO UPDATE SET ${UPDATE_SET}, updated_at = now()`;
 }
 
 async function rawUpsert(pool: Pool, rows: readonly PaymentRow[], opts: IngestOptions): Promise<void> {
@@ -173,7 +173,7 @@ async function rawUpsert(pool: Pool, rows: readonly PaymentRow[], opts: IngestOp
         next += opts.batchSize;
         if (start >= rows.length) return;
         const batch = rows.slice(start, start + opts.batchSize);
-        const params = batch.flatMap((r) => [r.source, r.externalId, r.kind, r.status, r.rawStatus, r.amountCents, r.refundedCents, r.currency, r.occurredAt, r.customerRef, r.parentExternalId, r.sourceUpdatedAt]);
+        const params = batch.flatMap((r) => [r.source, `${r.source}-default`, r.externalId, r.kind, r.status, r.rawStatus, r.amountCents, r.refundedCents, r.currency, r.occurredAt, r.customerRef, r.parentExternalId, r.sourceUpdatedAt]);
         await pool.query(batch.length === opts.batchSize ? sqlFull : rawUpsertSql(batch.length), params);
       }
     }),

@@ -36,8 +36,9 @@ const LANES = 2;
 // Row g: 2/3 Stripe, 1/3 HubSpot; 6/7 USD; 4 % refunds; statuses spread over all five; spread
 // evenly (multiplicative hashing) over the 365 days before the anchor.
 const GENERATE_SQL = `
-INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency, occurred_at, customer_ref, source_updated_at)
+INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency, occurred_at, customer_ref, source_updated_at)
 SELECT CASE WHEN g % 3 = 0 THEN 'hubspot' ELSE 'stripe' END,
+       CASE WHEN g % 3 = 0 THEN 'hubspot-default' ELSE 'stripe-default' END,
        'bench_' || g,
        CASE WHEN g % 25 = 0 THEN 'refund' ELSE 'charge' END,
        (ARRAY['COLLECTED','COLLECTED','COLLECTED','COLLECTED','COLLECTED','COLLECTED','PENDING','FAILED','REFUNDED','UNKNOWN'])[1 + g % 10],

@@ -5,6 +5,7 @@
  */
 import type { SourceName } from '../config.ts';
 import type { SyncMode, SyncTarget } from '../connectors/contract.ts';
+import { defaultConnectionId } from '../connections/index.ts';
 import { withDbRetry, withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';
 import { insertRun } from './runs.ts';
@@ -14,6 +15,8 @@ import { SYNC_QUEUE, type SyncJobPayload } from './types.ts';
 /** A sync to accept. */
 export interface SyncRequest {
   source: SourceName;
+  /** The connection to sync (default: the source's default connection). */
+  connectionId?: string;
   mode: SyncMode;
   trigger: string;
   /** A targeted run (runTargetedSync) instead of the streams. */
@@ -23,10 +26,11 @@ export interface SyncRequest {
 /** Inside the caller's transaction: record a queued run and enqueue its job; returns the run id. */
 export async function recordAcceptedSync(tx: Queryable, req: SyncRequest): Promise<string> {
   const entity = req.target ? targetLabel(req.target) : '*';
-  const runId = await insertRun(tx, { source: req.source, entity, mode: req.mode, status: 'queued', trigger: req.trigger });
+  const connectionId = req.connectionId ?? defaultConnectionId(req.source);
+  const runId = await insertRun(tx, { source: req.source, connectionId, entity, mode: req.mode, status: 'queued', trigger: req.trigger });
   // Two attempts: a worker that dies mid-run gets its job re-run once (the orphaned run resumes
   // under the same id); a run that fails is reported as failed and the next tick syncs again.
-  await enqueue(tx, SYNC_QUEUE, { runId, source: req.source, mode: req.mode, ...(req.target ? { target: req.target } : {}) } satisfies SyncJobPayload, { maxAttempts: 2 });
+  await enqueue(tx, SYNC_QUEUE, { runId, source: req.source, connectionId, mode: req.mode, ...(req.target ? { target: req.target } : {}) } satisfies SyncJobPayload, { maxAttempts: 2 });
   return runId;
 }
 

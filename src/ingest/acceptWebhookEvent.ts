@@ -5,6 +5,7 @@
  * prepareRecord first: whatever a signed body holds, it is stored sanitized (what was replaced
  * is kept on its webhook_events row) or enqueued as unstorable and dead-lettered, never a 5xx.
  */
+import { defaultScope, type ConnectionScope } from '../connections/index.ts';
 import { storableText, withDbRetry, withTransaction, type Pool } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';
 import { normalizeStripe, stripeEventVersion } from '../connectors/index.ts';
@@ -24,8 +25,8 @@ export interface AcceptedWebhook {
   unstorable: string | null;
 }
 
-/** Record and enqueue an event (an object with a string `id`). */
-export function acceptWebhookEvent(pool: Pool, event: { id: string; type?: unknown }): Promise<AcceptedWebhook> {
+/** Record and enqueue an event (an object with a string `id`) of a Stripe connection (default: the default one). */
+export function acceptWebhookEvent(pool: Pool, event: { id: string; type?: unknown }, scope: ConnectionScope = defaultScope('stripe')): Promise<AcceptedWebhook> {
   const prepared = prepareRecord('stripe', { entity: 'event', externalId: event.id, payload: event });
   // Its version (created + id) and row (the charge or refund it carries) take part in dedupe
   // exactly as the pulled copy's do; the id is the stored (sanitized) one.
@@ -42,9 +43,9 @@ export function acceptWebhookEvent(pool: Pool, event: { id: string; type?: unkno
       if (fresh.rowCount !== 1) return { fresh: false, ...outcome };
       // The same event may also arrive through the Events API pull: share its content hash so
       // whichever comes second is deduped.
-      if ((await unchangedKeys(tx, 'stripe', [record])).size > 0) return { fresh: true, ...outcome };
-      await enqueue(tx, INGEST_QUEUE, toJobPayload('stripe', record, null), { dedupeKey: outboxDedupeKey('stripe', 'event', record.externalId, record.hash) });
-      await storeHashes(tx, 'stripe', [record]);
+      if ((await unchangedKeys(tx, scope, [record])).size > 0) return { fresh: true, ...outcome };
+      await enqueue(tx, INGEST_QUEUE, toJobPayload(scope, record, null), { dedupeKey: outboxDedupeKey(scope, 'event', record.externalId, record.hash) });
+      await storeHashes(tx, scope, [record]);
       return { fresh: true, ...outcome };
     }),
   );

@@ -8,9 +8,11 @@
  * so whichever processor upserts last, the newest version stays (see upsertUnified). Each
  * record's raw payload is kept with its row, under the same version rule (rawRecords.ts).
  */
+import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import type { Connector, UnifiedRecord } from '../connectors/index.ts';
 import { createBatchWorker, PermanentError, type Job, type Worker } from '../queue/index.ts';
 import type { Clock } from '../resilience/index.ts';
+import { connectorOf } from './connectorOf.ts';
 import { normalizeRecord } from './normalizeRecord.ts';
 import { rawRecordOf, storeRawRecords, type RawRecordRow } from './rawRecords.ts';
 import { tallyRuns } from './tallyRuns.ts';
@@ -45,20 +47,28 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
       const upsertedByRun = new Map<string, number>();
       // Which run a row's deletion belongs to: the last job of the batch that deleted it.
       const deletingRun = new Map<string, string>();
+      // One lookup per connection per batch (a stored connection's connector is built once and cached).
+      const connectors = new Map<string, Promise<Connector | undefined>>();
+      const connectorFor = (scope: ConnectionScope) => {
+        let c = connectors.get(scope.connectionId);
+        if (!c) connectors.set(scope.connectionId, (c = connectorOf(deps, scope)));
+        return c;
+      };
       for (const job of jobs) {
-        const normalized = normalizeJob(deps, job);
+        const normalized = await normalizeJob(job, connectorFor);
         if (normalized instanceof Error) {
           failed.push({ id: job.id, error: normalized });
           continue;
         }
-        addToBatch(batch, normalized.records);
-        const kept = rawRecordOf(normalized.connector, job.payload, normalized.records);
+        const { connectionId } = normalized.scope;
+        addToBatch(batch, normalized.records, connectionId);
+        const kept = rawRecordOf(normalized.connector, { ...job.payload, connectionId }, normalized.records);
         if (kept) raw.push(kept);
         const runId = job.payload.runId;
         if (!runId || !UUID.test(runId)) continue;
         const upserted = normalized.records.filter((r) => r.table !== 'deletions').length;
         if (upserted > 0) upsertedByRun.set(runId, (upsertedByRun.get(runId) ?? 0) + upserted);
-        for (const key of deletingKeys(normalized.records)) deletingRun.set(key, runId);
+        for (const key of deletingKeys(normalized.records, connectionId)) deletingRun.set(key, runId);
       }
       const outcome = await upsertUnified(tx, batch);
       await storeRawRecords(tx, raw);
@@ -73,30 +83,36 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
   });
 }
 
-function normalizeJob(deps: IngestDeps, job: Job<IngestJobPayload>): { connector: Connector; records: UnifiedRecord[] } | Error {
+type Normalized = { connector: Connector; scope: ConnectionScope; records: UnifiedRecord[] };
+
+async function normalizeJob(job: Job<IngestJobPayload>, connectorFor: (scope: ConnectionScope) => Promise<Connector | undefined>): Promise<Normalized | Error> {
   const p = job.payload;
   if (!p || typeof p !== 'object' || typeof p.source !== 'string') return new PermanentError('not an ingest job: payload has no source');
-  const connector = deps.connectors[p.source];
+  // Jobs queued before connections existed belong to the source's default connection.
+  const scope: ConnectionScope = { source: p.source, connectionId: typeof p.connectionId === 'string' ? p.connectionId : defaultConnectionId(p.source) };
+  const connector = await connectorFor(scope);
   // Not permanent: this process may simply lack the source's configuration while another
   // worker has it (the queue retries with backoff; a replay after fixing the config works too).
-  if (!connector) return new Error(`no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)`);
+  if (!connector) {
+    return new Error(isDefaultConnection(scope) ? `no connector for source ${JSON.stringify(p.source)} in this process (disabled or not configured)` : `no connector for connection ${JSON.stringify(scope.connectionId)} in this process (unknown, removed, or its credentials cannot be read)`);
+  }
   // Beyond the stored bounds when fetched (see prepareRecord): dead-lettered with the reason.
   if (p.unstorable) return new PermanentError(p.unstorable.reason);
   // A tombstone of the pipeline's own (sweepFullRead.ts): no upstream payload to normalize.
   if (p.gone) {
     const deletion: UnifiedRecord = { table: 'deletions', row: { table: p.gone.table, source: p.source, externalId: p.externalId, deletedAt: p.gone.deletedAt, sourceVersion: p.version ?? null } };
-    return { connector, records: [deletion] };
+    return { connector, scope, records: [deletion] };
   }
   const records = normalizeRecord(connector, p);
-  return records instanceof Error ? records : { connector, records };
+  return records instanceof Error ? records : { connector, scope, records };
 }
 
 // Keys (deletedRowKey) of the rows a job's records may move to deleted.
-function deletingKeys(records: readonly UnifiedRecord[]): string[] {
+function deletingKeys(records: readonly UnifiedRecord[], connectionId: string): string[] {
   const keys: string[] = [];
   for (const r of records) {
-    if (r.table === 'deletions') keys.push(deletedRowKey(r.row.table, r.row.source, r.row.externalId));
-    else if (r.table !== 'campaign_syncs' && r.row.deleted) keys.push(deletedRowKey(r.table, r.row.source, r.row.externalId));
+    if (r.table === 'deletions') keys.push(deletedRowKey(r.row.table, connectionId, r.row.externalId));
+    else if (r.table !== 'campaign_syncs' && r.row.deleted) keys.push(deletedRowKey(r.table, connectionId, r.row.externalId));
   }
   return keys;
 }

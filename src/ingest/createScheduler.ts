@@ -1,11 +1,12 @@
 /**
- * The scheduler (SPEC §3 "Schedule"): every `syncIntervalMs` an incremental sync of each enabled
- * source is accepted (worker processes run it), and at `dailySummaryHourUtc` the daily summary of
+ * The scheduler: every `syncIntervalMs` (or a connection's own interval) an incremental sync of
+ * each active connection of an enabled source is accepted (worker processes run it), and at `dailySummaryHourUtc` the daily summary of
  * the previous UTC day is posted to NOTIFY_WEBHOOK_URL and logged. Safe with any number of
  * instances: each (job, slot) fires once through an insert-once tick (fireOnce). Time comes from
  * an injected clock; `runOnce(now)` is what the loop and the tests call.
  */
-import { SOURCES, type SourceName } from '../config.ts';
+import type { SourceName } from '../config.ts';
+import { activeConnections, defaultConnectionId } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
@@ -28,8 +29,8 @@ export interface SchedulerOptions {
 
 /** What one tick fired. */
 export interface TickResult {
-  /** Sources whose incremental sync was accepted, with the run ids. */
-  syncs: Array<{ source: SourceName; runId: string }>;
+  /** Connections whose incremental sync was accepted, with the run ids. */
+  syncs: Array<{ source: SourceName; connectionId: string; runId: string }>;
   /** The summary, when this tick sent it. */
   summary: DailySummary | null;
 }
@@ -58,11 +59,14 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
 
   async function runOnce(now: number = clock.now()): Promise<TickResult> {
     const syncs: TickResult['syncs'] = [];
-    const slot = String(Math.floor(now / syncIntervalMs));
-    for (const source of SOURCES) {
-      if (!deps.config[source].enabled || !deps.connectors[source]) continue;
-      const fired = await fireOnce(deps.pool, `sync:${source}`, slot, (tx) => recordAcceptedSync(tx, { source, mode: 'incremental', trigger: 'scheduler' }));
-      if (fired) syncs.push({ source, runId: fired.value });
+    for (const connection of await activeConnections(deps.pool)) {
+      const source = connection.provider;
+      if (!deps.config[source].enabled) continue;
+      // A default connection syncs only where the environment configures it.
+      if (connection.id === defaultConnectionId(source) && !deps.connectors[source]) continue;
+      const slot = String(Math.floor(now / (connection.syncIntervalMs ?? syncIntervalMs)));
+      const fired = await fireOnce(deps.pool, `sync:${connection.id}`, slot, (tx) => recordAcceptedSync(tx, { source, connectionId: connection.id, mode: 'incremental', trigger: 'scheduler' }));
+      if (fired) syncs.push({ source, connectionId: connection.id, runId: fired.value });
     }
     let summary: DailySummary | null = null;
     const today = new Date(now);

@@ -32,7 +32,7 @@ export function createSyncWorker(deps: IngestDeps, opts: SyncWorkerOptions = {})
     async handle(job, lease) {
       const timer = setInterval(() => void lease.extendLease().catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
       try {
-        await runSync(deps, { runId: job.payload.runId, source: job.payload.source, mode: job.payload.mode, signal: lease.signal, ...(job.payload.target ? { target: job.payload.target } : {}) });
+        await runSync(deps, { runId: job.payload.runId, source: job.payload.source, ...(job.payload.connectionId ? { connectionId: job.payload.connectionId } : {}), mode: job.payload.mode, signal: lease.signal, ...(job.payload.target ? { target: job.payload.target } : {}) });
       } finally {
         clearInterval(timer);
       }

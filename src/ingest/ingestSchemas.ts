@@ -5,6 +5,9 @@ import { SOURCES } from '../config.ts';
 /** Error body. */
 export const errorView = z.looseObject({ error: z.string(), message: z.string() });
 
+/** A connection id (docs/connections.md); the environment's accounts are `<source>-default`. */
+export const connectionIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a connection id: lower-case letters, digits, _ and -');
+
 /** A pull source name. */
 export const sourceSchema = z.enum(SOURCES);
 /** A sync mode. */
@@ -32,6 +35,7 @@ const cursors = z.record(z.string(), z.string().nullable());
 export const runView = z.object({
   runId: z.uuid(),
   source: sourceSchema,
+  connectionId: z.string().describe('the connection (account) the run synced'),
   entity: z.string(),
   mode: modeSchema,
   status: runStatusSchema,
@@ -68,6 +72,7 @@ export const runsPage = z.object({ runs: z.array(runView), total: z.number().int
 /** `GET /runs` query. */
 export const listRunsQuery = z.object({
   source: sourceSchema.optional(),
+  connectionId: connectionIdSchema.optional(),
   status: runStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
@@ -78,6 +83,7 @@ export const runIdParams = z.object({ runId: z.uuid() });
 /** Query of the data endpoints. */
 export const dataQuery = z.object({
   source: sourceSchema.optional(),
+  connectionId: connectionIdSchema.optional().describe('only rows of this connection (e.g. stripe-default)'),
   updatedSince: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().min(1).max(200).optional(),
@@ -86,7 +92,7 @@ export const dataQuery = z.object({
 
 const ts = z.string();
 const base = {
-  id: z.string(), source: z.string(), externalId: z.string(), createdAt: ts, updatedAt: ts,
+  id: z.string(), source: z.string(), connectionId: z.string().describe('the connection (account) the row was synced from'), externalId: z.string(), createdAt: ts, updatedAt: ts,
   deletedAt: ts.nullable().describe('when the record was deleted upstream (archived, cancelled, gone); null while it exists'),
 };
 const page = <T extends z.ZodType>(row: T) => z.object({ data: z.array(row), nextCursor: z.string().nullable() });

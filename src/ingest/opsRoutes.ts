@@ -48,7 +48,7 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
       const target = parseSyncTarget({ ...request.query, ...(request.body ?? {}) });
       if (target && 'error' in target) throw new AppError('validation_failed', target.error, { details: { field: target.field } });
       if (target && opts.connectors) {
-        const refusal = targetRefusal({ connectors: opts.connectors }, source, target);
+        const refusal = targetRefusal(opts.connectors[source], source, target);
         if (refusal) throw new AppError('validation_failed', refusal, { details: { field: target.kind === 'id' ? 'id' : 'since' } });
       }
       const accepted = (runId: string) => ({ runId, source, mode, status: 'accepted' as const });

@@ -14,6 +14,7 @@
  */
 import type { Normalizer, UnifiedRecord } from '../connectors/index.ts';
 import { mayReplace } from '../connectors/index.ts';
+import type { ConnectionScope } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { hashContent } from './hashContent.ts';
 import type { IngestJobPayload } from './types.ts';
@@ -22,6 +23,7 @@ import { versionOfRow } from './upsertUnified.ts';
 /** One stored raw record. */
 export interface RawRecordRow {
   source: string;
+  connectionId: string;
   entity: string;
   externalId: string;
   payload: unknown;
@@ -36,7 +38,7 @@ export interface RawRecordRow {
  * Its version is the one its rows are upserted with (stamped, else their own), so the raw
  * payload and the row are replaced by exactly the same later states.
  */
-export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload, records: readonly UnifiedRecord[]): RawRecordRow | null {
+export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload & { connectionId: string }, records: readonly UnifiedRecord[]): RawRecordRow | null {
   // A deletion (tombstone, an object the upstream answered missing for) carries no upstream state:
   // the last payload stays, so a restore or renormalize still has it.
   const row = records.find((r): r is Exclude<UnifiedRecord, { table: 'campaign_syncs' | 'deletions' }> => r.table !== 'campaign_syncs' && r.table !== 'deletions');
@@ -46,6 +48,7 @@ export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload, recor
   if (!own) return null;
   return {
     source: job.source,
+    connectionId: job.connectionId,
     entity: own.entity,
     externalId: own.externalId,
     payload: own.payload,
@@ -60,7 +63,7 @@ export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload, recor
 function newestPerKey(rows: readonly RawRecordRow[]): RawRecordRow[] {
   const byKey = new Map<string, RawRecordRow>();
   for (const r of rows) {
-    const key = `${r.source}\u0000${r.entity}\u0000${r.externalId}`;
+    const key = `${r.connectionId}\u0000${r.entity}\u0000${r.externalId}`;
     const prev = byKey.get(key);
     if (prev && !mayReplace(r.version, prev.version)) continue;
     byKey.set(key, r);
@@ -71,10 +74,10 @@ function newestPerKey(rows: readonly RawRecordRow[]): RawRecordRow[] {
 // The version rule of the unified upserts (versions are COLLATE "C"), and no rewrite of an
 // identical state.
 const STORE_SQL = `
-INSERT INTO raw_records AS t (source, entity, external_id, payload, version, hash)
-SELECT source, entity, "externalId", payload, version, hash
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, entity text, "externalId" text, payload jsonb, version text, hash text)
-ON CONFLICT (source, entity, external_id) DO UPDATE SET
+INSERT INTO raw_records AS t (source, connection_id, entity, external_id, payload, version, hash)
+SELECT source, "connectionId", entity, "externalId", payload, version, hash
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, "connectionId" text, entity text, "externalId" text, payload jsonb, version text, hash text)
+ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET
   payload = excluded.payload, version = excluded.version, hash = excluded.hash, updated_at = now()
 WHERE (t.version IS NULL OR (excluded.version IS NOT NULL AND excluded.version >= t.version))
   AND (t.hash, t.version) IS DISTINCT FROM (excluded.hash, excluded.version)`;
@@ -91,19 +94,19 @@ export interface RawKey {
   externalId: string;
 }
 
-// Keyset on the primary key (source, entity, external_id): every page is an index range scan.
+// Keyset on the primary key (connection_id, entity, external_id): every page is an index range scan.
 const READ_SQL = `
-SELECT source, entity, external_id AS "externalId", payload, version, hash
+SELECT source, connection_id AS "connectionId", entity, external_id AS "externalId", payload, version, hash
 FROM raw_records
-WHERE source = $1
+WHERE connection_id = $1
   AND ($2::text IS NULL OR entity = $2)
   AND ($3::text IS NULL OR (entity, external_id) > ($3 COLLATE "C", $4 COLLATE "C"))
 ORDER BY entity, external_id
 LIMIT $5`;
 
-/** One page of a source's raw records (of one entity, when given) after `after`, in key order. */
-export async function readRawRecords(db: Queryable, source: string, opts: { entity?: string; after?: RawKey | null; limit: number }): Promise<RawRecordRow[]> {
+/** One page of a connection's raw records (of one entity, when given) after `after`, in key order. */
+export async function readRawRecords(db: Queryable, scope: ConnectionScope, opts: { entity?: string; after?: RawKey | null; limit: number }): Promise<RawRecordRow[]> {
   const after = opts.after ?? null;
-  const { rows } = await db.query<RawRecordRow>(READ_SQL, [source, opts.entity ?? null, after?.entity ?? null, after?.externalId ?? null, opts.limit]);
+  const { rows } = await db.query<RawRecordRow>(READ_SQL, [scope.connectionId, opts.entity ?? null, after?.entity ?? null, after?.externalId ?? null, opts.limit]);
   return rows;
 }

@@ -1,5 +1,5 @@
 /**
- * Reading the unified tables for the data endpoints: filters (source, updatedSince) and keyset
+ * Reading the unified tables for the data endpoints: filters (source, connectionId, updatedSince) and keyset
  * pagination on (updated_at, id), so every page is an index range scan however deep it is and
  * a client walking the pages sees every row exactly once (rows that change meanwhile move to the
  * end and are seen again with their new content). Rows deleted upstream are left out unless
@@ -14,23 +14,23 @@ type Kind = 'text' | 'int8' | 'int' | 'ts' | 'bool';
 // Column lists are fixed here (never from input): [column, JSON key, kind].
 const COLUMNS = {
   payments: [
-    ['source', 'source', 'text'], ['external_id', 'externalId', 'text'], ['kind', 'kind', 'text'], ['status', 'status', 'text'],
+    ['source', 'source', 'text'], ['connection_id', 'connectionId', 'text'], ['external_id', 'externalId', 'text'], ['kind', 'kind', 'text'], ['status', 'status', 'text'],
     ['raw_status', 'rawStatus', 'text'], ['amount_cents', 'amountCents', 'int8'], ['refunded_cents', 'refundedCents', 'int8'],
     ['currency', 'currency', 'text'], ['occurred_at', 'occurredAt', 'ts'], ['customer_ref', 'customerRef', 'text'],
     ['parent_external_id', 'parentExternalId', 'text'], ['source_updated_at', 'sourceUpdatedAt', 'ts'], ['deleted_at', 'deletedAt', 'ts'],
   ],
   contacts: [
-    ['source', 'source', 'text'], ['external_id', 'externalId', 'text'], ['email', 'email', 'text'], ['first_name', 'firstName', 'text'],
+    ['source', 'source', 'text'], ['connection_id', 'connectionId', 'text'], ['external_id', 'externalId', 'text'], ['email', 'email', 'text'], ['first_name', 'firstName', 'text'],
     ['last_name', 'lastName', 'text'], ['phone', 'phone', 'text'], ['company', 'company', 'text'],
     ['lifecycle_stage', 'lifecycleStage', 'text'], ['source_updated_at', 'sourceUpdatedAt', 'ts'], ['deleted_at', 'deletedAt', 'ts'],
   ],
   calendar_events: [
-    ['source', 'source', 'text'], ['external_id', 'externalId', 'text'], ['calendar_id', 'calendarId', 'text'], ['status', 'status', 'text'],
+    ['source', 'source', 'text'], ['connection_id', 'connectionId', 'text'], ['external_id', 'externalId', 'text'], ['calendar_id', 'calendarId', 'text'], ['status', 'status', 'text'],
     ['summary', 'summary', 'text'], ['starts_at', 'startsAt', 'ts'], ['ends_at', 'endsAt', 'ts'], ['all_day', 'allDay', 'bool'],
     ['source_updated_at', 'sourceUpdatedAt', 'ts'], ['deleted_at', 'deletedAt', 'ts'],
   ],
   campaigns: [
-    ['source', 'source', 'text'], ['external_id', 'externalId', 'text'], ['name', 'name', 'text'], ['status', 'status', 'text'],
+    ['source', 'source', 'text'], ['connection_id', 'connectionId', 'text'], ['external_id', 'externalId', 'text'], ['name', 'name', 'text'], ['status', 'status', 'text'],
     ['budget_cents', 'budgetCents', 'int8'], ['impressions', 'impressions', 'int'], ['clicks', 'clicks', 'int'],
     ['conversions', 'conversions', 'int'], ['source_created_at', 'sourceCreatedAt', 'ts'], ['synced_at', 'syncedAt', 'ts'],
     ['deleted_at', 'deletedAt', 'ts'],
@@ -43,6 +43,7 @@ export type DataTable = keyof typeof COLUMNS;
 /** Filters and page of {@link readDataPage}. */
 export interface DataPageQuery {
   source?: string;
+  connectionId?: string;
   updatedSince?: string;
   limit: number;
   cursor?: string;
@@ -63,10 +64,11 @@ export async function readDataPage(db: Queryable, table: DataTable, q: DataPageQ
       AND ($2::timestamptz IS NULL OR updated_at >= $2)
       AND ($3::bigint IS NULL OR (updated_at, id) > (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4::bigint))
       AND ($6 OR deleted_at IS NULL)
+      AND ($7::text IS NULL OR connection_id = $7)
     ORDER BY updated_at, id
     LIMIT $5`;
   const { rows } = await db.query<Record<string, unknown> & { id: string; updated_us: string; created_at: Date; updated_at: Date }>(sql, [
-    q.source ?? null, q.updatedSince ?? null, after?.updatedAtUs ?? null, after?.id ?? null, q.limit + 1, q.includeDeleted === true || q.includeDeleted === 'true',
+    q.source ?? null, q.updatedSince ?? null, after?.updatedAtUs ?? null, after?.id ?? null, q.limit + 1, q.includeDeleted === true || q.includeDeleted === 'true', q.connectionId ?? null,
   ]);
   const page = rows.slice(0, q.limit);
   const data = page.map((r) => {

@@ -8,6 +8,7 @@
  * normalizer now rejects keeps its row as it was and goes to the DLQ with its payload, as in the
  * processor: replay it once the normalizer is fixed.
  */
+import { defaultConnectionId, type ConnectionScope } from '../connections/index.ts';
 import type { Normalizer } from '../connectors/index.ts';
 import { withTransaction, type Pool, type PoolClient } from '../db/index.ts';
 import { deadLetterPayloads, type DeadPayload } from '../queue/index.ts';
@@ -19,6 +20,8 @@ import { outboxDedupeKey } from './writePage.ts';
 
 /** Options of {@link renormalize}. */
 export interface RenormalizeOptions {
+  /** The connection whose rows to re-derive (default: the source's default connection). */
+  connectionId?: string;
   /** Only raw records of this entity (e.g. 'deal'). */
   entity?: string;
   /** Raw records per transaction (default 500). */
@@ -30,6 +33,7 @@ export interface RenormalizeOptions {
 /** What a renormalize did. */
 export interface RenormalizeSummary {
   source: string;
+  connectionId: string;
   entity: string | null;
   /** Raw records read. */
   records: number;
@@ -43,15 +47,16 @@ export interface RenormalizeSummary {
   deadLettered: number;
 }
 
-/** Re-derive the unified rows of `normalizer.source` from raw_records. */
+/** Re-derive the unified rows of one connection of `normalizer.source` from raw_records. */
 export async function renormalize(pool: Pool, normalizer: Normalizer, opts: RenormalizeOptions = {}): Promise<RenormalizeSummary> {
   const limit = Number.isFinite(opts.batchSize) ? Math.max(1, Math.floor(opts.batchSize as number)) : 500;
-  const totals: RenormalizeSummary = { source: normalizer.source, entity: opts.entity ?? null, records: 0, rows: 0, rowsChanged: 0, failed: 0, deadLettered: 0 };
+  const scope: ConnectionScope = { source: normalizer.source, connectionId: opts.connectionId ?? defaultConnectionId(normalizer.source) };
+  const totals: RenormalizeSummary = { source: normalizer.source, connectionId: scope.connectionId, entity: opts.entity ?? null, records: 0, rows: 0, rowsChanged: 0, failed: 0, deadLettered: 0 };
   let after: RawKey | null = null;
   for (;;) {
-    const page = await readRawRecords(pool, normalizer.source, { ...(opts.entity ? { entity: opts.entity } : {}), after, limit });
+    const page = await readRawRecords(pool, scope, { ...(opts.entity ? { entity: opts.entity } : {}), after, limit });
     if (page.length === 0) break;
-    const done = await withTransaction(pool, (tx) => applyBatch(tx, normalizer, page));
+    const done = await withTransaction(pool, (tx) => applyBatch(tx, normalizer, scope, page));
     totals.records += page.length;
     totals.rows += done.rows;
     totals.rowsChanged += done.rowsChanged;
@@ -65,17 +70,17 @@ export async function renormalize(pool: Pool, normalizer: Normalizer, opts: Reno
   return totals;
 }
 
-async function applyBatch(tx: PoolClient, normalizer: Normalizer, page: readonly RawRecordRow[]) {
+async function applyBatch(tx: PoolClient, normalizer: Normalizer, scope: ConnectionScope, page: readonly RawRecordRow[]) {
   const batch = emptyBatch();
   const dead: DeadPayload[] = [];
   let rows = 0;
   for (const raw of page) {
     const records = normalizeRecord(normalizer, raw);
     if (records instanceof Error) {
-      dead.push({ payload: jobOf(normalizer, raw), dedupeKey: outboxDedupeKey(normalizer.source, raw.entity, raw.externalId, raw.hash), error: records });
+      dead.push({ payload: jobOf(scope, raw), dedupeKey: outboxDedupeKey(scope, raw.entity, raw.externalId, raw.hash), error: records });
       continue;
     }
-    addToBatch(batch, records);
+    addToBatch(batch, records, scope.connectionId);
     rows += records.length;
   }
   await upsertUnified(tx, batch);
@@ -86,8 +91,8 @@ async function applyBatch(tx: PoolClient, normalizer: Normalizer, page: readonly
 
 // The outbox job the record would have been, so a replay runs it through the processor (which
 // also keeps it as the raw payload again).
-function jobOf(normalizer: Normalizer, raw: RawRecordRow): IngestJobPayload {
-  return { source: normalizer.source, entity: raw.entity, externalId: raw.externalId, payload: raw.payload, hash: raw.hash, version: raw.version, runId: null };
+function jobOf(scope: ConnectionScope, raw: RawRecordRow): IngestJobPayload {
+  return { source: scope.source, connectionId: scope.connectionId, entity: raw.entity, externalId: raw.externalId, payload: raw.payload, hash: raw.hash, version: raw.version, runId: null };
 }
 
 const TABLES = ['payments', 'contacts', 'calendar_events', 'campaigns'] as const;
@@ -97,11 +102,11 @@ const TABLES = ['payments', 'contacts', 'calendar_events', 'campaigns'] as const
 async function countWritten(tx: PoolClient, batch: UnifiedBatch): Promise<number> {
   let n = 0;
   for (const table of TABLES) {
-    const keys = batch[table].map((r) => ({ source: r.source, externalId: r.externalId }));
+    const keys = batch[table].map((r) => ({ connectionId: r.connectionId, externalId: r.externalId }));
     if (keys.length === 0) continue;
     const { rows } = await tx.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${table} t
-       WHERE (t.source, t.external_id) IN (SELECT DISTINCT source, "externalId" FROM jsonb_to_recordset($1::jsonb) AS k(source text, "externalId" text))
+       WHERE (t.connection_id, t.external_id) IN (SELECT DISTINCT "connectionId", "externalId" FROM jsonb_to_recordset($1::jsonb) AS k("connectionId" text, "externalId" text))
          AND t.xmin = pg_current_xact_id()::xid`,
       [JSON.stringify(keys)],
     );

@@ -1,12 +1,13 @@
 /**
- * The producer: one sync run of one source (all its streams, or one entity). Takes the
- * per-(source, entity) advisory locks for the whole run (a concurrent run ends at once as
+ * The producer: one sync run of one connection (all its streams, or one entity). Takes the
+ * per-(connection, entity) advisory locks for the whole run (a concurrent run ends at once as
  * `skipped`), pages every stream from its stored cursor (full mode: from the start), writes each
  * page in one transaction (see writePage), and recovers from a rejected cursor by resetting it
  * and backfilling in the same run.
  */
 import type { SourceName } from '../config.ts';
 import { StaleCursorError, type Connector, type EntityStream, type SyncMode, type SyncTarget } from '../connectors/contract.ts';
+import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import { withDbRetry } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { ingestMetrics } from './ingestMetrics.ts';
@@ -18,10 +19,13 @@ import {
 import type { IngestDeps, RunReport, SyncProgress } from './types.ts';
 import { writePage } from './writePage.ts';
 import { runTargetedSync } from './runTargetedSync.ts';
+import { connectorOf } from './connectorOf.ts';
 
 /** Options of {@link runSync}. */
 export interface RunSyncOptions {
   source: SourceName;
+  /** The connection to sync (default: the source's default connection). */
+  connectionId?: string;
   mode: SyncMode;
   /** Sync one entity stream only (default: every stream of the source). */
   entity?: string;
@@ -42,12 +46,13 @@ const MAX_NOTES = 50;
 
 /** Run one sync and return its report (the processor's counts keep growing as the outbox drains). */
 export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<RunReport> {
+  const scope: ConnectionScope = { source: opts.source, connectionId: opts.connectionId ?? defaultConnectionId(opts.source) };
   if (opts.target) {
-    const { source, mode, target, runId, trigger, signal } = opts;
-    return runTargetedSync(deps, { source, mode, target, ...(runId ? { runId } : {}), ...(trigger ? { trigger } : {}), ...(signal ? { signal } : {}) });
+    const { mode, target, runId, trigger, signal } = opts;
+    return runTargetedSync(deps, { ...scope, mode, target, ...(runId ? { runId } : {}), ...(trigger ? { trigger } : {}), ...(signal ? { signal } : {}) });
   }
   const { pool } = deps;
-  const logger = deps.logger.child({ component: 'ingest.producer', source: opts.source });
+  const logger = deps.logger.child({ component: 'ingest.producer', source: opts.source, connectionId: scope.connectionId });
   const entityLabel = opts.entity ?? '*';
   const trigger = opts.trigger ?? 'cli';
   let runId = opts.runId;
@@ -56,31 +61,33 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
 
   const skip = async (reason: string): Promise<RunReport> => {
     if (runId && existing === 'queued') await withDbRetry(() => markRunSkipped(pool, runId!, reason));
-    else if (!runId || !existing) runId = await withDbRetry(() => insertRun(pool, { id: runId, source: opts.source, entity: entityLabel, mode: opts.mode, status: 'skipped', trigger, reason }));
+    else if (!runId || !existing) runId = await withDbRetry(() => insertRun(pool, { id: runId, ...scope, entity: entityLabel, mode: opts.mode, status: 'skipped', trigger, reason }));
     logger.info({ runId, reason }, 'sync skipped');
     ingestMetrics.runs.inc({ source: opts.source, status: 'skipped' });
     return (await getRun(pool, runId!))!;
   };
 
-  const connector = deps.connectors[opts.source];
-  if (!connector) return skip(`source ${opts.source} is disabled (no connector configured)`);
+  const connector = await connectorOf(deps, scope);
+  if (!connector) {
+    return skip(isDefaultConnection(scope) ? `source ${opts.source} is disabled (no connector configured)` : `connection ${scope.connectionId} is not usable here (unknown, paused, removed, or its credentials cannot be read)`);
+  }
   const streams = connector.streams.filter((s) => opts.entity === undefined || s.entity === opts.entity);
   if (streams.length === 0) return skip(`source ${opts.source} has no entity stream named ${JSON.stringify(opts.entity)}`);
 
-  const lease = await tryAcquireSyncLease(pool, streams.map((s) => streamLockKey(opts.source, s.entity)));
+  const lease = await tryAcquireSyncLease(pool, streams.map((s) => streamLockKey(scope.connectionId, s.entity)));
   if (!lease) {
-    const other = await withDbRetry(() => activeRunOf(pool, opts.source, runId ?? NIL_UUID));
-    return skip(`another ${opts.source} sync is already running${other ? ` (run ${other})` : ''}; this one did not start`);
+    const other = await withDbRetry(() => activeRunOf(pool, scope, runId ?? NIL_UUID));
+    return skip(`${anotherSync(scope)} is already running${other ? ` (run ${other})` : ''}; this one did not start`);
   }
   try {
     if (runId && existing) await withDbRetry(() => markRunStarted(pool, runId!));
-    else runId = await withDbRetry(() => insertRun(pool, { id: runId, source: opts.source, entity: entityLabel, mode: opts.mode, status: 'running', trigger }));
+    else runId = await withDbRetry(() => insertRun(pool, { id: runId, ...scope, entity: entityLabel, mode: opts.mode, status: 'running', trigger }));
     const id = runId!;
-    const abandoned = await withDbRetry(() => failAbandonedRuns(pool, opts.source, streams.map((s) => s.entity), id));
+    const abandoned = await withDbRetry(() => failAbandonedRuns(pool, scope, streams.map((s) => s.entity), id));
     if (abandoned) logger.warn({ runId: id, abandoned }, 'marked runs of a dead process as failed');
     logger.info({ runId: id, mode: opts.mode, entity: entityLabel, trigger }, 'sync started');
     try {
-      await syncStreams(deps, { connector, streams, runId: id, lease, opts });
+      await syncStreams(deps, { connector, scope, streams, runId: id, lease, opts });
     } catch (err) {
       logger.error({ runId: id, err }, 'sync failed');
       await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
@@ -97,13 +104,13 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
 
 async function syncStreams(
   deps: IngestDeps,
-  r: { connector: Connector; streams: EntityStream[]; runId: string; lease: SyncLease; opts: RunSyncOptions },
+  r: { connector: Connector; scope: ConnectionScope; streams: EntityStream[]; runId: string; lease: SyncLease; opts: RunSyncOptions },
 ): Promise<void> {
-  const { connector, runId, lease, opts } = r;
+  const { connector, scope, runId, lease, opts } = r;
   const source = connector.source;
-  const logger = deps.logger.child({ component: 'ingest.producer', source, runId });
+  const logger = deps.logger.child({ component: 'ingest.producer', source, connectionId: scope.connectionId, runId });
   const signal = opts.signal ?? new AbortController().signal;
-  const stored = await withDbRetry(() => readCursors(deps.pool, source, r.streams.map((s) => s.entity)));
+  const stored = await withDbRetry(() => readCursors(deps.pool, scope, r.streams.map((s) => s.entity)));
   let progress: RunProgress = { ...newRunProgress(newCallStats()), cursorBefore: stored, cursorAfter: { ...stored } };
   // One array shared by every progress snapshot (they are spread copies), so a note made while a
   // page is being written is still in the next save and in the final report.
@@ -117,7 +124,7 @@ async function syncStreams(
   const emit = (entity: string, kind: SyncProgress['kind']) => {
     const s = progress.stats;
     opts.onProgress?.({
-      source, entity, kind, pagesFetched: progress.pagesFetched, recordsFetched: progress.recordsFetched,
+      source, connectionId: scope.connectionId, entity, kind, pagesFetched: progress.pagesFetched, recordsFetched: progress.recordsFetched,
       recordsEnqueued: progress.recordsEnqueued, recordsDeduped: progress.recordsDeduped,
       retries: Object.values(s.retries).reduce((a, b) => a + b, 0), rateLimitWaits: s.rateLimitWaits,
     });
@@ -131,7 +138,7 @@ async function syncStreams(
       try {
         for await (const page of stream.pages(cursor, mode, ctx)) {
           const before = progress;
-          progress = await lease.transaction((tx) => writePage(tx, { connector, runId, streamEntity: stream.entity, page, progress: before }));
+          progress = await lease.transaction((tx) => writePage(tx, { connector, scope, runId, streamEntity: stream.entity, page, progress: before }));
           // Counted once committed (a retried transaction must not count twice).
           ingestMetrics.records.inc({ source, outcome: 'enqueued' }, progress.recordsEnqueued - before.recordsEnqueued);
           ingestMetrics.records.inc({ source, outcome: 'deduped' }, progress.recordsDeduped - before.recordsDeduped);
@@ -146,7 +153,7 @@ async function syncStreams(
         progress = { ...progress, staleCursorDetected: true, fullBackfillTriggered: true, cursorAfter: { ...progress.cursorAfter, [stream.entity]: null } };
         const snapshot = progress;
         await lease.transaction(async (tx) => {
-          await storeCursor(tx, source, stream.entity, null);
+          await storeCursor(tx, scope, stream.entity, null);
           await saveRunProgress(tx, runId, snapshot);
         });
         ingestMetrics.staleCursors.inc({ source });
@@ -183,4 +190,9 @@ async function syncStreams(
 
 function isStaleCursor(err: unknown): boolean {
   return err instanceof StaleCursorError || (err as { name?: unknown } | null)?.name === 'StaleCursorError';
+}
+
+// The default connection is what single-account users know as "the stripe sync".
+function anotherSync(scope: ConnectionScope): string {
+  return isDefaultConnection(scope) ? `another ${scope.source} sync` : `another sync of connection ${scope.connectionId}`;
 }

@@ -8,21 +8,22 @@
  * for one of its own abandoned runs.
  */
 import type { SourceName } from '../config.ts';
-import type { SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { Connector, SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { ConnectionScope } from '../connections/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runStatus, type RunProgress } from './runs.ts';
 import type { IngestDeps, RunReport } from './types.ts';
 import { writePage } from './writePage.ts';
+import { connectorOf } from './connectorOf.ts';
 
 /** The run's entity label for a target. */
 export function targetLabel(target: SyncTarget): string {
   return target.kind === 'id' ? `id=${target.id}` : `range=${target.since}..${target.until ?? ''}`;
 }
 
-/** Why `source` cannot serve `target` in this process (a 400 / CLI error), or null. */
-export function targetRefusal(deps: Pick<IngestDeps, 'connectors'>, source: SourceName, target: SyncTarget): string | null {
-  const connector = deps.connectors[source];
+/** Why the connector of `source` cannot serve `target` (a 400 / CLI error), or null. */
+export function targetRefusal(connector: Connector | undefined, source: SourceName, target: SyncTarget): string | null {
   if (!connector) return `${source} is disabled or has no credentials configured`;
   if (!connector.targeted) return `the ${source} connector cannot read single records or date ranges`;
   return connector.targeted.refusal(target);
@@ -31,23 +32,24 @@ export function targetRefusal(deps: Pick<IngestDeps, 'connectors'>, source: Sour
 /** Run one targeted sync (a new run, or the accepted run `runId`). */
 export async function runTargetedSync(
   deps: IngestDeps,
-  opts: { source: SourceName; mode: SyncMode; target: SyncTarget; runId?: string; trigger?: string; signal?: AbortSignal },
+  opts: ConnectionScope & { mode: SyncMode; target: SyncTarget; runId?: string; trigger?: string; signal?: AbortSignal },
 ): Promise<RunReport> {
   const { pool } = deps;
-  const logger = deps.logger.child({ component: 'ingest.targeted', source: opts.source });
+  const scope: ConnectionScope = { source: opts.source, connectionId: opts.connectionId };
+  const logger = deps.logger.child({ component: 'ingest.targeted', source: opts.source, connectionId: opts.connectionId });
   const entity = targetLabel(opts.target);
   let runId = opts.runId;
   const existing = runId ? await withDbRetry(() => runStatus(pool, runId!)) : null;
   if (runId && existing && existing !== 'queued' && existing !== 'running') return (await getRun(pool, runId))!;
-  const refusal = targetRefusal(deps, opts.source, opts.target);
-  const connector = deps.connectors[opts.source];
+  const connector = await connectorOf(deps, scope);
+  const refusal = targetRefusal(connector, opts.source, opts.target);
   if (refusal || !connector?.targeted) {
     if (runId && existing) await withDbRetry(() => markRunSkipped(pool, runId!, refusal ?? 'not supported'));
-    else runId = await withDbRetry(() => insertRun(pool, { source: opts.source, entity, mode: opts.mode, status: 'skipped', trigger: opts.trigger ?? 'cli', reason: refusal ?? 'not supported' }));
+    else runId = await withDbRetry(() => insertRun(pool, { ...scope, entity, mode: opts.mode, status: 'skipped', trigger: opts.trigger ?? 'cli', reason: refusal ?? 'not supported' }));
     return (await getRun(pool, runId!))!;
   }
   if (runId && existing) await withDbRetry(() => markRunStarted(pool, runId!));
-  else runId = await withDbRetry(() => insertRun(pool, { source: opts.source, entity, mode: opts.mode, status: 'running', trigger: opts.trigger ?? 'cli' }));
+  else runId = await withDbRetry(() => insertRun(pool, { ...scope, entity, mode: opts.mode, status: 'running', trigger: opts.trigger ?? 'cli' }));
   const id = runId!;
   let progress: RunProgress = newRunProgress(newCallStats());
   const notes = progress.notes;
@@ -63,7 +65,7 @@ export async function runTargetedSync(
   try {
     for await (const page of connector.targeted.pages(opts.target, ctx)) {
       const before = progress;
-      progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, runId: id, streamEntity: entity, page: { records: page.records, cursorAfter: null }, progress: before, force: true })));
+      progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, scope, runId: id, streamEntity: entity, page: { records: page.records, cursorAfter: null }, progress: before, force: true })));
     }
     const final = progress;
     await withDbRetry(() => finishRun(pool, id, final, final.recordsInvalid > 0 ? 'partial' : 'success', null));

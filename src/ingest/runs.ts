@@ -7,6 +7,7 @@
 import type { SourceName } from '../config.ts';
 import type { SyncMode } from '../connectors/contract.ts';
 import { storableText, type Queryable } from '../db/index.ts';
+import type { ConnectionScope } from '../connections/index.ts';
 import type { CallStats } from '../resilience/index.ts';
 import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
 
@@ -39,14 +40,14 @@ export function newRunProgress(stats: CallStats): RunProgress {
 /** Insert a run row; returns its id. */
 export async function insertRun(
   db: Queryable,
-  run: { source: SourceName; entity: string; mode: SyncMode; status: RunStatus; trigger: string; reason?: string; id?: string },
+  run: ConnectionScope & { entity: string; mode: SyncMode; status: RunStatus; trigger: string; reason?: string; id?: string },
 ): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO sync_runs (id, source, entity, mode, status, trigger, reason, started_at, finished_at)
-     VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7,
+    `INSERT INTO sync_runs (id, source, connection_id, entity, mode, status, trigger, reason, started_at, finished_at)
+     VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $8, $3, $4, $5, $6, $7,
              CASE WHEN $5 IN ('running', 'skipped') THEN now() END, CASE WHEN $5 = 'skipped' THEN now() END)
      RETURNING id`,
-    [run.id ?? null, run.source, run.entity, run.mode, run.status, run.trigger, run.reason === undefined ? null : storableText(run.reason)],
+    [run.id ?? null, run.source, run.entity, run.mode, run.status, run.trigger, run.reason === undefined ? null : storableText(run.reason), run.connectionId],
   );
   return rows[0]!.id;
 }
@@ -80,21 +81,21 @@ export async function markRunSkipped(db: Queryable, runId: string, reason: strin
  * Runs left 'running' by a process that died. Called by a run that holds the advisory locks of
  * `entities`: any other running run over those streams cannot be alive.
  */
-export async function failAbandonedRuns(db: Queryable, source: SourceName, entities: string[], exceptRunId: string): Promise<number> {
+export async function failAbandonedRuns(db: Queryable, scope: ConnectionScope, entities: string[], exceptRunId: string): Promise<number> {
   const res = await db.query(
     `UPDATE sync_runs SET status = 'failed', finished_at = now(),
        error = 'abandoned: the process running it stopped before it finished'
-     WHERE source = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))`,
-    [source, entities, exceptRunId],
+     WHERE connection_id = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))`,
+    [scope.connectionId, entities, exceptRunId],
   );
   return res.rowCount ?? 0;
 }
 
-/** The id of a queued or running run of `source` other than `exceptRunId` (for skip reasons). */
-export async function activeRunOf(db: Queryable, source: SourceName, exceptRunId: string): Promise<string | null> {
+/** The id of a running run of the connection other than `exceptRunId` (for skip reasons). */
+export async function activeRunOf(db: Queryable, scope: ConnectionScope, exceptRunId: string): Promise<string | null> {
   const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM sync_runs WHERE source = $1 AND status = 'running' AND id <> $2 ORDER BY started_at DESC LIMIT 1`,
-    [source, exceptRunId],
+    `SELECT id FROM sync_runs WHERE connection_id = $1 AND status = 'running' AND id <> $2 ORDER BY started_at DESC LIMIT 1`,
+    [scope.connectionId, exceptRunId],
   );
   return rows[0]?.id ?? null;
 }
@@ -129,6 +130,7 @@ export async function finishRun(db: Queryable, runId: string, p: RunProgress, st
 interface RunRow {
   id: string;
   source: SourceName;
+  connection_id: string;
   entity: string;
   mode: SyncMode;
   status: RunStatus;
@@ -176,6 +178,7 @@ export async function getRun(db: Queryable, runId: string): Promise<RunReport | 
 /** Filters of {@link listRuns}. */
 export interface ListRunsOptions {
   source?: SourceName;
+  connectionId?: string;
   status?: RunStatus;
   limit?: number;
   offset?: number;
@@ -184,10 +187,10 @@ export interface ListRunsOptions {
 /** Runs newest first, with the total matching the filters. */
 export async function listRuns(db: Queryable, opts: ListRunsOptions = {}): Promise<{ runs: RunReport[]; total: number }> {
   const limit = Math.min(500, Math.max(1, opts.limit ?? 50));
-  const params = [opts.source ?? null, opts.status ?? null];
-  const where = `($1::text IS NULL OR r.source = $1) AND ($2::text IS NULL OR r.status = $2)`;
+  const params = [opts.source ?? null, opts.status ?? null, opts.connectionId ?? null];
+  const where = `($1::text IS NULL OR r.source = $1) AND ($2::text IS NULL OR r.status = $2) AND ($3::text IS NULL OR r.connection_id = $3)`;
   const [page, count] = await Promise.all([
-    db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $3 OFFSET $4`, [...params, limit, opts.offset ?? 0]),
+    db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $4 OFFSET $5`, [...params, limit, opts.offset ?? 0]),
     db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sync_runs r WHERE ${where}`, params),
   ]);
   return { runs: page.rows.map(toReport), total: count.rows[0]?.n ?? 0 };
@@ -234,6 +237,7 @@ export function toReport(r: RunRow): RunReport {
   return {
     runId: r.id,
     source: r.source,
+    connectionId: r.connection_id,
     entity: r.entity,
     mode: r.mode,
     status,

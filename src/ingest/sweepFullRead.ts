@@ -21,6 +21,7 @@
  * - the hash entry is replaced by the marker 'gone', so the same content listed again is not
  *   skipped as unchanged and restores the row.
  */
+import type { ConnectionScope } from '../connections/index.ts';
 import type { PoolClient } from '../db/index.ts';
 import { enqueueMany } from '../queue/index.ts';
 import type { DeletableTable } from '../connectors/index.ts';
@@ -32,22 +33,22 @@ export const GONE_HASH = 'gone';
 const TABLES = new Set<string>(['payments', 'contacts', 'calendar_events', 'campaigns']);
 
 /** Stamp the records of a full-read page as seen now. */
-export async function markSeen(tx: PoolClient, source: string, records: ReadonlyArray<{ entity: string; externalId: string }>): Promise<void> {
+export async function markSeen(tx: PoolClient, scope: ConnectionScope, records: ReadonlyArray<{ entity: string; externalId: string }>): Promise<void> {
   if (records.length === 0) return;
   await tx.query(
     `UPDATE ingest_record_hashes h SET seen_at = now()
      FROM unnest($2::text[], $3::text[]) AS i(entity, external_id)
-     WHERE h.source = $1 AND h.entity = i.entity AND h.external_id = i.external_id`,
-    [source, records.map((r) => r.entity), records.map((r) => r.externalId)],
+     WHERE h.connection_id = $1 AND h.entity = i.entity AND h.external_id = i.external_id`,
+    [scope.connectionId, records.map((r) => r.entity), records.map((r) => r.externalId)],
   );
 }
 
 /** Record that a fresh full read of a stream starts with this transaction. */
-export async function startFullRead(tx: PoolClient, source: string, streamEntity: string, version: string | null): Promise<void> {
+export async function startFullRead(tx: PoolClient, scope: ConnectionScope, streamEntity: string, version: string | null): Promise<void> {
   await tx.query(
-    `INSERT INTO sync_cursors (source, entity, cursor, updated_at, full_read_started_at, full_read_version) VALUES ($1, $2, NULL, now(), now(), $3)
-     ON CONFLICT (source, entity) DO UPDATE SET full_read_started_at = now(), full_read_version = excluded.full_read_version`,
-    [source, streamEntity, version],
+    `INSERT INTO sync_cursors (source, connection_id, entity, cursor, updated_at, full_read_started_at, full_read_version) VALUES ($1, $4, $2, NULL, now(), now(), $3)
+     ON CONFLICT (connection_id, entity) DO UPDATE SET full_read_started_at = now(), full_read_version = excluded.full_read_version`,
+    [scope.source, streamEntity, version, scope.connectionId],
   );
 }
 
@@ -56,31 +57,32 @@ export async function startFullRead(tx: PoolClient, source: string, streamEntity
  * of `recordEntity` not seen since the read started; returns how many. A read whose start was
  * never recorded (resumed from a cursor older than this code) deletes nothing.
  */
-export async function completeFullRead(tx: PoolClient, r: { source: IngestJobPayload['source']; streamEntity: string; recordEntity: string; runId: string }): Promise<number> {
+export async function completeFullRead(tx: PoolClient, r: { scope: ConnectionScope; streamEntity: string; recordEntity: string; runId: string }): Promise<number> {
+  const { source, connectionId } = r.scope;
   const { rows: started } = await tx.query<{ started_at: Date | null; version: string | null; now: Date }>(
-    `UPDATE sync_cursors SET full_read_started_at = NULL, full_read_version = NULL WHERE source = $1 AND entity = $2
+    `UPDATE sync_cursors SET full_read_started_at = NULL, full_read_version = NULL WHERE connection_id = $1 AND entity = $2
      RETURNING old.full_read_started_at AS started_at, old.full_read_version AS version, now() AS now`,
-    [r.source, r.streamEntity],
+    [connectionId, r.streamEntity],
   );
   const start = started[0];
   if (!start?.started_at) return 0;
   const { rows: gone } = await tx.query<{ external_id: string; row_key: string }>(
     `UPDATE ingest_record_hashes h
      SET content_hash = '${GONE_HASH}', source_version = COALESCE($4, h.source_version), updated_at = now()
-     WHERE h.source = $1 AND h.entity = $2 AND h.row_key IS NOT NULL AND h.content_hash <> '${GONE_HASH}'
+     WHERE h.connection_id = $1 AND h.entity = $2 AND h.row_key IS NOT NULL AND h.content_hash <> '${GONE_HASH}'
        AND h.seen_at < $3 AND h.updated_at < $3
      RETURNING h.external_id, h.row_key`,
-    [r.source, r.recordEntity, start.started_at, start.version],
+    [connectionId, r.recordEntity, start.started_at, start.version],
   );
   const deletedAt = start.now.toISOString();
   const jobs = gone.flatMap((g) => {
     const table = g.row_key.slice(0, g.row_key.indexOf(':'));
     if (!TABLES.has(table)) return [];
     const payload: IngestJobPayload = {
-      source: r.source, entity: r.recordEntity, externalId: g.external_id, payload: null, hash: GONE_HASH, runId: r.runId,
+      source, connectionId, entity: r.recordEntity, externalId: g.external_id, payload: null, hash: GONE_HASH, runId: r.runId,
       version: start.version, gone: { table: table as DeletableTable, deletedAt },
     };
-    return [{ payload, dedupeKey: `${r.source}:${r.recordEntity}:${g.external_id}:${GONE_HASH}:${start.version ?? ''}` }];
+    return [{ payload, dedupeKey: `${connectionId}:${r.recordEntity}:${g.external_id}:${GONE_HASH}:${start.version ?? ''}` }];
   });
   await enqueueMany(tx, INGEST_QUEUE, jobs);
   return jobs.length;

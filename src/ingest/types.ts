@@ -5,12 +5,24 @@ import type { Pool, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Unstorable } from './prepareRecord.ts';
 
-/** What every ingest entry point needs. `connectors` holds the enabled sources only (or all of them). */
+/**
+ * The connectors of connections other than the defaults, built from their stored credentials
+ * (src/connections). Null: no such connection, or it cannot be used by this process.
+ */
+export interface ConnectionConnectors {
+  connectorFor(connectionId: string): Promise<Connector | null>;
+}
+
+/**
+ * What every ingest entry point needs. `connectors` holds the default connections' connectors
+ * (the environment's credentials) of the enabled sources; `connections` builds the others.
+ */
 export interface IngestDeps {
   pool: Pool;
   config: Config;
   logger: Logger;
   connectors: Partial<Record<SourceName, Connector>>;
+  connections?: ConnectionConnectors;
 }
 
 /** The queue of raw records (the ingest outbox). */
@@ -21,6 +33,8 @@ export const SYNC_QUEUE = 'ingest-sync';
 /** Payload of one outbox job: one raw record to normalize and upsert. */
 export interface IngestJobPayload {
   source: SourceName;
+  /** The connection that fetched it; absent on jobs that predate connections (the default one). */
+  connectionId?: string;
   entity: string;
   externalId: string;
   payload: unknown;
@@ -48,6 +62,8 @@ export interface IngestJobPayload {
 export interface SyncJobPayload {
   runId: string;
   source: SourceName;
+  /** Absent on jobs that predate connections: the source's default connection. */
+  connectionId?: string;
   mode: SyncMode;
   /** A targeted run (one record or a date range) instead of the streams. */
   target?: SyncTarget;
@@ -60,6 +76,7 @@ export type RunStatus = 'queued' | 'running' | 'success' | 'partial' | 'failed' 
 export interface RunReport {
   runId: string;
   source: SourceName;
+  connectionId: string;
   entity: string;
   mode: SyncMode;
   status: RunStatus;
@@ -105,6 +122,7 @@ export interface RunReport {
 /** A live progress event of a sync (CLI display). */
 export interface SyncProgress {
   source: SourceName;
+  connectionId: string;
   entity: string;
   /** 'page': a page committed; 'stale_cursor': cursor rejected, backfilling; 'fetch': the connector reported progress. */
   kind: 'page' | 'stale_cursor' | 'fetch';

@@ -1,6 +1,7 @@
 /**
  * Set-based upserts of unified rows (payments, contacts, calendar_events, campaigns) on
- * (source, external_id). Rules every statement follows:
+ * (connection_id, external_id): each row belongs to the connection whose job carried it. Rules
+ * every statement follows:
  * - never regress: an update applies only if the incoming `source_version` may replace the stored
  *   one (connectors' versions.ts: the newest wins, an unknown version never replaces a known
  *   one), whatever path and order the rows took through the outbox;
@@ -16,14 +17,17 @@
 import { mayReplace, timeVersion, type CalendarEventRow, type CampaignRow, type ContactRow, type DeletableTable, type DeletionRow, type PaymentRow, type UnifiedRecord } from '../connectors/index.ts';
 import type { Queryable } from '../db/index.ts';
 
+/** A unified row of one connection (normalizers are pure: the pipeline stamps the connection). */
+export type Scoped<R> = R & { connectionId: string };
+
 /** Unified rows grouped by table. */
 export interface UnifiedBatch {
-  payments: PaymentRow[];
-  contacts: ContactRow[];
-  calendar_events: CalendarEventRow[];
-  campaigns: CampaignRow[];
-  campaign_syncs: Array<{ source: string; externalId: string; syncedAt: string }>;
-  deletions: DeletionRow[];
+  payments: Array<Scoped<PaymentRow>>;
+  contacts: Array<Scoped<ContactRow>>;
+  calendar_events: Array<Scoped<CalendarEventRow>>;
+  campaigns: Array<Scoped<CampaignRow>>;
+  campaign_syncs: Array<Scoped<{ source: string; externalId: string; syncedAt: string }>>;
+  deletions: Array<Scoped<DeletionRow>>;
 }
 
 /** An empty batch. */
@@ -31,9 +35,9 @@ export function emptyBatch(): UnifiedBatch {
   return { payments: [], contacts: [], calendar_events: [], campaigns: [], campaign_syncs: [], deletions: [] };
 }
 
-/** Add normalized records to a batch. */
-export function addToBatch(batch: UnifiedBatch, records: readonly UnifiedRecord[]): void {
-  for (const r of records) (batch[r.table] as unknown[]).push(r.row);
+/** Add the normalized records of one connection to a batch. */
+export function addToBatch(batch: UnifiedBatch, records: readonly UnifiedRecord[], connectionId: string): void {
+  for (const r of records) (batch[r.table] as unknown[]).push({ ...r.row, connectionId });
 }
 
 /**
@@ -51,6 +55,7 @@ export function batchSize(batch: UnifiedBatch): number {
 }
 
 type Versioned = { source: string; externalId: string; sourceVersion?: string | null; sourceUpdatedAt?: string | null };
+type Keyed = { connectionId: string; externalId: string };
 
 /**
  * A row's version: its own, or (rows from normalizers that predate versions) its upstream
@@ -62,11 +67,11 @@ export function versionOfRow(row: Versioned): string | null {
 
 // One statement cannot touch the same key twice: keep the newest version of each key (by the
 // same rule as the statements; a later position wins ties). Rows leave with their version set.
-function newestPerKey<T extends Versioned>(rows: readonly T[]): T[] {
+function newestPerKey<T extends Versioned & Keyed>(rows: readonly T[]): T[] {
   const byKey = new Map<string, T>();
   for (const r of rows) {
     const row = { ...r, sourceVersion: versionOfRow(r) };
-    const key = `${row.source}\u0000${row.externalId}`;
+    const key = `${row.connectionId}\u0000${row.externalId}`;
     const prev = byKey.get(key);
     if (prev && !mayReplace(row.sourceVersion, prev.sourceVersion)) continue;
     byKey.set(key, row);
@@ -75,8 +80,8 @@ function newestPerKey<T extends Versioned>(rows: readonly T[]): T[] {
 }
 
 // Concurrent processors lock rows in the same (key) order, so their batches cannot deadlock.
-function sortByKey<T extends { source: string; externalId: string }>(rows: T[]): T[] {
-  return rows.sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
+function sortByKey<T extends Keyed>(rows: T[]): T[] {
+  return rows.sort((a, b) => (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
 }
 
 /**
@@ -122,16 +127,16 @@ function upsertSql(table: string, own: readonly Column[]): string {
   // Only the rows this statement moved from live to deleted come back (recordsDeleted).
   return `
 WITH written AS (
-INSERT INTO ${table} AS t (source, external_id, ${cols.map((c) => c.col).join(', ')})
-SELECT source, "externalId", ${cols.map((c) => c.from?.value ?? `"${c.field}"${c.cast ?? ''}`).join(', ')}
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, ${cols.map((c) => c.from?.fields ?? `"${c.field}" ${c.type}`).join(', ')})
-ON CONFLICT (source, external_id) DO UPDATE SET
+INSERT INTO ${table} AS t (source, connection_id, external_id, ${cols.map((c) => c.col).join(', ')})
+SELECT source, "connectionId", "externalId", ${cols.map((c) => c.from?.value ?? `"${c.field}"${c.cast ?? ''}`).join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, "connectionId" text, "externalId" text, ${cols.map((c) => c.from?.fields ?? `"${c.field}" ${c.type}`).join(', ')})
+ON CONFLICT (connection_id, external_id) DO UPDATE SET
   ${columns.map((c, i) => `${c.col} = ${data[i]}`).join(', ')}, source_version = ${version},
   updated_at = CASE WHEN (${columns.map((c) => `t.${c.col}`).join(', ')}) IS DISTINCT FROM (${data.join(', ')}) THEN now() ELSE t.updated_at END
 WHERE ${MAY_REPLACE}
   AND (${columns.map((c) => `t.${c.col}`).join(', ')}, t.source_version) IS DISTINCT FROM (${data.join(', ')}, ${version})
-RETURNING t.source, t.external_id, old.external_id IS NOT NULL AND old.deleted_at IS NULL AND new.deleted_at IS NOT NULL AS newly_deleted)
-SELECT source, external_id FROM written WHERE newly_deleted`;
+RETURNING t.connection_id, t.external_id, old.external_id IS NOT NULL AND old.deleted_at IS NULL AND new.deleted_at IS NOT NULL AS newly_deleted)
+SELECT connection_id, external_id FROM written WHERE newly_deleted`;
 }
 
 // Deleted upstream: stored with the upstream's deletion time, else when first stored as deleted;
@@ -148,10 +153,10 @@ const deletedAt: Column = {
 // version so that no older state still in flight brings the row back.
 const deletionSql = (table: DeletableTable) => `
 UPDATE ${table} t SET deleted_at = COALESCE(r."deletedAt", now()), source_version = COALESCE(r."sourceVersion", t.source_version), updated_at = now()
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, "deletedAt" timestamptz, "sourceVersion" text)
-WHERE t.source = r.source AND t.external_id = r."externalId" AND t.deleted_at IS NULL
+FROM jsonb_to_recordset($1::jsonb) AS r("connectionId" text, "externalId" text, "deletedAt" timestamptz, "sourceVersion" text)
+WHERE t.connection_id = r."connectionId" AND t.external_id = r."externalId" AND t.deleted_at IS NULL
   AND (t.source_version IS NULL OR (r."sourceVersion" IS NOT NULL AND r."sourceVersion" COLLATE "C" >= t.source_version))
-RETURNING t.source, t.external_id`;
+RETURNING t.connection_id, t.external_id`;
 
 // Rows from a read without a modification time keep the one an event gave them.
 const sourceUpdatedAt: UnifiedColumn = { col: 'source_updated_at', field: 'sourceUpdatedAt', type: 'timestamptz', keep: 'null' };
@@ -210,9 +215,9 @@ const CAMPAIGN_SYNCS_SQL = `
 UPDATE campaigns t SET
   synced_at = GREATEST(t.synced_at, r."syncedAt"),
   updated_at = CASE WHEN t.synced_at IS NULL OR r."syncedAt" > t.synced_at THEN now() ELSE t.updated_at END
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "externalId" text, "syncedAt" timestamptz)
-WHERE t.source = r.source AND t.external_id = r."externalId"
-RETURNING t.source, t.external_id`;
+FROM jsonb_to_recordset($1::jsonb) AS r("connectionId" text, "externalId" text, "syncedAt" timestamptz)
+WHERE t.connection_id = r."connectionId" AND t.external_id = r."externalId"
+RETURNING t.connection_id, t.external_id`;
 
 /** A campaign sync record arrived before its campaign row: transient, the queue retries it later. */
 export class CampaignNotStoredError extends Error {
@@ -231,8 +236,8 @@ export interface UpsertOutcome {
 }
 
 /** The key {@link UpsertOutcome.deleted} lists a row by. */
-export function deletedRowKey(table: string, source: string, externalId: string): string {
-  return `${table}\u0000${source}\u0000${externalId}`;
+export function deletedRowKey(table: string, connectionId: string, externalId: string): string {
+  return `${table}\u0000${connectionId}\u0000${externalId}`;
 }
 
 /** Upsert a batch, then apply its deletions known by key. */
@@ -246,41 +251,41 @@ export async function upsertUnified(db: Queryable, batch: UnifiedBatch): Promise
   const deleted: string[] = [];
   const run = async (table: DeletableTable, sql: string, rows: unknown[]) => {
     if (rows.length === 0) return;
-    const res = await db.query<{ source: string; external_id: string }>(sql, [JSON.stringify(rows)]);
-    for (const r of res.rows) deleted.push(deletedRowKey(table, r.source, r.external_id));
+    const res = await db.query<{ connection_id: string; external_id: string }>(sql, [JSON.stringify(rows)]);
+    for (const r of res.rows) deleted.push(deletedRowKey(table, r.connection_id, r.external_id));
   };
   for (const [table, sql, rows] of statements) {
     const deletions = newestDeletions(batch.deletions.filter((d) => d.table === table));
     // Two statements on one table would lock its rows in two passes; locking every key first, in
     // one order, keeps concurrent processors from deadlocking.
-    if (deletions.length > 0) await lockRows(db, table, [...(rows as Versioned[]), ...deletions]);
+    if (deletions.length > 0) await lockRows(db, table, [...(rows as Keyed[]), ...deletions]);
     await run(table, sql, rows);
     await run(table, deletionSql(table), deletions);
   }
   if (batch.campaign_syncs.length) {
     const syncs = newestSyncs(batch.campaign_syncs);
-    const { rows } = await db.query<{ source: string; external_id: string }>(CAMPAIGN_SYNCS_SQL, [JSON.stringify(syncs)]);
-    const found = new Set(rows.map((r) => `${r.source}:${r.external_id}`));
-    const missing = syncs.map((s) => `${s.source}:${s.externalId}`).filter((k) => !found.has(k));
+    const { rows } = await db.query<{ connection_id: string; external_id: string }>(CAMPAIGN_SYNCS_SQL, [JSON.stringify(syncs)]);
+    const found = new Set(rows.map((r) => `${r.connection_id}:${r.external_id}`));
+    const missing = syncs.map((s) => `${s.connectionId}:${s.externalId}`).filter((k) => !found.has(k));
     if (missing.length) throw new CampaignNotStoredError(missing);
   }
   return { rows: batchSize(batch), deleted };
 }
 
 // In the order the statements take them (sortByKey), so every writer locks one way.
-async function lockRows(db: Queryable, table: DeletableTable, keys: ReadonlyArray<{ source: string; externalId: string }>): Promise<void> {
-  const sorted = sortByKey(keys.map((k) => ({ source: k.source, externalId: k.externalId })));
+async function lockRows(db: Queryable, table: DeletableTable, keys: readonly Keyed[]): Promise<void> {
+  const sorted = sortByKey(keys.map((k) => ({ connectionId: k.connectionId, externalId: k.externalId })));
   await db.query(
-    `SELECT 1 FROM ${table} t JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(source, external_id, n) USING (source, external_id)
+    `SELECT 1 FROM ${table} t JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(connection_id, external_id, n) USING (connection_id, external_id)
      ORDER BY k.n FOR UPDATE OF t`,
-    [sorted.map((k) => k.source), sorted.map((k) => k.externalId)],
+    [sorted.map((k) => k.connectionId), sorted.map((k) => k.externalId)],
   );
 }
 
-function newestDeletions(rows: readonly DeletionRow[]): DeletionRow[] {
-  const byKey = new Map<string, DeletionRow>();
+function newestDeletions(rows: ReadonlyArray<Scoped<DeletionRow>>): Array<Scoped<DeletionRow>> {
+  const byKey = new Map<string, Scoped<DeletionRow>>();
   for (const r of rows) {
-    const key = `${r.source}\u0000${r.externalId}`;
+    const key = `${r.connectionId}\u0000${r.externalId}`;
     const prev = byKey.get(key);
     if (!prev || mayReplace(r.sourceVersion, prev.sourceVersion)) byKey.set(key, r);
   }
@@ -290,7 +295,7 @@ function newestDeletions(rows: readonly DeletionRow[]): DeletionRow[] {
 function newestSyncs(rows: UnifiedBatch['campaign_syncs']): UnifiedBatch['campaign_syncs'] {
   const byKey = new Map<string, UnifiedBatch['campaign_syncs'][number]>();
   for (const r of rows) {
-    const key = `${r.source}\u0000${r.externalId}`;
+    const key = `${r.connectionId}\u0000${r.externalId}`;
     const prev = byKey.get(key);
     if (!prev || Date.parse(r.syncedAt) > Date.parse(prev.syncedAt)) byKey.set(key, r);
   }

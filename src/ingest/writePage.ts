@@ -9,6 +9,7 @@
  * what it no longer lists (sweepFullRead.ts).
  */
 import type { Connector, Page, RawRecord, UnifiedRecord } from '../connectors/contract.ts';
+import type { ConnectionScope } from '../connections/index.ts';
 import { storableText, type PoolClient } from '../db/index.ts';
 import { enqueueMany } from '../queue/index.ts';
 import { storeCursor } from './cursors.ts';
@@ -53,15 +54,15 @@ export function inspectRecords(records: ReadonlyArray<{ unstorable: unknown; row
   return { invalid, unmapped };
 }
 
-/** Outbox dedupe key: an identical record already waiting in the outbox is not queued twice. */
-export function outboxDedupeKey(source: string, entity: string, externalId: string, hash: string): string {
-  return `${source}:${entity}:${externalId}:${hash}`;
+/** Outbox dedupe key: an identical record of the connection already waiting in the outbox is not queued twice. */
+export function outboxDedupeKey(scope: ConnectionScope, entity: string, externalId: string, hash: string): string {
+  return `${scope.connectionId}:${entity}:${externalId}:${hash}`;
 }
 
 /** The outbox job of a prepared record. */
-export function toJobPayload(source: IngestJobPayload['source'], r: PreparedRecord, runId: string | null): IngestJobPayload {
+export function toJobPayload(scope: ConnectionScope, r: PreparedRecord, runId: string | null): IngestJobPayload {
   return {
-    source, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId,
+    source: scope.source, connectionId: scope.connectionId, entity: r.entity, externalId: r.externalId, payload: r.payload, hash: r.hash, runId,
     ...(r.version !== undefined ? { version: r.version } : {}),
     ...(r.sanitized ? { sanitized: r.sanitized } : {}),
     ...(r.unstorable ? { unstorable: r.unstorable } : {}),
@@ -71,8 +72,9 @@ export function toJobPayload(source: IngestJobPayload['source'], r: PreparedReco
 /** Write one page; returns the run progress after it (apply it only once the transaction committed). */
 export async function writePage(
   tx: PoolClient,
-  w: { connector: Connector; runId: string; streamEntity: string; page: Page; progress: RunProgress; force?: boolean },
+  w: { connector: Connector; scope: ConnectionScope; runId: string; streamEntity: string; page: Page; progress: RunProgress; force?: boolean },
 ): Promise<RunProgress> {
+  const { scope } = w;
   const source = w.connector.source;
   // One dry run of the pure normalizer per record gives its version and target row (dedupe, the
   // job) and what the run report says about it (invalid, unmapped statuses).
@@ -82,20 +84,20 @@ export async function writePage(
   });
   // A repair (`force`) re-enqueues records whose upstream content did not change: the stored row
   // is what differs (edited or lost here), and the upsert's version rule still decides.
-  const unchanged = w.force ? new Set<string>() : await unchangedKeys(tx, source, prepared);
+  const unchanged = w.force ? new Set<string>() : await unchangedKeys(tx, scope, prepared);
   const fresh = prepared.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
-  const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(source, r, w.runId), dedupeKey: outboxDedupeKey(source, r.entity, r.externalId, r.hash) })));
-  await storeHashes(tx, source, fresh);
+  const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(scope, r, w.runId), dedupeKey: outboxDedupeKey(scope, r.entity, r.externalId, r.hash) })));
+  await storeHashes(tx, scope, fresh);
   const fullRead = w.page.fullRead;
   if (fullRead) {
-    if (fullRead.start) await startFullRead(tx, source, w.streamEntity, fullRead.start.version);
-    await markSeen(tx, source, prepared);
-    if (fullRead.complete) await completeFullRead(tx, { source, streamEntity: w.streamEntity, recordEntity: w.streamEntity, runId: w.runId });
+    if (fullRead.start) await startFullRead(tx, scope, w.streamEntity, fullRead.start.version);
+    await markSeen(tx, scope, prepared);
+    if (fullRead.complete) await completeFullRead(tx, { scope, streamEntity: w.streamEntity, recordEntity: w.streamEntity, runId: w.runId });
   }
   // An upstream cursor is upstream content too; a changed one is rejected next run as stale,
   // which resets and backfills the stream rather than failing every page forever.
   const cursorAfter = w.page.cursorAfter === null ? null : storableText(w.page.cursorAfter);
-  if (cursorAfter !== null) await storeCursor(tx, source, w.streamEntity, cursorAfter);
+  if (cursorAfter !== null) await storeCursor(tx, scope, w.streamEntity, cursorAfter);
 
   const inspected = inspectRecords(fresh);
   const p = w.progress;

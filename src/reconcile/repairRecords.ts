@@ -5,6 +5,7 @@
  * like any sync. The content-hash dedupe is bypassed (`force`): the upstream did not change,
  * what is stored did. No cursor is touched.
  */
+import type { ConnectionScope } from '../connections/index.ts';
 import type { Connector, RawRecord } from '../connectors/index.ts';
 import { withDbRetry, withTransaction, type Pool } from '../db/index.ts';
 import { finishRun, insertRun, markRunFailed, newRunProgress, writePage, type RunProgress } from '../ingest/index.ts';
@@ -13,16 +14,15 @@ import { newCallStats } from '../resilience/index.ts';
 const PAGE = 100;
 
 /** Enqueue `records` under a new run; returns its id and how many jobs were enqueued. */
-export async function repairRecords(pool: Pool, connector: Connector, records: RawRecord[], trigger: string): Promise<{ runId: string; recordsEnqueued: number }> {
-  const source = connector.source;
-  const runId = await withDbRetry(() => insertRun(pool, { source, entity: 'reconcile', mode: 'full', status: 'running', trigger }));
+export async function repairRecords(pool: Pool, connector: Connector, scope: ConnectionScope, records: RawRecord[], trigger: string): Promise<{ runId: string; recordsEnqueued: number }> {
+  const runId = await withDbRetry(() => insertRun(pool, { ...scope, entity: 'reconcile', mode: 'full', status: 'running', trigger }));
   let progress: RunProgress = newRunProgress(newCallStats());
   progress.notes.push(`reconciliation repair: ${records.length} record(s) the stored rows differ from, re-enqueued`);
   try {
     for (let i = 0; i < records.length; i += PAGE) {
       const page = { records: records.slice(i, i + PAGE), cursorAfter: null };
       const before = progress;
-      progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, runId, streamEntity: 'reconcile', page, progress: before, force: true })));
+      progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, scope, runId, streamEntity: 'reconcile', page, progress: before, force: true })));
     }
     const final = progress;
     await withDbRetry(() => finishRun(pool, runId, final, final.recordsInvalid > 0 ? 'partial' : 'success', null));

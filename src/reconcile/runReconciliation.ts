@@ -7,6 +7,7 @@
  * delete detection, which a reconciliation must not preempt with a partial view.
  */
 import type { SourceName } from '../config.ts';
+import { defaultScope } from '../connections/index.ts';
 import type { RawRecord } from '../connectors/index.ts';
 import { withDbRetry } from '../db/index.ts';
 import { lastSyncs, type IngestDeps } from '../ingest/index.ts';
@@ -55,7 +56,7 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     if (!connector) throw new Error(`${opts.source} is disabled or has no credentials configured: nothing to compare with`);
     const ctx = { stats: newCallStats(), signal: opts.signal ?? new AbortController().signal };
     const walk = await walkUpstream(connector, ctx);
-    const stored = await withDbRetry(() => loadStoredRows(pool, opts.source));
+    const stored = await withDbRetry(() => loadStoredRows(pool, defaultScope(opts.source)));
     const lastSync = (await withDbRetry(() => lastSyncs(pool))).find((s) => s.source === opts.source);
     const syncedUpTo = lastSync?.lastSuccessAt?.getTime() ?? Number.POSITIVE_INFINITY;
     // Changed upstream since the last sync completed: in flight, not a difference (unknown time: compared).
@@ -103,7 +104,7 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     if (opts.repair && toRepair.length > 0) {
       // One record may carry several differing rows: enqueue it once.
       const unique = [...new Map(toRepair.map((r) => [`${r.entity}:${r.externalId}`, r])).values()];
-      const repaired = await repairRecords(pool, connector, unique, `reconcile:${rid}`);
+      const repaired = await repairRecords(pool, connector, defaultScope(opts.source), unique, `reconcile:${rid}`);
       result.repair = { ...repaired, extraHandling: EXTRA_HANDLING };
     } else if (opts.repair) {
       result.repair = { runId: null, recordsEnqueued: 0, extraHandling: EXTRA_HANDLING };

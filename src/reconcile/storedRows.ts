@@ -3,6 +3,7 @@
  * compared column as text (timestamps as epoch milliseconds, numbers as decimal text). A
  * `deleted_at` column, where a table has one, is read too: a row deleted here is not `extra`.
  */
+import type { ConnectionScope } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { COMPARED, type ComparedTable, type Comparable } from './compareRows.ts';
 
@@ -27,16 +28,16 @@ async function tablesWithDeletedAt(db: Queryable): Promise<Set<string>> {
   return new Set(rows.map((r) => r.table_name));
 }
 
-/** Every stored row of `source` across the unified tables, keyed `table:externalId`. */
-export async function loadStoredRows(db: Queryable, source: string): Promise<Map<string, StoredRow>> {
+/** Every stored row of one connection across the unified tables, keyed `table:externalId`. */
+export async function loadStoredRows(db: Queryable, scope: ConnectionScope): Promise<Map<string, StoredRow>> {
   const withDeletedAt = await tablesWithDeletedAt(db);
   const out = new Map<string, StoredRow>();
   for (const [table, columns] of Object.entries(COMPARED) as Array<[ComparedTable, (typeof COMPARED)[ComparedTable]]>) {
     const deleted = withDeletedAt.has(table) ? 'deleted_at IS NOT NULL' : 'false';
     const select = columns.map((c) => `${asText(c.col, c.kind)} AS "${c.field}"`).join(', ');
     const { rows } = await db.query<Record<string, string | null> & { external_id: string; is_deleted: boolean }>(
-      `SELECT external_id, ${deleted} AS is_deleted, ${select} FROM ${table} WHERE source = $1`,
-      [source],
+      `SELECT external_id, ${deleted} AS is_deleted, ${select} FROM ${table} WHERE connection_id = $1`,
+      [scope.connectionId],
     );
     for (const r of rows) {
       const fields: Comparable = {};

@@ -96,8 +96,8 @@ describe('ingest HTTP API', () => {
     // 3 statements → 3 distinct updated_at values shared by many rows each.
     for (let batch = 0; batch < 3; batch++) {
       await db.pool.query(
-        `INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
-         SELECT $1, 'p' || $2 || '_' || g, 'charge', 'COLLECTED', 'succeeded', g * 100, 'USD', now() FROM generate_series(1, 40) g`,
+        `INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
+         SELECT $1, $1 || '-default', 'p' || $2 || '_' || g, 'charge', 'COLLECTED', 'succeeded', g * 100, 'USD', now() FROM generate_series(1, 40) g`,
         [batch === 2 ? 'hubspot' : 'stripe', batch],
       );
     }

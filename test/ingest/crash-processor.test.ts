@@ -18,7 +18,7 @@ describe('ingest crash safety: processor killed with SIGKILL', () => {
     const run = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(run.recordsEnqueued, N);
     // Hold a row the child's 4th batch must update: its transaction blocks there with uncommitted upserts.
-    await db.pool.query("INSERT INTO contacts (source, external_id, email, source_updated_at) VALUES ('hubspot', 'c0170', 'old@example.com', '2000-01-01')");
+    await db.pool.query("INSERT INTO contacts (source, connection_id, external_id, email, source_updated_at) VALUES ('hubspot', 'hubspot-default', 'c0170', 'old@example.com', '2000-01-01')");
     await crash.lock("SELECT 1 FROM contacts WHERE external_id = 'c0170' FOR UPDATE");
 
     crash.spawn({ MODE: 'processor', BATCH_SIZE: '50', N: String(N) });

@@ -22,8 +22,8 @@ describe('forged cursors are 400 invalid_cursor', () => {
     await app.register(ingestRoutes, { pool: db.pool });
     await app.ready();
     await db.pool.query(
-      `INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
-       SELECT 'stripe', 'p' || g, 'charge', 'COLLECTED', 'succeeded', 100, 'USD', now() FROM generate_series(1, 3) g`,
+      `INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
+       SELECT 'stripe', 'stripe-default', 'p' || g, 'charge', 'COLLECTED', 'succeeded', 100, 'USD', now() FROM generate_series(1, 3) g`,
     );
   });
   after(async () => {

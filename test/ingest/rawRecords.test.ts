@@ -110,7 +110,7 @@ describe('raw payloads kept: every unified row has its latest raw payload, and r
 
     const io = quietIo();
     const first = await renormalizeCommand(deps, { source: 'hubspot', normalizer: changed, batchSize: 7 }, io);
-    assert.deepEqual(first, { source: 'hubspot', entity: null, records: before + deals, rows: before + deals, rowsChanged: before, failed: 0, deadLettered: 0 });
+    assert.deepEqual(first, { source: 'hubspot', connectionId: 'hubspot-default', entity: null, records: before + deals, rows: before + deals, rowsChanged: before, failed: 0, deadLettered: 0 });
     assert.match(io.text(), /rowsChanged +\d+\n/);
     const stages = (await db.pool.query<{ lifecycle_stage: string }>("SELECT DISTINCT lifecycle_stage FROM contacts WHERE source = 'hubspot'")).rows;
     assert.deepEqual(stages, [{ lifecycle_stage: 'renormalized' }]);
@@ -168,7 +168,7 @@ describe('raw payloads kept: every unified row has its latest raw payload, and r
   });
 
   it('a stale raw write never replaces a newer one; equal versions re-apply; an unknown version never replaces a known one', async () => {
-    const key = { source: 'hubspot', entity: 'contact', externalId: 'raw-1' };
+    const key = { source: 'hubspot', connectionId: 'hubspot-default', entity: 'contact', externalId: 'raw-1' };
     const at = (version: string | null, hash: string): RawRecordRow => ({ ...key, payload: { hash }, version, hash });
     const stored = async () => (await db.pool.query<{ version: string | null; hash: string }>("SELECT version, hash FROM raw_records WHERE source = 'hubspot' AND external_id = 'raw-1'")).rows[0];
 

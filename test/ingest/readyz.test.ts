@@ -67,7 +67,7 @@ describe('/readyz syncStatus', () => {
     assert.equal(failed.body.checks.hubspot?.ok, false);
 
     // A run accepted after the failure but not run yet does not clear it.
-    await db.pool.query("INSERT INTO sync_runs (source, mode, status, trigger) VALUES ('hubspot', 'incremental', 'queued', 'scheduler')");
+    await db.pool.query("INSERT INTO sync_runs (source, connection_id, mode, status, trigger) VALUES ('hubspot', 'hubspot-default', 'incremental', 'queued', 'scheduler')");
     assert.equal((await ready()).body.syncStatus, 'degraded');
     await db.pool.query("DELETE FROM sync_runs WHERE status = 'queued'");
 

@@ -58,13 +58,13 @@ describe('ingest scheduler', () => {
     const a = createScheduler(deps());
     const b = createScheduler(deps());
     await db.pool.query(
-      `INSERT INTO sync_runs (source, mode, status, trigger, records_fetched, records_enqueued, created_at, started_at, finished_at)
-       VALUES ('hubspot', 'incremental', 'success', 'scheduler', 30, 7, '2026-05-04T12:00:00Z', '2026-05-04T12:00:00Z', '2026-05-04T12:01:00Z'),
-              ('hubspot', 'incremental', 'failed', 'scheduler', 5, 5, '2026-05-04T13:00:00Z', '2026-05-04T13:00:00Z', '2026-05-04T13:01:00Z')`,
+      `INSERT INTO sync_runs (source, connection_id, mode, status, trigger, records_fetched, records_enqueued, created_at, started_at, finished_at)
+       VALUES ('hubspot', 'hubspot-default', 'incremental', 'success', 'scheduler', 30, 7, '2026-05-04T12:00:00Z', '2026-05-04T12:00:00Z', '2026-05-04T12:01:00Z'),
+              ('hubspot', 'hubspot-default', 'incremental', 'failed', 'scheduler', 5, 5, '2026-05-04T13:00:00Z', '2026-05-04T13:00:00Z', '2026-05-04T13:01:00Z')`,
     );
     await db.pool.query(
-      `INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
-       VALUES ('stripe', 'ch_day', 'charge', 'COLLECTED', 'succeeded', 12345, 'USD', '2026-05-04T15:00:00Z')`,
+      `INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
+       VALUES ('stripe', 'stripe-default', 'ch_day', 'charge', 'COLLECTED', 'succeeded', 12345, 'USD', '2026-05-04T15:00:00Z')`,
     );
     const before9 = Date.parse('2026-05-05T08:59:59Z');
     assert.equal((await a.runOnce(before9)).summary, null, 'not before 09:00');

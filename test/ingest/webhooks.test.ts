@@ -82,7 +82,7 @@ describe('Stripe webhooks', () => {
     assert.deepEqual(events.rows, [{ event_id: 'evt_1' }]);
     const jobs = await db.pool.query('SELECT payload FROM jobs WHERE queue = $1', [INGEST_QUEUE]);
     assert.equal(jobs.rows.length, 1, 'enqueued once into the ingest outbox');
-    assert.deepEqual({ ...jobs.rows[0].payload, payload: undefined, hash: undefined, version: undefined }, { source: 'stripe', entity: 'event', externalId: 'evt_1', runId: null, payload: undefined, hash: undefined, version: undefined });
+    assert.deepEqual({ ...jobs.rows[0].payload, payload: undefined, hash: undefined, version: undefined }, { source: 'stripe', connectionId: 'stripe-default', entity: 'event', externalId: 'evt_1', runId: null, payload: undefined, hash: undefined, version: undefined });
     const sent = JSON.parse(body) as { created: number };
     assert.equal(jobs.rows[0].payload.version, stripeEventVersion(sent.created, 'evt_1'), 'the event carries its version (created + id)');
     await drainOutbox(testDeps(db.pool, [stripeDouble]));

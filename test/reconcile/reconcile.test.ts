@@ -82,7 +82,7 @@ describe('reconciliation and targeted repair against the HubSpot simulator over 
 
   it('a row the upstream no longer has is extra, reported only (also on repair); /readyz warns and stays 200', async () => {
     await db.pool.query(
-      `INSERT INTO contacts (source, external_id, email) VALUES ('hubspot', 'gone-upstream-1', 'ghost@example.com')`,
+      `INSERT INTO contacts (source, connection_id, external_id, email) VALUES ('hubspot', 'hubspot-default', 'gone-upstream-1', 'ghost@example.com')`,
     );
     const r = await runReconciliation(deps, { source: 'hubspot', repair: true });
     assert.equal(r.result!.extra.count, 1);

@@ -98,12 +98,12 @@ export async function upsertPayments(db: Queryable, rows: TestPayment[]): Promis
   const tuples = sorted.map((p, i) => {
     values.push(p.source, p.externalId, p.kind, p.status, p.amountCents.toString(), p.refundedCents.toString(), p.currency, p.occurredAt.toISOString());
     const b = i * 8;
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, 'raw', $${b + 5}::bigint, $${b + 6}::bigint, $${b + 7}, $${b + 8}::timestamptz)`;
+    return `($${b + 1}, $${b + 1} || '-default', $${b + 2}, $${b + 3}, $${b + 4}, 'raw', $${b + 5}::bigint, $${b + 6}::bigint, $${b + 7}, $${b + 8}::timestamptz)`;
   });
   await db.query(
-    `INSERT INTO payments (source, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency, occurred_at)
+    `INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency, occurred_at)
      VALUES ${tuples.join(', ')}
-     ON CONFLICT (source, external_id) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
+     ON CONFLICT (connection_id, external_id) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status,
        amount_cents = EXCLUDED.amount_cents, refunded_cents = EXCLUDED.refunded_cents, currency = EXCLUDED.currency,
        occurred_at = EXCLUDED.occurred_at, updated_at = now()`,
     values,
