@@ -57,3 +57,5 @@ export { installSimKnobs } from './simKnobs.ts';
 export { applyHostility, applyHostileTarget, HOSTILE_KINDS, hostileTruth, hostilityOf, HUGE_STRING_CHARS, installHostileContent } from './hostile.ts';
 export type { HostileKind, HostileTarget, Hostility } from './hostile.ts';
 export type { SimKnobs, SimKnobsOptions } from './simKnobs.ts';
+export { accountInCredential, accountOf, accountSeed, accountsFromEnv, bindAccount, createAccountBook, MAX_ACCOUNTS, registerAccountRoutes } from './accounts.ts';
+export type { AccountBook, AccountBookOptions, AccountRouteOptions } from './accounts.ts';
