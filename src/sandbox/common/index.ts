@@ -59,3 +59,5 @@ export type { HostileKind, HostileTarget, Hostility } from './hostile.ts';
 export type { SimKnobs, SimKnobsOptions } from './simKnobs.ts';
 export { accountInCredential, accountOf, accountSeed, accountsFromEnv, bindAccount, createAccountBook, MAX_ACCOUNTS, registerAccountRoutes } from './accounts.ts';
 export type { AccountBook, AccountBookOptions, AccountRouteOptions } from './accounts.ts';
+export { createOAuthGrants, MAX_TOKENS } from './oauthGrants.ts';
+export type { AccessGrant, CodeGrant, OAuthGrants, RefreshGrant } from './oauthGrants.ts';
