@@ -15,6 +15,8 @@ export interface CodeGrant {
   scope: string;
   /** PKCE S256 challenge sent to the authorize endpoint, if any. */
   codeChallenge?: string;
+  /** Google's `access_type=offline`: the exchange also hands out a refresh token. */
+  offline?: boolean;
   expiresAt: number;
 }
 
