@@ -32,6 +32,9 @@
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
  * - Hostile content: `installHostileContent` (a preSerialization hook applying `hostileRate` to served records),
  *   `applyHostileTarget` (for records sent otherwise, e.g. webhooks), `hostileTruth` (what was served).
+ * - Accounts: `createAccountBook` (lazy per-account worlds), `accountsFromEnv` (`SANDBOX_<NAME>_ACCOUNTS`),
+ *   `bindAccount`/`accountOf` (the account a request acts as), `registerAccountRoutes` (`/__sandbox/accounts`);
+ *   `createOAuthGrants` holds an authorization server's codes and tokens.
  * - Call accounting (`installCallStats`, `statsView`, `registerStatsReset`) and simulator-specific knobs
  *   (`installSimKnobs`: `SANDBOX_<NAME>_<KNOB>` + `POST /__sandbox/faults|settings`).
  */
