@@ -5,12 +5,14 @@
  * into `src/sandbox/` from outside it.
  */
 import type { RunningSimulator } from './common/index.ts';
-import { ADPLATFORM_DEV_CREDENTIALS, startAdPlatformSimulator } from './adplatform/index.ts';
+import { ADPLATFORM_DEV_CREDENTIALS, adplatformAccountCredentials, startAdPlatformSimulator } from './adplatform/index.ts';
 import { startEventServiceSimulator } from './eventservice/index.ts';
-import { startGcalSimulator } from './gcal/index.ts';
-import { startHubspotSimulator } from './hubspot/index.ts';
+import { gcalServiceAccountEmail, GOOGLE_OAUTH_CLIENT, startGcalSimulator } from './gcal/index.ts';
+import { HUBSPOT_DEV_ACCESS_TOKEN, HUBSPOT_OAUTH_CLIENT, hubspotPortalToken, startHubspotSimulator } from './hubspot/index.ts';
 import { startInventorySimulator } from './inventory/index.ts';
-import { startStripeSimulator } from './stripe/index.ts';
+import { STRIPE_DEV_API_KEY, stripeAccountKey, startStripeSimulator } from './stripe/index.ts';
+
+export { s256Challenge } from './gcal/index.ts';
 
 /** Simulator names, in port order from `SANDBOX_PORT`. */
 export const SANDBOX_NAMES = ['stripe', 'hubspot', 'gcal', 'adplatform', 'eventservice', 'inventory'] as const;
@@ -21,9 +23,38 @@ export type SandboxName = (typeof SANDBOX_NAMES)[number];
 export interface SandboxCredentials {
   /** `webhookSecret` only when a webhook endpoint is registered (the simulator signs with it). */
   stripe: { apiKey: string; webhookSecret?: string };
-  hubspot: { accessToken: string };
-  gcal: { calendarId: string; tokenUri: string };
+  /** `oauthClientId` / `oauthClientSecret`: the app the simulator's OAuth endpoints know. */
+  hubspot: { accessToken: string; oauthClientId: string; oauthClientSecret: string };
+  gcal: { calendarId: string; tokenUri: string; oauthClientId: string; oauthClientSecret: string };
   adplatform: { email: string; password: string; clientId: string };
+}
+
+/** The credentials of account `n` (≥ 2) of each simulator that holds accounts. */
+export interface SandboxAccountCredentials {
+  stripe: { apiKey: string };
+  hubspot: { accessToken: string };
+  /** A service account: the JWT issuer (`clientEmail`) whose primary calendar is `calendarId`. */
+  gcal: { clientEmail: string; calendarId: string };
+  adplatform: { email: string; password: string; clientId: string };
+}
+
+/** Simulators that hold many accounts (`SANDBOX_<NAME>_ACCOUNTS`, `POST <url>/__sandbox/accounts`). */
+export type AccountSimulator = keyof SandboxAccountCredentials;
+
+/**
+ * The deterministic credentials of account `n` of simulator `name`: account 1 is the development
+ * account (the operator's own credentials, when set, replace these for account 1 only); accounts
+ * n ≥ 2 exist once seeded with `SANDBOX_<NAME>_ACCOUNTS` ≥ n or created at runtime.
+ */
+export function sandboxAccountCredentials<N extends AccountSimulator>(name: N, n: number): SandboxAccountCredentials[N] {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`sandboxAccountCredentials: account numbers start at 1 (got ${n})`);
+  const all: { [K in AccountSimulator]: () => SandboxAccountCredentials[K] } = {
+    stripe: () => ({ apiKey: stripeAccountKey(n) }),
+    hubspot: () => ({ accessToken: hubspotPortalToken(n) }),
+    gcal: () => (n === 1 ? { clientEmail: DEV.gcalCalendarId, calendarId: DEV.gcalCalendarId } : { clientEmail: gcalServiceAccountEmail(n), calendarId: gcalServiceAccountEmail(n) }),
+    adplatform: () => adplatformAccountCredentials(n),
+  };
+  return all[name]();
 }
 
 /** Options of `startSandbox`. */
@@ -34,7 +65,7 @@ export interface SandboxOptions {
   host?: string;
   /** Start only these (ports keep their offsets). Default all. */
   only?: readonly SandboxName[];
-  /** Env for the `SANDBOX_<NAME>_<KNOB>` knobs, `INVENTORY_FAILURE_RATE`, `SANDBOX_ADPLATFORM_EMAIL` / `_PASSWORD` / `_CLIENT_ID`. */
+  /** Env for the `SANDBOX_<NAME>_<KNOB>` knobs, `SANDBOX_<NAME>_ACCOUNTS`, `INVENTORY_FAILURE_RATE`, `SANDBOX_ADPLATFORM_EMAIL` / `_PASSWORD` / `_CLIENT_ID`. */
   env?: Record<string, string | undefined>;
   /** Register this Stripe webhook endpoint (signed with `secret`). */
   stripeWebhook?: { url: string; secret: string };
@@ -62,20 +93,20 @@ export interface Sandbox {
 }
 
 const DEV = {
-  stripeApiKey: 'sk_test_buffalo_sandbox',
-  hubspotAccessToken: 'pat-sandbox-buffalo',
+  stripeApiKey: STRIPE_DEV_API_KEY,
+  hubspotAccessToken: HUBSPOT_DEV_ACCESS_TOKEN,
   gcalCalendarId: 'sandbox@buffalo.example',
   adplatformClientId: 'buffalo-sandbox',
 };
 
 /** The credentials the simulators accept, except the gcal token URI (it depends on a started simulator). */
-export function sandboxCredentials(opts: Pick<SandboxOptions, 'env' | 'stripeWebhook' | 'credentials'>): Omit<SandboxCredentials, 'gcal'> & { gcal: { calendarId: string } } {
+export function sandboxCredentials(opts: Pick<SandboxOptions, 'env' | 'stripeWebhook' | 'credentials'>): Omit<SandboxCredentials, 'gcal'> & { gcal: Omit<SandboxCredentials['gcal'], 'tokenUri'> } {
   const env = opts.env ?? {};
   const own = opts.credentials ?? {};
   return {
     stripe: { apiKey: own.stripeApiKey ?? DEV.stripeApiKey, ...(opts.stripeWebhook ? { webhookSecret: opts.stripeWebhook.secret } : {}) },
-    hubspot: { accessToken: own.hubspotAccessToken ?? DEV.hubspotAccessToken },
-    gcal: { calendarId: own.gcalCalendarId ?? DEV.gcalCalendarId },
+    hubspot: { accessToken: own.hubspotAccessToken ?? DEV.hubspotAccessToken, oauthClientId: HUBSPOT_OAUTH_CLIENT.clientId, oauthClientSecret: HUBSPOT_OAUTH_CLIENT.clientSecret },
+    gcal: { calendarId: own.gcalCalendarId ?? DEV.gcalCalendarId, oauthClientId: GOOGLE_OAUTH_CLIENT.clientId, oauthClientSecret: GOOGLE_OAUTH_CLIENT.clientSecret },
     adplatform: {
       email: own.adplatform?.email ?? (env.SANDBOX_ADPLATFORM_EMAIL || ADPLATFORM_DEV_CREDENTIALS.email),
       password: own.adplatform?.password ?? (env.SANDBOX_ADPLATFORM_PASSWORD || ADPLATFORM_DEV_CREDENTIALS.password),
@@ -127,7 +158,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   }
   const urls: Partial<Record<SandboxName, string>> = {};
   for (const [name, sim] of Object.entries(simulators) as Array<[SandboxName, RunningSimulator<unknown>]>) urls[name] = sim.url;
-  const credentials: SandboxCredentials = { ...creds, gcal: { calendarId: creds.gcal.calendarId, tokenUri: urls.gcal ? `${urls.gcal}/token` : '' } };
+  const credentials: SandboxCredentials = { ...creds, gcal: { ...creds.gcal, tokenUri: urls.gcal ? `${urls.gcal}/token` : '' } };
   return { urls, credentials, simulators, close };
 }
 
@@ -139,8 +170,10 @@ export function sandboxEnv(sandbox: Pick<Sandbox, 'urls' | 'credentials'>): Reco
   const { urls, credentials: c } = sandbox;
   const out: Record<string, string> = {};
   if (urls.stripe) Object.assign(out, { STRIPE_API_BASE: urls.stripe, STRIPE_API_KEY: c.stripe.apiKey, ...(c.stripe.webhookSecret ? { STRIPE_WEBHOOK_SECRET: c.stripe.webhookSecret } : {}) });
-  if (urls.hubspot) Object.assign(out, { HUBSPOT_API_BASE: urls.hubspot, HUBSPOT_ACCESS_TOKEN: c.hubspot.accessToken });
-  if (urls.gcal) Object.assign(out, { GCAL_API_BASE: urls.gcal, GOOGLE_CALENDAR_ID: c.gcal.calendarId });
+  if (urls.hubspot) {
+    Object.assign(out, { HUBSPOT_API_BASE: urls.hubspot, HUBSPOT_ACCESS_TOKEN: c.hubspot.accessToken, HUBSPOT_OAUTH_CLIENT_ID: c.hubspot.oauthClientId, HUBSPOT_OAUTH_CLIENT_SECRET: c.hubspot.oauthClientSecret });
+  }
+  if (urls.gcal) Object.assign(out, { GCAL_API_BASE: urls.gcal, GOOGLE_CALENDAR_ID: c.gcal.calendarId, GOOGLE_OAUTH_CLIENT_ID: c.gcal.oauthClientId, GOOGLE_OAUTH_CLIENT_SECRET: c.gcal.oauthClientSecret });
   if (urls.adplatform) {
     Object.assign(out, { AD_PLATFORM_API_URL: urls.adplatform, AD_PLATFORM_EMAIL: c.adplatform.email, AD_PLATFORM_PASSWORD: c.adplatform.password, AD_PLATFORM_CLIENT_ID: c.adplatform.clientId });
   }

@@ -14,9 +14,20 @@
  *   GET  /__sandbox/stats                   → fault counters + calls per route + max in flight
  *   POST /__sandbox/stats/reset             → zero stats, sync counts, phantoms and the list-call counter
  *   GET|POST /__sandbox/settings            → the AdPlatformKnobs (also accepted by POST /__sandbox/faults)
+ *   /__sandbox/accounts (common/accounts.ts) → clients 2…n, each logging in with `adplatformAccountCredentials(n)`
+ * The campaign controls act on client 1 unless given `?account=<n>`.
+ *
+ * Clients: each login is its own account with its own campaigns, tokens (and their shared issue
+ * time), list-call fault counter and rate-limit windows; knobs are the simulator's, shared.
  */
 import { z } from 'zod';
 import {
+  accountInCredential,
+  accountSeed,
+  accountsFromEnv,
+  createAccountBook,
+  registerAccountRoutes,
+  type AccountBook,
   createFaultWorld,
   createSimClock,
   createSimulatorApp,
@@ -34,20 +45,21 @@ import {
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
+import { ADPLATFORM_DEV_CLIENT_ID, ADPLATFORM_DEV_CREDENTIALS, ADPLATFORM_EMAIL_FORM, adplatformAccountCredentials } from './accountCredentials.ts';
 import { ADPLATFORM_HOSTILE_FIELDS, adplatformHostileTarget } from './hostile.ts';
 import { registerAdPlatformRoutes, type AdPlatformKnobs } from './routes.ts';
 import { createAdPlatformState, type AdPlatformState, type AdPlatformTruth } from './state.ts';
-import { createTokenStore } from './tokens.ts';
+import { createTokenStore, tokenPrefix, type TokenStore } from './tokens.ts';
 
 export type { AdPlatformTruth } from './state.ts';
 export type { Campaign } from './data.ts';
+export { ADPLATFORM_DEV_CLIENT_ID, ADPLATFORM_DEV_CREDENTIALS, adplatformAccountCredentials } from './accountCredentials.ts';
+export type { AdPlatformLogin } from './accountCredentials.ts';
 
 /** Default knobs: 100 campaigns, 10 req/min (+1 overshoot), 1 h tokens; no rolled faults (the platform's are counted). */
 export const ADPLATFORM_DEFAULT_FAULTS: Partial<Faults> = { records: 100, rateLimitPerMin: 10, errorRate: 0, timeoutRate: 0, tokenTtlS: 3600 };
 /** Default simulator-specific knobs: the platform's own behaviour. */
 export const ADPLATFORM_DEFAULT_KNOBS: AdPlatformKnobs = { syncMs: 2000, unavailableEvery: 5, timeoutEvery: 10, rateLimitOvershoot: 1, maxPageSize: 0, honestPaging: false };
-/** Dev credentials used when neither options nor `SANDBOX_ADPLATFORM_EMAIL` / `_PASSWORD` set them. */
-export const ADPLATFORM_DEV_CREDENTIALS = { email: 'dev@adplatform.sandbox', password: 'sandbox-dev-password' } as const;
 
 /** Options of `createAdPlatformSimulator`. */
 export interface AdPlatformSimulatorOptions {
@@ -63,8 +75,10 @@ export interface AdPlatformSimulatorOptions {
 
 /** Live state of an ad-platform simulator. */
 export interface AdPlatformSimState {
-  /** The current campaign store (rebuilt when `records`, `seed` or `poisonRate` change). */
+  /** Client 1's current campaign store (rebuilt when `records`, `seed` or `poisonRate` change). */
   world(): AdPlatformState;
+  /** Every client's campaigns (`accounts.world(n)`). */
+  accounts: AccountBook<AdPlatformState>;
   credentials: { email: string; password: string };
   knobs(): AdPlatformKnobs;
   /** `hostile`: campaign id → the field and kind of hostile content served for it (`hostileRate`). */
@@ -104,8 +118,34 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     overrides: opts.faults,
     build: (f) => createAdPlatformState({ seed: f.seed, records: f.records, poisonRate: f.poisonRate, now: clock.now }),
     rebuildOn: ['records', 'seed', 'poisonRate'],
+    onRebuild: () => accounts.forget(),
   });
-  const tokens = createTokenStore(clock.now);
+  const accounts: AccountBook<AdPlatformState> = createAccountBook({
+    initial: accountsFromEnv('adplatform', env),
+    first: world,
+    build: (n, records) => {
+      const f = faults.get();
+      return createAdPlatformState({ seed: accountSeed(f.seed, n), records: records ?? f.records, poisonRate: f.poisonRate, now: clock.now });
+    },
+  });
+  // Token stores live as long as their client (a data-set rebuild does not log anyone out).
+  const tokenStores = new Map<number, TokenStore>();
+  const tokensOf = (n: number): TokenStore | undefined => {
+    if (!accounts.has(n)) return undefined;
+    let store = tokenStores.get(n);
+    if (!store) tokenStores.set(n, (store = createTokenStore(clock.now, tokenPrefix(n))));
+    return store;
+  };
+  const login = (email: string, password: string): number | undefined => {
+    if (email === credentials.email && password === credentials.password) return 1;
+    const n = accountInCredential(email, ADPLATFORM_EMAIL_FORM.prefix, ADPLATFORM_EMAIL_FORM.suffix, accounts);
+    return n !== undefined && adplatformAccountCredentials(n).password === password ? n : undefined;
+  };
+  const truthOf = (n: number) => {
+    const t = accounts.world(n).truth(tokenStores.get(n)?.issued() ?? 0);
+    return { ...t, hostile: hostileTruth(faults.get(), t.campaigns.map((c) => c.id), ADPLATFORM_HOSTILE_FIELDS) };
+  };
+  const accountParam = (q: unknown) => Number((q as { account?: string } | undefined)?.account ?? 1);
 
   const app = createSimulatorApp();
   const calls = installCallStats(app);
@@ -124,34 +164,43 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     env,
     ...(opts.knobs ? { overrides: opts.knobs } : {}),
   });
-  const state: AdPlatformSimState = { world, credentials, knobs: () => knobs.get(), truth: () => {
-    const t = world().truth(tokens.issued());
-    return { ...t, hostile: hostileTruth(faults.get(), t.campaigns.map((c) => c.id), ADPLATFORM_HOSTILE_FIELDS) };
-  } };
+  const state: AdPlatformSimState = { world, accounts, credentials, knobs: () => knobs.get(), truth: () => truthOf(1) };
 
   let counters: FaultCounters = { requests: 0, errors: 0, timeouts: 0, rateLimited: 0 };
-  const stats = statsView(() => counters, calls, () => ({ tokensIssued: tokens.issued() }));
+  const stats = statsView(() => counters, calls, () => ({ tokensIssued: [...tokenStores.values()].reduce((sum, t) => sum + t.issued(), 0) }));
   registerControlRoutes(app, { name: 'adplatform', faults, clock, counters: stats, truth: () => state.truth(), catchUp: () => ({}) });
-  registerStatsReset(app, () => counters, calls, () => world().resetSyncCalls());
+  registerStatsReset(app, () => counters, calls, () => accounts.eachBuilt((w) => w.resetSyncCalls()));
+  registerAccountRoutes(app, {
+    book: accounts,
+    credentials: (n) => (n === 1 ? { ...credentials, clientId: env.SANDBOX_ADPLATFORM_CLIENT_ID || ADPLATFORM_DEV_CLIENT_ID } : { ...adplatformAccountCredentials(n) }),
+    truth: truthOf,
+  });
   app.post<{ Params: { id: string } }>('/__sandbox/campaigns/:id', async (req, reply) => {
     const parsed = editSchema.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
-    return world().edit(req.params.id, parsed.data) ?? reply.code(404).send({ error: 'not_found' });
+    const n = accountParam(req.query);
+    if (!accounts.has(n)) return reply.code(404).send({ error: 'no_such_account' });
+    return accounts.world(n).edit(req.params.id, parsed.data) ?? reply.code(404).send({ error: 'not_found' });
   });
-  app.delete<{ Params: { id: string } }>('/__sandbox/campaigns/:id', async (req, reply) => reply.code(world().remove(req.params.id) ? 204 : 404).send());
+  app.delete<{ Params: { id: string } }>('/__sandbox/campaigns/:id', async (req, reply) => {
+    const n = accountParam(req.query);
+    return reply.code(accounts.has(n) && accounts.world(n).remove(req.params.id) ? 204 : 404).send();
+  });
   app.post('/__sandbox/campaigns', async (req, reply) => {
     const parsed = editSchema.safeParse(req.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_edit', message: z.prettifyError(parsed.error) });
-    return reply.code(201).send(world().add(parsed.data));
+    const n = accountParam(req.query);
+    if (!accounts.has(n)) return reply.code(404).send({ error: 'no_such_account' });
+    return reply.code(201).send(accounts.world(n).add(parsed.data));
   });
   installHostileContent(app, { faults, listKeys: ['data'], target: adplatformHostileTarget });
   registerAdPlatformRoutes(app, {
-    state: world,
-    tokens,
+    state: (n) => accounts.world(n),
+    tokens: tokensOf,
+    login,
     faults,
     knobs,
     clock,
-    credentials,
     ...(opts.timeoutHoldMs !== undefined ? { timeoutHoldMs: opts.timeoutHoldMs } : {}),
     onCounters: (c) => (counters = c),
   });

@@ -4,13 +4,14 @@
  * platform's: token → rate limit (per `X-Client-Id`, both routes) → its fault counter (every
  * `unavailableEvery`-th list call is a 503; the `timeoutEvery`-th would hang, but with the
  * defaults 5 and 10 the 503 always wins) → rolled latency/timeouts/503s (off by default).
- * `POST /auth/token` is neither rate-limited nor faulted, as on the platform.
+ * `POST /auth/token` is neither rate-limited nor faulted, as on the platform. Every client
+ * (account) has its own token store, campaigns, fault counter and rate-limit windows.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createRng, installFaultHooks, type FaultCounters, type FaultState, type ScriptedFault, type SimClock, type SimKnobs } from '../common/index.ts';
+import { accountOf, bindAccount, createRng, installFaultHooks, type FaultCounters, type FaultState, type ScriptedFault, type SimClock, type SimKnobs } from '../common/index.ts';
 import { pageCampaigns } from './pageCampaigns.ts';
 import type { AdPlatformState } from './state.ts';
-import { parseBasicAuth, type TokenStore } from './tokens.ts';
+import { accountOfToken, parseBasicAuth, type TokenStore } from './tokens.ts';
 
 /** Simulator-specific knobs of the ad platform. */
 export interface AdPlatformKnobs extends Record<string, number | boolean> {
@@ -35,12 +36,15 @@ const NEVER_EXPIRES_S = 10 * 365 * 86_400;
 
 /** What the routes need from the simulator. */
 export interface AdPlatformRouteDeps {
-  state: () => AdPlatformState;
-  tokens: TokenStore;
+  /** Account `n`'s campaigns and counters. */
+  state: (n: number) => AdPlatformState;
+  /** Account `n`'s token store (undefined when no such account). */
+  tokens: (n: number) => TokenStore | undefined;
+  /** The account a login belongs to, or undefined for wrong credentials. */
+  login: (email: string, password: string) => number | undefined;
   faults: FaultState;
   knobs: SimKnobs<AdPlatformKnobs>;
   clock: SimClock;
-  credentials: { email: string; password: string };
   /** How long a "timed out" call's socket is held before it is destroyed (default: common's 60 s). */
   timeoutHoldMs?: number;
   /** Receives the fault counters once the `/api` context has loaded. */
@@ -54,7 +58,7 @@ function unavailable(reply: FastifyReply): void {
 // The platform's fault counter: it counts list calls only, and checks the 503 rule first.
 function listCallFault(req: FastifyRequest, deps: AdPlatformRouteDeps): ScriptedFault | undefined {
   if (req.method !== 'GET' || req.routeOptions.url !== '/api/campaigns') return undefined;
-  const n = deps.state().countListCall();
+  const n = deps.state(accountOf(req)).countListCall();
   const { unavailableEvery, timeoutEvery } = deps.knobs.get();
   if (unavailableEvery > 0 && n % unavailableEvery === 0) return 'unavailable';
   if (timeoutEvery > 0 && n % timeoutEvery === 0) return 'timeout';
@@ -66,17 +70,18 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
   app.post('/auth/token', async (req, reply) => {
     const creds = parseBasicAuth(req.headers.authorization);
     if (!creds) return reply.code(401).send({ error: 'Unauthorized', message: 'Missing or invalid Authorization header. Expected: Basic <base64>' });
-    if (creds.email !== deps.credentials.email || creds.password !== deps.credentials.password) {
-      return reply.code(401).send({ error: 'Invalid credentials', message: 'Email or password is incorrect' });
-    }
+    const account = deps.login(creds.email, creds.password);
+    const tokens = account === undefined ? undefined : deps.tokens(account);
+    if (!tokens) return reply.code(401).send({ error: 'Invalid credentials', message: 'Email or password is incorrect' });
     const ttl = deps.faults.get().tokenTtlS;
-    return deps.tokens.issue(ttl > 0 ? ttl : NEVER_EXPIRES_S);
+    return tokens.issue(ttl > 0 ? ttl : NEVER_EXPIRES_S);
   });
 
   void app.register(async (api) => {
     api.addHook('onRequest', async (req, reply) => {
-      const check = deps.tokens.check(req.headers.authorization);
-      if (check.ok) return;
+      const account = accountOfToken(req.headers.authorization);
+      const check = deps.tokens(account)?.check(req.headers.authorization) ?? ({ ok: false, error: 'Unauthorized' } as const);
+      if (check.ok) return bindAccount(req, account);
       if (check.error === 'Token expired') {
         return reply.code(401).send({ error: 'Token expired', message: 'Access token has expired. Please obtain a new token.', expired_at: check.expiredAt });
       }
@@ -86,7 +91,8 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
       installFaultHooks(api, {
         faults: deps.faults,
         rng: createRng(deps.faults.get().seed).fork('adplatform-faults'),
-        clientKey: (req) => String(req.headers['x-client-id'] ?? 'default'),
+        // Per client: each account has its own windows, keyed within it by X-Client-Id as on the platform.
+        clientKey: (req) => `${accountOf(req)}:${String(req.headers['x-client-id'] ?? 'default')}`,
         now: deps.clock.now,
         ...(deps.timeoutHoldMs !== undefined ? { holdMs: deps.timeoutHoldMs } : {}),
         overshoot: () => deps.knobs.get().rateLimitOvershoot,
@@ -102,13 +108,13 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
 
     api.get<{ Querystring: { page?: string; limit?: string } }>('/api/campaigns', async (req) => {
       const { maxPageSize, honestPaging } = deps.knobs.get();
-      return pageCampaigns(deps.state(), req.query, { maxPageSize, honestPaging });
+      return pageCampaigns(deps.state(accountOf(req)), req.query, { maxPageSize, honestPaging });
     });
 
     // Any id is accepted, as on the platform; the truth tells data-set ids from made-up ones.
     api.post<{ Params: { id: string } }>('/api/campaigns/:id/sync', async (req) => {
       const { id } = req.params;
-      deps.state().recordSync(id);
+      deps.state(accountOf(req)).recordSync(id);
       const ms = deps.knobs.get().syncMs;
       if (ms > 0) await new Promise((r) => setTimeout(r, ms));
       return { success: true, campaign_id: id, synced_at: new Date(deps.clock.now()).toISOString(), message: 'Campaign data synced successfully' };

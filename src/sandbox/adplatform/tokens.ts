@@ -3,7 +3,8 @@
  * every `POST /auth/token` restarts the lifetime of every token handed out so far, and an old
  * token stays valid as long as someone logged in recently. A token expires when the last issue
  * is older than its lifetime (strictly older, as the platform compares). Time comes from the
- * injected clock so tests can expire tokens without waiting.
+ * injected clock so tests can expire tokens without waiting. Each client (account) has its own
+ * store, so its shared issue time is shared only among its own tokens.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -20,8 +21,8 @@ export interface TokenStore {
   issued(): number;
 }
 
-/** A token store on `now` (ms since epoch). */
-export function createTokenStore(now: () => number): TokenStore {
+/** A token store on `now` (ms since epoch); `prefix` starts every token it issues. */
+export function createTokenStore(now: () => number, prefix = 'adp_'): TokenStore {
   const known = new Set<string>();
   let issuedAt = now();
   let ttlMs = 0;
@@ -30,7 +31,7 @@ export function createTokenStore(now: () => number): TokenStore {
       issuedAt = now();
       ttlMs = ttlS * 1000;
       // Opaque and unguessable: unknown tokens are refused here (the platform itself accepts any).
-      const token = `adp_${randomBytes(18).toString('base64url')}`;
+      const token = `${prefix}${randomBytes(18).toString('base64url')}`;
       known.add(token);
       return { access_token: token, token_type: 'Bearer', expires_in: ttlS, issued_at: Math.floor(issuedAt / 1000) };
     },
@@ -52,4 +53,15 @@ export function parseBasicAuth(authorization: string | undefined): { email: stri
   const i = decoded.indexOf(':');
   if (i < 0) return undefined;
   return { email: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+
+/** The account a bearer token names: client n ≥ 2 tokens start `adp<n>_`, client 1's `adp_`. */
+export function accountOfToken(authorization: string | undefined): number {
+  const m = /^Bearer adp([1-9]\d{0,5})_/.exec(authorization ?? '');
+  return m?.[1] ? Number(m[1]) : 1;
+}
+
+/** The token prefix of account `n`. */
+export function tokenPrefix(n: number): string {
+  return n === 1 ? 'adp_' : `adp${n}_`;
 }

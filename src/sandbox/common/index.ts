@@ -32,6 +32,9 @@
  * - Serving: `createSimulatorApp()` (Fastify, logger off, JSON + form bodies), `startSimulator(handle, { port, host })`.
  * - Hostile content: `installHostileContent` (a preSerialization hook applying `hostileRate` to served records),
  *   `applyHostileTarget` (for records sent otherwise, e.g. webhooks), `hostileTruth` (what was served).
+ * - Accounts: `createAccountBook` (lazy per-account worlds), `accountsFromEnv` (`SANDBOX_<NAME>_ACCOUNTS`),
+ *   `bindAccount`/`accountOf` (the account a request acts as), `registerAccountRoutes` (`/__sandbox/accounts`);
+ *   `createOAuthGrants` holds an authorization server's codes and tokens.
  * - Call accounting (`installCallStats`, `statsView`, `registerStatsReset`) and simulator-specific knobs
  *   (`installSimKnobs`: `SANDBOX_<NAME>_<KNOB>` + `POST /__sandbox/faults|settings`).
  */
@@ -57,3 +60,7 @@ export { installSimKnobs } from './simKnobs.ts';
 export { applyHostility, applyHostileTarget, HOSTILE_KINDS, hostileTruth, hostilityOf, HUGE_STRING_CHARS, installHostileContent } from './hostile.ts';
 export type { HostileKind, HostileTarget, Hostility } from './hostile.ts';
 export type { SimKnobs, SimKnobsOptions } from './simKnobs.ts';
+export { accountInCredential, accountOf, accountSeed, accountsFromEnv, bindAccount, createAccountBook, MAX_ACCOUNTS, registerAccountRoutes } from './accounts.ts';
+export type { AccountBook, AccountBookOptions, AccountRouteOptions } from './accounts.ts';
+export { createOAuthGrants, MAX_TOKENS } from './oauthGrants.ts';
+export type { AccessGrant, CodeGrant, OAuthGrants, RefreshGrant } from './oauthGrants.ts';

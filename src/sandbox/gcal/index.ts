@@ -7,10 +7,23 @@
  * `events.patch` and `events.delete` are ./writes.ts.
  * Works with `@googleapis/calendar` (`calendar({ version: 'v3', auth, rootUrl: url + '/' })`).
  *
- * Extra endpoints: `POST /token` (Google OAuth token shape; tokens expire after `tokenTtlS`
- * simulated seconds → 401 authError), `POST /__sandbox/expire-sync-tokens` → `{ epoch }`.
+ * Extra endpoints: Google's OAuth endpoints (./oauth.ts: `/o/oauth2/v2/auth`, `POST /token` with
+ * the authorization-code, refresh-token and service-account grants; expired tokens → 401
+ * authError), `POST /__sandbox/expire-sync-tokens` → `{ epoch }`.
+ *
+ * Accounts: each service account (`gcalServiceAccountEmail(n)`, the JWT's issuer) or OAuth grant
+ * acts as its own account with its own calendar and events (`SANDBOX_GCAL_ACCOUNTS`,
+ * `/__sandbox/accounts`, common/accounts.ts); account n ≥ 2's calendar id is its email.
  */
+import type { FastifyRequest } from 'fastify';
 import {
+  accountOf,
+  accountSeed,
+  accountsFromEnv,
+  createAccountBook,
+  createOAuthGrants,
+  registerAccountRoutes,
+  type AccountBook,
   createFaultWorld,
   createRng,
   createSimClock,
@@ -25,7 +38,9 @@ import {
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
+import { gcalServiceAccountEmail } from './accountCredentials.ts';
 import { rateLimited, unavailable } from './errors.ts';
+import { registerGoogleOAuth } from './oauth.ts';
 import { GCAL_HOSTILE_FIELDS, gcalHostileTarget } from './hostile.ts';
 import { registerGcalRoutes } from './routes.ts';
 import { createGcalState, type GcalRates, type GcalState, type GcalTruth } from './state.ts';
@@ -33,6 +48,8 @@ import { createTokenCodec } from './tokens.ts';
 import { registerGcalWrites } from './writes.ts';
 
 export type { GcalTruth } from './state.ts';
+export { gcalServiceAccountEmail, GOOGLE_OAUTH_CLIENT } from './accountCredentials.ts';
+export { GOOGLE_CODE_TTL_MS, GOOGLE_DEFAULT_TOKEN_TTL_S, s256Challenge } from './oauth.ts';
 
 /** Default knobs of the calendar simulator. */
 export const GCAL_DEFAULT_FAULTS: Partial<Faults> = { records: 1000 };
@@ -56,8 +73,10 @@ export interface GcalSimulatorOptions {
 
 /** Live state of a calendar simulator. */
 export interface GcalSimState {
-  /** The current world (rebuilt when `records` or `seed` change). */
+  /** Account 1's current world (rebuilt when `records` or `seed` change). */
   world(): GcalState;
+  /** Every account (`accounts.world(n)`). */
+  accounts: AccountBook<GcalState>;
   calendarId: string;
   catchUp(): { created: number; updated: number; cancelled: number };
   /** Expire every sync token issued so far; returns the new epoch. */
@@ -75,17 +94,30 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
   const syncTokenTtlS = opts.syncTokenTtlS ?? (ttlEnv !== undefined && ttlEnv !== '' ? Number(ttlEnv) : GCAL_DEFAULT_SYNC_TOKEN_TTL_S);
   if (!Number.isFinite(syncTokenTtlS) || syncTokenTtlS < 0) throw new Error(`SANDBOX_GCAL_SYNC_TOKEN_TTL_S: expected a non-negative number (got ${JSON.stringify(ttlEnv)})`);
   let epoch = 1;
+  const build = (seed: number, records: number, poisonRate: () => number) =>
+    createGcalState({ seed, records, poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) });
   const { faults, world } = createFaultWorld({
     name: 'gcal',
     defaults: GCAL_DEFAULT_FAULTS,
     env,
     overrides: opts.faults,
-    build: (f, live) =>
-      createGcalState({ seed: f.seed, records: f.records, poisonRate: () => live.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) }),
-    onRebuild: () => epoch++, // old sync tokens describe another dataset
+    build: (f, live) => build(f.seed, f.records, () => live.get().poisonRate),
+    onRebuild: () => {
+      epoch++; // old sync tokens describe another dataset
+      accounts.forget();
+    },
   });
+  const accounts: AccountBook<GcalState> = createAccountBook({
+    initial: accountsFromEnv('gcal', env),
+    first: world,
+    build: (n, records) => build(accountSeed(faults.get().seed, n), records ?? faults.get().records, () => faults.get().poisonRate),
+  });
+  const grants = createOAuthGrants(() => clock.now(), 'ya29.sim-', '1//sim-');
+  const calendarOf = (n: number) => (n === 1 ? calendarId : gcalServiceAccountEmail(n));
+  const worldOf = (req: FastifyRequest) => accounts.world(accountOf(req));
   const state: GcalSimState = {
     world,
+    accounts,
     calendarId,
     catchUp: () => world().catchUp(clock.now()),
     expireSyncTokens: () => ++epoch,
@@ -104,17 +136,27 @@ export function createGcalSimulator(opts: GcalSimulatorOptions = {}): SimulatorH
   registerControlRoutes(app, { name: 'gcal', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
   app.post('/__sandbox/expire-sync-tokens', async () => ({ epoch: state.expireSyncTokens() }));
   installHostileContent(app, { faults, listKeys: ['items'], target: gcalHostileTarget });
+  registerAccountRoutes(app, {
+    book: accounts,
+    credentials: (n) => ({ calendarId: calendarOf(n), ...(n === 1 ? {} : { clientEmail: gcalServiceAccountEmail(n) }) }),
+    truth: (n) => {
+      accounts.world(n).catchUp(clock.now());
+      return n === 1 ? state.truth() : accounts.world(n).truth(calendarOf(n), epoch);
+    },
+  });
+  registerGoogleOAuth(app, { grants, accounts, faults, clock });
   registerGcalRoutes(app, {
-    world,
-    catchUp: () => void state.catchUp(),
+    world: worldOf,
+    catchUp: (req) => void worldOf(req).catchUp(clock.now()),
     faults,
     clock,
-    calendarId,
+    calendarId: (req) => calendarOf(accountOf(req)),
+    grants,
     codec: createTokenCodec(),
     epoch: () => epoch,
     syncTokenTtlMs: syncTokenTtlS * 1000,
   });
-  registerGcalWrites(app, { world, clock, calendarId });
+  registerGcalWrites(app, { world: worldOf, clock, calendarId: (req) => calendarOf(accountOf(req)) });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }
 

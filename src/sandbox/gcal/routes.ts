@@ -1,11 +1,10 @@
 /**
- * Google Calendar v3 routes: Bearer auth (any token, except issued ones past `tokenTtlS`),
- * a Google-style OAuth token endpoint, the calendar resource, calendarList, events.list and
- * events.get.
+ * Google Calendar v3 routes: Bearer auth (a token issued by ./oauth.ts acts as its account until
+ * it expires; any other token as account 1), the calendar resource, calendarList, events.list and
+ * events.get, each over the requesting account's own calendar.
  */
-import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isControlPath, type FaultState, type SimClock } from '../common/index.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bindAccount, isControlPath, type FaultState, type OAuthGrants, type SimClock } from '../common/index.ts';
 import { renderRow } from './data.ts';
 import { invalidCredentials, loginRequired, sendGoogleError } from './errors.ts';
 import { listEvents, parseListParams } from './list.ts';
@@ -14,11 +13,14 @@ import type { TokenCodec } from './tokens.ts';
 
 /** What the routes need from the simulator. */
 export interface GcalRouteDeps {
-  world: () => GcalState;
-  catchUp: () => void;
+  /** The world of the account the request acts as (bound by the auth hook). */
+  world: (req: FastifyRequest) => GcalState;
+  catchUp: (req: FastifyRequest) => void;
   faults: FaultState;
   clock: SimClock;
-  calendarId: string;
+  /** The calendar id of the account the request acts as (besides `primary`). */
+  calendarId: (req: FastifyRequest) => string;
+  grants: OAuthGrants;
   codec: TokenCodec;
   /** Current sync-token epoch (bumped by the expire control). */
   epoch: () => number;
@@ -27,52 +29,40 @@ export interface GcalRouteDeps {
 
 /** Register the Calendar API on `app`. */
 export function registerGcalRoutes(app: FastifyInstance, deps: GcalRouteDeps): void {
-  const issued = new Map<string, number>();
-  const calendar = () => ({ kind: 'calendar#calendar', etag: `"${deps.world().version()}"`, id: deps.calendarId, summary: 'Buffalo sandbox calendar', timeZone: 'UTC' });
-  const resolveCalendar = (id: string, reply: FastifyReply) => {
-    if (id === 'primary' || id === deps.calendarId) return true;
+  const calendar = (req: FastifyRequest) => ({ kind: 'calendar#calendar', etag: `"${deps.world(req).version()}"`, id: deps.calendarId(req), summary: 'Buffalo sandbox calendar', timeZone: 'UTC' });
+  const resolveCalendar = (req: FastifyRequest, id: string, reply: FastifyReply) => {
+    if (id === 'primary' || id === deps.calendarId(req)) return true;
     void sendGoogleError(reply, 404, { reason: 'notFound', message: 'Not Found' });
     return false;
   };
 
   app.addHook('onRequest', async (req, reply) => {
-    if (isControlPath(req.url) || req.url.startsWith('/token')) return;
+    if (isControlPath(req.url) || req.url.startsWith('/token') || req.url.startsWith('/o/oauth2/')) return;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!m?.[1]) return loginRequired(reply);
-    const issuedAt = issued.get(m[1]);
-    const ttlMs = deps.faults.get().tokenTtlS * 1000;
-    if (issuedAt !== undefined && ttlMs > 0 && deps.clock.now() - issuedAt >= ttlMs) return invalidCredentials(reply);
-    deps.catchUp();
+    const grant = deps.grants.access(m[1]);
+    if (grant && deps.clock.now() >= grant.expiresAt) return invalidCredentials(reply);
+    bindAccount(req, grant?.account ?? 1);
+    deps.catchUp(req);
   });
   app.setNotFoundHandler((_req, reply) => sendGoogleError(reply, 404, { reason: 'notFound', message: 'Not Found' }));
 
-  // Google's OAuth token endpoint shape (service-account JWT bearer, refresh token or client credentials).
-  app.post('/token', async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const grants = ['urn:ietf:params:oauth:grant-type:jwt-bearer', 'refresh_token', 'client_credentials'];
-    if (!grants.includes(String(body.grant_type))) return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'Invalid grant_type' });
-    const token = `ya29.sim-${randomBytes(18).toString('base64url')}`;
-    issued.set(token, deps.clock.now());
-    const ttl = deps.faults.get().tokenTtlS;
-    return { access_token: token, expires_in: ttl > 0 ? ttl : 3599, token_type: 'Bearer' };
-  });
-
-  app.get('/calendar/v3/users/me/calendarList', async () => ({
+  app.get('/calendar/v3/users/me/calendarList', async (req) => ({
     kind: 'calendar#calendarList',
-    etag: `"${deps.world().version()}"`,
-    items: [{ ...calendar(), kind: 'calendar#calendarListEntry', accessRole: 'owner', primary: true }],
+    etag: `"${deps.world(req).version()}"`,
+    items: [{ ...calendar(req), kind: 'calendar#calendarListEntry', accessRole: 'owner', primary: true }],
   }));
 
   app.get<{ Params: { calendarId: string } }>('/calendar/v3/calendars/:calendarId', async (req, reply) => {
-    if (!resolveCalendar(req.params.calendarId, reply)) return reply;
-    return calendar();
+    if (!resolveCalendar(req, req.params.calendarId, reply)) return reply;
+    return calendar(req);
   });
 
   app.get<{ Params: { calendarId: string }; Querystring: Record<string, unknown> }>('/calendar/v3/calendars/:calendarId/events', async (req, reply) => {
-    if (!resolveCalendar(req.params.calendarId, reply)) return reply;
+    if (!resolveCalendar(req, req.params.calendarId, reply)) return reply;
     const parsed = parseListParams(req.query);
     if (!parsed.ok) return sendGoogleError(reply, parsed.error.code, parsed.error);
-    const world = deps.world();
+    const world = deps.world(req);
     const res = listEvents(world, parsed.params, {
       codec: deps.codec,
       now: deps.clock.now(),
@@ -93,14 +83,14 @@ export function registerGcalRoutes(app: FastifyInstance, deps: GcalRouteDeps): v
       defaultReminders: [{ method: 'popup', minutes: 10 }],
       ...(res.nextPageToken ? { nextPageToken: res.nextPageToken } : {}),
       ...(res.nextSyncToken ? { nextSyncToken: res.nextSyncToken } : {}),
-      items: res.rows.map((r) => renderRow(r, deps.calendarId)),
+      items: res.rows.map((r) => renderRow(r, deps.calendarId(req))),
     };
   });
 
   app.get<{ Params: { calendarId: string; eventId: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (req, reply) => {
-    if (!resolveCalendar(req.params.calendarId, reply)) return reply;
-    const ev = deps.world().get(req.params.eventId);
+    if (!resolveCalendar(req, req.params.calendarId, reply)) return reply;
+    const ev = deps.world(req).get(req.params.eventId);
     if (!ev) return sendGoogleError(reply, 404, { reason: 'notFound', message: 'Not Found' });
-    return renderRow({ event: ev }, deps.calendarId);
+    return renderRow({ event: ev }, deps.calendarId(req));
   });
 }

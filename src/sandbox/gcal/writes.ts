@@ -8,7 +8,7 @@
  * 410 `deleted`. Unknown ids (including instance ids of recurring events) are 404 `notFound`.
  * Vendor facts: docs/upstreams.md (Google Calendar).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SimClock } from '../common/index.ts';
 import { renderRow, type GEvent } from './data.ts';
@@ -17,9 +17,11 @@ import type { GcalState } from './state.ts';
 
 /** What the write routes need from the simulator. */
 export interface GcalWriteDeps {
-  world: () => GcalState;
+  /** The world of the account the request acts as. */
+  world: (req: FastifyRequest) => GcalState;
   clock: SimClock;
-  calendarId: string;
+  /** The calendar id of the account the request acts as. */
+  calendarId: (req: FastifyRequest) => string;
 }
 
 const when = z.object({ date: z.string().optional(), dateTime: z.string().optional(), timeZone: z.string().optional() }).loose();
@@ -77,11 +79,11 @@ function applyPatch(ev: GEvent, p: Patch): string | undefined {
 /** Register PATCH and DELETE on `/calendar/v3/calendars/:calendarId/events/:eventId`. */
 export function registerGcalWrites(app: FastifyInstance, deps: GcalWriteDeps): void {
   const notFound = (reply: FastifyReply) => sendGoogleError(reply, 404, { reason: 'notFound', message: 'Not Found' });
-  const known = (calendarId: string) => calendarId === 'primary' || calendarId === deps.calendarId;
+  const known = (req: FastifyRequest, calendarId: string) => calendarId === 'primary' || calendarId === deps.calendarId(req);
 
   app.patch<{ Params: { calendarId: string; eventId: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (req, reply) => {
-    if (!known(req.params.calendarId)) return notFound(reply);
-    const world = deps.world();
+    if (!known(req, req.params.calendarId)) return notFound(reply);
+    const world = deps.world(req);
     const ev = world.get(req.params.eventId);
     if (!ev) return notFound(reply);
     const parsed = patchSchema.safeParse(req.body ?? {});
@@ -96,12 +98,12 @@ export function registerGcalWrites(app: FastifyInstance, deps: GcalWriteDeps): v
     if (draft.poison === undefined) delete ev.poison;
     if (ev.status === 'cancelled') world.cancel(ev, deps.clock.now());
     else world.touch(ev, deps.clock.now());
-    return renderRow({ event: ev }, deps.calendarId);
+    return renderRow({ event: ev }, deps.calendarId(req));
   });
 
   app.delete<{ Params: { calendarId: string; eventId: string } }>('/calendar/v3/calendars/:calendarId/events/:eventId', async (req, reply) => {
-    if (!known(req.params.calendarId)) return notFound(reply);
-    const world = deps.world();
+    if (!known(req, req.params.calendarId)) return notFound(reply);
+    const world = deps.world(req);
     const ev = world.get(req.params.eventId);
     if (!ev) return notFound(reply);
     if (ev.status === 'cancelled') return sendGoogleError(reply, 410, { reason: 'deleted', message: 'Resource has been deleted' });

@@ -6,11 +6,22 @@
  * headers on non-search answers (./rateHeaders.ts). Works with
  * `@hubspot/api-client` (`new Client({ accessToken, basePath: url })`).
  *
- * Extra endpoint: `POST /oauth/v1/token` (form; grant_type refresh_token | authorization_code |
- * client_credentials) issues access tokens that expire after `tokenTtlS` simulated seconds
- * (401 EXPIRED_AUTHENTICATION). Static tokens never expire.
+ * OAuth (./oauth.ts): `GET /oauth/authorize` and `POST /oauth/v1/token` as HubSpot's; issued
+ * access tokens expire (401 EXPIRED_AUTHENTICATION). Static tokens never expire.
+ *
+ * Portals: each private-app token (`hubspotPortalToken(n)`) or OAuth grant acts as its own portal
+ * with its own deals, contacts and rate-limit window (`SANDBOX_HUBSPOT_ACCOUNTS`,
+ * `/__sandbox/accounts`, common/accounts.ts).
  */
+import type { FastifyRequest } from 'fastify';
 import {
+  accountOf,
+  accountSeed,
+  accountsFromEnv,
+  createAccountBook,
+  createOAuthGrants,
+  registerAccountRoutes,
+  type AccountBook,
   createFaultWorld,
   createRng,
   createSimClock,
@@ -27,13 +38,17 @@ import {
 } from '../common/index.ts';
 import { rateLimited, unavailable } from './errors.ts';
 import { HUBSPOT_HOSTILE_FIELDS, hubspotHostileTarget } from './hostile.ts';
-import { HUBSPOT_WINDOW_MS, installRateHeaders } from './rateHeaders.ts';
-import { registerHubspotRoutes } from './routes.ts';
+import { registerHubspotOAuth } from './oauth.ts';
+import { HUBSPOT_DEV_ACCESS_TOKEN, hubspotPortalToken } from './portalCredentials.ts';
+import { HUBSPOT_WINDOW_MS, installRateHeaders, OAUTH_TOKEN_PREFIX } from './rateHeaders.ts';
+import { portalOfToken, registerHubspotRoutes } from './routes.ts';
 import { registerHubspotWrites } from './writes.ts';
 import { createHubspotState, type HubspotRates, type HubspotState, type HubspotTruth } from './state.ts';
 
 export type { HubspotTruth } from './state.ts';
 export { SEARCH_RESULT_CAP } from './search.ts';
+export { HUBSPOT_DEV_ACCESS_TOKEN, HUBSPOT_OAUTH_CLIENT, hubspotPortalToken } from './portalCredentials.ts';
+export { HUBSPOT_CODE_TTL_MS, HUBSPOT_DEFAULT_TOKEN_TTL_S } from './oauth.ts';
 
 /** Default knobs of the HubSpot simulator (`records` deals and as many contacts). */
 export const HUBSPOT_DEFAULT_FAULTS: Partial<Faults> = { records: 1500 };
@@ -51,8 +66,10 @@ export interface HubspotSimulatorOptions {
 
 /** Live state of a HubSpot simulator. */
 export interface HubspotSimState {
-  /** The current world (rebuilt when `records` or `seed` change). */
+  /** Portal 1's current world (rebuilt when `records` or `seed` change). */
   world(): HubspotState;
+  /** Every portal (`accounts.world(n)`). */
+  accounts: AccountBook<HubspotState>;
   catchUp(): { created: number; updated: number; archived: number };
   /** `hostile`: `deals:<id>` / `contacts:<id>` → the field and kind of hostile content served for it (`hostileRate`). */
   truth(): HubspotTruth & { hostile: ReturnType<typeof hostileTruth> };
@@ -61,15 +78,25 @@ export interface HubspotSimState {
 /** Build (not start) a HubSpot simulator. */
 export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): SimulatorHandle<HubspotSimState> {
   const clock = opts.clock ?? createSimClock();
+  const build = (seed: number, records: number, poisonRate: () => number) =>
+    createHubspotState({ seed, records, poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) });
   const { faults, world } = createFaultWorld({
     name: 'hubspot',
     defaults: HUBSPOT_DEFAULT_FAULTS,
     env: opts.env,
     overrides: opts.faults,
-    build: (f, live) =>
-      createHubspotState({ seed: f.seed, records: f.records, poisonRate: () => live.get().poisonRate, now: clock.now(), ...(opts.rates ? { rates: opts.rates } : {}) }),
+    build: (f, live) => build(f.seed, f.records, () => live.get().poisonRate),
+    onRebuild: () => accounts.forget(),
   });
-  const state: HubspotSimState = { world, catchUp: () => world().catchUp(clock.now()), truth: () => {
+  const accounts: AccountBook<HubspotState> = createAccountBook({
+    initial: accountsFromEnv('hubspot', opts.env),
+    first: world,
+    build: (n, records) => build(accountSeed(faults.get().seed, n), records ?? faults.get().records, () => faults.get().poisonRate),
+  });
+  const grants = createOAuthGrants(() => clock.now(), OAUTH_TOKEN_PREFIX, 'sim-refresh-');
+  const auth = { grants, accounts, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) };
+  const worldOf = (req: FastifyRequest) => accounts.world(accountOf(req));
+  const state: HubspotSimState = { world, accounts, catchUp: () => world().catchUp(clock.now()), truth: () => {
     const t = world().truth();
     const f = faults.get();
     return {
@@ -87,6 +114,12 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
     faults,
     rng: createRng(faults.get().seed).fork('hubspot-faults'),
     windowMs: HUBSPOT_WINDOW_MS,
+    // One window per portal for its OAuth and derived tokens; other tokens keep a window each.
+    clientKey: (req) => {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const portal = token === undefined ? undefined : portalOfToken(token, auth);
+      return portal !== undefined && (portal > 1 || grants.access(token!)) ? `portal:${portal}` : (req.headers.authorization ?? req.ip);
+    },
     responders: {
       unavailable: (_req, reply) => unavailable(reply),
       rateLimited: (req, reply, info) => {
@@ -98,8 +131,17 @@ export function createHubspotSimulator(opts: HubspotSimulatorOptions = {}): Simu
   });
   registerControlRoutes(app, { name: 'hubspot', faults, clock, counters, truth: () => state.truth(), catchUp: () => state.catchUp() });
   installHostileContent(app, { faults, listKeys: ['results'], target: hubspotHostileTarget });
-  registerHubspotRoutes(app, { world, catchUp: () => void state.catchUp(), faults, clock, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
-  registerHubspotWrites(app, { world, clock });
+  registerAccountRoutes(app, {
+    book: accounts,
+    credentials: (n) => ({ accessToken: n === 1 ? (opts.accessToken ?? HUBSPOT_DEV_ACCESS_TOKEN) : hubspotPortalToken(n) }),
+    truth: (n) => {
+      accounts.world(n).catchUp(clock.now());
+      return n === 1 ? state.truth() : accounts.world(n).truth();
+    },
+  });
+  registerHubspotOAuth(app, { grants, accounts, faults, clock });
+  registerHubspotRoutes(app, { world: worldOf, catchUp: (req) => void worldOf(req).catchUp(clock.now()), faults, clock, ...auth });
+  registerHubspotWrites(app, { world: worldOf, clock });
   return { app, state, faults, clock, tick: () => void state.catchUp(), tickMs: 1000 };
 }
 

@@ -1,26 +1,39 @@
 /**
  * HubSpot CRM v3 routes: list (`after` paging by id), get by id, search (offset paging, 10,000
- * cap), Bearer auth (any token, or only issued/configured ones), and an OAuth token endpoint
- * whose tokens expire after `tokenTtlS` of simulated time.
+ * cap) and Bearer auth: an OAuth token issued by ./oauth.ts acts as its portal until it expires;
+ * a portal's private-app token as that portal; any other token as portal 1 (or, when the
+ * simulator was given portal 1's token, only that one).
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isControlPath, type FaultState, type SimClock } from '../common/index.ts';
+import { accountInCredential, bindAccount, isControlPath, type AccountBook, type FaultState, type OAuthGrants, type SimClock } from '../common/index.ts';
 import { DEFAULT_PROPS, iso, MODIFIED_PROP, type HsRecord, type ObjectType } from './data.ts';
 import { expired, sendHubspotError, unauthorized } from './errors.ts';
-import { OAUTH_TOKEN_PREFIX } from './rateHeaders.ts';
+import { HUBSPOT_PORTAL_TOKEN_PREFIX } from './portalCredentials.ts';
 import { invalidFilter, runSearch, SEARCH_RESULT_CAP, searchBodySchema } from './search.ts';
 import type { HubspotState } from './state.ts';
 
 /** What the routes need from the simulator. */
 export interface HubspotRouteDeps {
-  world: () => HubspotState;
-  catchUp: () => void;
+  /** The world of the portal the request acts as (bound by the auth hook). */
+  world: (req: FastifyRequest) => HubspotState;
+  catchUp: (req: FastifyRequest) => void;
   faults: FaultState;
   clock: SimClock;
-  /** Accept only this static token (plus issued OAuth tokens); default any bearer token. */
+  grants: OAuthGrants;
+  accounts: Pick<AccountBook<unknown>, 'has'>;
+  /** Portal 1's only static token; default any bearer token that names no other portal. */
   accessToken?: string;
+}
+
+/** The portal a bearer token acts as before expiry checks (also the rate-limit key), or undefined when none. */
+export function portalOfToken(token: string, deps: Pick<HubspotRouteDeps, 'grants' | 'accounts' | 'accessToken'>): number | undefined {
+  const grant = deps.grants.access(token);
+  if (grant) return grant.account;
+  const n = accountInCredential(token, HUBSPOT_PORTAL_TOKEN_PREFIX, '', deps.accounts);
+  if (n !== undefined) return n;
+  if (token.startsWith(HUBSPOT_PORTAL_TOKEN_PREFIX)) return undefined;
+  return deps.accessToken && token !== deps.accessToken ? undefined : 1;
 }
 
 const TYPES = new Set<string>(['deals', 'contacts']);
@@ -47,33 +60,19 @@ function propertyList(raw: unknown): string[] {
 
 /** Register the CRM API on `app`. */
 export function registerHubspotRoutes(app: FastifyInstance, deps: HubspotRouteDeps): void {
-  const issued = new Map<string, number>(); // OAuth access token → issued at (simulated ms)
-
   app.addHook('onRequest', async (req, reply) => {
     if (isControlPath(req.url) || req.url.startsWith('/oauth/')) return;
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const token = m?.[1];
     if (!token) return unauthorized(reply);
-    const issuedAt = issued.get(token);
-    if (issuedAt !== undefined) {
-      const ttlMs = deps.faults.get().tokenTtlS * 1000;
-      const age = deps.clock.now() - issuedAt;
-      if (ttlMs > 0 && age >= ttlMs) return expired(reply, age - ttlMs);
-    } else if (deps.accessToken && token !== deps.accessToken) return unauthorized(reply);
-    deps.catchUp();
+    const grant = deps.grants.access(token);
+    if (grant && deps.clock.now() >= grant.expiresAt) return expired(reply, deps.clock.now() - grant.expiresAt);
+    const portal = portalOfToken(token, deps);
+    if (portal === undefined) return unauthorized(reply);
+    bindAccount(req, portal);
+    deps.catchUp(req);
   });
   app.setNotFoundHandler((req, reply) => sendHubspotError(reply, 404, `Unable to find a route for ${req.method} ${req.url.split('?')[0]}`, 'OBJECT_NOT_FOUND'));
-
-  app.post('/oauth/v1/token', async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!['refresh_token', 'authorization_code', 'client_credentials'].includes(String(body.grant_type))) {
-      return reply.code(400).send({ status: 'BAD_GRANT_TYPE', message: 'missing or unknown grant type', correlationId: randomBytes(8).toString('hex') });
-    }
-    const token = `${OAUTH_TOKEN_PREFIX}${randomBytes(16).toString('hex')}`;
-    issued.set(token, deps.clock.now());
-    const ttl = deps.faults.get().tokenTtlS;
-    return { token_type: 'bearer', access_token: token, refresh_token: String(body.refresh_token ?? `sim-refresh-${randomBytes(8).toString('hex')}`), expires_in: ttl > 0 ? ttl : 1800 };
-  });
 
   const badType = (type: string) => !TYPES.has(type);
   const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? req.hostname}`;
@@ -90,7 +89,7 @@ export function registerHubspotRoutes(app: FastifyInstance, deps: HubspotRouteDe
     }
     const archived = String(q.archived ?? 'false') === 'true';
     const props = propertyList(q.properties);
-    const store = deps.world().stores[type as ObjectType];
+    const store = deps.world(req).stores[type as ObjectType];
     const results: HsRecord[] = [];
     let next: HsRecord | undefined;
     for (let i = after === undefined ? 0 : store.indexFrom(Number(after)); i < store.items.length; i++) {
@@ -109,7 +108,7 @@ export function registerHubspotRoutes(app: FastifyInstance, deps: HubspotRouteDe
   app.get<{ Params: { type: string; id: string }; Querystring: Record<string, unknown> }>('/crm/v3/objects/:type/:id', async (req, reply) => {
     const { type, id } = req.params;
     if (badType(type)) return sendHubspotError(reply, 400, `Unable to infer object type from: ${type}`, 'VALIDATION_ERROR');
-    const rec = deps.world().stores[type as ObjectType].get(id);
+    const rec = deps.world(req).stores[type as ObjectType].get(id);
     const archived = String(req.query.archived ?? 'false') === 'true';
     if (!rec || rec.archived !== archived) return sendHubspotError(reply, 404, 'resource not found', 'OBJECT_NOT_FOUND', { context: { id: [id] } });
     return renderRecord(rec, type as ObjectType, propertyList(req.query.properties));
@@ -132,7 +131,7 @@ export function registerHubspotRoutes(app: FastifyInstance, deps: HubspotRouteDe
         errors: [{ message: `after + limit must not exceed ${SEARCH_RESULT_CAP}`, in: 'after' }],
       });
     }
-    const hits = runSearch(deps.world().stores[type as ObjectType].items, body);
+    const hits = runSearch(deps.world(req).stores[type as ObjectType].items, body);
     const page = hits.slice(offset, offset + body.limit);
     const nextAfter = offset + page.length;
     return {

@@ -6,7 +6,7 @@
  * exist or is already archived, as HubSpot answers). Archived records leave list, search and get,
  * and are read with `archived=true`. Vendor facts: docs/upstreams.md (HubSpot).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SimClock } from '../common/index.ts';
 import { CUSTOM_STAGES, OPEN_STAGES, type ObjectType } from './data.ts';
 import { sendHubspotError } from './errors.ts';
@@ -15,7 +15,8 @@ import type { HubspotState } from './state.ts';
 
 /** What the write routes need from the simulator. */
 export interface HubspotWriteDeps {
-  world: () => HubspotState;
+  /** The world of the portal the request acts as. */
+  world: (req: FastifyRequest) => HubspotState;
   clock: SimClock;
 }
 
@@ -101,7 +102,7 @@ export function registerHubspotWrites(app: FastifyInstance, deps: HubspotWriteDe
     if (!props || typeof props !== 'object' || Array.isArray(props)) {
       return sendHubspotError(reply, 400, 'Invalid input JSON on line 1, column 2: properties is required and must be an object', 'VALIDATION_ERROR');
     }
-    const world = deps.world();
+    const world = deps.world(req);
     const rec = world.stores[t].get(id);
     // An archived record cannot be edited: HubSpot does not find it.
     if (!rec || rec.archived) return sendHubspotError(reply, 404, 'resource not found', 'OBJECT_NOT_FOUND', { context: { id: [id] } });
@@ -120,7 +121,7 @@ export function registerHubspotWrites(app: FastifyInstance, deps: HubspotWriteDe
   app.delete<{ Params: { type: string; id: string } }>('/crm/v3/objects/:type/:id', async (req, reply) => {
     const { type, id } = req.params;
     if (badType(type)) return sendHubspotError(reply, 400, `Unable to infer object type from: ${type}`, 'VALIDATION_ERROR');
-    const world = deps.world();
+    const world = deps.world(req);
     const rec = world.stores[type as ObjectType].get(id);
     if (rec && !rec.archived) world.archive(rec, deps.clock.now());
     return reply.code(204).send();

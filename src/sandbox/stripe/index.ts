@@ -9,13 +9,26 @@
  *   POST   /__sandbox/webhooks { url, secret? } → { id, url, secret }  register an endpoint
  *   GET    /__sandbox/webhooks                  → { endpoints, deliveries }
  *   DELETE /__sandbox/webhooks/:id
+ *   /__sandbox/accounts (common/accounts.ts)   accounts 2…n, each reached with `stripeAccountKey(n)`
+ *
+ * Accounts: objects made or listed under one account's key are invisible to every other key, as
+ * on Stripe. Registered webhook endpoints belong to account 1 (on Stripe an endpoint belongs to
+ * one account); the other accounts have none, so their events are never delivered.
  *
  * Cursor choice: a `starting_after`/`ending_before` naming an object that does not exist (or an
  * event past the 30-day retention) is a 400 `resource_missing` with `param` set to the cursor,
  * as Stripe answers "No such event: 'evt_…'".
  */
 import { z } from 'zod';
+import type { FastifyRequest } from 'fastify';
 import {
+  accountInCredential,
+  accountOf,
+  accountSeed,
+  accountsFromEnv,
+  createAccountBook,
+  registerAccountRoutes,
+  type AccountBook,
   createFaultWorld,
   createRng,
   createSimClock,
@@ -31,6 +44,7 @@ import {
   type SimClock,
   type SimulatorHandle,
 } from '../common/index.ts';
+import { STRIPE_ACCOUNT_KEY_PREFIX, STRIPE_DEV_API_KEY, stripeAccountKey } from './accountKeys.ts';
 import { rateLimited, unavailable } from './errors.ts';
 import { CHARGE_HOSTILE_FIELDS, stripeHostileTarget } from './hostile.ts';
 import { registerStripeRoutes } from './routes.ts';
@@ -39,6 +53,7 @@ import { registerStripeWrites } from './writes.ts';
 import { createWebhookDispatcher, type Delivery, type WebhookDispatcher, type WebhookOptions } from './webhooks.ts';
 
 export { signStripePayload } from './webhooks.ts';
+export { STRIPE_DEV_API_KEY, stripeAccountKey } from './accountKeys.ts';
 export type { StripeTruth } from './state.ts';
 
 /** Default knobs of the Stripe simulator. */
@@ -50,7 +65,7 @@ export interface StripeSimulatorOptions {
   /** Env for `SANDBOX_STRIPE_*` knobs and `SANDBOX_STRIPE_WEBHOOK_URL` / `_SECRET`. */
   env?: Record<string, string | undefined>;
   clock?: SimClock;
-  /** Accept only this key (default: any `sk_test_…` / `rk_test_…`). */
+  /** Account 1's key (default: any `sk_test_…` / `rk_test_…` that names no other account). */
   apiKey?: string;
   /** New charges per simulated hour (default 60). */
   chargesPerHour?: number;
@@ -65,8 +80,10 @@ export interface StripeSimulatorOptions {
 
 /** Live state of a Stripe simulator. */
 export interface StripeSimState {
-  /** The current world (rebuilt when `records` or `seed` change). */
+  /** Account 1's current world (rebuilt when `records` or `seed` change). */
   world(): StripeState;
+  /** Every account (`accounts.world(n)`); account 1's world is `world()`. */
+  accounts: AccountBook<StripeState>;
   webhooks: WebhookDispatcher;
   /** Generate activity up to the clock's now. */
   catchUp(): { charges: number; refunds: number; events: number };
@@ -87,6 +104,7 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
     defaults: STRIPE_DEFAULT_FAULTS,
     env,
     overrides: opts.faults,
+    onRebuild: () => accounts.forget(),
     build: (f, live) =>
       createStripeState({
         seed: f.seed,
@@ -101,8 +119,35 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
       }),
   });
 
+  // Accounts 2…n: their own seed, no webhook endpoints (those belong to account 1).
+  const accounts: AccountBook<StripeState> = createAccountBook({
+    initial: accountsFromEnv('stripe', env),
+    first: world,
+    build: (n, records) => {
+      const f = faults.get();
+      return createStripeState({
+        seed: accountSeed(f.seed, n),
+        records: records ?? f.records,
+        poisonRate: () => faults.get().poisonRate,
+        now: clock.now(),
+        ...(opts.chargesPerHour !== undefined ? { chargesPerHour: opts.chargesPerHour } : {}),
+        ...(opts.oldRefundsPerHour !== undefined ? { oldRefundsPerHour: opts.oldRefundsPerHour } : {}),
+        ...(opts.chargeRefundEvents !== undefined ? { chargeRefundEvents: opts.chargeRefundEvents } : {}),
+      });
+    },
+  });
+  const accountOfKey = (key: string): number | undefined => {
+    const n = accountInCredential(key, STRIPE_ACCOUNT_KEY_PREFIX, '', accounts);
+    if (n !== undefined) return n;
+    // A derived key of an account that does not exist belongs to no account, whatever account 1 accepts.
+    if (key.startsWith(STRIPE_ACCOUNT_KEY_PREFIX)) return undefined;
+    return (opts.apiKey ? key === opts.apiKey : /^(sk|rk)_test_\w+/.test(key)) ? 1 : undefined;
+  };
+  const worldOf = (req: FastifyRequest) => accounts.world(accountOf(req));
+
   const state: StripeSimState = {
     world,
+    accounts,
     webhooks,
     catchUp: () => world().catchUp(clock.now()),
     truth: () => {
@@ -133,8 +178,16 @@ export function createStripeSimulator(opts: StripeSimulatorOptions = {}): Simula
     webhooks.unregister(req.params.id) ? { deleted: true } : reply.code(404).send({ error: 'not_found' }),
   );
   installHostileContent(app, { faults, listKeys: ['data'], target: stripeHostileTarget });
-  registerStripeRoutes(app, { world, catchUp: () => void state.catchUp(), faults, now: () => clock.now(), ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
-  registerStripeWrites(app, { world, now: () => clock.now() });
+  registerAccountRoutes(app, {
+    book: accounts,
+    credentials: (n) => ({ apiKey: n === 1 ? (opts.apiKey ?? STRIPE_DEV_API_KEY) : stripeAccountKey(n) }),
+    truth: (n) => {
+      accounts.world(n).catchUp(clock.now());
+      return n === 1 ? state.truth() : accounts.world(n).truth();
+    },
+  });
+  registerStripeRoutes(app, { world: worldOf, catchUp: (req) => void worldOf(req).catchUp(clock.now()), accountOfKey, faults, now: () => clock.now() });
+  registerStripeWrites(app, { world: worldOf, now: () => clock.now() });
   app.addHook('onClose', async () => webhooks.close());
 
   return {

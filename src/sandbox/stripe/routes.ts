@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isControlPath, type FaultState } from '../common/index.ts';
+import { bindAccount, isControlPath, type FaultState } from '../common/index.ts';
 import { renderCharge, type Refund, type StripeEvent } from './data.ts';
 import { invalidParam, resourceMissing, sendStripeError, unauthorized } from './errors.ts';
 import { ExpandError, expandListItems, expandObject, expandParams, type ExpandKind, type ExpandSource } from './expand.ts';
@@ -16,14 +16,15 @@ import type { ListQuery, ListResult, TimeOrderedStore } from './store.ts';
 
 /** What the routes need from the simulator. */
 export interface StripeRouteDeps {
-  world: () => StripeState;
-  /** Generate activity up to now before answering. */
-  catchUp: () => void;
+  /** The world of the account the request acts as (bound by the auth hook). */
+  world: (req: FastifyRequest) => StripeState;
+  /** Generate the request's account's activity up to now before answering. */
+  catchUp: (req: FastifyRequest) => void;
+  /** The account a key belongs to, or undefined when it belongs to none (401). */
+  accountOfKey: (key: string) => number | undefined;
   faults: FaultState;
   /** Simulated time (ms), for the status of expanded balance transactions. */
   now: () => number;
-  /** Only this key is accepted when set; otherwise any `sk_test_…` / `rk_test_…` key. */
-  apiKey?: string;
 }
 
 /** Extract the API key from Bearer or Basic (`key:`) authorization. */
@@ -41,9 +42,10 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     if (isControlPath(req.url)) return;
     reply.header('request-id', `req_${randomBytes(7).toString('hex')}`);
     const key = apiKeyFrom(req.headers.authorization);
-    const ok = key !== undefined && (deps.apiKey ? key === deps.apiKey : /^(sk|rk)_test_\w+/.test(key));
-    if (!ok) return unauthorized(reply, key);
-    deps.catchUp();
+    const account = key === undefined ? undefined : deps.accountOfKey(key);
+    if (account === undefined) return unauthorized(reply, key);
+    bindAccount(req, account);
+    deps.catchUp(req);
   });
   app.setNotFoundHandler((req, reply) =>
     sendStripeError(reply, 404, {
@@ -52,8 +54,8 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     }),
   );
 
-  const source = (): ExpandSource => {
-    const w = deps.world();
+  const source = (req: FastifyRequest): ExpandSource => {
+    const w = deps.world(req);
     return {
       charge: (id) => {
         const rec = w.charges.get(id);
@@ -89,7 +91,7 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     const data = res.data.map(o.render);
     const paths = expandParams(req.query as Record<string, unknown>);
     try {
-      if (paths.length > 0) expandListItems(o.kind, data, paths, source());
+      if (paths.length > 0) expandListItems(o.kind, data, paths, source(req));
     } catch (err) {
       return expandError(reply, err);
     }
@@ -100,7 +102,7 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
   const oneReply = (req: FastifyRequest, reply: FastifyReply, kind: ExpandKind, obj: Record<string, unknown>) => {
     const paths = expandParams(req.query as Record<string, unknown>);
     try {
-      return paths.length > 0 ? expandObject(kind, obj, paths, source()) : obj;
+      return paths.length > 0 ? expandObject(kind, obj, paths, source(req)) : obj;
     } catch (err) {
       return expandError(reply, err);
     }
@@ -121,21 +123,21 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     if (stale) return stale;
     const { customer, payment_intent: pi } = q.filters;
     const where = customer || pi ? (r: ChargeRec) => (!customer || r.charge.customer === customer) && (!pi || r.charge.payment_intent === pi) : undefined;
-    return listReply<ChargeRec>(req, reply, { url: '/v1/charges', noun: 'charge', kind: 'charge', q, store: deps.world().charges, ...(where ? { where } : {}), render: renderRec });
+    return listReply<ChargeRec>(req, reply, { url: '/v1/charges', noun: 'charge', kind: 'charge', q, store: deps.world(req).charges, ...(where ? { where } : {}), render: renderRec });
   });
 
   app.get<{ Params: { id: string } }>('/v1/charges/:id', async (req, reply) => {
-    const rec = deps.world().charges.get(req.params.id);
+    const rec = deps.world(req).charges.get(req.params.id);
     return rec ? oneReply(req, reply, 'charge', renderRec(rec)) : resourceMissing(reply, 404, 'charge', req.params.id, 'id');
   });
 
   app.get<{ Params: { id: string } }>('/v1/charges/:id/refunds', async (req, reply) => {
-    const rec = deps.world().charges.get(req.params.id);
+    const rec = deps.world(req).charges.get(req.params.id);
     if (!rec) return resourceMissing(reply, 404, 'charge', req.params.id, 'charge');
     const q = parseListQuery(req.query as Record<string, unknown>, []);
     if (!q.ok) return invalidParam(reply, q.param, q.message, q.code);
     const id = rec.charge.id;
-    return listReply<Refund>(req, reply, { url: `/v1/charges/${id}/refunds`, noun: 'refund', kind: 'refund', q, store: deps.world().refunds, where: (r) => r.charge === id, render: cloneRefund });
+    return listReply<Refund>(req, reply, { url: `/v1/charges/${id}/refunds`, noun: 'refund', kind: 'refund', q, store: deps.world(req).refunds, where: (r) => r.charge === id, render: cloneRefund });
   });
 
   app.get('/v1/refunds', async (req, reply) => {
@@ -145,11 +147,11 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     if (stale) return stale;
     const { charge, payment_intent: pi } = q.filters;
     const where = charge || pi ? (r: Refund) => (!charge || r.charge === charge) && (!pi || r.payment_intent === pi) : undefined;
-    return listReply<Refund>(req, reply, { url: '/v1/refunds', noun: 'refund', kind: 'refund', q, store: deps.world().refunds, ...(where ? { where } : {}), render: cloneRefund });
+    return listReply<Refund>(req, reply, { url: '/v1/refunds', noun: 'refund', kind: 'refund', q, store: deps.world(req).refunds, ...(where ? { where } : {}), render: cloneRefund });
   });
 
   app.get<{ Params: { id: string } }>('/v1/refunds/:id', async (req, reply) => {
-    const refund = deps.world().refunds.get(req.params.id);
+    const refund = deps.world(req).refunds.get(req.params.id);
     return refund ? oneReply(req, reply, 'refund', cloneRefund(refund)) : resourceMissing(reply, 404, 'refund', req.params.id, 'id');
   });
 
@@ -162,11 +164,11 @@ export function registerStripeRoutes(app: FastifyInstance, deps: StripeRouteDeps
     const wanted = q.types ?? (q.filters.type ? [q.filters.type] : undefined);
     const where = wanted ? (e: StripeEvent) => wanted.some((w) => typeMatches(e.type, w)) : undefined;
     // Events are immutable snapshots and nothing in them expands, so they are served as stored.
-    return listReply<StripeEvent>(req, reply, { url: '/v1/events', noun: 'event', kind: 'event', q, store: deps.world().events, ...(where ? { where } : {}), render: asEvent });
+    return listReply<StripeEvent>(req, reply, { url: '/v1/events', noun: 'event', kind: 'event', q, store: deps.world(req).events, ...(where ? { where } : {}), render: asEvent });
   });
 
   app.get<{ Params: { id: string } }>('/v1/events/:id', async (req, reply) => {
-    const event = deps.world().events.get(req.params.id);
+    const event = deps.world(req).events.get(req.params.id);
     return event ? oneReply(req, reply, 'event', asEvent(event)) : resourceMissing(reply, 404, 'event', req.params.id, 'id');
   });
 }

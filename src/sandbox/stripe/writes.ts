@@ -18,7 +18,8 @@ import { parseChargeParams, parseRefundParams, type ChargeParams } from './write
 
 /** What the write routes need from the simulator. */
 export interface StripeWriteDeps {
-  world: () => StripeState;
+  /** The world of the account the request acts as. */
+  world: (req: FastifyRequest) => StripeState;
   /** Simulated time (ms). */
   now: () => number;
 }
@@ -73,8 +74,7 @@ export function registerStripeWrites(app: FastifyInstance, deps: StripeWriteDeps
     return reply.code(out.status).send(out.body);
   };
 
-  const createCharge = (p: ChargeParams, request: ApiRequest): Outcome => {
-    const world = deps.world();
+  const createCharge = (world: StripeState, p: ChargeParams, request: ApiRequest): Outcome => {
     const atMs = deps.now();
     const decline = p.source ? DECLINES[p.source] : undefined;
     const status: ChargeStatus = decline ? 'failed' : 'succeeded';
@@ -108,7 +108,7 @@ export function registerStripeWrites(app: FastifyInstance, deps: StripeWriteDeps
   app.post('/v1/charges', async (req, reply) =>
     idempotent(req, reply, (form, request) => {
       const parsed = parseChargeParams(form);
-      return parsed.ok ? createCharge(parsed.params, request) : paramError(parsed.error);
+      return parsed.ok ? createCharge(deps.world(req), parsed.params, request) : paramError(parsed.error);
     }),
   );
 
@@ -117,7 +117,7 @@ export function registerStripeWrites(app: FastifyInstance, deps: StripeWriteDeps
       const parsed = parseRefundParams(form);
       if (!parsed.ok) return paramError(parsed.error);
       const p = parsed.params;
-      const world = deps.world();
+      const world = deps.world(req);
       const rec = p.charge ? world.charges.get(p.charge) : world.charges.all().find((r) => r.charge.payment_intent === p.paymentIntent);
       if (!rec) return p.charge ? noSuch('charge', p.charge, 'charge') : noSuch('payment_intent', p.paymentIntent ?? '', 'payment_intent');
       const c = rec.charge;
