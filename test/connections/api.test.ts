@@ -128,6 +128,11 @@ describe('connections API against the simulators', () => {
     const settings = await post({ provider: 'gcal', name: 'x', credentials: { accessToken: 'a', refreshToken: 'b', expiresAt: '2030-01-01T00:00:00Z' }, settings: { apiUrl: 'http://x' } });
     assert.equal(settings.json().field, 'settings.apiUrl');
 
+    const malformed = await app.inject({ method: 'POST', url: '/connections', headers: { ...admin(), 'content-type': 'application/json' }, payload: '{"provider": "stripe", "credentials": {"apiKey": sk_live_malformedSecret}}' });
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(malformed.json().error, 'malformed_json');
+    assert.ok(!malformed.body.includes('malformedSecret'));
+
     const dup = await post({ provider: 'stripe', name: 'acme', credentials: { apiKey: GOOD_STRIPE_KEY } });
     assert.equal(dup.statusCode, 409);
     assert.equal(dup.json().error, 'connection_name_taken');
@@ -221,7 +226,7 @@ describe('connections API against the simulators', () => {
 
   it('nothing logged, at trace level, contains a secret that went through the API', () => {
     assert.ok(logs.length > 0, 'the capture saw the app log');
-    for (const secret of [GOOD_STRIPE_KEY, BAD_STRIPE_KEY, HUBSPOT_TOKEN, 'whsec_acmeSigningSecret123', 'pat-wrong-token', 'not-the-password', 'publishableSecretish', 'PRIVATE KEY']) {
+    for (const secret of [GOOD_STRIPE_KEY, BAD_STRIPE_KEY, HUBSPOT_TOKEN, 'whsec_acmeSigningSecret123', 'pat-wrong-token', 'not-the-password', 'publishableSecretish', 'malformedSecret', 'PRIVATE KEY', 'ya29.user', '1//refresh']) {
       assert.ok(!logs.includes(secret), `the log does not contain ${secret.slice(0, 6)}…`);
     }
   });
