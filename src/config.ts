@@ -124,6 +124,11 @@ export interface Config {
   resilience: Record<UpstreamName, PolicySettings>;
   scheduler: { syncIntervalMs: number; dailySummaryHourUtc: number; notifyWebhookUrl: string | undefined };
   orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
+  /**
+   * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
+   * as base64url: `key` seals and opens, `retiredKeys` only open what older keys sealed.
+   */
+  secrets: { key: string | undefined; retiredKeys: string[] };
 }
 
 /** Raised when the environment holds bad values; one line per problem, each naming the variable. */
@@ -158,6 +163,31 @@ const url = z.url({ message: 'expected an absolute URL such as http://host:port'
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' });
+// 32 bytes as 64 hex digits or base64/base64url (43–44 characters); normalized to base64url.
+// The two spellings cannot be confused: 64 hex digits read as base64 would be 48 bytes.
+const SECRET_KEY_HINT = 'expected 32 random bytes as base64 or hex (e.g. `openssl rand -base64 32`)';
+const secretKey = z.string().transform((text, ctx) => {
+  const trimmed = text.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}={0,1}$/.test(trimmed)
+      ? Buffer.from(trimmed.replace(/=$/, ''), 'base64url')
+      : undefined;
+  if (bytes?.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: SECRET_KEY_HINT });
+    return z.NEVER;
+  }
+  return bytes.toString('base64url');
+});
+const secretKeyList = z.string().transform((text, ctx) => {
+  const keys: string[] = [];
+  text.split(',').map((part) => part.trim()).filter(Boolean).forEach((part, i) => {
+    const parsed = secretKey.safeParse(part);
+    if (parsed.success) keys.push(parsed.data);
+    else ctx.addIssue({ code: 'custom', message: `key ${i + 1}: ${SECRET_KEY_HINT}` });
+  });
+  return keys;
+});
 const secret = (minLength: number) => z.string().min(minLength, { message: `expected at least ${minLength} characters` });
 
 /**
@@ -251,6 +281,10 @@ export function resolveConfig(env: Env): Config {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),
       fulfillmentMaxDelayMs: read('FULFILLMENT_MAX_DELAY_MS', int(0, 3_600_000), 8000),
     },
+    secrets: {
+      key: opt('BUFFALO_SECRET_KEY', secretKey),
+      retiredKeys: read('BUFFALO_SECRET_KEYS_RETIRED', secretKeyList, []),
+    },
   };
 
   if (config.orders.fulfillmentMinDelayMs > config.orders.fulfillmentMaxDelayMs) {
@@ -261,6 +295,8 @@ export function resolveConfig(env: Env): Config {
       if (!env[name]) problems.push(`${name}: required when NODE_ENV=production`);
     }
     if (!env.JWT_SECRET && !env.JWT_JWKS_URL) problems.push('JWT_SECRET: required (or JWT_JWKS_URL) when NODE_ENV=production');
+    // A key generated on the fly would seal credentials that the next process cannot open.
+    if (!env.BUFFALO_SECRET_KEY) problems.push(`BUFFALO_SECRET_KEY: required when NODE_ENV=production (seals connection credentials; ${SECRET_KEY_HINT})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -19,13 +19,16 @@ export const ERROR_STATUS = {
   dlq_entry_not_found: 404,
   order_not_found: 404,
   user_not_found: 404,
+  connection_not_found: 404,
   conflict: 409,
   idempotency_key_in_use: 409,
   out_of_stock: 409,
+  connection_name_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   unknown_product: 422,
+  invalid_credentials: 422,
   rate_limited: 429,
   internal_error: 500,
   upstream_failed: 502,
@@ -33,6 +36,7 @@ export const ERROR_STATUS = {
   upstream_not_configured: 503,
   inventory_unavailable: 503,
   database_unavailable: 503,
+  upstream_unreachable: 503,
 } as const;
 
 /** A registered error code. */

@@ -14,6 +14,8 @@ import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
 import { reconcileCommand } from './reconcile/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
+import { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, PROVIDERS, CONNECTION_STATUSES, type ConnectionFilter, type Provider } from './connections/index.ts';
+import { openConnectionsContext, type ConnectionsContext } from './cli/connectionsContext.ts';
 
 /** Entry point used by bin/buffalo.js. */
 export async function main(argv: string[]): Promise<void> {
@@ -142,6 +144,63 @@ export async function main(argv: string[]): Promise<void> {
       } finally {
         await ctx.close();
       }
+    });
+
+  const connections = program.command('connections').description('upstream accounts and their sealed credentials (docs/connections.md)');
+  const withConnections = async (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>) => {
+    const ctx = await openConnectionsContext(boot({ quiet: true }), { upstreams });
+    try {
+      process.exitCode = await run(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+  connections
+    .command('list')
+    .description('list connections (never their credentials)')
+    .addOption(new Option('--provider <provider>', 'only this provider').choices(PROVIDERS))
+    .addOption(new Option('--status <status>', 'only this status').choices(CONNECTION_STATUSES))
+    .action(async (opts: ConnectionFilter) => {
+      await withConnections(false, (ctx) => connectionsListCommand(ctx.deps, opts));
+    });
+  connections
+    .command('add')
+    .description('add a connection: its credentials are checked with the provider, then stored sealed')
+    .addOption(new Option('--provider <provider>', 'upstream').choices(PROVIDERS).makeOptionMandatory())
+    .requiredOption('--name <name>', 'a name unique per provider (e.g. the customer)')
+    .option('--credentials <json>', 'credentials as JSON, e.g. \'{"apiKey":"sk_live_…"}\' (prefer --credentials-file: shell history keeps this)')
+    .option('--credentials-file <path>', 'a file holding the credentials JSON')
+    .option('--settings <json>', 'non-secret settings as JSON, e.g. \'{"calendarId":"team@example.com"}\'')
+    .option('--interval-ms <n>', 'incremental sync every n ms (default SYNC_INTERVAL_MS)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { provider: Provider; name: string; credentials?: string; credentialsFile?: string; settings?: string; intervalMs?: number }) => {
+      await withConnections(true, (ctx) => connectionsAddCommand(ctx.deps, opts));
+    });
+  connections
+    .command('pause')
+    .description('pause a connection (no scheduled syncs)')
+    .argument('<id>', 'connection id')
+    .action(async (id: string) => {
+      await withConnections(false, (ctx) => connectionsSetStatusCommand(ctx.deps, id, 'paused'));
+    });
+  connections
+    .command('resume')
+    .description('resume a paused (or broken) connection')
+    .argument('<id>', 'connection id')
+    .action(async (id: string) => {
+      await withConnections(false, (ctx) => connectionsSetStatusCommand(ctx.deps, id, 'active'));
+    });
+  connections
+    .command('remove')
+    .description('delete a connection and its sealed credentials (default connections cannot be removed)')
+    .argument('<id>', 'connection id')
+    .action(async (id: string) => {
+      await withConnections(false, (ctx) => connectionsRemoveCommand(ctx.deps, id));
+    });
+  connections
+    .command('rotate-key')
+    .description('re-seal every stored credential under BUFFALO_SECRET_KEY (after moving the old key to BUFFALO_SECRET_KEYS_RETIRED)')
+    .action(async () => {
+      await withConnections(false, (ctx) => connectionsRotateKeyCommand(ctx.deps));
     });
 
   const revenue = program.command('revenue').description('revenue rollup operations (see docs/runbooks)');

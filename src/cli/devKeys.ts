@@ -1,5 +1,5 @@
 /**
- * Development secrets: when API_KEY, ADMIN_API_KEY or JWT_SECRET are unset outside production,
+ * Development secrets: when API_KEY, ADMIN_API_KEY, JWT_SECRET or BUFFALO_SECRET_KEY are unset outside production,
  * they are generated once into `<dataDir>/dev-keys.json` (mode 0600) and reused on every start,
  * so a laptop has working keys with no setup and they stay stable across restarts. The same
  * file holds the secret the Stripe simulator signs webhooks with when the operator set none.
@@ -16,6 +16,8 @@ export interface DevKeys {
   jwtSecret: string;
   /** Signs the Stripe simulator's webhooks when STRIPE_WEBHOOK_SECRET is unset. */
   stripeWebhookSecret: string;
+  /** Seals connection credentials when BUFFALO_SECRET_KEY is unset (32 bytes, base64url). */
+  secretKey: string;
 }
 
 /** Read or create the dev keys file (a file from an older version gains the keys it lacks). */
@@ -27,6 +29,7 @@ export function loadDevKeys(dataDir: string): DevKeys {
     adminApiKey: stored.adminApiKey ?? `bka_${randomBytes(18).toString('base64url')}`,
     jwtSecret: stored.jwtSecret ?? randomBytes(32).toString('base64url'),
     stripeWebhookSecret: stored.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('base64url')}`,
+    secretKey: stored.secretKey ?? randomBytes(32).toString('base64url'),
   };
   if (Object.keys(stored).length !== Object.keys(keys).length) {
     mkdirSync(dataDir, { recursive: true });
@@ -35,10 +38,10 @@ export function loadDevKeys(dataDir: string): DevKeys {
   return keys;
 }
 
-/** Fill unset auth secrets from the dev keys (never in production: config requires them there). */
+/** Fill unset auth secrets and the credentials sealing key from the dev keys (never in production: config requires them there). */
 export function withDevKeys(config: Config): { config: Config; generated: string[] } {
   const { auth } = config;
-  if (config.nodeEnv === 'production' || (auth.apiKey && auth.adminApiKey && (auth.jwtSecret || auth.jwtJwksUrl))) {
+  if (config.nodeEnv === 'production' || (auth.apiKey && auth.adminApiKey && (auth.jwtSecret || auth.jwtJwksUrl) && config.secrets.key)) {
     return { config, generated: [] };
   }
   const dev = loadDevKeys(config.dataDir);
@@ -48,6 +51,11 @@ export function withDevKeys(config: Config): { config: Config; generated: string
     generated.push(k);
     return dev[k];
   };
+  const fillSecretKey = () => {
+    if (config.secrets.key) return config.secrets.key;
+    generated.push('secretKey');
+    return dev.secretKey;
+  };
   return {
     config: withOverrides(config, {
       auth: {
@@ -55,6 +63,7 @@ export function withDevKeys(config: Config): { config: Config; generated: string
         adminApiKey: fill('adminApiKey', auth.adminApiKey),
         jwtSecret: auth.jwtJwksUrl ? auth.jwtSecret : fill('jwtSecret', auth.jwtSecret),
       },
+      secrets: { key: fillSecretKey() },
     }),
     generated,
   };

@@ -21,6 +21,7 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
+import { connectionRoutes, createCredentialChecker, secretBoxFromConfig } from '../connections/index.ts';
 import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
@@ -170,6 +171,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     ? { baseUrl: eventsBase, policies: eventPolicies, logger, fanoutConcurrency: config.resilience.eventservice.concurrency }
     : { unavailable: notConfiguredError('eventservice', upstreams.eventservice) });
   await app.register(dashboardRoutes, { pool, logger });
+  await app.register(connectionRoutes, { pool, box: secretBoxFromConfig(config.secrets), check: createCredentialChecker(config, { logger }) });
   return app;
 }
 
@@ -197,7 +199,7 @@ function printBanner(opts: { booted: Booted; config: Config; base: string; role:
   }
   if (booted.generatedKeys.length) {
     lines.push(
-      `  Dev keys   generated once into ${config.dataDir}/dev-keys.json (set API_KEY / ADMIN_API_KEY / JWT_SECRET to override):`,
+      `  Dev keys   generated once into ${config.dataDir}/dev-keys.json (set API_KEY / ADMIN_API_KEY / JWT_SECRET / BUFFALO_SECRET_KEY to override):`,
       `    X-Api-Key:       ${show('apiKey', config.auth.apiKey)}`,
       `    X-Admin-Api-Key: ${show('adminApiKey', config.auth.adminApiKey)}`,
     );

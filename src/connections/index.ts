@@ -1,6 +1,19 @@
 /**
- * Connections: many accounts per upstream, each with its own credentials and ingestion state.
- * Other modules import this module only through this file.
+ * Connections: one row per upstream account (docs/connections.md). Other modules import this
+ * module only through this file. Credentials are sealed at rest by the secret box; the only way
+ * to plaintext is {@link openCredentials}, meant for the code that builds connectors.
  */
+export { createSecretBox, secretBoxFromConfig, keyIdOf, sealedKeyId, SecretBoxError, type SecretBox } from './secretBox.ts';
 export { defaultConnectionId, defaultScope, isDefaultConnection, type ConnectionScope } from './scope.ts';
-export { activeConnections, type ActiveConnection } from './activeConnections.ts';
+export { CONNECTION_STATUSES, findConnection, getConnection, listConnections, type Connection, type ConnectionFilter, type ConnectionStatus } from './connectionRows.ts';
+export { PROVIDERS, parseCredentials, parseSettings, type AdplatformCredentials, type ConnectionCredentials, type ConnectionSettings, type GcalCredentials, type HubspotCredentials, type Provider, type StripeCredentials } from './providerSchemas.ts';
+export type { ConnectionDeps, WithinWrite } from './connectionDeps.ts';
+export { createConnection, newConnectionId, type NewConnection } from './createConnection.ts';
+export { updateConnection, type ConnectionPatch } from './updateConnection.ts';
+export { deleteConnection } from './deleteConnection.ts';
+export { openCredentials } from './openCredentials.ts';
+export { rotateKey, type KeyRotation } from './rotateKey.ts';
+export { createCredentialChecker, type CredentialCheck } from './createCredentialChecker.ts';
+export { connectionRoutes, type ConnectionRoutesOptions } from './connectionRoutes.ts';
+export { toConnectionView } from './connectionSchemas.ts';
+export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from './cliCommands.ts';

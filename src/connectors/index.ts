@@ -25,6 +25,11 @@ export { createAdplatformConnector, type AdplatformConnectorDeps } from './adpla
 export { normalizeStripe } from './stripe/normalize.ts';
 export { mayReplace, stripeEventVersion, stripeReadVersion, timeVersion, STRIPE_READ_SKEW_MS } from './versions.ts';
 export { formatMinor, minorUnitExponent, MoneyFormatError, numberToMinor, parseDecimalToMinor } from './money.ts';
+export { rejectionOf, type CredentialCheckResult, type CredentialRejection } from './credentialCheck.ts';
+export { checkStripeCredentials, type StripeCheckDeps } from './stripe/checkCredentials.ts';
+export { checkHubspotCredentials, type HubspotCheckDeps } from './hubspot/checkCredentials.ts';
+export { checkGcalCredentials, type GcalCheckDeps } from './gcal/checkCredentials.ts';
+export { checkAdplatformCredentials, type AdplatformCheckDeps } from './adplatform/checkCredentials.ts';
 
 /**
  * The connectors of every enabled source whose settings are complete (src/upstreamSetup.ts

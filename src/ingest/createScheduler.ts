@@ -6,7 +6,7 @@
  * an injected clock; `runOnce(now)` is what the loop and the tests call.
  */
 import type { SourceName } from '../config.ts';
-import { activeConnections, defaultConnectionId } from '../connections/index.ts';
+import { defaultConnectionId, listConnections } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
@@ -59,7 +59,7 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
 
   async function runOnce(now: number = clock.now()): Promise<TickResult> {
     const syncs: TickResult['syncs'] = [];
-    for (const connection of await activeConnections(deps.pool)) {
+    for (const connection of await listConnections(deps.pool, { status: 'active' })) {
       const source = connection.provider;
       if (!deps.config[source].enabled) continue;
       // A default connection syncs only where the environment configures it.

@@ -14,6 +14,7 @@ const OPERATOR = {
   ADMIN_API_KEY: 'bka_operator_admin_key_0123456789ab',
   JWT_SECRET: 'operator-jwt-secret-0123456789abcdef0123',
   STRIPE_WEBHOOK_SECRET: 'whsec_operator_secret_0123456789abcdef',
+  BUFFALO_SECRET_KEY: '5e'.repeat(32),
 };
 
 interface Running {

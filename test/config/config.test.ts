@@ -63,8 +63,24 @@ describe('config', () => {
     assert.doesNotMatch(line ?? '', /short/);
   });
 
-  it('production requires API keys and a JWT secret', () => {
+  it('production requires API keys, a JWT secret and the credentials sealing key', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['ADMIN_API_KEY', 'API_KEY', 'JWT_SECRET']);
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['ADMIN_API_KEY', 'API_KEY', 'BUFFALO_SECRET_KEY', 'JWT_SECRET']);
+    assert.match(problems.find((p) => p.startsWith('BUFFALO_SECRET_KEY')) ?? '', /required when NODE_ENV=production/);
+  });
+
+  it('BUFFALO_SECRET_KEY takes 32 bytes as hex or base64 (normalized to base64url); anything else names the variable, never the value', () => {
+    const bytes = Buffer.alloc(32, 7);
+    for (const text of [bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url')]) {
+      assert.equal(resolveConfig({ BUFFALO_SECRET_KEY: text }).secrets.key, bytes.toString('base64url'), text);
+    }
+    for (const bad of ['tooshort', Buffer.alloc(16).toString('base64'), 'zz'.repeat(32), Buffer.alloc(33).toString('hex')]) {
+      const [line] = problemsOf({ BUFFALO_SECRET_KEY: bad });
+      assert.match(line ?? '', /^BUFFALO_SECRET_KEY: expected 32 random bytes as base64 or hex/, bad);
+      assert.ok(!line?.includes(bad), 'the value is not echoed');
+    }
+    const retired = resolveConfig({ BUFFALO_SECRET_KEYS_RETIRED: `${Buffer.alloc(32, 1).toString('hex')}, ${Buffer.alloc(32, 2).toString('base64')}` }).secrets.retiredKeys;
+    assert.deepEqual(retired, [Buffer.alloc(32, 1).toString('base64url'), Buffer.alloc(32, 2).toString('base64url')]);
+    assert.match(problemsOf({ BUFFALO_SECRET_KEYS_RETIRED: `${Buffer.alloc(32, 1).toString('hex')},nope` })[0] ?? '', /^BUFFALO_SECRET_KEYS_RETIRED: key 2: expected 32 random bytes/);
   });
 });

@@ -4,7 +4,7 @@ import { resolveConfig } from '../../src/config.ts';
 import { upstreamsToSimulate } from '../../src/cli/wireSandbox.ts';
 import { describeUpstreams, missingSettings } from '../../src/upstreamSetup.ts';
 
-const KEYS = { API_KEY: 'k'.repeat(16), ADMIN_API_KEY: 'a'.repeat(16), JWT_SECRET: 'j'.repeat(32) };
+const KEYS = { API_KEY: 'k'.repeat(16), ADMIN_API_KEY: 'a'.repeat(16), JWT_SECRET: 'j'.repeat(32), BUFFALO_SECRET_KEY: 'ab'.repeat(32) };
 
 describe('upstream setup: one answer to "is this upstream configured"', () => {
   it('production defaults to SANDBOX=off: nothing is simulated, each unconfigured upstream names its variables', () => {
