@@ -17,3 +17,5 @@ export { createCredentialChecker, type CredentialCheck } from './createCredentia
 export { connectionRoutes, type ConnectionRoutesOptions } from './connectionRoutes.ts';
 export { toConnectionView } from './connectionSchemas.ts';
 export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from './cliCommands.ts';
+export { connectionConfig, createConnectionConnectors, type ConnectionConnectors, type ConnectionConnectorsDeps } from './connectionConnectors.ts';
+export { lockConnection } from './lockConnection.ts';
