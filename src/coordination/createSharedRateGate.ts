@@ -50,6 +50,18 @@ export interface SharedRateGateOptions {
 // unmetered (docs/rate-limits.md, failure modes). Real time: these waits are about the database.
 const DB_RETRY = { attempts: 3, baseMs: 100, maxMs: 1_000 };
 
+/**
+ * The shared bucket could not be reached: the call is not sent. Its own code keeps the policy
+ * from taking the database's ECONNREFUSED for the upstream's (not retried, not a breaker failure).
+ */
+export class RateGateUnavailableError extends Error {
+  readonly code = 'RATE_GATE_UNAVAILABLE';
+  constructor(key: string, cause: unknown) {
+    super(`rate bucket ${key} unreachable in the database: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'RateGateUnavailableError';
+  }
+}
+
 /** Create the gate of bucket `key` on `pool`, timed by `clock`. */
 export function createSharedRateGate(pool: Pool, key: string, options: SharedRateGateOptions, clock: Clock = systemClock): RateGate {
   const name = options.name ?? key;
@@ -78,15 +90,23 @@ export function createSharedRateGate(pool: Pool, key: string, options: SharedRat
       );
   }
 
+  async function shared<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await withDbRetry(run, DB_RETRY);
+    } catch (err) {
+      throw new RateGateUnavailableError(key, err);
+    }
+  }
+
   async function reserve(deadlineAt: number | null): Promise<Reservation> {
-    return withDbRetry(async () => {
+    return shared(async () => {
       const first = await reserveSlot(pool, key, dbNow(), ratePerMs, burst, deadlineAt);
       if (first) return first;
       await createBucket(pool, key, dbNow(), burst);
       const second = await reserveSlot(pool, key, dbNow(), ratePerMs, burst, deadlineAt);
       if (!second) throw new Error(`rate bucket ${key} vanished`);
       return second;
-    }, DB_RETRY);
+    });
   }
 
   return {
@@ -106,7 +126,7 @@ export function createSharedRateGate(pool: Pool, key: string, options: SharedRat
           throw err;
         }
         await writes;
-        const now = await withDbRetry(() => readPause(pool, key, dbNow()), DB_RETRY);
+        const now = await shared(() => readPause(pool, key, dbNow()));
         if (now) seePause(now.pausedForMs);
         if (now?.epoch === r.epoch) return { waitedMs: clock.now() - start };
         // A pause since the reservation voided it: reserve again, after the pause.

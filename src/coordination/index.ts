@@ -3,7 +3,7 @@
  * shares (one per upstream account, `connection:<id>`), and single-flight token refresh with the
  * token shared, sealed, through a table. See docs/rate-limits.md.
  */
-export { createSharedRateGate, sharedRateGateFactory, type SharedRateGateOptions } from './createSharedRateGate.ts';
+export { createSharedRateGate, sharedRateGateFactory, RateGateUnavailableError, type SharedRateGateOptions } from './createSharedRateGate.ts';
 export { createSharedTokenProvider, sharedTokenProviderFactory, type SharedTokenOptions } from './createSharedTokenProvider.ts';
 export { refreshOnce, type RefreshOnceOptions } from './refreshOnce.ts';
 export type { SecretSealer, StoredToken } from './sealedTokens.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSharedRateGate, sharedRateGateFactory, type SharedRateGateOptions } from '../../src/coordination/index.ts';
+import { createSharedRateGate, RateGateUnavailableError, sharedRateGateFactory, type SharedRateGateOptions } from '../../src/coordination/index.ts';
 import { createPool, type Pool } from '../../src/db/index.ts';
-import { createManualClock, createPolicy, DeadlineExceededError, PACING_HEADROOM, systemClock, UpstreamHttpError } from '../../src/resilience/index.ts';
+import { classifyFailure, createManualClock, createPolicy, DeadlineExceededError, PACING_HEADROOM, systemClock, UpstreamHttpError } from '../../src/resilience/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { settings } from '../resilience/helpers.ts';
 import { busiestWindow, otherProcessPool, runWorkers } from './helpers.ts';
@@ -229,7 +229,13 @@ describe('shared rate gate (PostgreSQL)', () => {
     const dead = createPool('postgres://nobody@127.0.0.1:1/none', { max: 1 });
     try {
       const gate = createSharedRateGate(dead, freshKey(), opts(), systemClock);
-      await assert.rejects(gate.acquire(), (err: Error) => /ECONNREFUSED|connect/i.test(err.message) || (err as { code?: string }).code === 'ECONNREFUSED');
+      await assert.rejects(gate.acquire(), RateGateUnavailableError);
+      // Not mistaken for the upstream being unreachable: the policy neither retries it nor counts it against the breaker.
+      const policy = createPolicy('gate-down', settings({ maxAttempts: 3 }), { rateGate: gate });
+      let called = 0;
+      await assert.rejects(policy.execute(async () => called++), RateGateUnavailableError);
+      assert.equal(called, 0);
+      assert.deepEqual(classifyFailure(new RateGateUnavailableError('k', Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).retryable, false);
       // Push-back still holds this process back while it cannot be shared.
       assert.equal(gate.throttled(5_000), 5_000);
       assert.ok(gate.pausedForMs() > 4_000);
