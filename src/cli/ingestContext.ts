@@ -5,7 +5,9 @@
 import type { Booted } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
 import { wireSandbox } from './wireSandbox.ts';
-import { createConnectionConnectors, secretBoxFromConfig } from '../connections/index.ts';
+import type { SourceName } from '../config.ts';
+import { connectionKey, sharedRateGateFactory } from '../coordination/index.ts';
+import { createConnectionConnectors, defaultConnectionId, secretBoxFromConfig } from '../connections/index.ts';
 import { createConnectors } from '../connectors/index.ts';
 import type { IngestDeps } from '../ingest/index.ts';
 
@@ -20,7 +22,8 @@ export async function openIngestContext(booted: Booted, opts: { upstreams: boole
   const db = await openDatabase(booted.config, booted.logger);
   try {
     const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env, logger: booted.logger }) : { config: booted.config, sandbox: undefined };
-    const connectors = createConnectors(wired.config, { logger: booted.logger });
+    const rateGateFor = (source: SourceName) => sharedRateGateFactory(db.pool, connectionKey(defaultConnectionId(source)), { time: 'database', logger: booted.logger });
+    const connectors = createConnectors(wired.config, { logger: booted.logger, rateGateFor });
     const connections = createConnectionConnectors({ pool: db.pool, box: secretBoxFromConfig(wired.config.secrets), config: wired.config, logger: booted.logger });
     return {
       deps: { pool: db.pool, config: wired.config, logger: booted.logger, connectors, connections },

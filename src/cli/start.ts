@@ -21,7 +21,8 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
-import { connectionRoutes, createConnectionConnectors, createCredentialChecker, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
+import { connectionKey, sharedRateGateFactory } from '../coordination/index.ts';
+import { connectionRoutes, createConnectionConnectors, defaultConnectionId, createCredentialChecker, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
 import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
@@ -72,7 +73,8 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (run.stopping) return;
   if (wired.simulated.length) logger.info({ simulated: wired.simulated, urls: wired.sandbox?.urls }, 'sandbox simulators wired to the connectors');
 
-  const connectors = createConnectors(config, { logger });
+  // Each default account's rate limit is shared by every process (docs/rate-limits.md).
+  const connectors = createConnectors(config, { logger, rateGateFor: (source) => sharedRateGateFactory(db.pool, connectionKey(defaultConnectionId(source)), { time: 'database', logger }) });
   const connections = createConnectionConnectors({ pool: db.pool, box: secretBoxFromConfig(config.secrets), config, logger });
   const deps: IngestDeps = { pool: db.pool, config, logger, connectors, connections };
   collectProcessMetrics();

@@ -3,9 +3,11 @@
  * provider's configured section (base URLs, timeouts, retry policy), built once and cached until
  * the connection row changes (a credential rotation or a settings edit takes effect on the next
  * run or batch, in every process). Each connection gets its own resilience policy, named
- * `<provider>:<id>`, so one account's breaker, rate limit and retries never touch another's.
+ * `<provider>:<id>`, so one account's breaker, rate limit and retries never touch another's; the
+ * rate limit is a bucket in PostgreSQL, shared by every process syncing that account.
  */
 import type { Config } from '../config.ts';
+import { connectionKey, sharedRateGateFactory } from '../coordination/index.ts';
 import { createConnector, type Connector } from '../connectors/index.ts';
 import type { Pool } from '../db/index.ts';
 import type { Logger } from '../log.ts';
@@ -72,7 +74,9 @@ export function createConnectionConnectors(deps: ConnectionConnectorsDeps): Conn
         const opened = await openCredentials(deps, connectionId);
         const config = opened ? connectionConfig(deps.config, connection, opened) : null;
         if (opened && !config) logger.warn({ connectionId, provider: connection.provider }, 'connection credentials of this kind cannot be used for syncs yet');
-        connector = config ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null) : null;
+        // One rate limit per account, shared by every process that calls it (docs/rate-limits.md).
+        const rateGate = sharedRateGateFactory(deps.pool, connectionKey(connectionId), { time: 'database', logger: deps.logger });
+        connector = config ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, rateGate, ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null) : null;
       } catch (err) {
         // A key that cannot open the seal (rotated away, or missing): the connection is unusable
         // here, and says why without the secret.

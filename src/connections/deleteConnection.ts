@@ -4,6 +4,7 @@
  * A connection that other tables still reference (its runs, cursors, synced rows) is refused
  * with 409 rather than silently orphaning them.
  */
+import { connectionKey, forgetKey } from '../coordination/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { CONNECTION_COLUMNS, connectionNotFound, getConnection, isDefaultRow, toConnection, type Connection, type ConnectionRow } from './connectionRows.ts';
@@ -24,6 +25,7 @@ export async function deleteConnection(pool: Pool, id: string, within?: WithinWr
         const { rows } = await tx.query<ConnectionRow>(`DELETE FROM connections WHERE id = $1 RETURNING ${CONNECTION_COLUMNS}`, [id]);
         if (!rows[0]) throw connectionNotFound(id);
         const connection = toConnection(rows[0]);
+        await forgetKey(tx, connectionKey(id));
         await within?.(tx, connection, ctx);
         return connection;
       }),

@@ -7,7 +7,7 @@
 import { SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isUpstreamEnabled, missingSettings } from '../upstreamSetup.ts';
-import { createPolicy, type Clock } from '../resilience/index.ts';
+import { createPolicy, type Clock, type RateGateFactory } from '../resilience/index.ts';
 import { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
 import type { Connector, Normalizer } from './contract.ts';
 import { createGcalConnector } from './gcal/createGcalConnector.ts';
@@ -38,6 +38,8 @@ export interface ConnectorDeps {
   clock?: Clock;
   /** Name of its resilience policy (breaker, limiter, metrics); default: the source. One per account. */
   policyName?: string;
+  /** The account's rate gate (e.g. one shared by every process); default: a limiter of this process. */
+  rateGate?: RateGateFactory;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface ConnectorDeps {
  */
 export function createConnector(source: SourceName, config: Config, deps: ConnectorDeps): Connector | undefined {
   if (!isUpstreamEnabled(config, source) || missingSettings(config, source).length > 0) return undefined;
-  const policy = createPolicy(deps.policyName ?? source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const policy = createPolicy(deps.policyName ?? source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.rateGate ? { rateGate: deps.rateGate } : {}) });
   const clock = deps.clock ? { clock: deps.clock } : {};
   const { stripe, hubspot, gcal, adplatform } = config;
   switch (source) {
@@ -73,11 +75,15 @@ export function createConnector(source: SourceName, config: Config, deps: Connec
   }
 }
 
-/** The default connections' connectors: every enabled source whose settings are complete. Sources left out are simply absent. */
-export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock }): Partial<Record<SourceName, Connector>> {
+/**
+ * The default connections' connectors: every enabled source whose settings are complete. Sources
+ * left out are simply absent. `rateGateFor` gives each its account's rate gate.
+ */
+export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock; rateGateFor?: (source: SourceName) => RateGateFactory }): Partial<Record<SourceName, Connector>> {
   const out: Partial<Record<SourceName, Connector>> = {};
   for (const source of SOURCES) {
-    const connector = createConnector(source, config, deps);
+    const { rateGateFor, ...rest } = deps;
+    const connector = createConnector(source, config, { ...rest, ...(rateGateFor ? { rateGate: rateGateFor(source) } : {}) });
     if (connector) out[source] = connector;
   }
   return out;

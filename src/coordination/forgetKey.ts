@@ -1,0 +1,8 @@
+/** Dropping what processes shared about a key once its account is gone (a removed connection). */
+import type { Queryable } from '../db/index.ts';
+
+/** Delete the rate bucket and the shared token of `key`. */
+export async function forgetKey(db: Queryable, key: string): Promise<void> {
+  await db.query('DELETE FROM rate_buckets WHERE key = $1', [key]);
+  await db.query('DELETE FROM shared_tokens WHERE key = $1', [key]);
+}
