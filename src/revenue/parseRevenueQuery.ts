@@ -1,6 +1,7 @@
 /** Revenue query filters: the zod schema the routes validate with, and a parser for direct callers. */
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { connectionIdSchema } from '../ingest/ingestSchemas.ts';
 
 /** Sources that write payments (the only valid `source` filter values). */
 export const REVENUE_SOURCES = ['stripe', 'hubspot'] as const;
@@ -13,6 +14,8 @@ export interface RevenueFilters {
   startDate?: string;
   endDate?: string;
   source?: RevenueSource;
+  /** One connection (upstream account); an id no payment carries yields zero revenue, as on the data endpoints. */
+  connectionId?: string;
   currency: string;
   timezone: string;
 }
@@ -46,6 +49,9 @@ export const revenueQuerySchema = z
     startDate: date.optional().describe('First day included, YYYY-MM-DD in `timezone`'),
     endDate: date.optional().describe('Last day included, YYYY-MM-DD in `timezone`'),
     source: z.enum(REVENUE_SOURCES).optional().describe('Only payments from this source'),
+    connectionId: connectionIdSchema
+      .optional()
+      .describe('Only payments of this connection (upstream account), e.g. stripe-default or conn_…; an unknown id yields zero revenue'),
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code of 3 uppercase letters').default('USD'),
     timezone: z.string().refine(isIanaTimeZone, { message: 'must be an IANA time zone such as Europe/London' }).default('UTC'),
   })

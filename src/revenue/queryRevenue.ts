@@ -1,6 +1,6 @@
-/** Revenue summary, daily and weekly views: one SQL statement each, shaped as seed 000's responses. */
+/** Revenue summary, daily and weekly views: one SQL statement each, with the filters echoed in every response. */
 import type { Queryable } from '../db/index.ts';
-import { REVENUE_SQL_ALL_SOURCES, REVENUE_SQL_ONE_SOURCE, type BucketKind } from './revenueSql.ts';
+import { revenueStatement, type BucketKind } from './revenueSql.ts';
 import { timeZoneRejected, type RevenueFilters } from './parseRevenueQuery.ts';
 
 /** Money totals shared by responses and buckets; cents are exact decimal strings. */
@@ -23,6 +23,8 @@ export interface RevenueSummary {
   startDate: string | null;
   endDate: string | null;
   source: string | null;
+  /** The connection (upstream account) filter, e.g. `stripe-default`; null for all connections. */
+  connectionId: string | null;
 }
 
 /** Daily view: only days with at least one counted charge, ascending. */
@@ -50,14 +52,11 @@ interface Row {
 export async function queryRevenue(db: Queryable, filters: RevenueFilters, kind: BucketKind): Promise<{ total: RevenueAmounts; buckets: Array<RevenueAmounts & { start: string }> }> {
   const params: unknown[] = [filters.currency, filters.timezone, filters.startDate ?? null, filters.endDate ?? null, kind];
   if (filters.source) params.push(filters.source);
+  if (filters.connectionId) params.push(filters.connectionId);
   let rows: Row[];
   try {
-    // Named statements keep their plan per connection: planning this statement costs more than running it.
-    const res = await db.query<Row>({
-      name: filters.source ? 'buffalo_revenue_one_source' : 'buffalo_revenue_all_sources',
-      text: filters.source ? REVENUE_SQL_ONE_SOURCE : REVENUE_SQL_ALL_SOURCES,
-      values: params,
-    });
+    // Named statements keep their plan per database session: planning this statement costs more than running it.
+    const res = await db.query<Row>({ ...revenueStatement({ bySource: !!filters.source, byConnection: !!filters.connectionId }), values: params });
     rows = res.rows;
   } catch (err) {
     throw timeZoneRejected(err, filters.timezone) ?? err;
@@ -100,5 +99,6 @@ function header(f: RevenueFilters, t: RevenueAmounts): RevenueSummary {
     startDate: f.startDate ?? null,
     endDate: f.endDate ?? null,
     source: f.source ?? null,
+    connectionId: f.connectionId ?? null,
   };
 }

@@ -6,6 +6,8 @@ export interface RollupMismatch {
   table: 'revenue_rollup' | 'revenue_rollup_daily';
   currency: string;
   source: string;
+  /** The connection (upstream account) of the key. */
+  connectionId: string;
   /** Hour or day start, ISO UTC. */
   start: string;
   /** Stored counters, comma-separated, or 'missing'. */
@@ -23,11 +25,12 @@ function compareSql(table: RollupMismatch['table'], expected: string, key: strin
   const asText = (a: string) => `concat_ws(',', ${columns.map((c) => `${a}.${c}`).join(', ')})`;
   return `
     SELECT '${table}' AS "table", coalesce(s.currency, e.currency) AS currency, coalesce(s.source, e.source) AS source,
+           coalesce(s.connection_id, e.connection_id) AS "connectionId",
            to_char(coalesce(s.${key}, e.${key}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS start,
            CASE WHEN s.currency IS NULL THEN 'missing' ELSE ${asText('s')} END AS stored,
            CASE WHEN e.currency IS NULL THEN 'missing' ELSE ${asText('e')} END AS expected
     FROM (SELECT * FROM ${table} r WHERE NOT (${zero})) s
-    FULL JOIN ${expected} e ON e.currency = s.currency AND e.${key} = s.${key} AND e.source = s.source`;
+    FULL JOIN ${expected} e ON e.currency = s.currency AND e.${key} = s.${key} AND e.source = s.source AND e.connection_id = s.connection_id`;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function verifyRevenueRollup(db: Queryable, opts: { limit?: number 
     `SELECT * FROM (${compareSql('revenue_rollup', 'revenue_rollup_expected', 'hour_start', HOURLY, ZERO_HOUR)}
                     UNION ALL ${compareSql('revenue_rollup_daily', 'revenue_rollup_daily_expected', 'day_start', DAILY, ZERO_DAY)}) compared
      WHERE stored <> expected
-     ORDER BY 1, 2, 3, 4
+     ORDER BY 1, 2, 3, 5, 4
      LIMIT $1`,
     [opts.limit ?? 100],
   );

@@ -4,7 +4,8 @@
  * response can never disagree with itself. It reads only the rollup tables.
  *
  * Parameters: $1 currency, $2 time zone, $3 first local date or null, $4 last local date or
- * null, $5 bucket kind ('total' | 'day' | 'week'), and $6 source when filtering by source.
+ * null, $5 bucket kind ('total' | 'day' | 'week'), then the source when filtering by source ($6)
+ * and the connection id when filtering by connection ($6, or $7 after a source).
  *
  * How a local day maps onto the rollup: each bucket is the UTC interval [cut_i, cut_i+1) where
  * cut_i is the first 15-minute instant whose local date (in $2) is the bucket's first day.
@@ -13,15 +14,26 @@
  * fall inside is split into segments between them, each segment's whole hours one subtraction
  * of the daily row's running totals; an hour a cut falls inside (at :15/:30/:45) is read from
  * the hourly row's quarter columns. So a view reads about one row per day and source, in any
- * zone. The range is clamped to the days that hold data, so an open or huge range costs no more
- * than the data's span.
+ * zone and source and connection. The range is clamped to the days that hold data, so an open or
+ * huge range costs no more than the data's span. Without a connection filter the primary key
+ * (currency, hour/day, source, connection) serves the range scans; with one, the
+ * (currency, connection, hour/day) index does, reading only that connection's rows.
  */
 
 /** Bucket kinds: one total, one bucket per local day, or one per Monday-started local week. */
 export type BucketKind = 'total' | 'day' | 'week';
 
-function buildRevenueSql(bySource: boolean): string {
-  const src = (alias: string) => (bySource ? `AND ${alias}.source = $6` : '');
+/** Which optional filters a statement applies; each combination is its own prepared statement. */
+export interface RevenueSqlShape {
+  bySource: boolean;
+  byConnection: boolean;
+}
+
+function buildRevenueSql({ bySource, byConnection }: RevenueSqlShape): string {
+  // Separate statements rather than "$n IS NULL OR col = $n": a generic plan of the latter
+  // cannot choose the index the filter needs.
+  const connParam = bySource ? '$7' : '$6';
+  const src = (alias: string) => [bySource ? `AND ${alias}.source = $6` : '', byConnection ? `AND ${alias}.connection_id = ${connParam}` : ''].filter(Boolean).join(' ');
   return `
 WITH extent AS (
   SELECT min(d.day_start) AS lo, max(d.day_start) AS hi
@@ -117,7 +129,15 @@ FROM buckets
 ORDER BY bucket NULLS FIRST`;
 }
 
-/** The statement for all sources. */
-export const REVENUE_SQL_ALL_SOURCES = buildRevenueSql(false);
-/** The statement filtered by one source ($6). */
-export const REVENUE_SQL_ONE_SOURCE = buildRevenueSql(true);
+const STATEMENTS = new Map<string, { name: string; text: string }>();
+
+/** The prepared statement (its name and text) for a combination of source and connection filters. */
+export function revenueStatement(shape: RevenueSqlShape): { name: string; text: string } {
+  const name = `buffalo_revenue_${shape.bySource ? 'one_source' : 'all_sources'}${shape.byConnection ? '_one_connection' : ''}`;
+  let statement = STATEMENTS.get(name);
+  if (!statement) {
+    statement = { name, text: buildRevenueSql(shape) };
+    STATEMENTS.set(name, statement);
+  }
+  return statement;
+}

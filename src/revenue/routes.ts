@@ -23,6 +23,7 @@ const summary = z.object({
   startDate: z.string().nullable(),
   endDate: z.string().nullable(),
   source: z.string().nullable(),
+  connectionId: z.string().nullable().describe('The connection filter echoed back; null for all connections'),
 });
 const daily = summary.extend({ breakdown: z.array(z.object({ date: z.string(), ...amounts })).describe('Days with revenue, ascending; days without are omitted') });
 const weekly = summary.extend({ breakdown: z.array(z.object({ weekStartDate: z.string(), ...amounts })).describe('Monday-started weeks with revenue, ascending') });

@@ -1,7 +1,13 @@
-/** fast-check generators for revenue tests: payments near DST transitions, late updates, filters. */
+/** fast-check generators for revenue tests: payments near DST transitions, late updates, filters, several connections. */
 import fc from 'fast-check';
 import type { Queryable } from '../../src/db/index.ts';
-import { upsertPayments, type RefFilters, type TestPayment } from './reference.ts';
+import { connectionOf, upsertPayments, type RefFilters, type TestPayment } from './reference.ts';
+
+/**
+ * Two connections (accounts) per source: the default one and a second account. Keys are drawn
+ * from one small pool, so the same external id often exists in several connections at once.
+ */
+export const CONNECTIONS = { stripe: ['stripe-default', 'conn_stripe_b'], hubspot: ['hubspot-default', 'conn_hubspot_b'] } as const;
 
 /** Zones with DST (whole-hour, 30-minute, midnight-adjacent) and odd fixed offsets. */
 export const TIME_ZONES = ['UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Atlantic/Azores', 'Pacific/Chatham', 'America/St_Johns', 'America/Havana'] as const;
@@ -54,6 +60,7 @@ const currency = fc.constantFrom('USD', 'EUR', 'GBP');
 export const arbPayment: fc.Arbitrary<TestPayment> = fc
   .record({
     source: fc.constantFrom('stripe' as const, 'hubspot' as const),
+    secondAccount: fc.boolean(),
     externalId: key,
     kind: fc.constantFrom('charge' as const, 'charge' as const, 'charge' as const, 'refund' as const),
     status: fc.constantFrom(...(['COLLECTED', 'COLLECTED', 'COLLECTED', 'REFUNDED', 'REFUNDED', 'PENDING', 'FAILED', 'UNKNOWN'] as const)),
@@ -62,7 +69,7 @@ export const arbPayment: fc.Arbitrary<TestPayment> = fc
     currency,
     occurredAt: arbInstant,
   })
-  .map(({ refundQuarters, ...p }) => ({ ...p, refundedCents: (p.amountCents * BigInt(refundQuarters)) / 4n }));
+  .map(({ refundQuarters, secondAccount, ...p }) => ({ ...p, connectionId: CONNECTIONS[p.source][secondAccount ? 1 : 0], refundedCents: (p.amountCents * BigInt(refundQuarters)) / 4n }));
 
 /** A write as ingestion (or an operator) might make it, late updates included. */
 export type Op =
@@ -72,6 +79,7 @@ export type Op =
   | { type: 'refund'; id: string }
   | { type: 'currency'; id: string; currency: string }
   | { type: 'source'; id: string }
+  | { type: 'connection'; id: string; to: string }
   | { type: 'move'; id: string; minutes: number }
   | { type: 'shiftAll'; minutes: number }
   | { type: 'delete'; id: string };
@@ -84,6 +92,7 @@ export const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ type: fc.constant('refund' as const), id: key }),
   fc.record({ type: fc.constant('currency' as const), id: key, currency }),
   fc.record({ type: fc.constant('source' as const), id: key }),
+  fc.record({ type: fc.constant('connection' as const), id: key, to: fc.constantFrom(...CONNECTIONS.stripe, ...CONNECTIONS.hubspot) }),
   fc.record({ type: fc.constant('move' as const), id: key, minutes: fc.integer({ min: -3000, max: 3000 }) }),
   fc.record({ type: fc.constant('shiftAll' as const), minutes: fc.constantFrom(-60, -15, 15, 45, 24 * 60) }),
   fc.record({ type: fc.constant('delete' as const), id: key }),
@@ -94,7 +103,7 @@ export async function applyOp(db: Queryable, op: Op): Promise<void> {
   switch (op.type) {
     case 'upsert': {
       // One statement cannot upsert a key twice; keep the last version of each key.
-      const last = new Map(op.rows.map((r) => [`${r.source}/${r.externalId}`, r]));
+      const last = new Map(op.rows.map((r) => [`${connectionOf(r)}/${r.externalId}`, r]));
       return upsertPayments(db, [...last.values()]);
     }
     case 'status':
@@ -110,10 +119,16 @@ export async function applyOp(db: Queryable, op: Op): Promise<void> {
       await db.query('UPDATE payments SET currency = $2 WHERE external_id = $1', [op.id, op.currency]);
       return;
     case 'source':
+      // Rows stay unique per (connection, external id), so relabelling the source cannot collide.
+      await db.query(`UPDATE payments p SET source = CASE p.source WHEN 'stripe' THEN 'hubspot' ELSE 'stripe' END WHERE p.external_id = $1`, [op.id]);
+      return;
+    case 'connection':
+      // Ingestion never moves a payment between connections; the rollup must stay exact if anyone does.
       await db.query(
-        `UPDATE payments p SET source = CASE p.source WHEN 'stripe' THEN 'hubspot' ELSE 'stripe' END
-         WHERE p.external_id = $1 AND NOT EXISTS (SELECT 1 FROM payments o WHERE o.external_id = p.external_id AND o.source <> p.source)`,
-        [op.id],
+        `UPDATE payments p SET connection_id = $2
+         WHERE p.id = (SELECT min(id) FROM payments WHERE external_id = $1 AND connection_id <> $2)
+           AND NOT EXISTS (SELECT 1 FROM payments o WHERE o.external_id = $1 AND o.connection_id = $2)`,
+        [op.id, op.to],
       );
       return;
     case 'move':
@@ -130,12 +145,13 @@ export async function applyOp(db: Queryable, op: Op): Promise<void> {
 
 const day = fc.integer({ min: 0, max: 400 }).map((n) => new Date(Date.UTC(2025, 11, 28) + n * 86_400_000).toISOString().slice(0, 10));
 
-/** View filters: any zone and currency, all or one source, open, half-open or closed date ranges. */
+/** View filters: any zone and currency, all or one source, all or one connection (known or not), open, half-open or closed date ranges. */
 export const arbFilters: fc.Arbitrary<RefFilters> = fc
   .record({
     timezone: fc.constantFrom(...TIME_ZONES),
     currency,
     source: fc.option(fc.constantFrom('stripe' as const, 'hubspot' as const), { nil: undefined }),
+    connectionId: fc.option(fc.constantFrom(...CONNECTIONS.stripe, ...CONNECTIONS.hubspot, 'conn_unknown'), { nil: undefined, freq: 2 }),
     a: fc.option(day, { nil: undefined, freq: 2 }),
     b: fc.option(day, { nil: undefined, freq: 2 }),
   })

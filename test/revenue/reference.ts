@@ -8,6 +8,8 @@ import type { Queryable } from '../../src/db/index.ts';
 /** A payment as tests write it. */
 export interface TestPayment {
   source: 'stripe' | 'hubspot';
+  /** The connection (upstream account); absent = the source's default connection, `<source>-default`. */
+  connectionId?: string;
   externalId: string;
   kind: 'charge' | 'refund';
   status: 'COLLECTED' | 'PENDING' | 'FAILED' | 'REFUNDED' | 'UNKNOWN';
@@ -22,8 +24,14 @@ export interface RefFilters {
   startDate?: string;
   endDate?: string;
   source?: 'stripe' | 'hubspot';
+  connectionId?: string;
   currency: string;
   timezone: string;
+}
+
+/** The connection a test payment belongs to. */
+export function connectionOf(p: Pick<TestPayment, 'source' | 'connectionId'>): string {
+  return p.connectionId ?? `${p.source}-default`;
 }
 
 /** Expected amounts of a view or bucket. */
@@ -66,7 +74,7 @@ export function referenceView(payments: TestPayment[], f: RefFilters, kind: 'tot
   const total = { gross: 0n, refunded: 0n, count: 0 };
   for (const p of payments) {
     if (p.kind !== 'charge' || (p.status !== 'COLLECTED' && p.status !== 'REFUNDED')) continue;
-    if (p.currency !== f.currency || (f.source && p.source !== f.source)) continue;
+    if (p.currency !== f.currency || (f.source && p.source !== f.source) || (f.connectionId && connectionOf(p) !== f.connectionId)) continue;
     const day = localDate(p.occurredAt, f.timezone);
     if ((f.startDate && day < f.startDate) || (f.endDate && day > f.endDate)) continue;
     const key = kind === 'week' ? mondayOf(day) : kind === 'day' ? day : '';
@@ -89,16 +97,17 @@ export function referenceView(payments: TestPayment[], f: RefFilters, kind: 'tot
   return { total: amounts(total), buckets };
 }
 
-/** Upsert payments the way ingestion does: one multi-row INSERT … ON CONFLICT (source, external_id) DO UPDATE. */
+/** Upsert payments the way ingestion does: one multi-row INSERT … ON CONFLICT (connection_id, external_id) DO UPDATE. */
 export async function upsertPayments(db: Queryable, rows: TestPayment[]): Promise<void> {
   if (rows.length === 0) return;
   const values: unknown[] = [];
   // Key order, as a well-behaved batch writer does, so concurrent batches cannot deadlock on payment rows.
-  const sorted = [...rows].sort((a, b) => (a.source + a.externalId < b.source + b.externalId ? -1 : 1));
+  const keyOf = (p: TestPayment) => `${connectionOf(p)}\u0000${p.externalId}`;
+  const sorted = [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
   const tuples = sorted.map((p, i) => {
-    values.push(p.source, p.externalId, p.kind, p.status, p.amountCents.toString(), p.refundedCents.toString(), p.currency, p.occurredAt.toISOString());
-    const b = i * 8;
-    return `($${b + 1}, $${b + 1} || '-default', $${b + 2}, $${b + 3}, $${b + 4}, 'raw', $${b + 5}::bigint, $${b + 6}::bigint, $${b + 7}, $${b + 8}::timestamptz)`;
+    values.push(p.source, connectionOf(p), p.externalId, p.kind, p.status, p.amountCents.toString(), p.refundedCents.toString(), p.currency, p.occurredAt.toISOString());
+    const b = i * 9;
+    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, 'raw', $${b + 6}::bigint, $${b + 7}::bigint, $${b + 8}, $${b + 9}::timestamptz)`;
   });
   await db.query(
     `INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency, occurred_at)
@@ -112,11 +121,12 @@ export async function upsertPayments(db: Queryable, rows: TestPayment[]): Promis
 
 /** Every payment currently stored, as test rows. */
 export async function loadPayments(db: Queryable): Promise<TestPayment[]> {
-  const { rows } = await db.query<{ source: TestPayment['source']; external_id: string; kind: TestPayment['kind']; status: TestPayment['status']; amount_cents: string; refunded_cents: string; currency: string; occurred_at: Date }>(
-    'SELECT source, external_id, kind, status, amount_cents, refunded_cents, currency, occurred_at FROM payments',
+  const { rows } = await db.query<{ source: TestPayment['source']; connection_id: string; external_id: string; kind: TestPayment['kind']; status: TestPayment['status']; amount_cents: string; refunded_cents: string; currency: string; occurred_at: Date }>(
+    'SELECT source, connection_id, external_id, kind, status, amount_cents, refunded_cents, currency, occurred_at FROM payments',
   );
   return rows.map((r) => ({
     source: r.source,
+    connectionId: r.connection_id,
     externalId: r.external_id,
     kind: r.kind,
     status: r.status,

@@ -37,12 +37,12 @@ describe('revenue routes', () => {
     for (const view of ['summary', 'daily', 'weekly']) assert.equal((await get(`/metrics/revenue/${view}`, {})).statusCode, 401);
   });
 
-  it('summary answers in seed 000 shape plus refunded, net and timezone, echoing filters (absent ones as null)', async () => {
+  it('summary answers with refunded, net and timezone, echoing filters (absent ones as null)', async () => {
     const res = await get('/metrics/revenue/summary?startDate=2026-06-15&endDate=2026-06-18');
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), {
       totalRevenueCents: '82800', refundedCents: '18000', netRevenueCents: '64800', count: 3,
-      currency: 'USD', timezone: 'UTC', startDate: '2026-06-15', endDate: '2026-06-18', source: null,
+      currency: 'USD', timezone: 'UTC', startDate: '2026-06-15', endDate: '2026-06-18', source: null, connectionId: null,
     });
   });
 
@@ -69,6 +69,8 @@ describe('revenue routes', () => {
       ['endDate=2026-6-1', 'endDate'],
       ['startDate=2026-06-18&endDate=2026-06-15', 'startDate'],
       ['source=paypal', 'source'],
+      ['connectionId=Stripe%20Default', 'connectionId'],
+      ['connectionId=', 'connectionId'],
       ['currency=usd', 'currency'],
       ['currency=DOLLARS', 'currency'],
       ['timezone=Mars/Olympus_Mons', 'timezone'],
