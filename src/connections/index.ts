@@ -16,4 +16,5 @@ export { rotateKey, type KeyRotation } from './rotateKey.ts';
 export { createCredentialChecker, type CredentialCheck } from './createCredentialChecker.ts';
 export { connectionRoutes, type ConnectionRoutesOptions } from './connectionRoutes.ts';
 export { toConnectionView } from './connectionSchemas.ts';
+export { noActivity, type ConnectionActivity, type ConnectionLastRun, type ConnectionRunError, type DescribeActivity, type DescribeActivityOptions } from './connectionActivity.ts';
 export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from './cliCommands.ts';
