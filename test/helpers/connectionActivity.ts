@@ -2,7 +2,8 @@
  * Two Stripe connections with a history, for the tests of the operator views: the default one
  * (last run a success after an older failure) and `acme` (its own sealed credentials; last run
  * failed after a success, then a skip that must not count), plus dead letters of both — one from
- * a job that predates connections (no connectionId: the default's) — and one of another queue.
+ * a job that predates connections (no connectionId: the default's) — and one of another queue;
+ * and a HubSpot connection `globex` that Buffalo marked broken and that never ran.
  */
 import type { Pool } from '../../src/db/index.ts';
 import { createConnection, createSecretBox } from '../../src/connections/index.ts';
@@ -11,10 +12,15 @@ import { newCallStats } from '../../src/resilience/index.ts';
 
 /** The secret that must never appear in any view. */
 export const ACME_SECRET = 'sk_test_acmeNeverShown0123456789';
+/** Globex's token, which must never appear either. */
+export const GLOBEX_SECRET = 'pat-na1-globexNeverShown-0123456789';
+/** Why globex is broken. */
+export const GLOBEX_REASON = 'token refresh refused: invalid_grant';
 
 /** What {@link seedConnectionActivity} made. */
 export interface SeededActivity {
   acmeId: string;
+  globexId: string;
   runs: { defaultFailed: string; defaultSuccess: string; acmeSuccess: string; acmeFailed: string };
 }
 
@@ -39,6 +45,9 @@ async function deadLetter(pool: Pool, queue: string, payload: object): Promise<v
 export async function seedConnectionActivity(pool: Pool): Promise<SeededActivity> {
   const box = createSecretBox(Buffer.alloc(32, 7));
   const acme = await createConnection({ pool, box, check: async () => undefined }, { provider: 'stripe', name: 'acme', credentials: { apiKey: ACME_SECRET } });
+  const globex = await createConnection({ pool, box, check: async () => undefined }, { provider: 'hubspot', name: 'globex', credentials: { accessToken: GLOBEX_SECRET } });
+  // Only Buffalo sets broken (no API for it): as its token refresh would.
+  await pool.query(`UPDATE connections SET status = 'broken', status_reason = $2 WHERE id = $1`, [globex.id, GLOBEX_REASON]);
   const runs = {
     defaultFailed: await run(pool, 'stripe-default', 'failed', 'HTTP 503 from stripe', 0),
     acmeSuccess: await run(pool, acme.id, 'success', null, 12),
@@ -51,5 +60,5 @@ export async function seedConnectionActivity(pool: Pool): Promise<SeededActivity
   await deadLetter(pool, 'ingest', { source: 'stripe', entity: 'charge', externalId: 'ch_old', runId: null, payload: {}, hash: 'h' });
   await deadLetter(pool, 'ingest', { source: 'hubspot', connectionId: 'hubspot-default', entity: 'contact', externalId: '7', runId: null, payload: {}, hash: 'h' });
   await deadLetter(pool, 'orders', { orderId: 'o-1' });
-  return { acmeId: acme.id, runs };
+  return { acmeId: acme.id, globexId: globex.id, runs };
 }
