@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   idempotency_key_in_use: 409,
   out_of_stock: 409,
   connection_name_taken: 409,
+  connection_not_active: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

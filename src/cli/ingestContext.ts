@@ -5,6 +5,7 @@
 import type { Booted } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
 import { wireSandbox } from './wireSandbox.ts';
+import { createConnectionConnectors, secretBoxFromConfig } from '../connections/index.ts';
 import { createConnectors } from '../connectors/index.ts';
 import type { IngestDeps } from '../ingest/index.ts';
 
@@ -20,8 +21,9 @@ export async function openIngestContext(booted: Booted, opts: { upstreams: boole
   try {
     const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env, logger: booted.logger }) : { config: booted.config, sandbox: undefined };
     const connectors = createConnectors(wired.config, { logger: booted.logger });
+    const connections = createConnectionConnectors({ pool: db.pool, box: secretBoxFromConfig(wired.config.secrets), config: wired.config, logger: booted.logger });
     return {
-      deps: { pool: db.pool, config: wired.config, logger: booted.logger, connectors },
+      deps: { pool: db.pool, config: wired.config, logger: booted.logger, connectors, connections },
       async close() {
         await wired.sandbox?.close();
         await db.close();

@@ -13,7 +13,7 @@ import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport
 import { createMaintenance } from './maintenance.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { createConnectors } from '../connectors/index.ts';
-import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
+import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
@@ -21,7 +21,7 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
-import { connectionRoutes, createCredentialChecker, secretBoxFromConfig } from '../connections/index.ts';
+import { connectionRoutes, createConnectionConnectors, createCredentialChecker, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
 import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
@@ -73,7 +73,8 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (wired.simulated.length) logger.info({ simulated: wired.simulated, urls: wired.sandbox?.urls }, 'sandbox simulators wired to the connectors');
 
   const connectors = createConnectors(config, { logger });
-  const deps: IngestDeps = { pool: db.pool, config, logger, connectors };
+  const connections = createConnectionConnectors({ pool: db.pool, box: secretBoxFromConfig(config.secrets), config, logger });
+  const deps: IngestDeps = { pool: db.pool, config, logger, connectors, connections };
   collectProcessMetrics();
   registerQueueMetrics(db.pool);
 
@@ -161,7 +162,12 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   await app.register(revenueRoutes, { pool });
   await app.register(ingestRoutes, { pool, unavailableSources, connectors: deps.connectors });
   await app.register(reconcileRoutes, { pool, unavailableSources });
-  await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret });
+  const box = secretBoxFromConfig(config.secrets);
+  const connectionSecret = async (id: string) => {
+    const opened = await openCredentials({ pool, box }, id);
+    return opened?.provider === 'stripe' ? opened.credentials.webhookSecret : undefined;
+  };
+  await app.register(stripeWebhookRoutes, { pool, webhookSecret: config.stripe.webhookSecret, connectionSecret });
   const noInventory = unavailable('inventory');
   // Order tokens need a JWT secret or JWKS; configuration requires one in production and dev keys
   // fill it elsewhere, so only a hand-built config (tests, benches) can lack both.
@@ -173,7 +179,8 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   await app.register(dashboardRoutes, { pool, logger });
   await app.register(connectionRoutes, {
     pool,
-    box: secretBoxFromConfig(config.secrets),
+    box,
+    purgeData: purgeConnectionData,
     check: createCredentialChecker(config, { logger }),
     // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
     describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),

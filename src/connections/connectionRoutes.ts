@@ -9,12 +9,13 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Pool } from '../db/index.ts';
+import type { Pool, PoolClient } from '../db/index.ts';
+import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import type { WithinWrite } from './connectionDeps.ts';
 import { getConnection, listConnections } from './connectionRows.ts';
 import type { DescribeActivity } from './connectionActivity.ts';
-import { connectionDetail, connectionIdParams, connectionsPage, connectionView, createConnectionBody, errorView, listConnectionsQuery, patchConnectionBody, RECENT_ERRORS, toConnectionView } from './connectionSchemas.ts';
+import { connectionDetail, connectionIdParams, connectionsPage, deleteConnectionQuery, connectionView, createConnectionBody, errorView, listConnectionsQuery, patchConnectionBody, RECENT_ERRORS, toConnectionView } from './connectionSchemas.ts';
 import { createConnection } from './createConnection.ts';
 import type { CredentialCheck } from './createCredentialChecker.ts';
 import { deleteConnection } from './deleteConnection.ts';
@@ -27,6 +28,8 @@ export interface ConnectionRoutesOptions {
   /** Undefined without BUFFALO_SECRET_KEY: reads work, writes of credentials answer 503. */
   box: SecretBox | undefined;
   check: CredentialCheck;
+  /** Deletes a removed connection's synced data in the removing transaction (`?purge=true`); owned by ingestion. */
+  purgeData?: (tx: PoolClient, connectionId: string) => Promise<unknown>;
   /**
    * The connections' sync activity (last run, recent errors, dead letters), from ingest. Without
    * it the reads answer the connections alone.
@@ -143,15 +146,22 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Delete a connection',
-        description: 'Deletes the connection and its sealed credentials. The default connections (`<provider>-default`, the credentials from the environment) cannot be deleted: 409 saying why. Requires an Idempotency-Key.',
+        description: 'Deletes the connection and its sealed credentials, which stops its syncs (a run in progress stops at its next page). Its synced rows stay, unless `purge=true`: then its rows, raw payloads, cursors and waiting jobs are deleted in the same transaction (the revenue rollup follows); run reports are kept. The default connections (`<provider>-default`, the credentials from the environment) cannot be deleted: 409 saying why. Requires an Idempotency-Key.',
         tags: TAGS,
         security: SECURITY,
         params: connectionIdParams,
+        querystring: deleteConnectionQuery,
         response: { 204: z.null().describe('No content'), 400: errorView, 401: errorView, 404: errorView, 409: errorView },
       },
     },
     async (request, reply) => {
-      await deleteConnection(opts.pool, request.params.id, storing(request, 204));
+      const store = storing(request, 204);
+      const purge = request.query.purge === 'true' ? opts.purgeData : undefined;
+      if (request.query.purge === 'true' && !purge) throw new AppError('service_unavailable', 'purging a connection\'s data is not available in this process');
+      await deleteConnection(opts.pool, request.params.id, async (tx, connection, ctx) => {
+        if (purge) await purge(tx, connection.id);
+        await store(tx, connection, ctx);
+      });
       markIdempotentResponseStored(request);
       return reply.code(204).send(null);
     },

@@ -13,6 +13,8 @@ const intervalMs = z.number().int().min(1000).max(86_400_000);
 const credentials = z.record(z.string(), z.unknown()).describe('the provider\'s credentials (see docs/connections.md); never returned');
 const settings = z.record(z.string(), z.unknown()).describe('non-secret provider settings: `apiBase` (stripe, hubspot, gcal), `calendarId` (gcal), `apiUrl` (adplatform)');
 
+/** `DELETE /connections/:id` query. */
+export const deleteConnectionQuery = z.object({ purge: z.enum(['true', 'false']).optional().describe('also delete everything the connection synced (default false)') });
 /** `/connections/:id` params. */
 export const connectionIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a connection id such as conn_… or stripe-default' }) });
 

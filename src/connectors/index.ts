@@ -1,9 +1,10 @@
 /**
  * Vendor connectors (one folder per upstream) behind the contract in ./contract.ts. Other modules
- * import connectors only through this file; `createConnectors` wires them from the config, each
- * with its own resilience policy (`config.resilience.<source>`).
+ * import connectors only through this file; `createConnector` builds one from the config (the
+ * environment's account, or a connection's credentials laid over it), each with its own
+ * resilience policy (`config.resilience.<source>`).
  */
-import type { Config, SourceName } from '../config.ts';
+import { SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isUpstreamEnabled, missingSettings } from '../upstreamSetup.ts';
 import { createPolicy, type Clock } from '../resilience/index.ts';
@@ -31,37 +32,53 @@ export { checkHubspotCredentials, type HubspotCheckDeps } from './hubspot/checkC
 export { checkGcalCredentials, type GcalCheckDeps } from './gcal/checkCredentials.ts';
 export { checkAdplatformCredentials, type AdplatformCheckDeps } from './adplatform/checkCredentials.ts';
 
-/**
- * The connectors of every enabled source whose settings are complete (src/upstreamSetup.ts
- * decides which those are). Sources left out are simply absent.
- */
-export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock }): Partial<Record<SourceName, Connector>> {
-  const policyFor = (source: SourceName) => createPolicy(source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
-  const clock = deps.clock ? { clock: deps.clock } : {};
-  const out: Partial<Record<SourceName, Connector>> = {};
-  const ready = (source: SourceName) => isUpstreamEnabled(config, source) && missingSettings(config, source).length === 0;
+/** What building a connector needs besides the config. */
+export interface ConnectorDeps {
+  logger: Logger;
+  clock?: Clock;
+  /** Name of its resilience policy (breaker, limiter, metrics); default: the source. One per account. */
+  policyName?: string;
+}
 
+/**
+ * The connector of `source` as `config` describes it, or undefined when the source is disabled
+ * or its settings are incomplete (src/upstreamSetup.ts decides). A connection other than the
+ * default one passes a config whose `source` section holds its own credentials and settings.
+ */
+export function createConnector(source: SourceName, config: Config, deps: ConnectorDeps): Connector | undefined {
+  if (!isUpstreamEnabled(config, source) || missingSettings(config, source).length > 0) return undefined;
+  const policy = createPolicy(deps.policyName ?? source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
+  const clock = deps.clock ? { clock: deps.clock } : {};
   const { stripe, hubspot, gcal, adplatform } = config;
-  if (ready('stripe') && stripe.apiKey) {
-    out.stripe = createStripeConnector({ apiKey: stripe.apiKey, ...(stripe.apiBase ? { apiBase: stripe.apiBase } : {}), policy: policyFor('stripe'), timeoutMs: config.resilience.stripe.timeoutMs, ...clock });
+  switch (source) {
+    case 'stripe':
+      return stripe.apiKey ? createStripeConnector({ apiKey: stripe.apiKey, ...(stripe.apiBase ? { apiBase: stripe.apiBase } : {}), policy, timeoutMs: config.resilience.stripe.timeoutMs, ...clock }) : undefined;
+    case 'hubspot':
+      return hubspot.accessToken ? createHubspotConnector({ accessToken: hubspot.accessToken, ...(hubspot.apiBase ? { apiBase: hubspot.apiBase } : {}), policy, ...clock }) : undefined;
+    case 'gcal': {
+      const serviceAccount = gcal.clientEmail && gcal.privateKey ? { clientEmail: gcal.clientEmail, privateKey: gcal.privateKey, ...(gcal.apiBase ? { tokenUri: `${gcal.apiBase.replace(/\/+$/, '')}/token` } : {}) } : undefined;
+      return createGcalConnector({ calendarId: gcal.calendarId, ...(gcal.apiBase ? { apiBase: gcal.apiBase } : {}), ...(serviceAccount ? { serviceAccount } : {}), policy, ...clock });
+    }
+    case 'adplatform':
+      if (!adplatform.apiUrl || !adplatform.email || !adplatform.password) return undefined;
+      return createAdplatformConnector({
+        apiUrl: adplatform.apiUrl,
+        email: adplatform.email,
+        password: adplatform.password,
+        ...(adplatform.clientId ? { clientId: adplatform.clientId } : {}),
+        policy,
+        logger: deps.logger,
+        ...clock,
+      });
   }
-  if (ready('hubspot') && hubspot.accessToken) {
-    out.hubspot = createHubspotConnector({ accessToken: hubspot.accessToken, ...(hubspot.apiBase ? { apiBase: hubspot.apiBase } : {}), policy: policyFor('hubspot'), ...clock });
-  }
-  const serviceAccount = gcal.clientEmail && gcal.privateKey ? { clientEmail: gcal.clientEmail, privateKey: gcal.privateKey, ...(gcal.apiBase ? { tokenUri: `${gcal.apiBase.replace(/\/+$/, '')}/token` } : {}) } : undefined;
-  if (ready('gcal')) {
-    out.gcal = createGcalConnector({ calendarId: gcal.calendarId, ...(gcal.apiBase ? { apiBase: gcal.apiBase } : {}), ...(serviceAccount ? { serviceAccount } : {}), policy: policyFor('gcal'), ...clock });
-  }
-  if (ready('adplatform') && adplatform.apiUrl && adplatform.email && adplatform.password) {
-    out.adplatform = createAdplatformConnector({
-      apiUrl: adplatform.apiUrl,
-      email: adplatform.email,
-      password: adplatform.password,
-      ...(adplatform.clientId ? { clientId: adplatform.clientId } : {}),
-      policy: policyFor('adplatform'),
-      logger: deps.logger,
-      ...clock,
-    });
+}
+
+/** The default connections' connectors: every enabled source whose settings are complete. Sources left out are simply absent. */
+export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock }): Partial<Record<SourceName, Connector>> {
+  const out: Partial<Record<SourceName, Connector>> = {};
+  for (const source of SOURCES) {
+    const connector = createConnector(source, config, deps);
+    if (connector) out[source] = connector;
   }
   return out;
 }

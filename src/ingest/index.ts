@@ -26,3 +26,4 @@ export { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 export { hashContent } from './hashContent.ts';
 export { UNIFIED_COLUMNS, type UnifiedColumn } from './upsertUnified.ts';
 export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';
+export { purgeConnectionData, type PurgedCounts } from './purgeConnectionData.ts';

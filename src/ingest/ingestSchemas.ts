@@ -23,6 +23,11 @@ export const triggerTarget = z
     until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }).optional().describe('… through this UTC day (default: now)'),
   })
   .strict();
+/** `POST /connections/:id/trigger/:mode` params. */
+export const connectionTriggerParams = z.object({ id: connectionIdSchema, mode: modeSchema });
+/** `POST /connections/:id/trigger/:mode` 202 body. */
+export const connectionTriggerAccepted = z.object({ runId: z.uuid(), source: sourceSchema, connectionId: z.string(), mode: modeSchema, status: z.literal('accepted') });
+
 /** `POST /trigger/:source/:mode` params. */
 export const triggerParams = z.object({ source: sourceSchema, mode: modeSchema });
 /** Its 202 body. */

@@ -1,15 +1,17 @@
 /**
- * Ops endpoints of seed 000: `POST /trigger/:source/:mode` (admin + Idempotency-Key) accepts a
- * run that worker processes execute (see acceptSync), `GET /runs`, `GET /runs/:runId`.
+ * Ops endpoints: `POST /trigger/:source/:mode` (admin + Idempotency-Key) accepts a run of the
+ * source's default connection that worker processes execute (see acceptSync),
+ * `POST /connections/:id/trigger/:mode` the same for any connection, `GET /runs`, `GET /runs/:runId`.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { SourceName } from '../config.ts';
+import { getConnection, isDefaultConnection } from '../connections/index.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 import { acceptSync } from './acceptSync.ts';
-import { errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams, triggerTarget } from './ingestSchemas.ts';
+import { connectionTriggerAccepted, connectionTriggerParams, errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams, triggerTarget } from './ingestSchemas.ts';
 import { parseSyncTarget } from './parseSyncTarget.ts';
 import { targetRefusal } from './runTargetedSync.ts';
 import type { IngestDeps } from './types.ts';
@@ -56,6 +58,40 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
       // no longer leave a run whose key a retry runs again, nor can a request that outlived its
       // lease commit a second run after a retry took its key over.
       const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api', ...(target ? { target } : {}) }, (tx, id, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(id))));
+      markIdempotentResponseStored(request);
+      return reply.code(202).send(accepted(runId));
+    },
+  );
+
+  app.post(
+    '/connections/:id/trigger/:mode',
+    {
+      onRequest: requireAdminKey,
+      preHandler: requireIdempotencyKey,
+      schema: {
+        summary: 'Start a sync run of one connection',
+        description: 'Like `POST /trigger/{source}/{mode}` for the account the connection stands for (`<source>-default` is the environment\'s account). A paused or broken connection answers 409 `connection_not_active`. Requires an Idempotency-Key.',
+        tags: ['ingest', 'connections'],
+        security: [{ adminApiKey: [] }],
+        params: connectionTriggerParams,
+        querystring: triggerTarget,
+        body: triggerTarget.nullish(),
+        response: { 202: connectionTriggerAccepted, 400: errorView, 401: errorView, 404: errorView, 409: errorView, 422: errorView, 503: errorView },
+      },
+    },
+    async (request, reply) => {
+      const { id, mode } = request.params;
+      const connection = await getConnection(opts.pool, id);
+      const source = connection.provider;
+      const unavailable = opts.unavailableSources?.[source];
+      if (isDefaultConnection({ source, connectionId: id }) && unavailable) throw unavailable;
+      if (connection.status !== 'active') {
+        throw new AppError('connection_not_active', `connection ${id} is ${connection.status}${connection.statusReason ? ` (${connection.statusReason})` : ''}: resume it (PATCH /connections/${id} {"status":"active"}) to sync`, { details: { status: connection.status } });
+      }
+      const target = parseSyncTarget({ ...request.query, ...(request.body ?? {}) });
+      if (target && 'error' in target) throw new AppError('validation_failed', target.error, { details: { field: target.field } });
+      const accepted = (runId: string) => ({ runId, source, connectionId: id, mode, status: 'accepted' as const });
+      const runId = await acceptSync(opts.pool, { source, connectionId: id, mode, trigger: 'api', ...(target ? { target } : {}) }, (tx, runId, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(runId))));
       markIdempotentResponseStored(request);
       return reply.code(202).send(accepted(runId));
     },

@@ -3,15 +3,8 @@ import type { Config, SourceName } from '../config.ts';
 import type { Connector, DeletableTable, SyncMode, SyncTarget } from '../connectors/contract.ts';
 import type { Pool, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import type { ConnectionConnectors } from '../connections/index.ts';
 import type { Unstorable } from './prepareRecord.ts';
-
-/**
- * The connectors of connections other than the defaults, built from their stored credentials
- * (src/connections). Null: no such connection, or it cannot be used by this process.
- */
-export interface ConnectionConnectors {
-  connectorFor(connectionId: string): Promise<Connector | null>;
-}
 
 /**
  * What every ingest entry point needs. `connectors` holds the default connections' connectors

@@ -9,7 +9,7 @@
  * what it no longer lists (sweepFullRead.ts).
  */
 import type { Connector, Page, RawRecord, UnifiedRecord } from '../connectors/contract.ts';
-import type { ConnectionScope } from '../connections/index.ts';
+import { isDefaultConnection, lockConnection, type ConnectionScope } from '../connections/index.ts';
 import { storableText, type PoolClient } from '../db/index.ts';
 import { enqueueMany } from '../queue/index.ts';
 import { storeCursor } from './cursors.ts';
@@ -69,6 +69,14 @@ export function toJobPayload(scope: ConnectionScope, r: PreparedRecord, runId: s
   };
 }
 
+/** The connection of a running sync was removed: the run stops (not retried). */
+export class ConnectionRemovedError extends Error {
+  constructor(connectionId: string) {
+    super(`connection ${connectionId} was removed while this run went; nothing more is written for it`);
+    this.name = 'ConnectionRemovedError';
+  }
+}
+
 /** Write one page; returns the run progress after it (apply it only once the transaction committed). */
 export async function writePage(
   tx: PoolClient,
@@ -76,6 +84,8 @@ export async function writePage(
 ): Promise<RunProgress> {
   const { scope } = w;
   const source = w.connector.source;
+  // A removed connection's sync ends here rather than write rows its purge has passed.
+  if (!isDefaultConnection(scope) && !(await lockConnection(tx, scope.connectionId))) throw new ConnectionRemovedError(scope.connectionId);
   // One dry run of the pure normalizer per record gives its version and target row (dedupe, the
   // job) and what the run report says about it (invalid, unmapped statuses).
   const prepared = preparePage(source, w.page.records).map((r) => {

@@ -2,6 +2,7 @@
  * The queue core: the one place that claims, retries and dead-letters outbox jobs (ingest
  * outbox → normalizer, order events → relay/consumers). Other modules import only this file.
  */
+export { discardJobs } from './discardJobs.ts';
 export { enqueue, enqueueMany, NOTIFY_CHANNEL, type EnqueueOptions, type EnqueueItem } from './enqueue.ts';
 export { PermanentError, isPermanentError, describeError, type ErrorRecord } from './classify.ts';
 export { backoffMs, DEFAULT_BACKOFF } from './backoff.ts';

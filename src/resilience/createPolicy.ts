@@ -14,6 +14,7 @@ import { CircuitBreaker, type CircuitState, type Verdict } from './circuitBreake
 import { classifyFailure, httpStatus } from './classifyFailure.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { policyMetrics as metrics, registerPolicy } from './policyRegistry.ts';
+import type { RateGate, RateGateFactory } from './rateGate.ts';
 import { RateLimiter } from './rateLimiter.ts';
 import { parseRateLimitHeaders } from './retryAfter.ts';
 import { runWithTimeout } from './runWithTimeout.ts';
@@ -56,8 +57,20 @@ export interface UpstreamPolicy {
   observeResponse?(status: number, headers: Record<string, string>): void;
 }
 
+/** What createPolicy is built with besides its settings. */
+export interface PolicyDeps {
+  clock?: Clock;
+  logger?: Logger;
+  /**
+   * The rate gate to pass attempts through instead of a limiter private to this policy: a gate
+   * (shared as is), or a factory given the policy's rate settings (e.g. a gate in PostgreSQL
+   * that every process syncing the same account shares; see src/coordination).
+   */
+  rateGate?: RateGate | RateGateFactory;
+}
+
 /** Build the policy of one upstream from its settings; it is registered for policySnapshots(). */
-export function createPolicy(name: string, settings: PolicySettings, deps: { clock?: Clock; logger?: Logger } = {}): UpstreamPolicy {
+export function createPolicy(name: string, settings: PolicySettings, deps: PolicyDeps = {}): UpstreamPolicy {
   const clock = deps.clock ?? systemClock;
   const log = (deps.logger ?? silentLogger).child({ upstream: name });
   const breaker = new CircuitBreaker({
@@ -71,14 +84,16 @@ export function createPolicy(name: string, settings: PolicySettings, deps: { clo
       log[to === 'closed' ? 'info' : 'warn']({ event: 'breaker_transition', to, ...info }, `${name} circuit ${to}`);
     },
   });
-  const limiter = new RateLimiter({
+  const rateSettings = {
     name,
     clock,
     perMinute: settings.rateLimitPerMin,
     burst: settings.rateLimitBurst,
     backoffBaseMs: settings.backoffBaseMs,
     backoffMaxMs: settings.backoffMaxMs,
-  });
+  };
+  const limiter: RateGate =
+    typeof deps.rateGate === 'function' ? deps.rateGate(rateSettings) : (deps.rateGate ?? new RateLimiter(rateSettings));
   const slots: BulkheadPolicy | undefined = settings.concurrency > 0 ? bulkhead(settings.concurrency, Infinity) : undefined;
   const retryBackoff = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: settings.backoffBaseMs, maxDelay: settings.backoffMaxMs });
 

@@ -1,17 +1,18 @@
 /**
  * Resilience kit: every outbound call goes through a per-upstream policy (timeout, deadline,
  * retry with jittered backoff and Retry-After, token-bucket rate limiter that backs off on 429,
- * circuit breaker, bulkhead), built on cockatiel plus clock-driven glue. See SPEC §2.
+ * circuit breaker, bulkhead), built on cockatiel plus clock-driven glue.
  */
 export { systemClock, type Clock } from './clock.ts';
 export { createManualClock, type ManualClock, type PendingSleep } from './manualClock.ts';
 export { newCallStats, mergeCallStats, type CallStats } from './callStats.ts';
 export { UpstreamHttpError, CircuitOpenError, UpstreamTimeoutError, UpstreamNetworkError, DeadlineExceededError, CallCancelledError } from './upstreamErrors.ts';
 export type { CircuitState } from './circuitBreaker.ts';
-export { createPolicy, type UpstreamPolicy, type AttemptContext, type ExecuteOptions } from './createPolicy.ts';
+export { createPolicy, type PolicyDeps, type UpstreamPolicy, type AttemptContext, type ExecuteOptions } from './createPolicy.ts';
 export { requestJson, isExpiredToken, type JsonRequest, type JsonResponse } from './requestJson.ts';
 export { createTokenProvider, type TokenProvider } from './tokenProvider.ts';
 export { policySnapshots, BREAKER_STATE_VALUE, type PolicySnapshot } from './policyRegistry.ts';
 export { classifyFailure, type FailureClass } from './classifyFailure.ts';
 export { parseRetryAfter, bodyRetryAfterMs, retryAfterHintMs, parseRateLimitHeaders, type RateLimitHint } from './retryAfter.ts';
-export { PACING_HEADROOM } from './rateLimiter.ts';
+export { PACING_HEADROOM, RateLimiter } from './rateLimiter.ts';
+export type { RateGate, RateGateFactory, RateGateSettings, Acquired, AcquireOptions } from './rateGate.ts';

@@ -9,22 +9,12 @@
  * accrue during a pause, so after one 429 the sync continues at the configured rate and the
  * upstream's window is never overrun again.
  */
-import type { Clock } from './clock.ts';
+import type { Acquired, AcquireOptions, RateGate, RateGateSettings } from './rateGate.ts';
 import { DeadlineExceededError } from './upstreamErrors.ts';
 import type { RateLimitHint } from './retryAfter.ts';
 
 /** Options of one bucket. */
-export interface RateLimiterOptions {
-  name: string;
-  clock: Clock;
-  /** Sustained rate; 0 = no steady limit (pauses from 429s still apply). */
-  perMinute: number;
-  /** Bucket size: calls let through at once. */
-  burst: number;
-  /** Pause after a 429 without a hint: base × 2^(n-1) for the n-th 429 in a row, capped. */
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-}
+export type RateLimiterOptions = RateGateSettings;
 
 // The limiter paces a little under the configured rate. Upstreams count requests in a sliding
 // window by arrival time; pacing at exactly N/min lets one request delayed on the way (a slow
@@ -33,13 +23,8 @@ export interface RateLimiterOptions {
 /** Fraction of the configured rate the limiter actually paces at. */
 export const PACING_HEADROOM = 0.97;
 
-/** Outcome of one acquire: how long the caller was held (clock ms). */
-export interface Acquired {
-  waitedMs: number;
-}
-
-/** A token bucket that also honours upstream push-back. */
-export class RateLimiter {
+/** A token bucket, private to this process, that also honours upstream push-back. */
+export class RateLimiter implements RateGate {
   private readonly opts: RateLimiterOptions;
   private readonly ratePerMs: number;
   private readonly burst: number;
@@ -59,7 +44,7 @@ export class RateLimiter {
   }
 
   /** Wait for a token. Throws DeadlineExceededError rather than wait past `deadlineAt`. */
-  async acquire(opts: { signal?: AbortSignal; deadlineAt?: number; deadlineMs?: number } = {}): Promise<Acquired> {
+  async acquire(opts: AcquireOptions = {}): Promise<Acquired> {
     const { clock } = this.opts;
     const start = clock.now();
     const prev = this.tail;
