@@ -123,10 +123,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--queue <queue>', 'only this queue')
     .option('--limit <n>', 'at most n rows', (v) => Number.parseInt(v, 10), 50)
     .option('--all', 'include replayed entries')
-    .action(async (opts: { queue?: string; limit: number; all?: boolean }) => {
+    .option('--connection <id>', 'only this connection\'s (jobs from before connections belong to <source>-default)')
+    .action(async (opts: { queue?: string; limit: number; all?: boolean; connection?: string }) => {
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
       try {
-        await dlqListCommand(ctx.deps, { ...(opts.queue ? { queue: opts.queue } : {}), limit: opts.limit, all: Boolean(opts.all) });
+        await dlqListCommand(ctx.deps, { ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.connection ? { connectionId: opts.connection } : {}), limit: opts.limit, all: Boolean(opts.all) });
       } finally {
         await ctx.close();
       }

@@ -13,7 +13,7 @@ import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport
 import { createMaintenance } from './maintenance.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { createConnectors } from '../connectors/index.ts';
-import { createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
+import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
@@ -179,7 +179,14 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     ? { baseUrl: eventsBase, policies: eventPolicies, logger, fanoutConcurrency: config.resilience.eventservice.concurrency }
     : { unavailable: notConfiguredError('eventservice', upstreams.eventservice) });
   await app.register(dashboardRoutes, { pool, logger });
-  await app.register(connectionRoutes, { pool, box, purgeData: purgeConnectionData, check: createCredentialChecker(config, { logger }) });
+  await app.register(connectionRoutes, {
+    pool,
+    box,
+    purgeData: purgeConnectionData,
+    check: createCredentialChecker(config, { logger }),
+    // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
+    describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),
+  });
   return app;
 }
 

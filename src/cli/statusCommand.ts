@@ -1,12 +1,13 @@
 /**
  * `buffalo status`: one screen for an operator — per source (enabled, where it points, last run,
- * last success), the last runs, queue depths, the DLQ size, and circuit breakers. Everything but
+ * last success), the last runs, the connections (counts per provider and status, and the ones
+ * needing attention), queue depths, the DLQ size, and circuit breakers. Everything but
  * the breakers comes from the database; breakers live in each process, so they are read from a
  * running API (`/dashboard/api/overview` with the API key, else `/readyz`), or reported missing.
  */
 import { SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Pool } from '../db/index.ts';
-import { listRuns, type RunReport } from '../ingest/index.ts';
+import { listRuns, summarizeConnections, type ConnectionsSummary, type RunReport } from '../ingest/index.ts';
 import { queueStats, type QueueStats } from '../queue/index.ts';
 import type { Booted } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
@@ -37,10 +38,13 @@ export interface StatusReport {
   at: Date;
   apiUrl: string;
   api: { reachable: true; status: string; syncStatus: string | null; breakers: BreakerStatus[]; breakersFrom: 'overview' | 'readyz' } | { reachable: false; error: string };
-  database: { reachable: true; sources: SourceStatus[]; runs: RunReport[]; queues: QueueStats[]; dlq: number } | { reachable: false; error: string };
+  database: { reachable: true; sources: SourceStatus[]; runs: RunReport[]; connections: ConnectionsSummary; queues: QueueStats[]; dlq: number } | { reachable: false; error: string };
 }
 
 const RUNS_SHOWN = 8;
+// Connections needing attention listed by name; the rest are counted (one screen with 1,000).
+const ATTENTION_SHOWN = 10;
+const ERROR_SHOWN_CHARS = 100;
 const API_TIMEOUT_MS = 2000;
 
 /** Gather the report. `pool` null means the database could not be opened (`dbError` says why). */
@@ -57,8 +61,9 @@ export async function collectStatus(deps: { pool: Pool | null; dbError?: string;
 async function readDatabase(pool: Pool, config: Config): Promise<StatusReport['database']> {
   try {
     const upstreams = describeUpstreams(config, upstreamsToSimulate(config));
-    const [recent, queues, perSource] = await Promise.all([
+    const [recent, connections, queues, perSource] = await Promise.all([
       listRuns(pool, { limit: RUNS_SHOWN }),
+      summarizeConnections(pool, { limit: ATTENTION_SHOWN }),
       queueStats(pool),
       Promise.all(
         SOURCES.map(async (source) => {
@@ -81,7 +86,7 @@ async function readDatabase(pool: Pool, config: Config): Promise<StatusReport['d
         lastSuccessAt: finished.map((r) => r.finishedAt).filter((t): t is string => t !== null).sort().at(-1) ?? null,
       };
     });
-    return { reachable: true, sources, runs: recent.runs, queues, dlq: queues.reduce((n, q) => n + q.dead, 0) };
+    return { reachable: true, sources, runs: recent.runs, connections, queues, dlq: queues.reduce((n, q) => n + q.dead, 0) };
   } catch (err) {
     return { reachable: false, error: (err as Error).message };
   }
@@ -200,6 +205,7 @@ export function formatStatus(r: StatusReport, opts: { color?: boolean } = {}): s
             ]),
           ),
     );
+    out.push('', ...formatConnections(db.connections, r.at, cell));
     out.push('', 'Queues');
     out.push(
       db.queues.length === 0
@@ -220,6 +226,39 @@ export function formatStatus(r: StatusReport, opts: { color?: boolean } = {}): s
     out.push(`  (from the API's ${r.api.breakersFrom === 'overview' ? '/dashboard/api/overview' : '/readyz'}; other processes keep their own)`);
   }
   return `${out.join('\n')}\n`;
+}
+
+type Cell = { text: string; shown?: string };
+
+// Counts per provider (those with connections), then the ones needing attention with why.
+function formatConnections(c: ConnectionsSummary, at: Date, cell: (text: string, state?: string) => Cell): string[] {
+  const out = [`Connections (${c.total}${c.needingAttention ? `, ${c.needingAttention} need attention` : ''})`];
+  const used = c.counts.filter((p) => p.active + p.paused + p.broken > 0);
+  if (used.length === 0) return [...out, '  none'];
+  out.push(table(['provider', 'active', 'paused', 'broken'], used.map((p) => [cell(p.provider), cell(String(p.active)), cell(String(p.paused)), cell(String(p.broken), p.broken ? 'failed' : undefined)])));
+  const attention = c.items.filter((x) => x.needsAttention);
+  if (attention.length === 0) return out;
+  out.push('', 'Connections needing attention (broken, or last run failed)');
+  out.push(
+    table(
+      ['provider', 'name', 'id', 'status', 'last run', '', 'error'],
+      attention.map((x) => {
+        const why = (x.status === 'broken' ? x.statusReason : null) ?? x.lastRun?.error ?? '';
+        const oneLine = why.replace(/\s+/g, ' ').trim();
+        return [
+          cell(x.provider),
+          cell(x.name),
+          cell(x.id),
+          cell(x.status, x.status === 'broken' ? 'failed' : undefined),
+          x.lastRun ? cell(x.lastRun.status, x.lastRun.status) : cell('never ran'),
+          cell(x.lastRun ? ago(x.lastRun.createdAt, at) : ''),
+          cell(oneLine.length > ERROR_SHOWN_CHARS ? `${oneLine.slice(0, ERROR_SHOWN_CHARS - 1)}…` : oneLine),
+        ];
+      }),
+    ),
+  );
+  if (c.needingAttention > attention.length) out.push(`  … and ${c.needingAttention - attention.length} more: \`buffalo connections list --status broken\`, GET /connections`);
+  return out;
 }
 
 /** The API base URL the CLI talks to: BUFFALO_URL, else PUBLIC_URL, else HOST:PORT (a wildcard host means this machine). */

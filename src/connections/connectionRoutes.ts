@@ -14,7 +14,8 @@ import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import type { WithinWrite } from './connectionDeps.ts';
 import { getConnection, listConnections } from './connectionRows.ts';
-import { connectionIdParams, connectionsPage, deleteConnectionQuery, connectionView, createConnectionBody, errorView, listConnectionsQuery, patchConnectionBody, toConnectionView } from './connectionSchemas.ts';
+import type { DescribeActivity } from './connectionActivity.ts';
+import { connectionDetail, connectionIdParams, connectionsPage, deleteConnectionQuery, connectionView, createConnectionBody, errorView, listConnectionsQuery, patchConnectionBody, RECENT_ERRORS, toConnectionView } from './connectionSchemas.ts';
 import { createConnection } from './createConnection.ts';
 import type { CredentialCheck } from './createCredentialChecker.ts';
 import { deleteConnection } from './deleteConnection.ts';
@@ -29,12 +30,17 @@ export interface ConnectionRoutesOptions {
   check: CredentialCheck;
   /** Deletes a removed connection's synced data in the removing transaction (`?purge=true`); owned by ingestion. */
   purgeData?: (tx: PoolClient, connectionId: string) => Promise<unknown>;
+  /**
+   * The connections' sync activity (last run, recent errors, dead letters), from ingest. Without
+   * it the reads answer the connections alone.
+   */
+  describeActivity?: DescribeActivity;
 }
 
 const TAGS = ['connections'];
 const SECURITY = [{ adminApiKey: [] }];
 
-/** Register with `app.register(connectionRoutes, { pool, box, check })`. */
+/** Register with `app.register(connectionRoutes, { pool, box, check, describeActivity })`. */
 export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = async (app, opts) => {
   const deps = { pool: opts.pool, box: opts.box, check: opts.check };
   // The answer commits with the change: a retry replays it instead of making the change twice.
@@ -69,14 +75,24 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
     {
       onRequest: requireAdminKey,
       schema: {
-        summary: 'Connections, by provider and name',
+        summary: 'Connections, by provider and name, each with its last run and dead-letter count',
         tags: TAGS,
         security: SECURITY,
         querystring: listConnectionsQuery,
         response: { 200: connectionsPage, 400: errorView, 401: errorView },
       },
     },
-    async (request) => ({ connections: (await listConnections(opts.pool, request.query)).map(toConnectionView) }),
+    async (request) => {
+      const connections = await listConnections(opts.pool, request.query);
+      // One round of queries for the whole list, however many connections.
+      const activity = await opts.describeActivity?.(connections.map((c) => c.id));
+      return {
+        connections: connections.map((c) => {
+          const a = activity?.get(c.id);
+          return { ...toConnectionView(c), ...(activity ? { lastRun: a?.lastRun ?? null, deadLetters: a?.deadLetters ?? 0 } : {}) };
+        }),
+      };
+    },
   );
 
   app.get(
@@ -84,14 +100,19 @@ export const connectionRoutes: FastifyPluginAsyncZod<ConnectionRoutesOptions> = 
     {
       onRequest: requireAdminKey,
       schema: {
-        summary: 'One connection',
+        summary: 'One connection, with its last run, its recent errors and its dead-letter count',
         tags: TAGS,
         security: SECURITY,
         params: connectionIdParams,
-        response: { 200: connectionView, 400: errorView, 401: errorView, 404: errorView },
+        response: { 200: connectionDetail, 400: errorView, 401: errorView, 404: errorView },
       },
     },
-    async (request) => toConnectionView(await getConnection(opts.pool, request.params.id)),
+    async (request) => {
+      const connection = await getConnection(opts.pool, request.params.id);
+      const a = (await opts.describeActivity?.([connection.id], { recentErrors: RECENT_ERRORS }))?.get(connection.id);
+      if (!opts.describeActivity) return toConnectionView(connection);
+      return { ...toConnectionView(connection), lastRun: a?.lastRun ?? null, recentErrors: a?.recentErrors ?? [], deadLetters: a?.deadLetters ?? 0 };
+    },
   );
 
   app.patch(

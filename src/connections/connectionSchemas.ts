@@ -54,8 +54,42 @@ export const connectionView = z.object({
   updatedAt: z.string(),
 });
 
+/** A connection's newest run (skipped runs left out), as `lastRun`. */
+export const lastRunView = z
+  .object({
+    runId: z.string(),
+    status: z.string(),
+    mode: z.string(),
+    trigger: z.string(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    recordsFetched: z.number().int(),
+    recordsUpserted: z.number().int(),
+    recordsFailed: z.number().int(),
+    error: z.string().nullable(),
+  })
+  .nullable()
+  .describe('the newest run of the connection that was not skipped; null before its first run');
+
+const deadLetters = z.number().int().describe('its dead letters not replayed (`GET /dlq?connectionId=`)');
+
+/** `GET /connections` item: the connection with its last run and DLQ size (when the API knows runs). */
+export const connectionListItem = connectionView.extend({ lastRun: lastRunView.optional(), deadLetters: deadLetters.optional() });
+
+/** How many failed runs' errors `GET /connections/:id` shows. */
+export const RECENT_ERRORS = 5;
+
+/** `GET /connections/:id` answer: the connection with its last run, recent errors and DLQ size. */
+export const connectionDetail = connectionListItem.extend({
+  recentErrors: z
+    .array(z.object({ runId: z.string(), finishedAt: z.string().nullable(), error: z.string().nullable() }))
+    .optional()
+    .describe(`the errors of its last ${RECENT_ERRORS} failed runs, newest first`),
+});
+
 /** `GET /connections` answer. */
-export const connectionsPage = z.object({ connections: z.array(connectionView) });
+export const connectionsPage = z.object({ connections: z.array(connectionListItem) });
 
 /** A connection → its API view. Built field by field so nothing else (a key id, one day a secret) slips out. */
 export function toConnectionView(c: Connection): z.infer<typeof connectionView> {

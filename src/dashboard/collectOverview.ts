@@ -1,12 +1,17 @@
 /**
- * The JSON behind `GET /dashboard/api/overview`: queue depths, orders by status and this
- * process's breakers with their transition counts. Each part comes from the module that owns
- * its SQL (queue, orders) or its state (resilience), so the dashboard adds no queries.
+ * The JSON behind `GET /dashboard/api/overview`: queue depths, orders by status, this
+ * process's breakers with their transition counts, and the connections with their last runs.
+ * Each part comes from the module that owns its SQL (queue, orders, ingest) or its state
+ * (resilience), so the dashboard adds no queries.
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/index.ts';
+import { summarizeConnections } from '../ingest/index.ts';
 import { collectOrderMetrics, createRequestWindow } from '../orders/index.ts';
 import { queueStats } from '../queue/index.ts';
+
+/** How many connections the overview lists (the counts cover all of them). */
+export const CONNECTIONS_SHOWN = 200;
 
 /** Response schema (also the OpenAPI document's). */
 export const overviewSchema = z.object({
@@ -26,6 +31,39 @@ export const overviewSchema = z.object({
   breakers: z
     .array(z.object({ name: z.string(), state: z.string(), retryAfterMs: z.number(), transitions: z.record(z.string(), z.number()) }))
     .describe('Circuit breakers of the API process that answered (breakers are per process)'),
+  connections: z
+    .object({
+      total: z.number().int(),
+      needingAttention: z.number().int().describe('broken, or whose last run failed'),
+      counts: z.array(z.object({ provider: z.string(), active: z.number().int(), paused: z.number().int(), broken: z.number().int() })),
+      items: z.array(
+        z.object({
+          id: z.string(),
+          provider: z.string(),
+          name: z.string(),
+          status: z.string(),
+          statusReason: z.string().nullable(),
+          lastRun: z
+            .object({
+              runId: z.string(),
+              status: z.string(),
+              mode: z.string(),
+              trigger: z.string(),
+              createdAt: z.string(),
+              startedAt: z.string().nullable(),
+              finishedAt: z.string().nullable(),
+              recordsFetched: z.number().int(),
+              recordsUpserted: z.number().int(),
+              recordsFailed: z.number().int(),
+              error: z.string().nullable(),
+            })
+            .nullable(),
+          deadLetters: z.number().int(),
+          needsAttention: z.boolean(),
+        }),
+      ),
+    })
+    .describe(`Connections (never their credentials): counts per provider and status, and at most ${CONNECTIONS_SHOWN} of them, those needing attention first, then the most recently active`),
 });
 
 /** The overview document. */
@@ -38,12 +76,13 @@ const noRequests = createRequestWindow({ capacity: 1 });
 /** Gather the overview. */
 export async function collectOverview(db: Queryable): Promise<Overview> {
   // Order metrics carry only the order queues; the dashboard shows every queue.
-  const [m, queues] = await Promise.all([collectOrderMetrics(db, noRequests), queueStats(db)]);
+  const [m, queues, connections] = await Promise.all([collectOrderMetrics(db, noRequests), queueStats(db), summarizeConnections(db, { limit: CONNECTIONS_SHOWN })]);
   return {
     at: m.at,
     queues,
     dlq: { dead: queues.reduce((n, q) => n + q.dead, 0) },
     ordersByStatus: m.ordersByStatus,
     breakers: m.breakers.map((b) => ({ name: b.name, state: b.state, retryAfterMs: b.retryAfterMs, transitions: b.transitions })),
+    connections,
   };
 }

@@ -68,7 +68,7 @@ export const dashboardRoutes: FastifyPluginAsyncZod<DashboardOptions> = async (a
     {
       onRequest: requireApiKey,
       schema: {
-        summary: 'Dashboard overview: queue depths, DLQ size, orders by status, circuit breakers',
+        summary: 'Dashboard overview: queue depths, DLQ size, orders by status, circuit breakers, connections',
         description: 'Breakers are per process: these are the ones of the API process that answered.',
         tags: ['dashboard'],
         security: [{ apiKey: [] }],

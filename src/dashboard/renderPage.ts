@@ -119,6 +119,12 @@ ${missing}
     ${table('sources-table', 'Sync state per source', ['Source', 'Enabled', 'Last run', 'Records (last finished run)', 'Last success', 'Breaker', '<span class="visually-hidden">Actions</span>'], 'Loading…')}
   </section>
 
+  <section class="panel wide" aria-labelledby="connections-h">
+    <h2 id="connections-h">Connections <span id="connections-count" class="count"></span></h2>
+    <p id="connections-summary" class="note"></p>
+    ${table('connections-table', 'Connections with their last sync run', ['Provider', 'Name', 'ID', 'Status', 'Last run', 'Records (last run)', 'Errors'], 'Loading…')}
+  </section>
+
   <section class="panel wide" aria-labelledby="runs-h">
     <h2 id="runs-h">Recent sync runs</h2>
     ${table('runs-table', 'Most recent sync runs', ['Created', 'Source', 'Mode', 'Trigger', 'Status', ...REPORT_COLUMNS.map(([field, label]) => `<span title="${field}">${label}</span>`), 'Duration', 'Note'], 'No runs yet.')}

@@ -8,6 +8,7 @@ import { createNormalizers, type Normalizer } from '../connectors/index.ts';
 import type { SyncTarget } from '../connectors/contract.ts';
 import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { createIngestProcessor } from './createIngestProcessor.ts';
+import { connectionOfPayload, connectionPayloadMatches } from './deadLetterConnection.ts';
 import { renormalize, type RenormalizeSummary } from './renormalize.ts';
 import { runSync } from './runSync.ts';
 import { INGEST_QUEUE, type IngestDeps, type RunReport, type SyncProgress } from './types.ts';
@@ -146,13 +147,20 @@ export async function renormalizeCommand(
 function describeDeadLetter(d: DeadLetter): string {
   const p = d.payload as { source?: string; entity?: string; externalId?: string } | null;
   const what = p?.source ? `${p.source}/${p.entity}/${p.externalId}` : d.queue;
-  return `${d.id.padStart(6)}  ${d.failedAt.toISOString()}  ${d.queue}  ${what}  ${d.reason}${d.replayedAt ? ' (replayed)' : ''}\n        ${d.error.name}: ${d.error.message.split('\n')[0]}`;
+  const connection = connectionOfPayload(d.payload);
+  return `${d.id.padStart(6)}  ${d.failedAt.toISOString()}  ${d.queue}  ${connection ? `${connection}  ` : ''}${what}  ${d.reason}${d.replayedAt ? ' (replayed)' : ''}\n        ${d.error.name}: ${d.error.message.split('\n')[0]}`;
 }
 
-/** `buffalo dlq list`: dead letters, newest first. */
-export async function dlqListCommand(deps: IngestDeps, args: { queue?: string; limit?: number; all?: boolean } = {}, io: CliIo = defaultIo()): Promise<DeadLetter[]> {
-  const page = await listDeadLetters(deps.pool, { limit: args.limit ?? 50, ...(args.queue ? { queue: args.queue } : {}), ...(args.all ? {} : { replayed: false }) });
-  io.out.write(page.items.length ? `${page.items.map(describeDeadLetter).join('\n')}\n` : 'the dead-letter queue is empty\n');
+/** `buffalo dlq list [--connection id]`: dead letters, newest first (each with its connection). */
+export async function dlqListCommand(deps: IngestDeps, args: { queue?: string; limit?: number; all?: boolean; connectionId?: string } = {}, io: CliIo = defaultIo()): Promise<DeadLetter[]> {
+  const page = await listDeadLetters(deps.pool, {
+    limit: args.limit ?? 50,
+    ...(args.queue ? { queue: args.queue } : {}),
+    ...(args.all ? {} : { replayed: false }),
+    ...(args.connectionId ? { payloadMatches: connectionPayloadMatches(args.connectionId) } : {}),
+  });
+  const empty = args.connectionId ? `no dead letters of connection ${args.connectionId}\n` : 'the dead-letter queue is empty\n';
+  io.out.write(page.items.length ? `${page.items.map(describeDeadLetter).join('\n')}\n` : empty);
   if (page.nextCursor) io.out.write(`… more (use --limit)\n`);
   return page.items;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import { listDeadLetters, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { dlqIdParams, dlqPage, dlqQuery, errorView, replayView } from './ingestSchemas.ts';
+import { connectionOfPayload, connectionPayloadMatches } from './deadLetterConnection.ts';
 import { invalidCursor } from './keysetCursor.ts';
 
 // A DLQ cursor is a dead letter's id; 18 digits always fit a bigint.
@@ -21,6 +22,7 @@ export function deadLetterJson(d: DeadLetter) {
     id: d.id,
     queue: d.queue,
     jobId: d.jobId,
+    connectionId: connectionOfPayload(d.payload),
     payload: d.payload,
     reason: d.reason,
     error: d.error,
@@ -39,7 +41,7 @@ export const dlqRoutes: FastifyPluginAsyncZod<DlqRoutesOptions> = async (app, op
     {
       onRequest: requireAdminKey,
       schema: {
-        summary: 'Dead letters, newest first (raw payload and exact error)',
+        summary: 'Dead letters, newest first (raw payload and exact error), optionally of one connection',
         tags: ['ingest'],
         security: [{ adminApiKey: [] }],
         querystring: dlqQuery,
@@ -55,6 +57,7 @@ export const dlqRoutes: FastifyPluginAsyncZod<DlqRoutesOptions> = async (app, op
         ...(q.queue ? { queue: q.queue } : {}),
         ...(q.replayed !== undefined ? { replayed: q.replayed } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.connectionId ? { payloadMatches: connectionPayloadMatches(q.connectionId) } : {}),
       });
       return { items: page.items.map(deadLetterJson), nextCursor: page.nextCursor };
     },

@@ -135,12 +135,18 @@ export const dlqQuery = z.object({
   replayed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page'),
+  connectionId: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a connection id such as conn_… or stripe-default' })
+    .optional()
+    .describe('only this connection\'s dead letters (jobs from before connections belong to `<source>-default`)'),
 });
 /** A dead letter. */
 export const deadLetterView = z.object({
   id: z.string(),
   queue: z.string(),
   jobId: z.string(),
+  connectionId: z.string().nullable().describe('the connection of the job (`<source>-default` for jobs from before connections); null for other queues'),
   payload: z.unknown(),
   reason: z.string(),
   error: z.object({ name: z.string(), message: z.string(), stack: z.string().nullable(), details: z.unknown() }),

@@ -127,7 +127,8 @@ export async function finishRun(db: Queryable, runId: string, p: RunProgress, st
   );
 }
 
-interface RunRow {
+/** A sync_runs row with the processor's side of the report (as {@link toReport} reads it). */
+export interface RunRow {
   id: string;
   source: SourceName;
   connection_id: string;

@@ -31,6 +31,12 @@ export interface ListDeadLettersOptions {
   limit?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
+  /**
+   * Only dead letters whose payload matches one of these: every field of a match equals the
+   * payload's top-level field of that name (null: the payload lacks it). Lets a caller filter on
+   * what its own payloads carry without the queue knowing their shape.
+   */
+  payloadMatches?: Array<Record<string, string | null>>;
 }
 
 interface DeadLetterRow {
@@ -61,6 +67,9 @@ SELECT * FROM dead_letters
 WHERE ($1::text IS NULL OR queue = $1)
   AND ($2::bigint IS NULL OR id < $2)
   AND ($3::boolean IS NULL OR (replayed_at IS NOT NULL) = $3)
+  AND ($5::jsonb IS NULL OR EXISTS (
+        SELECT 1 FROM jsonb_array_elements($5::jsonb) AS alt(m)
+         WHERE NOT EXISTS (SELECT 1 FROM jsonb_each_text(alt.m) AS f(key, value) WHERE (payload ->> f.key) IS DISTINCT FROM f.value)))
 ORDER BY id DESC
 LIMIT $4`;
 
@@ -68,7 +77,7 @@ LIMIT $4`;
 export async function listDeadLetters(db: Queryable, opts: ListDeadLettersOptions = {}): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
   const limit = Math.min(500, Math.max(1, Math.floor(opts.limit ?? 50)));
   if (opts.cursor !== undefined && !ID.test(opts.cursor)) throw new RangeError(`invalid dead-letter cursor: ${opts.cursor}`);
-  const { rows } = await db.query<DeadLetterRow>(LIST_SQL, [opts.queue ?? null, opts.cursor ?? null, opts.replayed ?? null, limit + 1]);
+  const { rows } = await db.query<DeadLetterRow>(LIST_SQL, [opts.queue ?? null, opts.cursor ?? null, opts.replayed ?? null, limit + 1, opts.payloadMatches ? JSON.stringify(opts.payloadMatches) : null]);
   const page = rows.slice(0, limit);
   return { items: page.map(toDeadLetter), nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null };
 }

@@ -103,6 +103,16 @@ describe('dashboard in Chromium', { skip: SKIP }, () => {
     assert.match((await reconciled.textContent()) ?? '', /(matches upstream|differs: \d+ missing · \d+ extra · \d+ different) \(reconciled /, 'the last reconciliation of the source');
   });
 
+  it('lists the connections with their status, last run, records and dead letters', async () => {
+    const stripe = page.locator('#connections-table tr[data-connection="stripe-default"]');
+    await stripe.waitFor();
+    const text = (await stripe.textContent()) ?? '';
+    assert.match(text, /^stripedefaultstripe-defaultactive(partial|success)/);
+    assert.match(text, new RegExp(`${inst.runs[0]!.recordsFetched} fetched`));
+    assert.match(text, /\d+ in the DLQ/, 'the poison records are counted against the connection');
+    assert.match((await page.locator('#connections-count').textContent()) ?? '', /^\(4\)$/);
+  });
+
   it('with the admin key: lists dead letters, shows a payload, replays one, and the API confirms the replay', async () => {
     const before = await api<{ items: DlqItem[] }>(inst, '/dlq?replayed=false', { 'x-admin-api-key': KEYS.adminApiKey });
     assert.ok(before.items.length > 0, 'poison records are in the DLQ');

@@ -1,11 +1,12 @@
-/** The dashboard plugin over HTTP: the public page, asset caching and compression, the overview's auth and shape. */
+/** The dashboard plugin over HTTP: the public page, asset caching and compression, the overview's auth and shape, the connections panel's data. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { bundleClient, dashboardRoutes, loadAssets } from '../../src/dashboard/index.ts';
+import { bundleClient, CONNECTIONS_SHOWN, dashboardRoutes, loadAssets, type Overview } from '../../src/dashboard/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { API_HEADERS, buildTestApp, TEST_KEYS } from '../helpers/app.ts';
+import { ACME_SECRET, GLOBEX_REASON, GLOBEX_SECRET, seedConnectionActivity, type SeededActivity } from '../helpers/connectionActivity.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 
 describe('dashboard routes', () => {
@@ -88,5 +89,59 @@ describe('dashboard routes', () => {
     const js = Buffer.from(files.find((f) => f.name === 'app.js')!.contents).toString();
     assert.match(js, /data-points|dataset\.points/, 'the chart exposes its point count');
     for (const serverOnly of ['fastify', 'pg-pool', 'node:crypto', 'process.env']) assert.ok(!js.includes(serverOnly), `no ${serverOnly} in the bundle`);
+  });
+});
+
+describe('dashboard connections panel', () => {
+  let db: TestDb;
+  let app: App;
+  let seeded: SeededActivity;
+  before(async () => {
+    db = await createTestDb();
+    seeded = await seedConnectionActivity(db.pool);
+    app = await buildTestApp(db.pool);
+    await app.register(dashboardRoutes, { pool: db.pool, assets: await loadAssets(silentLogger) });
+    await app.ready();
+  });
+  after(async () => {
+    await app.close();
+    await db.drop();
+  });
+
+  const overview = async () => {
+    const res = await app.inject({ method: 'GET', url: '/dashboard/api/overview', headers: API_HEADERS });
+    assert.equal(res.statusCode, 200, res.body);
+    return { body: res.json() as Overview, text: res.body };
+  };
+
+  it('per connection: provider, name, id, status and reason, last run with its records and error, dead letters; those needing attention first; never a credential', async () => {
+    const { body, text } = await overview();
+    const c = body.connections;
+    assert.equal(c.total, 6);
+    assert.equal(c.needingAttention, 2);
+    assert.deepEqual(c.counts.find((p) => p.provider === 'hubspot'), { provider: 'hubspot', active: 1, paused: 0, broken: 1 });
+    assert.deepEqual(c.counts.find((p) => p.provider === 'stripe'), { provider: 'stripe', active: 2, paused: 0, broken: 0 });
+    // Needing attention first (acme's last run failed, most recent first; globex broken, never ran), then by last run.
+    assert.deepEqual(c.items.slice(0, 3).map((x) => x.id), [seeded.acmeId, seeded.globexId, 'stripe-default']);
+    const acme = c.items[0]!;
+    assert.deepEqual([acme.provider, acme.name, acme.status, acme.needsAttention, acme.deadLetters], ['stripe', 'acme', 'active', true, 2]);
+    assert.deepEqual([acme.lastRun?.runId, acme.lastRun?.status, acme.lastRun?.recordsFetched, acme.lastRun?.error], [seeded.runs.acmeFailed, 'failed', 3, 'stripe refused the credentials: HTTP 401']);
+    const globex = c.items[1]!;
+    assert.deepEqual([globex.status, globex.statusReason, globex.lastRun], ['broken', GLOBEX_REASON, null]);
+    assert.equal(c.items[2]!.lastRun?.runId, seeded.runs.defaultSuccess);
+    for (const secret of [ACME_SECRET, GLOBEX_SECRET, 'apiKey', 'accessToken', 'sealed', 'v1.']) assert.ok(!text.includes(secret), `no ${secret} in the overview`);
+    const page = await app.inject({ method: 'GET', url: '/dashboard' });
+    assert.match(page.body, /id="connections-table"/);
+    for (const secret of [ACME_SECRET, GLOBEX_SECRET]) assert.ok(!page.body.includes(secret));
+  });
+
+  it('bounded: with 1,000 connections the overview lists 200 (those needing attention among them) and counts all', async () => {
+    await db.pool.query(`INSERT INTO connections (id, provider, name) SELECT 'conn_bulk' || i, 'gcal', 'bulk-' || i FROM generate_series(1, 994) AS i`);
+    const { body, text } = await overview();
+    assert.equal(body.connections.total, 1000);
+    assert.equal(body.connections.items.length, CONNECTIONS_SHOWN);
+    assert.deepEqual(body.connections.items.slice(0, 2).map((x) => x.id), [seeded.acmeId, seeded.globexId]);
+    assert.equal(body.connections.counts.find((p) => p.provider === 'gcal')?.active, 995);
+    assert.ok(text.length < 200_000, `overview is ${text.length} bytes`);
   });
 });

@@ -1,4 +1,4 @@
-/** `buffalo status` against a real instance (synced data, dead letters, a listening API). */
+/** `buffalo status` against a real instance (synced data, dead letters, a listening API), and its connections section. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -6,6 +6,8 @@ import { collectStatus, formatStatus, statusCommand } from '../../src/cli/status
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
+import { ACME_SECRET, GLOBEX_REASON, GLOBEX_SECRET, seedConnectionActivity, type SeededActivity } from '../helpers/connectionActivity.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { KEYS, startInstance, type Instance } from './fixtures/instance.ts';
 
 function capture(): { stream: Writable; text(): string } {
@@ -71,5 +73,41 @@ describe('buffalo status', () => {
     assert.match(text, new RegExp(`API +${inst.baseUrl.replace(/[.]/g, '\\.')} +ok +sync healthy`));
     assert.match(text, /^ {2}created +source +mode +status +recordsFetched +recordsUpserted +recordsFailed +duration$/m, 'run counts under the run report field names');
     assert.ok(!text.includes('\u001b['), 'no ANSI codes');
+  });
+});
+
+describe('buffalo status: connections', () => {
+  let db: TestDb;
+  let seeded: SeededActivity;
+  before(async () => {
+    db = await createTestDb();
+    seeded = await seedConnectionActivity(db.pool);
+  });
+  after(async () => {
+    await db?.drop();
+  });
+  const config = resolveConfig({ NODE_ENV: 'test' });
+
+  it('counts per provider and status, then the broken ones and those whose last run failed, with why; never a credential', async () => {
+    const r = await collectStatus({ pool: db.pool, config, apiUrl: 'http://127.0.0.1:9' });
+    const text = formatStatus(r);
+    assert.match(text, /^Connections \(6, 2 need attention\)$/m);
+    assert.match(text, /^ {2}provider +active +paused +broken$/m);
+    assert.match(text, /^ {2}stripe +2 +0 +0$/m);
+    assert.match(text, /^ {2}hubspot +1 +0 +1$/m);
+    assert.match(text, /^Connections needing attention \(broken, or last run failed\)$/m);
+    assert.match(text, new RegExp(`^ {2}stripe +acme +${seeded.acmeId} +active +failed +\\d+ (s|min) ago +stripe refused the credentials: HTTP 401$`, 'm'));
+    assert.match(text, new RegExp(`^ {2}hubspot +globex +${seeded.globexId} +broken +never ran +${GLOBEX_REASON}$`, 'm'));
+    assert.doesNotMatch(text, /stripe-default +active/, 'a healthy connection is only counted');
+    for (const secret of [ACME_SECRET, GLOBEX_SECRET]) assert.ok(!text.includes(secret));
+  });
+
+  it('stays one screen with 1,000 connections: the first ten needing attention by name, the rest counted', async () => {
+    await db.pool.query(`INSERT INTO connections (id, provider, name, status, status_reason) SELECT 'conn_bulk' || i, 'gcal', 'bulk-' || i, CASE WHEN i <= 20 THEN 'broken' ELSE 'active' END, CASE WHEN i <= 20 THEN 'calendar unshared' END FROM generate_series(1, 994) AS i`);
+    const text = formatStatus(await collectStatus({ pool: db.pool, config, apiUrl: 'http://127.0.0.1:9' }));
+    assert.match(text, /^Connections \(1000, 22 need attention\)$/m);
+    assert.match(text, /^ {2}gcal +975 +0 +20$/m);
+    assert.match(text, /^ {2}… and 12 more: `buffalo connections list --status broken`, GET \/connections$/m);
+    assert.ok(text.split('\n').length < 80, `${text.split('\n').length} lines`);
   });
 });

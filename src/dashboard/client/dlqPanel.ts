@@ -125,7 +125,7 @@ function row(d: DeadLetterView): HTMLTableRowElement {
     { 'data-id': d.id, 'data-state': replayed ? 'replayed' : 'dead' },
     h('th', { scope: 'row' }, d.id),
     h('td', {}, d.queue),
-    h('td', { class: 'mono' }, describeRecord(d)),
+    h('td', { class: 'mono', title: d.connectionId ? `connection ${d.connectionId}` : false }, describeRecord(d)),
     h('td', {}, d.reason),
     h('td', { class: 'note-cell', title: d.error.message }, `${d.error.name}: ${summarizeError(d.error.message)}`),
     h('td', { title: d.failedAt }, formatAgo(d.failedAt)),

@@ -6,6 +6,7 @@
 import './styles.css';
 import { ApiError, callApi } from './api.ts';
 import { byId } from './dom.ts';
+import { renderConnections } from './connectionsPanel.ts';
 import { createDlqPanel } from './dlqPanel.ts';
 import { adminKey, adoptFragmentKey, apiKey, forgetKeys, setApiKey } from './keys.ts';
 import { renderPipeline } from './pipelinePanel.ts';
@@ -71,7 +72,10 @@ async function refreshAll(): Promise<void> {
   const ready = readiness.status === 'fulfilled' ? readiness.value : null;
   health.dataset.state = ready?.status ?? 'unavailable';
   health.textContent = ready ? `API ${ready.status}${ready.syncStatus === 'degraded' ? ' · sync degraded' : ''}` : 'API unreachable';
-  if (overview.status === 'fulfilled') renderPipeline(overview.value, ready);
+  if (overview.status === 'fulfilled') {
+    renderPipeline(overview.value, ready);
+    renderConnections(overview.value, now);
+  }
   if (ready && runs.status === 'fulfilled') sync.render({ readiness: ready, runs: runs.value.runs, now, admin: dlq.unlocked() });
 
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));

@@ -54,6 +54,8 @@ export interface DeadLetterView {
   id: string;
   queue: string;
   jobId: string;
+  /** The job's connection (`<source>-default` for jobs from before connections); null for other queues. */
+  connectionId: string | null;
   payload: unknown;
   reason: string;
   error: { name: string; message: string; stack: string | null; details: unknown };
