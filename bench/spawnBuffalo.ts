@@ -71,4 +71,5 @@ export const BENCH_KEYS = {
   API_KEY: 'bench-api-key-0123456789abcdef',
   ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef',
   JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
+  BUFFALO_SECRET_KEY: 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c',
 };

@@ -16,7 +16,8 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 // Public on purpose: probes, Prometheus, the API docs and the dashboard shell (it asks for the key).
 const PUBLIC = [/^GET \/(healthz|health|readyz|metrics)$/, /^GET \/docs(\/.*)?$/, /^GET \/dashboard(\/|\/assets\/:file)?$/];
 // Authenticated by its Stripe signature, not a key: a bad one is its documented 400.
-const SIGNED = 'POST /webhooks/stripe';
+// Webhooks authenticate by their signature (checked after the body is read), not an API key.
+const SIGNED = ['POST /webhooks/stripe', 'POST /webhooks/stripe/:connectionId'];
 // Every query parameter any route validates, each with a value it rejects.
 const BAD_QUERY = 'startDate=yesterday&endDate=2026-02-30&source=nope&currency=usd&timezone=Not/AZone&limit=-1&offset=-1&cursor=%25%25&updatedSince=soon&status=nope&queue=&replayed=maybe';
 
@@ -64,7 +65,7 @@ describe('every route authenticates before it validates', () => {
 
   it('an anonymous request with a bad query, params and body is 401 on every non-public route', async () => {
     const routes = registeredRoutes(app);
-    const guarded = routes.filter((r) => !PUBLIC.some((p) => p.test(`${r.method} ${r.url}`)) && `${r.method} ${r.url}` !== SIGNED);
+    const guarded = routes.filter((r) => !PUBLIC.some((p) => p.test(`${r.method} ${r.url}`)) && !SIGNED.includes(`${r.method} ${r.url}`));
     for (const must of ['GET /metrics/revenue/summary', 'GET /payments', 'GET /dlq', 'POST /trigger/:source/:mode', 'POST /api/orders', 'GET /getEventsByUserId/:id', 'POST /addEvent', 'GET /dashboard/api/overview', 'POST /dlq/:id/replay']) {
       assert.ok(guarded.some((r) => `${r.method} ${r.url}` === must), `${must} is registered (have: ${guarded.map((r) => `${r.method} ${r.url}`).join(', ')})`);
     }
