@@ -50,15 +50,19 @@ export async function main(argv: string[]): Promise<void> {
     .option('--id <externalId>', 'targeted repair: re-fetch this one record (the stream cursor stays where it is)')
     .option('--since <YYYY-MM-DD>', 'targeted repair: re-fetch records changed (or dated) from this UTC day')
     .option('--until <YYYY-MM-DD>', 'with --since: through this UTC day (default: now)')
-    .action(async (source: SourceName, opts: { full?: boolean; id?: string; since?: string; until?: string }) => {
+    .option('--connection <id>', 'sync this connection of the source (default: the environment\'s account, <source>-default)')
+    .action(async (source: SourceName, opts: { full?: boolean; id?: string; since?: string; until?: string; connection?: string }) => {
       const target = parseSyncTarget(opts);
       if (target && 'error' in target) program.error(`error: ${target.error}`);
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
-        if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
-        const refusal = target && !('error' in target) ? targetRefusal(ctx.deps.connectors[source], source, target) : null;
-        if (refusal) throw new Error(refusal);
-        const report = await syncCommand(ctx.deps, { source, full: Boolean(opts.full), signal: interruptOnSignal(), ...(target && !('error' in target) ? { target } : {}) });
+        // A stored connection is checked by the run itself (it ends `skipped` saying why).
+        if (!opts.connection) {
+          if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+          const refusal = target && !('error' in target) ? targetRefusal(ctx.deps.connectors[source], source, target) : null;
+          if (refusal) throw new Error(refusal);
+        }
+        const report = await syncCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), full: Boolean(opts.full), signal: interruptOnSignal(), ...(target && !('error' in target) ? { target } : {}) });
         process.exitCode = report.status === 'failed' ? 1 : 0;
       } finally {
         await ctx.close();
@@ -106,11 +110,12 @@ export async function main(argv: string[]): Promise<void> {
     .addArgument(new Argument('<source>', 'source to renormalize').choices(SOURCES))
     .option('--entity <entity>', 'only raw records of this entity (e.g. deal, contact, charge, refund, event, campaign)')
     .option('--batch-size <n>', 'raw records per transaction', (v) => Number.parseInt(v, 10), 500)
-    .action(async (source: SourceName, opts: { entity?: string; batchSize: number }) => {
+    .option('--connection <id>', 'this connection\'s rows (default: <source>-default)')
+    .action(async (source: SourceName, opts: { entity?: string; batchSize: number; connection?: string }) => {
       // Normalizers are pure: no sandbox, no credentials.
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
       try {
-        await renormalizeCommand(ctx.deps, { source, ...(opts.entity ? { entity: opts.entity } : {}), batchSize: opts.batchSize });
+        await renormalizeCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), ...(opts.entity ? { entity: opts.entity } : {}), batchSize: opts.batchSize });
       } finally {
         await ctx.close();
       }

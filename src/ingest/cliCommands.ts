@@ -7,6 +7,8 @@ import type { SourceName } from '../config.ts';
 import { createNormalizers, type Normalizer } from '../connectors/index.ts';
 import type { SyncTarget } from '../connectors/contract.ts';
 import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
+import { defaultConnectionId, isDefaultConnection } from '../connections/index.ts';
+import { connectorOf } from './connectorOf.ts';
 import { createIngestProcessor } from './createIngestProcessor.ts';
 import { connectionOfPayload, connectionPayloadMatches } from './deadLetterConnection.ts';
 import { renormalize, type RenormalizeSummary } from './renormalize.ts';
@@ -43,6 +45,7 @@ export function formatRunSummary(r: RunReport): string {
   return formatTable([
     ['run', r.runId],
     ['source', `${r.source} (${r.entity}, ${r.mode})`],
+    ['connection', r.connectionId],
     ['status', r.status + (r.reason ? ` — ${r.reason}` : '')],
     ['pagesFetched', r.pagesFetched],
     ['recordsFetched', r.recordsFetched],
@@ -63,9 +66,10 @@ export function formatRunSummary(r: RunReport): string {
 }
 
 /** `buffalo sync <source> [--full | --id <id> | --since <day> [--until <day>]]`: run one sync here with live progress and a closing summary. */
-export async function syncCommand(deps: IngestDeps, args: { source: SourceName; full?: boolean; signal?: AbortSignal; target?: SyncTarget }, io: CliIo = defaultIo()): Promise<RunReport> {
+export async function syncCommand(deps: IngestDeps, args: { source: SourceName; connectionId?: string; full?: boolean; signal?: AbortSignal; target?: SyncTarget }, io: CliIo = defaultIo()): Promise<RunReport> {
   let lastLen = 0;
   const report = await runSync(deps, {
+    ...(args.connectionId ? { connectionId: args.connectionId } : {}),
     ...(args.target ? { target: args.target } : {}),
     ...(args.signal ? { signal: args.signal } : {}),
     source: args.source,
@@ -86,7 +90,7 @@ export async function syncCommand(deps: IngestDeps, args: { source: SourceName; 
 
 /** `buffalo process`: drain the ingest outbox once (jobs waiting for a retry backoff stay queued). */
 export async function processCommand(deps: IngestDeps, io: CliIo = defaultIo()): Promise<{ processed: number; failed: number; dead: number }> {
-  if (Object.keys(deps.connectors).length === 0) {
+  if (Object.keys(deps.connectors).length === 0 && !deps.connections) {
     // Without a connector nothing can be normalized: refuse rather than burn the jobs' attempts.
     io.err.write('no connector is configured in this process (credentials or sandbox): nothing can be normalized; outbox left untouched\n');
     process.exitCode = 1;
@@ -121,11 +125,16 @@ export async function processCommand(deps: IngestDeps, io: CliIo = defaultIo()):
  */
 export async function renormalizeCommand(
   deps: IngestDeps,
-  args: { source: SourceName; entity?: string; batchSize?: number; normalizer?: Normalizer },
+  args: { source: SourceName; connectionId?: string; entity?: string; batchSize?: number; normalizer?: Normalizer },
   io: CliIo = defaultIo(),
 ): Promise<RenormalizeSummary> {
-  const normalizer = args.normalizer ?? createNormalizers(deps.config)[args.source];
+  const scope = { source: args.source, connectionId: args.connectionId ?? defaultConnectionId(args.source) };
+  // A stored connection's normalizer is its connector's (e.g. its own calendar id); the default's
+  // needs no credentials.
+  const normalizer = args.normalizer ?? (isDefaultConnection(scope) ? createNormalizers(deps.config)[args.source] : await connectorOf(deps, scope));
+  if (!normalizer) throw new Error(`connection ${scope.connectionId} is not a ${args.source} connection this process can open (unknown, removed, or its credentials cannot be read)`);
   const summary = await renormalize(deps.pool, normalizer, {
+    connectionId: scope.connectionId,
     ...(args.entity ? { entity: args.entity } : {}),
     ...(args.batchSize ? { batchSize: args.batchSize } : {}),
     onBatch(t) {
@@ -135,6 +144,7 @@ export async function renormalizeCommand(
   if (io.tty && summary.records) io.err.write('\n');
   io.out.write(formatTable([
     ['source', `${summary.source}${summary.entity ? ` (${summary.entity})` : ''}`],
+    ['connection', summary.connectionId],
     ['records', summary.records],
     ['rows', summary.rows],
     ['rowsChanged', summary.rowsChanged],

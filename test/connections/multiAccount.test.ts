@@ -10,10 +10,11 @@ import Stripe from 'stripe';
 import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
 import type { App } from '../../src/http/index.ts';
-import { createScheduler, createSyncWorker, runSync, type IngestDeps } from '../../src/ingest/index.ts';
+import { createScheduler, createSyncWorker, renormalizeCommand, runSync, syncCommand, type IngestDeps } from '../../src/ingest/index.ts';
 import { verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { sandboxAccountCredentials, type Sandbox } from '../../src/sandbox/index.ts';
 import type { StripeTruth } from '../../src/sandbox/stripe/index.ts';
+import { quietIo } from '../helpers/cliIo.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
@@ -90,6 +91,17 @@ describe('many Stripe accounts as connections', () => {
     const listed = await app.inject({ method: 'GET', url: `/runs?connectionId=${ids.mirror}`, headers: api });
     assert.deepEqual(listed.json().runs.map((r: { runId: string }) => r.runId), [runs[2]!.runId]);
     assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+  });
+
+  it('the CLI commands take a connection: buffalo sync --connection, buffalo renormalize --connection', async () => {
+    const io = quietIo();
+    const report = await syncCommand(deps, { source: 'stripe', connectionId: ids.second }, io);
+    assert.deepEqual([report.connectionId, report.status], [ids.second, 'success']);
+    assert.match(io.text(), new RegExp(`connection +${ids.second}\n`));
+    await drainOutbox(deps);
+    const stored = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM raw_records WHERE connection_id = $1', [ids.second])).rows[0]!.n;
+    const summary = await renormalizeCommand(deps, { source: 'stripe', connectionId: ids.second }, quietIo());
+    assert.deepEqual([summary.connectionId, summary.records, summary.rowsChanged, summary.failed], [ids.second, stored, 0, 0], 'its own raw payloads, re-derived to the rows already stored');
   });
 
   it('POST /connections/:id/trigger runs that connection in a worker; a paused one answers 409 and the scheduler passes it by', async () => {

@@ -1,22 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createNormalizers, NormalizeError, type Normalizer } from '../../src/connectors/index.ts';
-import { dlqReplayCommand, renormalizeCommand, runSync, INGEST_QUEUE, type CliIo, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
+import { dlqReplayCommand, renormalizeCommand, runSync, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
 import { storeRawRecords, type RawRecordRow } from '../../src/ingest/rawRecords.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { CONTACTS, DEALS } from '../../src/connectors/hubspot/objects.ts';
+import { quietIo } from '../helpers/cliIo.ts';
 import { drainOutbox } from './fixtures/support.ts';
 import { controlSim, startSandboxDeps } from './fixtures/sandboxDeps.ts';
-
-function quietIo(): CliIo & { text: () => string } {
-  const out = new PassThrough();
-  let o = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  return { out, err: new PassThrough(), tty: false, text: () => o };
-}
 
 interface RawDbRow { source: string; entity: string; external_id: string; payload: Record<string, unknown>; version: string | null; hash: string }
 
