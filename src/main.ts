@@ -74,11 +74,12 @@ export async function main(argv: string[]): Promise<void> {
     .description('compare the stored rows of a source with its upstream (missing, extra, different); --repair re-syncs exactly those records')
     .addArgument(new Argument('<source>', 'source to reconcile').choices(SOURCES))
     .option('--repair', 're-enqueue exactly the missing and differing upstream records (extra rows are reported only)')
-    .action(async (source: SourceName, opts: { repair?: boolean }) => {
+    .option('--connection <id>', 'reconcile this connection of the source (default: <source>-default)')
+    .action(async (source: SourceName, opts: { repair?: boolean; connection?: string }) => {
       const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
       try {
-        if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
-        await reconcileCommand(ctx.deps, { source, repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
+        if (!opts.connection && !ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+        await reconcileCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
       } finally {
         await ctx.close();
       }

@@ -13,7 +13,8 @@ export { stripeWebhookRoutes, type StripeWebhookOptions } from './stripeWebhookR
 export { ingestReadinessCheck } from './ingestReadinessCheck.ts';
 export { syncCommand, processCommand, renormalizeCommand, dlqListCommand, dlqReplayCommand, formatRunSummary, formatTable, type CliIo } from './cliCommands.ts';
 export { renormalize, type RenormalizeOptions, type RenormalizeSummary } from './renormalize.ts';
-export { getRun, listRuns, lastSyncs, newRunProgress, insertRun, finishRun, markRunFailed, type LastSync, type RunProgress } from './runs.ts';
+export { connectorOf } from './connectorOf.ts';
+export { getRun, listRuns, lastSuccessAt, lastSyncs, newRunProgress, insertRun, finishRun, markRunFailed, type LastSync, type RunProgress } from './runs.ts';
 export { connectionActivity } from './connectionActivity.ts';
 export { summarizeConnections, type ConnectionSummaryItem, type ConnectionsSummary } from './summarizeConnections.ts';
 export { parseSyncTarget, type SyncTargetInput } from './parseSyncTarget.ts';

@@ -209,6 +209,12 @@ export interface LastSync {
   lastFinished: { status: RunStatus; error: string | null } | null;
 }
 
+/** When the last run of a connection that completed (success or partial) finished; null: none has. */
+export async function lastSuccessAt(db: Queryable, connectionId: string): Promise<Date | null> {
+  const { rows } = await db.query<{ at: Date | null }>(`SELECT max(finished_at) AS at FROM sync_runs WHERE connection_id = $1 AND status IN ('success', 'partial')`, [connectionId]);
+  return rows[0]?.at ?? null;
+}
+
 /** {@link LastSync} of every source that has runs. */
 export async function lastSyncs(db: Queryable): Promise<LastSync[]> {
   const { rows } = await db.query<{

@@ -4,6 +4,7 @@
  * processes run it (./createReconcileWorker.ts).
  */
 import type { SourceName } from '../config.ts';
+import { defaultConnectionId } from '../connections/index.ts';
 import { enqueue } from '../queue/index.ts';
 import { withTransaction, type Pool, type Queryable } from '../db/index.ts';
 import { insertReconciliation } from './reconciliations.ts';
@@ -15,14 +16,17 @@ export const RECONCILE_QUEUE = 'reconcile';
 export interface ReconcileJobPayload {
   reconciliationId: string;
   source: SourceName;
+  /** Absent on jobs that predate connections: the source's default connection. */
+  connectionId?: string;
   repair: boolean;
 }
 
 /** Inside the caller's transaction: record a queued reconciliation and enqueue its job; returns its id. */
-export async function recordAcceptedReconciliation(tx: Queryable, req: { source: SourceName; repair: boolean; trigger: string }): Promise<string> {
-  const reconciliationId = await insertReconciliation(tx, { ...req, status: 'queued' });
+export async function recordAcceptedReconciliation(tx: Queryable, req: { source: SourceName; connectionId?: string; repair: boolean; trigger: string }): Promise<string> {
+  const connectionId = req.connectionId ?? defaultConnectionId(req.source);
+  const reconciliationId = await insertReconciliation(tx, { ...req, connectionId, status: 'queued' });
   // Two attempts, like a sync: a worker that dies mid-walk gets it re-run once under the same id.
-  await enqueue(tx, RECONCILE_QUEUE, { reconciliationId, source: req.source, repair: req.repair } satisfies ReconcileJobPayload, { maxAttempts: 2 });
+  await enqueue(tx, RECONCILE_QUEUE, { reconciliationId, source: req.source, connectionId, repair: req.repair } satisfies ReconcileJobPayload, { maxAttempts: 2 });
   return reconciliationId;
 }
 

@@ -1,11 +1,12 @@
 /**
  * The daily reconciliation: once per UTC day, from `hourUtc` on, a reconciliation (report only)
- * of every enabled source is accepted; worker processes run it through the connector, so the
- * upstream's policy paces it within its rate limit. Safe with any number of instances: each
- * (source, day) fires once (the ingest scheduler's insert-once ticks). `runOnce(now)` is what
+ * of every active connection of an enabled source is accepted; worker processes run it through
+ * the connector, so the account's policy paces it within its rate limit. Safe with any number of
+ * instances: each (connection, day) fires once (the ingest scheduler's insert-once ticks). `runOnce(now)` is what
  * the loop and the tests call.
  */
-import { SOURCES, type SourceName } from '../config.ts';
+import type { SourceName } from '../config.ts';
+import { isDefaultConnection, listConnections } from '../connections/index.ts';
 import { fireOnce, runPeriodically, type IngestDeps } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedReconciliation } from './acceptReconciliation.ts';
@@ -22,7 +23,7 @@ export interface ReconcileSchedulerOptions {
 /** A reconcile scheduler. */
 export interface ReconcileScheduler {
   /** Accept the day's reconciliations not yet accepted by any instance; returns those this call accepted. */
-  runOnce(now?: number): Promise<Array<{ source: SourceName; reconciliationId: string }>>;
+  runOnce(now?: number): Promise<Array<{ source: SourceName; connectionId: string; reconciliationId: string }>>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -34,13 +35,17 @@ export function createReconcileScheduler(deps: IngestDeps, opts: ReconcileSchedu
   const logger = deps.logger.child({ component: 'reconcile.scheduler' });
 
   async function runOnce(now: number = clock.now()) {
-    const fired: Array<{ source: SourceName; reconciliationId: string }> = [];
+    const fired: Array<{ source: SourceName; connectionId: string; reconciliationId: string }> = [];
     if (new Date(now).getUTCHours() < hourUtc) return fired;
     const day = new Date(now).toISOString().slice(0, 10);
-    for (const source of SOURCES) {
-      if (!deps.config[source].enabled || !deps.connectors[source]) continue;
-      const won = await fireOnce(deps.pool, `reconcile:${source}`, day, (tx) => recordAcceptedReconciliation(tx, { source, repair: false, trigger: 'scheduler' }));
-      if (won) fired.push({ source, reconciliationId: won.value });
+    for (const connection of await listConnections(deps.pool, { status: 'active' })) {
+      const source = connection.provider;
+      const connectionId = connection.id;
+      if (!deps.config[source].enabled) continue;
+      // A default connection is reconciled only where the environment configures it.
+      if (isDefaultConnection({ source, connectionId }) && !deps.connectors[source]) continue;
+      const won = await fireOnce(deps.pool, `reconcile:${connectionId}`, day, (tx) => recordAcceptedReconciliation(tx, { source, connectionId, repair: false, trigger: 'scheduler' }));
+      if (won) fired.push({ source, connectionId, reconciliationId: won.value });
     }
     if (fired.length) logger.info({ fired }, 'daily reconciliations accepted');
     return fired;

@@ -28,8 +28,8 @@ export function createReconcileWorker(deps: IngestDeps, opts: ReconcileWorkerOpt
     async handle(job, lease) {
       const timer = setInterval(() => void lease.extendLease().catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
       try {
-        const { reconciliationId, source, repair } = job.payload;
-        await runReconciliation(deps, { reconciliationId, source, repair, signal: lease.signal, onInterrupted: () => requeueReconciliation(deps.pool, job.payload) });
+        const { reconciliationId, source, connectionId, repair } = job.payload;
+        await runReconciliation(deps, { reconciliationId, source, ...(connectionId ? { connectionId } : {}), repair, signal: lease.signal, onInterrupted: () => requeueReconciliation(deps.pool, job.payload) });
       } finally {
         clearInterval(timer);
       }

@@ -5,10 +5,10 @@ import type { Reconciliation } from './reconciliations.ts';
 import { runReconciliation } from './runReconciliation.ts';
 
 /** Run one reconciliation and print it; exit code 1 when it failed or found differences. */
-export async function reconcileCommand(deps: IngestDeps, args: { source: SourceName; repair?: boolean; signal?: AbortSignal }, io: CliIo): Promise<Reconciliation> {
-  const r = await runReconciliation(deps, { source: args.source, repair: Boolean(args.repair), trigger: 'cli', ...(args.signal ? { signal: args.signal } : {}) });
+export async function reconcileCommand(deps: IngestDeps, args: { source: SourceName; connectionId?: string; repair?: boolean; signal?: AbortSignal }, io: CliIo): Promise<Reconciliation> {
+  const r = await runReconciliation(deps, { source: args.source, ...(args.connectionId ? { connectionId: args.connectionId } : {}), repair: Boolean(args.repair), trigger: 'cli', ...(args.signal ? { signal: args.signal } : {}) });
   const res = r.result;
-  const rows: Array<[string, string | number]> = [['reconciliation', r.reconciliationId], ['source', r.source], ['status', r.status]];
+  const rows: Array<[string, string | number]> = [['reconciliation', r.reconciliationId], ['source', r.source], ['connection', r.connectionId], ['status', r.status]];
   if (res) {
     rows.push(
       ['upstream', `${res.upstreamRecords} records → ${res.upstreamRows} rows (${res.upstreamInvalid} not normalizable, in the DLQ)`],

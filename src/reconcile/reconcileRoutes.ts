@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { SourceName } from '../config.ts';
+import { defaultConnectionId, getConnection, isDefaultConnection } from '../connections/index.ts';
 import { withDbRetry, withTransaction, type Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
@@ -29,23 +30,28 @@ export const reconcileRoutes: FastifyPluginAsyncZod<ReconcileRoutesOptions> = as
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Compare a source\'s stored rows with its upstream',
-        description: 'Accepts a reconciliation of `source`: worker processes walk the whole upstream through its connector and compare it with the stored rows by id and content (`missing`, `extra`, `different`). With `repair: true` (body or query) exactly the missing and differing records are re-synced. Follow it at `GET /reconciliations/{id}`.',
+        description: 'Accepts a reconciliation of `source` (its default connection, or `connectionId`): worker processes walk the whole upstream through its connector and compare it with the stored rows by id and content (`missing`, `extra`, `different`). With `repair: true` (body or query) exactly the missing and differing records are re-synced. Follow it at `GET /reconciliations/{id}`.',
         tags: ['ingest'],
         security: [{ adminApiKey: [] }],
         params: reconcileParams,
         querystring: reconcileOptions,
         body: reconcileOptions.nullish(),
-        response: { 202: reconcileAccepted, 400: errorView, 401: errorView, 409: errorView, 422: errorView, 503: errorView },
+        response: { 202: reconcileAccepted, 400: errorView, 401: errorView, 404: errorView, 409: errorView, 422: errorView, 503: errorView },
       },
     },
     async (request, reply) => {
       const { source } = request.params;
       const asked = request.body?.repair ?? request.query.repair;
       const repair = asked === true || asked === 'true';
-      const accepted = (reconciliationId: string) => ({ reconciliationId, source, repair, status: 'accepted' as const });
+      const connectionId = request.body?.connectionId ?? request.query.connectionId ?? defaultConnectionId(source);
+      if (!isDefaultConnection({ source, connectionId })) {
+        const connection = await getConnection(opts.pool, connectionId);
+        if (connection.provider !== source) throw new AppError('validation_failed', `connection ${connectionId} is a ${connection.provider} connection, not ${source}`, { details: { field: 'connectionId' } });
+      }
+      const accepted = (reconciliationId: string) => ({ reconciliationId, source, connectionId, repair, status: 'accepted' as const });
       const id = await withDbRetry(() =>
         withTransaction(opts.pool, async (tx, ctx) => {
-          const reconciliationId = await recordAcceptedReconciliation(tx, { source, repair, trigger: 'api' });
+          const reconciliationId = await recordAcceptedReconciliation(tx, { source, connectionId, repair, trigger: 'api' });
           ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(reconciliationId)));
           return reconciliationId;
         }),

@@ -8,10 +8,13 @@ export const errorView = z.looseObject({ error: z.string(), message: z.string() 
 export const reconcileParams = z.object({ source: z.enum(SOURCES) });
 /** `POST /reconcile/:source` body or query. */
 export const reconcileOptions = z
-  .object({ repair: z.union([z.boolean(), z.enum(['true', 'false'])]).optional().describe('re-sync exactly the missing and differing records') })
+  .object({
+    repair: z.union([z.boolean(), z.enum(['true', 'false'])]).optional().describe('re-sync exactly the missing and differing records'),
+    connectionId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a connection id: lower-case letters, digits, _ and -').optional().describe('reconcile this connection of the source (default: <source>-default)'),
+  })
   .strict();
 /** The 202. */
-export const reconcileAccepted = z.object({ reconciliationId: z.uuid(), source: z.enum(SOURCES), repair: z.boolean(), status: z.literal('accepted') });
+export const reconcileAccepted = z.object({ reconciliationId: z.uuid(), source: z.enum(SOURCES), connectionId: z.string(), repair: z.boolean(), status: z.literal('accepted') });
 /** `GET /reconciliations/:id` params. */
 export const reconciliationIdParams = z.object({ id: z.uuid() });
 
@@ -21,6 +24,7 @@ const count = (sample: z.ZodType) => z.object({ count: z.number().int(), samples
 export const reconciliationView = z.object({
   reconciliationId: z.uuid(),
   source: z.enum(SOURCES),
+  connectionId: z.string(),
   repair: z.boolean(),
   trigger: z.string(),
   status: z.enum(['queued', 'running', 'done', 'failed']),

@@ -1,5 +1,6 @@
-/** The reconciliations table (migration 1007): a reconciliation's lifecycle and its result. */
+/** The reconciliations table: a reconciliation's lifecycle and its result, per connection. */
 import type { SourceName } from '../config.ts';
+import type { ConnectionScope } from '../connections/index.ts';
 import { storableText, type Queryable } from '../db/index.ts';
 import type { ReconcileResult } from './types.ts';
 
@@ -10,6 +11,7 @@ export type ReconciliationStatus = 'queued' | 'running' | 'done' | 'failed';
 export interface Reconciliation {
   reconciliationId: string;
   source: SourceName;
+  connectionId: string;
   repair: boolean;
   trigger: string;
   status: ReconciliationStatus;
@@ -24,6 +26,7 @@ export interface Reconciliation {
 interface Row {
   id: string;
   source: SourceName;
+  connection_id: string;
   repair: boolean;
   trigger: string;
   status: ReconciliationStatus;
@@ -36,16 +39,16 @@ interface Row {
 
 function toView(r: Row): Reconciliation {
   return {
-    reconciliationId: r.id, source: r.source, repair: r.repair, trigger: r.trigger, status: r.status, result: r.result, error: r.error,
+    reconciliationId: r.id, source: r.source, connectionId: r.connection_id, repair: r.repair, trigger: r.trigger, status: r.status, result: r.result, error: r.error,
     createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null,
   };
 }
 
 /** Insert a reconciliation; returns its id. */
-export async function insertReconciliation(db: Queryable, r: { source: SourceName; repair: boolean; trigger: string; status: 'queued' | 'running' }): Promise<string> {
+export async function insertReconciliation(db: Queryable, r: ConnectionScope & { repair: boolean; trigger: string; status: 'queued' | 'running' }): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO reconciliations (source, repair, trigger, status, started_at) VALUES ($1, $2, $3, $4, CASE WHEN $4 = 'running' THEN now() END) RETURNING id`,
-    [r.source, r.repair, r.trigger, r.status],
+    `INSERT INTO reconciliations (source, connection_id, repair, trigger, status, started_at) VALUES ($1, $5, $2, $3, $4, CASE WHEN $4 = 'running' THEN now() END) RETURNING id`,
+    [r.source, r.repair, r.trigger, r.status, r.connectionId],
   );
   return rows[0]!.id;
 }
@@ -75,10 +78,14 @@ export async function getReconciliation(db: Queryable, id: string): Promise<Reco
   return rows[0] ? toView(rows[0]) : null;
 }
 
-/** The last finished reconciliation (done or failed) per source. */
+/**
+ * The last finished reconciliation (done or failed) of each source's default connection — what
+ * /readyz and the daily summary show per source; a stored connection's are read by id.
+ */
 export async function lastReconciliations(db: Queryable): Promise<Reconciliation[]> {
   const { rows } = await db.query<Row>(
-    `SELECT DISTINCT ON (source) * FROM reconciliations WHERE status IN ('done', 'failed') ORDER BY source, finished_at DESC, created_at DESC`,
+    `SELECT DISTINCT ON (source) * FROM reconciliations WHERE status IN ('done', 'failed') AND connection_id = source || '-default'
+     ORDER BY source, finished_at DESC, created_at DESC`,
   );
   return rows.map(toView);
 }

@@ -7,10 +7,10 @@
  * delete detection, which a reconciliation must not preempt with a partial view.
  */
 import type { SourceName } from '../config.ts';
-import { defaultScope } from '../connections/index.ts';
+import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import type { RawRecord } from '../connectors/index.ts';
 import { withDbRetry } from '../db/index.ts';
-import { lastSyncs, type IngestDeps } from '../ingest/index.ts';
+import { connectorOf, lastSuccessAt, type IngestDeps } from '../ingest/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { differences } from './compareRows.ts';
 import { failReconciliation, finishReconciliation, getReconciliation, insertReconciliation, markReconciliationStarted, type Reconciliation } from './reconciliations.ts';
@@ -28,6 +28,8 @@ export const EXTRA_HANDLING = 'reported only: rows deleted upstream are marked b
 /** Options of {@link runReconciliation}. */
 export interface ReconcileOptions {
   source: SourceName;
+  /** The connection to reconcile (default: the source's default connection). */
+  connectionId?: string;
   repair?: boolean;
   /** Who asked (cli, api, scheduler). */
   trigger?: string;
@@ -41,24 +43,25 @@ export interface ReconcileOptions {
 /** Reconcile one source; returns the stored reconciliation (status done or failed). */
 export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions): Promise<Reconciliation> {
   const { pool } = deps;
-  const logger = deps.logger.child({ component: 'reconcile', source: opts.source });
+  const scope: ConnectionScope = { source: opts.source, connectionId: opts.connectionId ?? defaultConnectionId(opts.source) };
+  const logger = deps.logger.child({ component: 'reconcile', source: opts.source, connectionId: scope.connectionId });
   const trigger = opts.trigger ?? 'cli';
   let id = opts.reconciliationId;
   if (id) {
     const started = await withDbRetry(() => markReconciliationStarted(pool, id!));
     if (!started) return (await getReconciliation(pool, id))!;
   } else {
-    id = await withDbRetry(() => insertReconciliation(pool, { source: opts.source, repair: Boolean(opts.repair), trigger, status: 'running' }));
+    id = await withDbRetry(() => insertReconciliation(pool, { ...scope, repair: Boolean(opts.repair), trigger, status: 'running' }));
   }
   const rid = id;
   try {
-    const connector = deps.connectors[opts.source];
-    if (!connector) throw new Error(`${opts.source} is disabled or has no credentials configured: nothing to compare with`);
+    const connector = await connectorOf(deps, scope);
+    if (!connector) throw new Error(`${isDefaultConnection(scope) ? `${opts.source} is disabled or has no credentials configured` : `connection ${scope.connectionId} cannot be opened here`}: nothing to compare with`);
     const ctx = { stats: newCallStats(), signal: opts.signal ?? new AbortController().signal };
     const walk = await walkUpstream(connector, ctx);
-    const stored = await withDbRetry(() => loadStoredRows(pool, defaultScope(opts.source)));
-    const lastSync = (await withDbRetry(() => lastSyncs(pool))).find((s) => s.source === opts.source);
-    const syncedUpTo = lastSync?.lastSuccessAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const stored = await withDbRetry(() => loadStoredRows(pool, scope));
+    const lastSuccess = await withDbRetry(() => lastSuccessAt(pool, scope.connectionId));
+    const syncedUpTo = lastSuccess?.getTime() ?? Number.POSITIVE_INFINITY;
     // Changed upstream since the last sync completed: in flight, not a difference (unknown time: compared).
     const changedSinceSync = (ms: string | null | undefined) => ms !== null && ms !== undefined && Number(ms) > syncedUpTo;
     const result: ReconcileResult = {
@@ -104,7 +107,7 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     if (opts.repair && toRepair.length > 0) {
       // One record may carry several differing rows: enqueue it once.
       const unique = [...new Map(toRepair.map((r) => [`${r.entity}:${r.externalId}`, r])).values()];
-      const repaired = await repairRecords(pool, connector, defaultScope(opts.source), unique, `reconcile:${rid}`);
+      const repaired = await repairRecords(pool, connector, scope, unique, `reconcile:${rid}`);
       result.repair = { ...repaired, extraHandling: EXTRA_HANDLING };
     } else if (opts.repair) {
       result.repair = { runId: null, recordsEnqueued: 0, extraHandling: EXTRA_HANDLING };

@@ -11,6 +11,7 @@ import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { createScheduler, createSyncWorker, renormalizeCommand, runSync, syncCommand, type IngestDeps } from '../../src/ingest/index.ts';
+import { runReconciliation } from '../../src/reconcile/index.ts';
 import { verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { sandboxAccountCredentials, type Sandbox } from '../../src/sandbox/index.ts';
 import type { StripeTruth } from '../../src/sandbox/stripe/index.ts';
@@ -102,6 +103,22 @@ describe('many Stripe accounts as connections', () => {
     const stored = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM raw_records WHERE connection_id = $1', [ids.second])).rows[0]!.n;
     const summary = await renormalizeCommand(deps, { source: 'stripe', connectionId: ids.second }, quietIo());
     assert.deepEqual([summary.connectionId, summary.records, summary.rowsChanged, summary.failed], [ids.second, stored, 0, 0], 'its own raw payloads, re-derived to the rows already stored');
+  });
+
+  it('a reconciliation compares one connection with its own account; POST /reconcile takes a connectionId', async () => {
+    const r = await runReconciliation(deps, { source: 'stripe', connectionId: ids.second });
+    assert.equal(r.status, 'done', r.error ?? '');
+    assert.equal(r.connectionId, ids.second);
+    assert.deepEqual([r.result!.missing.count, r.result!.extra.count, r.result!.different.count], [0, 0, 0]);
+    const stored = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM payments WHERE connection_id = $1 AND deleted_at IS NULL', [ids.second])).rows[0]!.n;
+    assert.equal(r.result!.storedRows, stored, 'only that connection\'s rows are compared');
+
+    const accepted = await app.inject({ method: 'POST', url: '/reconcile/stripe', headers: admin(), payload: { connectionId: ids.second } });
+    assert.equal(accepted.statusCode, 202, accepted.body);
+    assert.equal(accepted.json().connectionId, ids.second);
+    const unknown = await app.inject({ method: 'POST', url: '/reconcile/stripe', headers: admin(), payload: { connectionId: 'conn_nosuchconnection00' } });
+    assert.equal(unknown.statusCode, 404);
+    await db.pool.query("DELETE FROM jobs WHERE queue = 'reconcile'");
   });
 
   it('POST /connections/:id/trigger runs that connection in a worker; a paused one answers 409 and the scheduler passes it by', async () => {

@@ -135,7 +135,7 @@ describe('reconciliation and targeted repair against the HubSpot simulator over 
     const accepted = await app.inject({ method: 'POST', url: '/reconcile/hubspot', headers });
     assert.equal(accepted.statusCode, 202);
     const { reconciliationId } = accepted.json();
-    assert.deepEqual(accepted.json(), { reconciliationId, source: 'hubspot', repair: false, status: 'accepted' });
+    assert.deepEqual(accepted.json(), { reconciliationId, source: 'hubspot', connectionId: 'hubspot-default', repair: false, status: 'accepted' });
     const replay = await app.inject({ method: 'POST', url: '/reconcile/hubspot', headers });
     assert.equal(replay.statusCode, 202);
     assert.equal(replay.headers['idempotent-replayed'], 'true');
