@@ -5,10 +5,7 @@
 import type { Booted } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
 import { wireSandbox } from './wireSandbox.ts';
-import type { SourceName } from '../config.ts';
-import { connectionKey, sharedRateGateFactory } from '../coordination/index.ts';
-import { createConnectionConnectors, defaultConnectionId, secretBoxFromConfig } from '../connections/index.ts';
-import { createConnectors } from '../connectors/index.ts';
+import { createConnectionConnectors, createDefaultConnectors, secretBoxFromConfig } from '../connections/index.ts';
 import type { IngestDeps } from '../ingest/index.ts';
 
 /** Deps of an ingest command plus its cleanup. */
@@ -22,9 +19,9 @@ export async function openIngestContext(booted: Booted, opts: { upstreams: boole
   const db = await openDatabase(booted.config, booted.logger);
   try {
     const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env, logger: booted.logger }) : { config: booted.config, sandbox: undefined };
-    const rateGateFor = (source: SourceName) => sharedRateGateFactory(db.pool, connectionKey(defaultConnectionId(source)), { time: 'database', logger: booted.logger });
-    const connectors = createConnectors(wired.config, { logger: booted.logger, rateGateFor });
-    const connections = createConnectionConnectors({ pool: db.pool, box: secretBoxFromConfig(wired.config.secrets), config: wired.config, logger: booted.logger });
+    const shared = { pool: db.pool, box: secretBoxFromConfig(wired.config.secrets), logger: booted.logger };
+    const connectors = createDefaultConnectors(wired.config, shared);
+    const connections = createConnectionConnectors({ ...shared, config: wired.config });
     return {
       deps: { pool: db.pool, config: wired.config, logger: booted.logger, connectors, connections },
       async close() {

@@ -12,7 +12,6 @@ import { maskSecret } from './maskSecret.ts';
 import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport.ts';
 import { createMaintenance } from './maintenance.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
-import { createConnectors } from '../connectors/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
@@ -21,8 +20,7 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
-import { connectionKey, sharedRateGateFactory } from '../coordination/index.ts';
-import { connectionRoutes, createConnectionConnectors, defaultConnectionId, createCredentialChecker, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
+import { connectionRoutes, createConnectionConnectors, createDefaultConnectors, createCredentialChecker, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
 import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
@@ -73,9 +71,9 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (run.stopping) return;
   if (wired.simulated.length) logger.info({ simulated: wired.simulated, urls: wired.sandbox?.urls }, 'sandbox simulators wired to the connectors');
 
-  // Each default account's rate limit is shared by every process (docs/rate-limits.md).
-  const connectors = createConnectors(config, { logger, rateGateFor: (source) => sharedRateGateFactory(db.pool, connectionKey(defaultConnectionId(source)), { time: 'database', logger }) });
-  const connections = createConnectionConnectors({ pool: db.pool, box: secretBoxFromConfig(config.secrets), config, logger });
+  const box = secretBoxFromConfig(config.secrets);
+  const connectors = createDefaultConnectors(config, { pool: db.pool, box, logger });
+  const connections = createConnectionConnectors({ pool: db.pool, box, config, logger });
   const deps: IngestDeps = { pool: db.pool, config, logger, connectors, connections };
   collectProcessMetrics();
   registerQueueMetrics(db.pool);

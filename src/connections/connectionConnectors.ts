@@ -7,13 +7,13 @@
  * rate limit is a bucket in PostgreSQL, shared by every process syncing that account.
  */
 import type { Config } from '../config.ts';
-import { connectionKey, sharedRateGateFactory } from '../coordination/index.ts';
 import { createConnector, type Connector } from '../connectors/index.ts';
 import type { Pool } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../resilience/index.ts';
 import { findConnection, type Connection } from './connectionRows.ts';
 import { openCredentials } from './openCredentials.ts';
+import { sharedAccountState } from './sharedAccountState.ts';
 import type { ConnectionCredentials } from './providerSchemas.ts';
 import type { SecretBox } from './secretBox.ts';
 
@@ -74,9 +74,9 @@ export function createConnectionConnectors(deps: ConnectionConnectorsDeps): Conn
         const opened = await openCredentials(deps, connectionId);
         const config = opened ? connectionConfig(deps.config, connection, opened) : null;
         if (opened && !config) logger.warn({ connectionId, provider: connection.provider }, 'connection credentials of this kind cannot be used for syncs yet');
-        // One rate limit per account, shared by every process that calls it (docs/rate-limits.md).
-        const rateGate = sharedRateGateFactory(deps.pool, connectionKey(connectionId), { time: 'database', logger: deps.logger });
-        connector = config ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, rateGate, ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null) : null;
+        // One rate limit and one token per account, shared by every process that calls it.
+        const shared = sharedAccountState(deps, connectionId);
+        connector = config ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, ...shared, ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null) : null;
       } catch (err) {
         // A key that cannot open the seal (rotated away, or missing): the connection is unusable
         // here, and says why without the secret.

@@ -20,3 +20,4 @@ export { noActivity, type ConnectionActivity, type ConnectionLastRun, type Conne
 export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from './cliCommands.ts';
 export { connectionConfig, createConnectionConnectors, type ConnectionConnectors, type ConnectionConnectorsDeps } from './connectionConnectors.ts';
 export { lockConnection } from './lockConnection.ts';
+export { createDefaultConnectors, sharedAccountState, type SharedAccountDeps } from './sharedAccountState.ts';

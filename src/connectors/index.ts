@@ -7,7 +7,7 @@
 import { SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isUpstreamEnabled, missingSettings } from '../upstreamSetup.ts';
-import { createPolicy, type Clock, type RateGateFactory } from '../resilience/index.ts';
+import { createPolicy, type Clock, type RateGateFactory, type TokenProviderFactory } from '../resilience/index.ts';
 import { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
 import type { Connector, Normalizer } from './contract.ts';
 import { createGcalConnector } from './gcal/createGcalConnector.ts';
@@ -40,6 +40,8 @@ export interface ConnectorDeps {
   policyName?: string;
   /** The account's rate gate (e.g. one shared by every process); default: a limiter of this process. */
   rateGate?: RateGateFactory;
+  /** The account's token cache (e.g. one shared by every process, so one login serves all); default: this process's. */
+  tokenProviderFactory?: TokenProviderFactory;
 }
 
 /**
@@ -68,6 +70,7 @@ export function createConnector(source: SourceName, config: Config, deps: Connec
         email: adplatform.email,
         password: adplatform.password,
         ...(adplatform.clientId ? { clientId: adplatform.clientId } : {}),
+        ...(deps.tokenProviderFactory ? { tokenProviderFactory: deps.tokenProviderFactory } : {}),
         policy,
         logger: deps.logger,
         ...clock,
@@ -79,11 +82,15 @@ export function createConnector(source: SourceName, config: Config, deps: Connec
  * The default connections' connectors: every enabled source whose settings are complete. Sources
  * left out are simply absent. `rateGateFor` gives each its account's rate gate.
  */
-export function createConnectors(config: Config, deps: { logger: Logger; clock?: Clock; rateGateFor?: (source: SourceName) => RateGateFactory }): Partial<Record<SourceName, Connector>> {
+export function createConnectors(
+  config: Config,
+  deps: { logger: Logger; clock?: Clock; rateGateFor?: (source: SourceName) => RateGateFactory; tokenProvidersFor?: (source: SourceName) => TokenProviderFactory | undefined },
+): Partial<Record<SourceName, Connector>> {
   const out: Partial<Record<SourceName, Connector>> = {};
   for (const source of SOURCES) {
-    const { rateGateFor, ...rest } = deps;
-    const connector = createConnector(source, config, { ...rest, ...(rateGateFor ? { rateGate: rateGateFor(source) } : {}) });
+    const { rateGateFor, tokenProvidersFor, ...rest } = deps;
+    const tokens = tokenProvidersFor?.(source);
+    const connector = createConnector(source, config, { ...rest, ...(rateGateFor ? { rateGate: rateGateFor(source) } : {}), ...(tokens ? { tokenProviderFactory: tokens } : {}) });
     if (connector) out[source] = connector;
   }
   return out;

@@ -10,7 +10,7 @@ export { UpstreamHttpError, CircuitOpenError, UpstreamTimeoutError, UpstreamNetw
 export type { CircuitState } from './circuitBreaker.ts';
 export { createPolicy, type PolicyDeps, type UpstreamPolicy, type AttemptContext, type ExecuteOptions } from './createPolicy.ts';
 export { requestJson, isExpiredToken, type JsonRequest, type JsonResponse } from './requestJson.ts';
-export { createTokenProvider, type TokenProvider } from './tokenProvider.ts';
+export { createTokenProvider, type TokenProvider, type TokenProviderFactory } from './tokenProvider.ts';
 export { policySnapshots, BREAKER_STATE_VALUE, type PolicySnapshot } from './policyRegistry.ts';
 export { classifyFailure, type FailureClass } from './classifyFailure.ts';
 export { parseRetryAfter, bodyRetryAfterMs, retryAfterHintMs, parseRateLimitHeaders, type RateLimitHint } from './retryAfter.ts';

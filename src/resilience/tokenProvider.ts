@@ -14,6 +14,9 @@ export interface TokenProvider {
   refreshes(): number;
 }
 
+/** How a connector makes its token provider: this process's cache, or one shared by every process (src/coordination). */
+export type TokenProviderFactory = (fetchToken: () => Promise<{ token: string; expiresInMs: number }>, opts?: { clock?: Clock; refreshBeforeMs?: number }) => TokenProvider;
+
 /** Create a token provider around `fetchToken` (e.g. a Basic-auth token exchange). */
 export function createTokenProvider(
   fetchToken: () => Promise<{ token: string; expiresInMs: number }>,

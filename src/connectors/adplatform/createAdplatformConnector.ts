@@ -25,7 +25,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../log.ts';
 import { silentLogger } from '../../log.ts';
-import { createTokenProvider, mergeCallStats, newCallStats, requestJson, systemClock, type Clock, type JsonRequest, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
+import { createTokenProvider, mergeCallStats, newCallStats, requestJson, systemClock, type Clock, type JsonRequest, type TokenProvider, type TokenProviderFactory, type UpstreamPolicy } from '../../resilience/index.ts';
 import type { Connector, EntityStream, Page, PageContext, RawRecord } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { normalizeAdplatform } from './normalize.ts';
@@ -50,6 +50,8 @@ export interface AdplatformConnectorDeps {
   syncConcurrency?: number;
   /** Refresh a token this long before it expires (capped at half its lifetime). Default 60 s. */
   refreshBeforeMs?: number;
+  /** Makes the token cache (default: this process's); one shared by every process logs in once for all. */
+  tokenProviderFactory?: TokenProviderFactory;
 }
 
 const DEFAULT_PAGE_SIZE = 100;
@@ -71,7 +73,7 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
   const clientHeader: Record<string, string> = deps.clientId ? { 'x-client-id': deps.clientId } : {};
   const basic = `Basic ${Buffer.from(`${deps.email}:${deps.password}`).toString('base64')}`;
 
-  const token: TokenProvider = createTokenProvider(
+  const token: TokenProvider = (deps.tokenProviderFactory ?? createTokenProvider)(
     async () => {
       const res = await requestJson(deps.policy, { method: 'POST', url: `${base}/auth/token`, headers: { ...clientHeader, authorization: basic } });
       const body = tokenSchema.parse(res.body);
