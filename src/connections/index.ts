@@ -20,3 +20,8 @@ export { noActivity, type ConnectionActivity, type ConnectionLastRun, type Conne
 export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from './cliCommands.ts';
 export { connectionConfig, createConnectionConnectors, type ConnectionConnectors, type ConnectionConnectorsDeps } from './connectionConnectors.ts';
 export { lockConnection } from './lockConnection.ts';
+export { oauthRoutes, type OAuthRoutesOptions } from './oauthRoutes.ts';
+export { completeConnect, redirectUriOf, startConnect, type CallbackQuery, type OAuthConnectDeps } from './connectWithOAuth.ts';
+export { ConnectionBrokenError, createOAuthTokenProvider, REFRESH_BEFORE_MS, type OAuthTokenProviderDeps } from './createOAuthTokenProvider.ts';
+export { createOAuthPolicy, type OAuthTokens } from './oauthClients.ts';
+export { webhookNotifier, type ConnectionBrokenNotice, type NotifyBroken } from './markBroken.ts';
