@@ -40,7 +40,7 @@ export interface ConnectionConnectors {
 }
 
 /** The config a connection's connector is built from: the provider's section with the account's own values. */
-export function connectionConfig(config: Config, connection: Pick<Connection, 'settings'>, opened: ConnectionCredentials): Config | null {
+export function connectionConfig(config: Config, connection: Pick<Connection, 'settings'>, opened: ConnectionCredentials): Config {
   const settings = connection.settings;
   switch (opened.provider) {
     case 'stripe': {
@@ -92,10 +92,9 @@ export function createConnectionConnectors(deps: ConnectionConnectorsDeps): Conn
       try {
         const opened = await openCredentials(deps, connectionId);
         const config = opened ? connectionConfig(deps.config, connection, opened) : null;
-        if (opened && !config) logger.warn({ connectionId, provider: connection.provider }, 'connection credentials of this kind cannot be used for syncs yet');
         // One rate limit per account, shared by every process that calls it (docs/rate-limits.md).
         const rateGate = sharedRateGateFactory(deps.pool, connectionKey(connectionId), { time: 'database', logger: deps.logger });
-        const tokenProvider = opened && config ? tokenProviderFor(connection, opened) : undefined;
+        const tokenProvider = opened ? tokenProviderFor(connection, opened) : undefined;
         connector = config
           ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, rateGate, ...(tokenProvider ? { tokenProvider } : {}), ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null)
           : null;
