@@ -129,6 +129,23 @@ export interface Config {
    * as base64url: `key` seals and opens, `retiredKeys` only open what older keys sealed.
    */
   secrets: { key: string | undefined; retiredKeys: string[] };
+  /**
+   * The OAuth apps Buffalo connects HubSpot portals and Google accounts with (`GET /connect/:provider`)
+   * and refreshes their tokens with. Without a client id and secret that provider cannot be connected.
+   */
+  oauth: Record<OAuthProvider, OAuthClientConfig>;
+}
+
+/** The providers connected through an OAuth authorization-code flow. */
+export const OAUTH_PROVIDERS = ['hubspot', 'gcal'] as const;
+/** A provider connected through OAuth. */
+export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
+/** One OAuth app: its client and the vendor's authorize and token endpoints. */
+export interface OAuthClientConfig {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  authorizeUrl: string;
+  tokenUrl: string;
 }
 
 /** Raised when the environment holds bad values; one line per problem, each naming the variable. */
@@ -284,6 +301,20 @@ export function resolveConfig(env: Env): Config {
     secrets: {
       key: opt('BUFFALO_SECRET_KEY', secretKey),
       retiredKeys: read('BUFFALO_SECRET_KEYS_RETIRED', secretKeyList, []),
+    },
+    oauth: {
+      hubspot: {
+        clientId: opt('HUBSPOT_OAUTH_CLIENT_ID', z.string().min(1)),
+        clientSecret: opt('HUBSPOT_OAUTH_CLIENT_SECRET', z.string().min(1)),
+        authorizeUrl: read('HUBSPOT_OAUTH_AUTHORIZE_URL', url, 'https://app.hubspot.com/oauth/authorize'),
+        tokenUrl: read('HUBSPOT_OAUTH_TOKEN_URL', url, 'https://api.hubapi.com/oauth/v1/token'),
+      },
+      gcal: {
+        clientId: opt('GOOGLE_OAUTH_CLIENT_ID', z.string().min(1)),
+        clientSecret: opt('GOOGLE_OAUTH_CLIENT_SECRET', z.string().min(1)),
+        authorizeUrl: read('GOOGLE_OAUTH_AUTHORIZE_URL', url, 'https://accounts.google.com/o/oauth2/v2/auth'),
+        tokenUrl: read('GOOGLE_OAUTH_TOKEN_URL', url, 'https://oauth2.googleapis.com/token'),
+      },
     },
   };
 

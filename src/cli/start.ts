@@ -20,7 +20,7 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
-import { connectionRoutes, createConnectionConnectors, createDefaultConnectors, createCredentialChecker, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
+import { connectionRoutes, createConnectionConnectors, createDefaultConnectors, createCredentialChecker, oauthRoutes, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
 import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
@@ -177,11 +177,13 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     ? { baseUrl: eventsBase, policies: eventPolicies, logger, fanoutConcurrency: config.resilience.eventservice.concurrency }
     : { unavailable: notConfiguredError('eventservice', upstreams.eventservice) });
   await app.register(dashboardRoutes, { pool, logger });
+  const check = createCredentialChecker(config, { logger });
+  await app.register(oauthRoutes, { pool, box, config, check, logger });
   await app.register(connectionRoutes, {
     pool,
     box,
     purgeData: purgeConnectionData,
-    check: createCredentialChecker(config, { logger }),
+    check,
     // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
     describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),
   });

@@ -82,7 +82,7 @@ function operatorCredentials(config: Config): CredentialOverrides {
 }
 
 // Credential variables whose values are secrets; any of them the operator set is shown masked.
-const SECRET_VARIABLES = new Set(['STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'AD_PLATFORM_PASSWORD']);
+const SECRET_VARIABLES = new Set(['STRIPE_API_KEY', 'STRIPE_WEBHOOK_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'AD_PLATFORM_PASSWORD', 'HUBSPOT_OAUTH_CLIENT_SECRET', 'GOOGLE_OAUTH_CLIENT_SECRET']);
 
 function credentialLines(env: Record<string, string>, operatorEnv: Record<string, string | undefined>): string[] {
   return Object.entries(env).map(([name, value]) => `${name}=${SECRET_VARIABLES.has(name) && operatorEnv[name] ? maskSecret(value) : value}`);

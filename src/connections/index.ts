@@ -21,3 +21,8 @@ export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand
 export { connectionConfig, createConnectionConnectors, type ConnectionConnectors, type ConnectionConnectorsDeps } from './connectionConnectors.ts';
 export { lockConnection } from './lockConnection.ts';
 export { createDefaultConnectors, sharedAccountState, type SharedAccountDeps } from './sharedAccountState.ts';
+export { oauthRoutes, type OAuthRoutesOptions } from './oauthRoutes.ts';
+export { completeConnect, redirectUriOf, startConnect, type CallbackQuery, type OAuthConnectDeps } from './connectWithOAuth.ts';
+export { ConnectionBrokenError, createOAuthTokenProvider, REFRESH_BEFORE_MS, type OAuthTokenProviderDeps } from './createOAuthTokenProvider.ts';
+export { createOAuthPolicy, type OAuthTokens } from './oauthClients.ts';
+export { webhookNotifier, type ConnectionBrokenNotice, type NotifyBroken } from './markBroken.ts';

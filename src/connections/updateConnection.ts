@@ -6,6 +6,7 @@
  * breaks when its credentials stop working). A default connection stands for the environment's
  * credentials: only its status and schedule change here.
  */
+import { connectionKey, forgetToken } from '../coordination/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { CONNECTION_COLUMNS, connectionNotFound, getConnection, isDefaultRow, isNameConflict, nameTaken, toConnection, type Connection, type ConnectionRow } from './connectionRows.ts';
@@ -69,6 +70,8 @@ export async function updateConnection(deps: ConnectionDeps, id: string, patch: 
         const { rows } = await tx.query<ConnectionRow>(`UPDATE connections SET ${sets.join(', ')} WHERE id = $1 RETURNING ${CONNECTION_COLUMNS}`, values);
         if (!rows[0]) throw connectionNotFound(id);
         const connection = toConnection(rows[0]);
+        // A token fetched with the old credentials (e.g. another account's OAuth grant) must not outlive them.
+        if (sealed) await forgetToken(tx, connectionKey(id));
         await within?.(tx, connection, ctx);
         return connection;
       }),

@@ -7,7 +7,7 @@
 import { SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { isUpstreamEnabled, missingSettings } from '../upstreamSetup.ts';
-import { createPolicy, type Clock, type RateGateFactory, type TokenProviderFactory } from '../resilience/index.ts';
+import { createPolicy, type Clock, type RateGateFactory, type TokenProvider, type TokenProviderFactory } from '../resilience/index.ts';
 import { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
 import type { Connector, Normalizer } from './contract.ts';
 import { createGcalConnector } from './gcal/createGcalConnector.ts';
@@ -42,6 +42,11 @@ export interface ConnectorDeps {
   rateGate?: RateGateFactory;
   /** The account's token cache (e.g. one shared by every process, so one login serves all); default: this process's. */
   tokenProviderFactory?: TokenProviderFactory;
+  /**
+   * OAuth tokens of a connection (HubSpot, Google Calendar), refreshed by this provider: used
+   * instead of the config's access token or service account, which the account then needs not have.
+   */
+  tokenProvider?: TokenProvider;
 }
 
 /**
@@ -50,18 +55,20 @@ export interface ConnectorDeps {
  * default one passes a config whose `source` section holds its own credentials and settings.
  */
 export function createConnector(source: SourceName, config: Config, deps: ConnectorDeps): Connector | undefined {
-  if (!isUpstreamEnabled(config, source) || missingSettings(config, source).length > 0) return undefined;
+  // A token provider is the account's credential: the config's own credential settings are not needed then.
+  if (!isUpstreamEnabled(config, source) || (!deps.tokenProvider && missingSettings(config, source).length > 0)) return undefined;
   const policy = createPolicy(deps.policyName ?? source, config.resilience[source], { logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.rateGate ? { rateGate: deps.rateGate } : {}) });
   const clock = deps.clock ? { clock: deps.clock } : {};
+  const tokenProvider = deps.tokenProvider;
   const { stripe, hubspot, gcal, adplatform } = config;
   switch (source) {
     case 'stripe':
       return stripe.apiKey ? createStripeConnector({ apiKey: stripe.apiKey, ...(stripe.apiBase ? { apiBase: stripe.apiBase } : {}), policy, timeoutMs: config.resilience.stripe.timeoutMs, ...clock }) : undefined;
     case 'hubspot':
-      return hubspot.accessToken ? createHubspotConnector({ accessToken: hubspot.accessToken, ...(hubspot.apiBase ? { apiBase: hubspot.apiBase } : {}), policy, ...clock }) : undefined;
+      return hubspot.accessToken ? createHubspotConnector({ accessToken: hubspot.accessToken, ...(tokenProvider ? { tokenProvider } : {}), ...(hubspot.apiBase ? { apiBase: hubspot.apiBase } : {}), policy, ...clock }) : undefined;
     case 'gcal': {
       const serviceAccount = gcal.clientEmail && gcal.privateKey ? { clientEmail: gcal.clientEmail, privateKey: gcal.privateKey, ...(gcal.apiBase ? { tokenUri: `${gcal.apiBase.replace(/\/+$/, '')}/token` } : {}) } : undefined;
-      return createGcalConnector({ calendarId: gcal.calendarId, ...(gcal.apiBase ? { apiBase: gcal.apiBase } : {}), ...(serviceAccount ? { serviceAccount } : {}), policy, ...clock });
+      return createGcalConnector({ calendarId: gcal.calendarId, ...(gcal.apiBase ? { apiBase: gcal.apiBase } : {}), ...(tokenProvider ? { oauth: tokenProvider } : serviceAccount ? { serviceAccount } : {}), policy, ...clock });
     }
     case 'adplatform':
       if (!adplatform.apiUrl || !adplatform.email || !adplatform.password) return undefined;

@@ -6,3 +6,8 @@ export async function forgetKey(db: Queryable, key: string): Promise<void> {
   await db.query('DELETE FROM rate_buckets WHERE key = $1', [key]);
   await db.query('DELETE FROM shared_tokens WHERE key = $1', [key]);
 }
+
+/** Delete the shared token of `key` only (its account's credentials changed: the next call fetches one with the new ones). */
+export async function forgetToken(db: Queryable, key: string): Promise<void> {
+  await db.query('DELETE FROM shared_tokens WHERE key = $1', [key]);
+}

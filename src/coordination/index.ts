@@ -5,7 +5,7 @@
  */
 export { createSharedRateGate, sharedRateGateFactory, RateGateUnavailableError, type SharedRateGateOptions } from './createSharedRateGate.ts';
 export { createSharedTokenProvider, sharedTokenProviderFactory, type SharedTokenOptions } from './createSharedTokenProvider.ts';
-export { forgetKey } from './forgetKey.ts';
+export { forgetKey, forgetToken } from './forgetKey.ts';
 export { refreshOnce, type RefreshOnceOptions } from './refreshOnce.ts';
 export type { SecretSealer, StoredToken } from './sealedTokens.ts';
 

@@ -172,8 +172,12 @@ export function sandboxEnv(sandbox: Pick<Sandbox, 'urls' | 'credentials'>): Reco
   if (urls.stripe) Object.assign(out, { STRIPE_API_BASE: urls.stripe, STRIPE_API_KEY: c.stripe.apiKey, ...(c.stripe.webhookSecret ? { STRIPE_WEBHOOK_SECRET: c.stripe.webhookSecret } : {}) });
   if (urls.hubspot) {
     Object.assign(out, { HUBSPOT_API_BASE: urls.hubspot, HUBSPOT_ACCESS_TOKEN: c.hubspot.accessToken, HUBSPOT_OAUTH_CLIENT_ID: c.hubspot.oauthClientId, HUBSPOT_OAUTH_CLIENT_SECRET: c.hubspot.oauthClientSecret });
+    Object.assign(out, { HUBSPOT_OAUTH_AUTHORIZE_URL: `${urls.hubspot}/oauth/authorize`, HUBSPOT_OAUTH_TOKEN_URL: `${urls.hubspot}/oauth/v1/token` });
   }
-  if (urls.gcal) Object.assign(out, { GCAL_API_BASE: urls.gcal, GOOGLE_CALENDAR_ID: c.gcal.calendarId, GOOGLE_OAUTH_CLIENT_ID: c.gcal.oauthClientId, GOOGLE_OAUTH_CLIENT_SECRET: c.gcal.oauthClientSecret });
+  if (urls.gcal) {
+    Object.assign(out, { GCAL_API_BASE: urls.gcal, GOOGLE_CALENDAR_ID: c.gcal.calendarId, GOOGLE_OAUTH_CLIENT_ID: c.gcal.oauthClientId, GOOGLE_OAUTH_CLIENT_SECRET: c.gcal.oauthClientSecret });
+    Object.assign(out, { GOOGLE_OAUTH_AUTHORIZE_URL: `${urls.gcal}/o/oauth2/v2/auth`, GOOGLE_OAUTH_TOKEN_URL: `${urls.gcal}/token` });
+  }
   if (urls.adplatform) {
     Object.assign(out, { AD_PLATFORM_API_URL: urls.adplatform, AD_PLATFORM_EMAIL: c.adplatform.email, AD_PLATFORM_PASSWORD: c.adplatform.password, AD_PLATFORM_CLIENT_ID: c.adplatform.clientId });
   }

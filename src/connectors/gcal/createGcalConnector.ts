@@ -29,6 +29,8 @@ export interface GcalConnectorDeps {
   policy: UpstreamPolicy;
   /** Service account; without one a static dev token is sent (the sandbox accepts any bearer). */
   serviceAccount?: { clientEmail: string; privateKey: string; tokenUri?: string };
+  /** A user's OAuth tokens (a connection made through the connect flow), refreshed by this provider; wins over `serviceAccount`. */
+  oauth?: TokenProvider;
   clock?: Clock;
   /** Events per page (Google's maximum is 2500; default 250). */
   pageSize?: number;
@@ -40,9 +42,10 @@ type EventsAnswer = { items?: unknown[]; nextPageToken?: string; nextSyncToken?:
 export function createGcalConnector(deps: GcalConnectorDeps): Connector {
   const clock = deps.clock ?? systemClock;
   const base = (deps.apiBase ?? 'https://www.googleapis.com').replace(/\/+$/, '');
-  const tokens: TokenProvider = deps.serviceAccount
+  const refreshable = Boolean(deps.oauth ?? deps.serviceAccount);
+  const tokens: TokenProvider = deps.oauth ?? (deps.serviceAccount
     ? createServiceAccountTokens({ ...deps.serviceAccount, tokenUri: deps.serviceAccount.tokenUri ?? GOOGLE_TOKEN_URI }, deps.policy, clock)
-    : createStaticToken('buffalo-sandbox-dev-token');
+    : createStaticToken('buffalo-sandbox-dev-token'));
 
   // Google answers an expired access token with 401 authError ("Invalid Credentials", not
   // "expired"), so any 401 gets one fresh token before it counts as a failure.
@@ -52,7 +55,7 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
       try {
         return (await requestJson<EventsAnswer>(deps.policy, { url, headers: { authorization: `Bearer ${token}` } }, { stats: ctx.stats, signal: ctx.signal })).body;
       } catch (err) {
-        if (attempt > 1 || !deps.serviceAccount || !(err instanceof UpstreamHttpError) || err.status !== 401) throw err;
+        if (attempt > 1 || !refreshable || !(err instanceof UpstreamHttpError) || err.status !== 401) throw err;
         tokens.invalidate(token);
       }
     }

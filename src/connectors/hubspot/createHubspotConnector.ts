@@ -9,7 +9,7 @@
  * is none yet. Either way the stream then lists the archived records (./readArchived.ts), the
  * only way HubSpot shows a delete; after a backfill that listing completes its full read.
  */
-import { systemClock, type Clock, type UpstreamPolicy } from '../../resilience/index.ts';
+import { systemClock, type Clock, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
 import type { Connector, EntityStream } from '../contract.ts';
 import { decodeHubspotCursor } from './cursor.ts';
 import { createHubspotNormalizer } from './normalize.ts';
@@ -22,6 +22,8 @@ import { createHubspotTargeted } from './readTargeted.ts';
 /** What the HubSpot connector needs. */
 export interface HubspotConnectorDeps {
   accessToken: string;
+  /** OAuth tokens (a connection made through the connect flow): they expire and are refreshed by this provider, used instead of `accessToken`. */
+  tokenProvider?: TokenProvider;
   /** Base URL (the sandbox, or unset for api.hubapi.com). */
   apiBase?: string;
   policy: UpstreamPolicy;
@@ -40,6 +42,7 @@ export function createHubspotConnector(deps: HubspotConnectorDeps): Connector {
   const read: HubspotReadDeps = {
     baseUrl: deps.apiBase ?? 'https://api.hubapi.com',
     accessToken: deps.accessToken,
+    ...(deps.tokenProvider ? { tokens: deps.tokenProvider } : {}),
     policy: deps.policy,
     clock: deps.clock ?? systemClock,
     listLimit: Math.min(100, deps.listLimit ?? 100),

@@ -5,7 +5,7 @@
  * records too (./readArchived.ts) and completes with their last page: a record in neither
  * listing is gone (purged from the recycle bin).
  */
-import { requestJson, UpstreamHttpError, type Clock, type UpstreamPolicy } from '../../resilience/index.ts';
+import { requestJson, UpstreamHttpError, type Clock, type JsonRequest, type TokenProvider, type UpstreamPolicy } from '../../resilience/index.ts';
 import { StaleCursorError, type FullReadMark, type Page, type PageContext } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { encodeHubspotCursor, type HubspotCursor } from './cursor.ts';
@@ -16,6 +16,8 @@ import { timeVersion } from '../versions.ts';
 export interface HubspotReadDeps {
   baseUrl: string;
   accessToken: string;
+  /** OAuth tokens that expire: asked for each call (and refreshed after a 401 expired) instead of `accessToken`. */
+  tokens?: TokenProvider;
   policy: UpstreamPolicy;
   clock: Clock;
   /** List page size (≤ 100) and search page size (≤ 200). */
@@ -23,6 +25,11 @@ export interface HubspotReadDeps {
   searchLimit: number;
   /** Re-read this much before the checkpoint at the start of each incremental run. */
   overlapMs: number;
+}
+
+/** How a call authenticates: the OAuth token provider when there is one, else the fixed private-app token. */
+export function authOf(deps: Pick<HubspotReadDeps, 'accessToken' | 'tokens'>): Pick<JsonRequest, 'headers' | 'token'> {
+  return deps.tokens ? { token: deps.tokens } : { headers: { authorization: `Bearer ${deps.accessToken}` } };
 }
 
 /** One answer of the list endpoint. */
@@ -43,7 +50,7 @@ export async function listPage(deps: HubspotReadDeps, obj: HubspotObject, after:
   if (archived) url.searchParams.set('archived', 'true');
   if (after) url.searchParams.set('after', after);
   try {
-    return (await requestJson<ListAnswer>(deps.policy, { url: url.toString(), headers: { authorization: `Bearer ${deps.accessToken}` } }, { stats: ctx.stats, signal: ctx.signal })).body;
+    return (await requestJson<ListAnswer>(deps.policy, { url: url.toString(), ...authOf(deps) }, { stats: ctx.stats, signal: ctx.signal })).body;
   } catch (err) {
     if (after && isRejectedCursor(err)) throw new StaleCursorError(`hubspot rejected ${obj.path} paging cursor after=${after}`, { cause: err });
     throw err;

@@ -13,7 +13,7 @@ import { StaleCursorError, type Page, type PageContext } from '../contract.ts';
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { encodeHubspotCursor, type HubspotCursor } from './cursor.ts';
 import type { HubspotObject } from './objects.ts';
-import { isRejectedCursor, type HubspotReadDeps } from './readList.ts';
+import { authOf, isRejectedCursor, type HubspotReadDeps } from './readList.ts';
 
 /** Results one search query can page through (HubSpot answers 400 past it). */
 export const SEARCH_RESULT_CAP = 10_000;
@@ -43,7 +43,7 @@ export async function* readSearch(deps: HubspotReadDeps, obj: HubspotObject, cur
     try {
       ({ body: answer } = await requestJson<SearchAnswer>(
         deps.policy,
-        { method: 'POST', url: new URL(`/crm/v3/objects/${obj.path}/search`, deps.baseUrl).toString(), headers: { authorization: `Bearer ${deps.accessToken}` }, body },
+        { method: 'POST', url: new URL(`/crm/v3/objects/${obj.path}/search`, deps.baseUrl).toString(), ...authOf(deps), body },
         { stats: ctx.stats, signal: ctx.signal },
       ));
     } catch (err) {

@@ -9,14 +9,14 @@ import type { Page, PageContext, SyncTarget, TargetedReader } from '../contract.
 import { throwIfAborted, toRawRecord } from '../rawRecord.ts';
 import { rangeBounds } from '../targetRange.ts';
 import { CONTACTS, DEALS, type HubspotObject } from './objects.ts';
-import type { HubspotReadDeps } from './readList.ts';
+import { authOf, type HubspotReadDeps } from './readList.ts';
 import { SEARCH_RESULT_CAP } from './readSearch.ts';
 
 type SearchAnswer = { results: unknown[]; paging?: { next?: { after?: string } } };
 
 /** The HubSpot targeted reader. */
 export function createHubspotTargeted(deps: HubspotReadDeps): TargetedReader {
-  const auth = { authorization: `Bearer ${deps.accessToken}` };
+  const auth = authOf(deps);
 
   async function* byId(id: string, ctx: PageContext): AsyncGenerator<Page> {
     for (const obj of [DEALS, CONTACTS]) {
@@ -24,7 +24,7 @@ export function createHubspotTargeted(deps: HubspotReadDeps): TargetedReader {
       const url = new URL(`/crm/v3/objects/${obj.path}/${encodeURIComponent(id)}`, deps.baseUrl);
       url.searchParams.set('properties', obj.properties.join(','));
       try {
-        const { body } = await requestJson<unknown>(deps.policy, { url: url.toString(), headers: auth }, { stats: ctx.stats, signal: ctx.signal });
+        const { body } = await requestJson<unknown>(deps.policy, { url: url.toString(), ...auth }, { stats: ctx.stats, signal: ctx.signal });
         yield { records: [toRawRecord(obj.entity, body)], cursorAfter: null };
       } catch (err) {
         if (!(err instanceof UpstreamHttpError && err.status === 404)) throw err;
@@ -44,7 +44,7 @@ export function createHubspotTargeted(deps: HubspotReadDeps): TargetedReader {
       const body = { filterGroups: [{ filters }], sorts: [{ propertyName: obj.modifiedProperty, direction: 'ASCENDING' }], properties: obj.properties, limit: deps.searchLimit, ...(offset > 0 ? { after: String(offset) } : {}) };
       const { body: answer } = await requestJson<SearchAnswer>(
         deps.policy,
-        { method: 'POST', url: new URL(`/crm/v3/objects/${obj.path}/search`, deps.baseUrl).toString(), headers: auth, body },
+        { method: 'POST', url: new URL(`/crm/v3/objects/${obj.path}/search`, deps.baseUrl).toString(), ...auth, body },
         { stats: ctx.stats, signal: ctx.signal },
       );
       yield { records: answer.results.map((r) => toRawRecord(obj.entity, r)), cursorAfter: null };
