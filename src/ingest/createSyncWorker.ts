@@ -26,7 +26,9 @@ export interface SyncWorkerOptions {
 
 /** Create the sync-run worker. */
 export function createSyncWorker(deps: IngestDeps, opts: SyncWorkerOptions = {}): Worker {
-  const leaseMs = opts.leaseMs ?? 60_000;
+  // The job's lease and the run's lease expire together: a dead worker's run is reclaimed about
+  // when its streams are free again.
+  const leaseMs = opts.leaseMs ?? deps.config.sync.leaseTtlMs;
   return createLeasedWorker<SyncJobPayload>({
     pool: deps.pool,
     queue: SYNC_QUEUE,

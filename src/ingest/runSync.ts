@@ -76,12 +76,15 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
 
   // A lost lease (heartbeat found it taken over) stops the run like a cancellation does.
   const leaseLost = new AbortController();
-  const lease = await tryAcquireSyncLease(pool, {
-    connectionId: scope.connectionId,
-    entities: streams.map((s) => s.entity),
-    ttlMs: deps.config.sync.leaseTtlMs,
-    onLost: (err) => leaseLost.abort(err),
-  });
+  const ttlMs = deps.config.sync.leaseTtlMs;
+  const acquire = () => tryAcquireSyncLease(pool, { connectionId: scope.connectionId, entities: streams.map((s) => s.entity), ttlMs, onLost: (err) => leaseLost.abort(err) });
+  let lease = await acquire();
+  // Our own run, reclaimed from a worker that died: the dead worker's lease on it expires within
+  // the TTL (the job's lease, just expired, has the same length). Wait for it rather than skip.
+  for (const giveUpAt = Date.now() + 2 * ttlMs; !lease && runId && existing === 'running' && Date.now() < giveUpAt && !opts.signal?.aborted; ) {
+    await new Promise((r) => setTimeout(r, Math.max(100, ttlMs / 10)));
+    lease = await acquire();
+  }
   if (!lease) {
     const other = await withDbRetry(() => activeRunOf(pool, scope, runId ?? NIL_UUID));
     return skip(`${anotherSync(scope)} is already running${other ? ` (run ${other})` : ''}; this one did not start`);

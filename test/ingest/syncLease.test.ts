@@ -34,7 +34,7 @@ describe('sync lease rows', () => {
   });
 
   it('a run whose expired lease was taken over cannot commit a page; its release leaves the new holder alone', async () => {
-    let lost: Error | null = null;
+    let lost = null as Error | null;
     const stale = await tryAcquireSyncLease(db.pool, { connectionId: 'c3', entities: ['a', 'b'], ttlMs: 60_000, onLost: (err) => (lost = err) });
     assert.ok(stale);
     await stale.transaction((tx) => tx.query('INSERT INTO lease_probe VALUES (1)'));
@@ -53,7 +53,7 @@ describe('sync lease rows', () => {
   });
 
   it('the heartbeat keeps a waiting run alive and calls onLost once the lease is taken over', async () => {
-    let lost: Error | null = null;
+    let lost = null as Error | null;
     const lease = await tryAcquireSyncLease(db.pool, { connectionId: 'c4', entities: ['a'], ttlMs: 1000, onLost: (err) => (lost = err) });
     assert.ok(lease);
     const expiry = async () => (await db.pool.query<{ t: Date }>("SELECT expires_at AS t FROM sync_leases WHERE connection_id = 'c4'")).rows[0]!.t.getTime();
