@@ -24,6 +24,11 @@ export interface ConnectionConnectorsDeps {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Whose time the shared rate gates keep: the database's (default: every process agrees) or
+   * `clock`'s (a scaled clock shared in one process with a simulator, as the bench runs).
+   */
+  rateGateTime?: 'database' | 'clock';
 }
 
 /** Connectors by connection id (the ingest pipeline's `IngestDeps.connections`). */
@@ -75,7 +80,7 @@ export function createConnectionConnectors(deps: ConnectionConnectorsDeps): Conn
         const config = opened ? connectionConfig(deps.config, connection, opened) : null;
         if (opened && !config) logger.warn({ connectionId, provider: connection.provider }, 'connection credentials of this kind cannot be used for syncs yet');
         // One rate limit per account, shared by every process that calls it (docs/rate-limits.md).
-        const rateGate = sharedRateGateFactory(deps.pool, connectionKey(connectionId), { time: 'database', logger: deps.logger });
+        const rateGate = sharedRateGateFactory(deps.pool, connectionKey(connectionId), { time: deps.rateGateTime ?? 'database', logger: deps.logger });
         connector = config ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, rateGate, ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null) : null;
       } catch (err) {
         // A key that cannot open the seal (rotated away, or missing): the connection is unusable
