@@ -9,6 +9,7 @@ import { loadAverage, machineInfo } from './machine.ts';
 import { resolveBenchOptions, type BenchFlags, type BenchOptions } from './options.ts';
 import { formatMachine, formatTable, writeReport } from './report.ts';
 import { campaignSyncScenario } from './scenarios/campaignSync.ts';
+import { connectionsScenario } from './scenarios/connections.ts';
 import { fanOutScenario } from './scenarios/fanOut.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
 import { metricsScenario } from './scenarios/metrics.ts';
@@ -25,6 +26,7 @@ const SCENARIOS = {
   orders: (ctx: ScenarioContext, o: BenchOptions) => ordersScenario.run(ctx, o.orders),
   'fan-out': (ctx: ScenarioContext, o: BenchOptions) => fanOutScenario.run(ctx, o.fanOut),
   'campaign-sync': (ctx: ScenarioContext, o: BenchOptions) => campaignSyncScenario.run(ctx, o.campaignSync),
+  connections: (ctx: ScenarioContext, o: BenchOptions) => connectionsScenario.run(ctx, o.connections),
   'start-up': (ctx: ScenarioContext, o: BenchOptions) => startUpScenario.run(ctx, o.startUp),
 } as const;
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CampaignSyncOptions } from './scenarios/campaignSync.ts';
+import type { ConnectionsOptions } from './scenarios/connections.ts';
 import type { FanOutOptions } from './scenarios/fanOut.ts';
 import type { IngestOptions } from './scenarios/ingest.ts';
 import type { MetricsOptions } from './scenarios/metrics.ts';
@@ -20,6 +21,7 @@ export interface BenchFlags {
   warmup?: string;
   connections?: string;
   scale?: string;
+  clients?: string;
   out?: string;
 }
 
@@ -30,6 +32,7 @@ export interface BenchOptions {
   orders: OrdersOptions;
   fanOut: FanOutOptions;
   campaignSync: CampaignSyncOptions;
+  connections: ConnectionsOptions;
   startUp: StartUpOptions;
   out: string;
 }
@@ -69,6 +72,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
     orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
     campaignSync: { scale: count('scale', 50), campaigns: 100, timeoutS: 180 },
+    connections: { connections: count('clients', 1000), workers: [1, 2], scale: count('scale', 20), timeoutS: 900 },
     startUp: {},
     out: path.resolve(flags.out ?? DEFAULT_RESULTS_FILE),
   };

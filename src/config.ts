@@ -123,6 +123,12 @@ export interface Config {
   inventory: { baseUrl: string | undefined; failureRatePct: number };
   resilience: Record<UpstreamName, PolicySettings>;
   scheduler: { syncIntervalMs: number; dailySummaryHourUtc: number; notifyWebhookUrl: string | undefined };
+  /**
+   * Sync runs in a worker process: `concurrency` runs at once (mostly waiting on upstream rate
+   * limits, so cheap), and the TTL of a run's lease rows (a crashed run's streams are free again
+   * this long after its last heartbeat).
+   */
+  sync: { concurrency: number; leaseTtlMs: number };
   orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
   /**
    * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
@@ -293,6 +299,10 @@ export function resolveConfig(env: Env): Config {
       syncIntervalMs: read('SYNC_INTERVAL_MS', int(1000, 86_400_000), 15 * 60_000),
       dailySummaryHourUtc: read('DAILY_SUMMARY_HOUR_UTC', int(0, 23), 9),
       notifyWebhookUrl: opt('NOTIFY_WEBHOOK_URL', url),
+    },
+    sync: {
+      concurrency: read('SYNC_CONCURRENCY', int(1, 10_000), 64),
+      leaseTtlMs: read('SYNC_LEASE_TTL_MS', int(1000, 3_600_000), 60_000),
     },
     orders: {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),

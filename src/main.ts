@@ -259,7 +259,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--duration <s>', 'orders: seconds of load per side (default 10)')
     .option('--warmup <s>', 'orders: least warm-up seconds per side; each side then warms until its rate stops climbing (default 6)')
     .option('--connections <n>', 'orders: requests in flight (default 10, as autocannon)')
-    .option('--scale <n>', 'campaign-sync: clock speed-up (default 50)')
+    .option('--scale <n>', 'campaign-sync, connections: clock speed-up (default 50; connections 20)')
+    .option('--clients <n>', 'connections: ad-platform client connections (default 1000)')
     .option('--out <file>', 'results file (default bench/results.json)')
     .action(async (scenarios: string[], opts: Record<string, string>) => {
       // Loaded only here, so runtime start-up never loads bench code.

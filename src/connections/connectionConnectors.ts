@@ -31,6 +31,11 @@ export interface ConnectionConnectorsDeps {
   clock?: Clock;
   /** Where a connection that breaks is announced (default: a POST to NOTIFY_WEBHOOK_URL when set). */
   notify?: NotifyBroken;
+  /**
+   * Whose time the shared rate gates keep: the database's (default: every process agrees) or
+   * `clock`'s (a scaled clock shared in one process with a simulator, as the bench runs).
+   */
+  rateGateTime?: 'database' | 'clock';
 }
 
 /** Connectors by connection id (the ingest pipeline's `IngestDeps.connections`). */

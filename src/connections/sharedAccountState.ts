@@ -20,13 +20,18 @@ export interface SharedAccountDeps {
   pool: Pool;
   box: SecretBox | undefined;
   logger: Logger;
+  /**
+   * Whose time the shared rate gates keep: the database's (default: every process agrees) or the
+   * policy's clock (a scaled clock shared in one process with a simulator, as the bench runs).
+   */
+  rateGateTime?: 'database' | 'clock';
 }
 
 /** The shared rate gate and token cache of connection `connectionId`. */
 export function sharedAccountState(deps: SharedAccountDeps, connectionId: string): { rateGate: RateGateFactory; tokenProviderFactory?: TokenProviderFactory } {
   const key = connectionKey(connectionId);
-  // The database's clock: every process, on any host, paces by the same time.
-  const rateGate = sharedRateGateFactory(deps.pool, key, { time: 'database', logger: deps.logger });
+  // By default the database's clock: every process, on any host, paces by the same time.
+  const rateGate = sharedRateGateFactory(deps.pool, key, { time: deps.rateGateTime ?? 'database', logger: deps.logger });
   const box = deps.box;
   if (!box) return { rateGate };
   const sealer = { seal: (plain: string) => box.seal(plain, key), open: (sealed: string) => box.open(sealed, key) };

@@ -105,7 +105,7 @@ export interface PageContext {
  */
 export interface EntityStream {
   /**
-   * Stream name: the key of its stored cursor, advisory lock and run (e.g. 'charge', 'deal').
+   * Stream name: the key of its stored cursor, sync lease and run (e.g. 'charge', 'deal').
    * Usually also the entity of its records.
    */
   entity: string;

@@ -25,6 +25,9 @@ export async function migrate(databaseUrl: string, log: (msg: string) => void = 
     migrationsTable: 'buffalo_migrations',
     singleTransaction: true,
     checkOrder: true,
+    // Processes started together (api, workers, scheduler on one database) wait their turn;
+    // the library's default ('fail') made all but the first exit at start-up.
+    advisoryLockMode: 'wait',
     log,
     logger: { debug: () => undefined, info: log, warn: log, error: log },
   });

@@ -3,6 +3,7 @@
  * scheduler, Stripe webhooks, the ingest HTTP routes, readiness and CLI commands.
  */
 export { runSync, type RunSyncOptions } from './runSync.ts';
+export { tryAcquireSyncLease, LeaseLostError, type SyncLease, type SyncLeaseOptions } from './acquireSyncLease.ts';
 export { createIngestProcessor, type IngestProcessorOptions } from './createIngestProcessor.ts';
 export { createSyncWorker, type SyncWorkerOptions } from './createSyncWorker.ts';
 export { acceptSync, type SyncRequest } from './acceptSync.ts';

@@ -1,7 +1,7 @@
 /**
  * The producer: one sync run of one connection (all its streams, or one entity). Takes the
- * per-(connection, entity) advisory locks for the whole run (a concurrent run ends at once as
- * `skipped`), pages every stream from its stored cursor (full mode: from the start), writes each
+ * per-(connection, entity) lease rows for the whole run (a concurrent run ends at once as
+ * `skipped`; see acquireSyncLease), pages every stream from its stored cursor (full mode: from the start), writes each
  * page in one transaction (see writePage), and recovers from a rejected cursor by resetting it
  * and backfilling in the same run.
  */
@@ -11,7 +11,7 @@ import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '
 import { withDbRetry } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { ingestMetrics } from './ingestMetrics.ts';
-import { LeaseLostError, streamLockKey, tryAcquireSyncLease, type SyncLease } from './acquireSyncLease.ts';
+import { LeaseLostError, tryAcquireSyncLease, type SyncLease } from './acquireSyncLease.ts';
 import { readCursors, storeCursor } from './cursors.ts';
 import {
   activeRunOf, failAbandonedRuns, finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runStatus, saveRunProgress, type RunProgress,
@@ -74,7 +74,17 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
   const streams = connector.streams.filter((s) => opts.entity === undefined || s.entity === opts.entity);
   if (streams.length === 0) return skip(`source ${opts.source} has no entity stream named ${JSON.stringify(opts.entity)}`);
 
-  const lease = await tryAcquireSyncLease(pool, streams.map((s) => streamLockKey(scope.connectionId, s.entity)));
+  // A lost lease (heartbeat found it taken over) stops the run like a cancellation does.
+  const leaseLost = new AbortController();
+  const ttlMs = deps.config.sync.leaseTtlMs;
+  const acquire = () => tryAcquireSyncLease(pool, { connectionId: scope.connectionId, entities: streams.map((s) => s.entity), ttlMs, onLost: (err) => leaseLost.abort(err) });
+  let lease = await acquire();
+  // Our own run, reclaimed from a worker that died: the dead worker's lease on it expires within
+  // the TTL (the job's lease, just expired, has the same length). Wait for it rather than skip.
+  for (const giveUpAt = Date.now() + 2 * ttlMs; !lease && runId && existing === 'running' && Date.now() < giveUpAt && !opts.signal?.aborted; ) {
+    await new Promise((r) => setTimeout(r, Math.max(100, ttlMs / 10)));
+    lease = await acquire();
+  }
   if (!lease) {
     const other = await withDbRetry(() => activeRunOf(pool, scope, runId ?? NIL_UUID));
     return skip(`${anotherSync(scope)} is already running${other ? ` (run ${other})` : ''}; this one did not start`);
@@ -87,7 +97,8 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
     if (abandoned) logger.warn({ runId: id, abandoned }, 'marked runs of a dead process as failed');
     logger.info({ runId: id, mode: opts.mode, entity: entityLabel, trigger }, 'sync started');
     try {
-      await syncStreams(deps, { connector, scope, streams, runId: id, lease, opts });
+      const signal = opts.signal ? AbortSignal.any([opts.signal, leaseLost.signal]) : leaseLost.signal;
+      await syncStreams(deps, { connector, scope, streams, runId: id, lease, opts: { ...opts, signal } });
     } catch (err) {
       logger.error({ runId: id, err }, 'sync failed');
       await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
@@ -179,7 +190,7 @@ async function syncStreams(
       }
       logger.error({ entity: stream.entity, err }, 'stream failed');
       errors.push(`${stream.entity}: ${(err as Error).message ?? String(err)}`);
-      // Without the lock no other stream may write either.
+      // Without the lease no other stream may write either.
       if (err instanceof LeaseLostError) break;
     }
   }

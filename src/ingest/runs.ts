@@ -78,8 +78,9 @@ export async function markRunSkipped(db: Queryable, runId: string, reason: strin
 }
 
 /**
- * Runs left 'running' by a process that died. Called by a run that holds the advisory locks of
- * `entities`: any other running run over those streams cannot be alive.
+ * Runs left 'running' by a process that died. Called by a run that holds the lease of
+ * `entities`: any other running run over those streams lost its lease (it expired), so it is
+ * dead or can no longer commit a page.
  */
 export async function failAbandonedRuns(db: Queryable, scope: ConnectionScope, entities: string[], exceptRunId: string): Promise<number> {
   const res = await db.query(

@@ -52,7 +52,7 @@ describe('a sync in progress is cancelled when its worker stops', () => {
     const jobs = await db.pool.query("SELECT status FROM jobs WHERE queue = $1 AND status IN ('running', 'pending')", [SYNC_QUEUE]);
     assert.equal(jobs.rowCount, 0, 'the sync job was settled, not left leased');
 
-    // The advisory locks went with it: the next run starts (and is not skipped).
+    // Its lease was released: the next run starts (and is not skipped).
     const controller = new AbortController();
     const next = runSync(deps, { source: 'adplatform', mode: 'incremental', signal: controller.signal });
     await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE source = 'adplatform' AND status = 'running'")).rowCount === 1, 'the next run to start');

@@ -11,7 +11,7 @@
  *   POST /__sandbox/campaigns/:id {…fields} → the edited campaign (404 if unknown)
  *   DELETE /__sandbox/campaigns/:id         → 204, the campaign is gone (404 if unknown)
  *   POST /__sandbox/campaigns {…fields?}    → a new campaign appended to the list
- *   GET  /__sandbox/stats                   → fault counters + calls per route + max in flight
+ *   GET  /__sandbox/stats                   → fault counters + calls per route + max in flight + 429s per account (`rateLimitedByAccount`)
  *   POST /__sandbox/stats/reset             → zero stats, sync counts, phantoms and the list-call counter
  *   GET|POST /__sandbox/settings            → the AdPlatformKnobs (also accepted by POST /__sandbox/faults)
  *   /__sandbox/accounts (common/accounts.ts) → clients 2…n, each logging in with `adplatformAccountCredentials(n)`
@@ -167,9 +167,17 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
   const state: AdPlatformSimState = { world, accounts, credentials, knobs: () => knobs.get(), truth: () => truthOf(1) };
 
   let counters: FaultCounters = { requests: 0, errors: 0, timeouts: 0, rateLimited: 0 };
-  const stats = statsView(() => counters, calls, () => ({ tokensIssued: [...tokenStores.values()].reduce((sum, t) => sum + t.issued(), 0) }));
+  // 429s per client account: "each client was throttled at most once" is checkable per account.
+  const rateLimitedByAccount = new Map<number, number>();
+  const stats = statsView(() => counters, calls, () => ({
+    tokensIssued: [...tokenStores.values()].reduce((sum, t) => sum + t.issued(), 0),
+    rateLimitedByAccount: Object.fromEntries(rateLimitedByAccount),
+  }));
   registerControlRoutes(app, { name: 'adplatform', faults, clock, counters: stats, truth: () => state.truth(), catchUp: () => ({}) });
-  registerStatsReset(app, () => counters, calls, () => accounts.eachBuilt((w) => w.resetSyncCalls()));
+  registerStatsReset(app, () => counters, calls, () => {
+    rateLimitedByAccount.clear();
+    accounts.eachBuilt((w) => w.resetSyncCalls());
+  });
   registerAccountRoutes(app, {
     book: accounts,
     credentials: (n) => (n === 1 ? { ...credentials, clientId: env.SANDBOX_ADPLATFORM_CLIENT_ID || ADPLATFORM_DEV_CLIENT_ID } : { ...adplatformAccountCredentials(n) }),
@@ -203,6 +211,7 @@ export function createAdPlatformSimulator(opts: AdPlatformSimulatorOptions = {})
     clock,
     ...(opts.timeoutHoldMs !== undefined ? { timeoutHoldMs: opts.timeoutHoldMs } : {}),
     onCounters: (c) => (counters = c),
+    onRateLimited: (n) => rateLimitedByAccount.set(n, (rateLimitedByAccount.get(n) ?? 0) + 1),
   });
 
   return { app, state, faults, clock };

@@ -49,6 +49,8 @@ export interface AdPlatformRouteDeps {
   timeoutHoldMs?: number;
   /** Receives the fault counters once the `/api` context has loaded. */
   onCounters: (c: FaultCounters) => void;
+  /** Called with the client's account on every 429 (per-account counts in the stats). */
+  onRateLimited?: (account: number) => void;
 }
 
 function unavailable(reply: FastifyReply): void {
@@ -100,8 +102,10 @@ export function registerAdPlatformRoutes(app: FastifyInstance, deps: AdPlatformR
         responders: {
           unavailable: (_req, reply) => unavailable(reply),
           // No Retry-After header: the wait is only in the body, as the platform sends it.
-          rateLimited: (_req, reply) =>
-            void reply.code(429).send({ error: 'Rate limit exceeded', message: `Too many requests. Limit: ${deps.faults.get().rateLimitPerMin} per minute`, retry_after: RETRY_AFTER_S }),
+          rateLimited: (req, reply) => {
+            deps.onRateLimited?.(accountOf(req));
+            void reply.code(429).send({ error: 'Rate limit exceeded', message: `Too many requests. Limit: ${deps.faults.get().rateLimitPerMin} per minute`, retry_after: RETRY_AFTER_S });
+          },
         },
       }),
     );
