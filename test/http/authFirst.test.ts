@@ -16,8 +16,9 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 // Public on purpose: probes, Prometheus, the API docs and the dashboard shell (it asks for the key).
 const PUBLIC = [/^GET \/(healthz|health|readyz|metrics)$/, /^GET \/docs(\/.*)?$/, /^GET \/dashboard(\/|\/assets\/:file)?$/];
 // Authenticated by its Stripe signature, not a key: a bad one is its documented 400.
-// Webhooks authenticate by their signature (checked after the body is read), not an API key.
-const SIGNED = ['POST /webhooks/stripe', 'POST /webhooks/stripe/:connectionId'];
+// Webhooks authenticate by their signature (checked after the body is read), and the OAuth
+// callback by its single-use state (the browser arrives from the vendor with no API key).
+const SIGNED = ['POST /webhooks/stripe', 'POST /webhooks/stripe/:connectionId', 'GET /connect/:provider/callback'];
 // Every query parameter any route validates, each with a value it rejects.
 const BAD_QUERY = 'startDate=yesterday&endDate=2026-02-30&source=nope&currency=usd&timezone=Not/AZone&limit=-1&offset=-1&cursor=%25%25&updatedSince=soon&status=nope&queue=&replayed=maybe';
 
