@@ -17,6 +17,7 @@ export interface BenchFlags {
   sizes?: string;
   iterations?: string;
   baselineSeconds?: string;
+  paymentConnections?: string;
   duration?: string;
   warmup?: string;
   connections?: string;
@@ -68,6 +69,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
       sizes: [...new Set(sizes)].sort((a, b) => a - b),
       iterations: count('iterations', 1000),
       baselineSeconds: count('baselineSeconds', 15),
+      paymentConnections: count('paymentConnections', 2),
     },
     orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },

@@ -256,6 +256,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--sizes <list>', 'metrics: payment counts (default 1M,10M)')
     .option('--iterations <n>', 'metrics: queries per view and size (default 1000)')
     .option('--baseline-seconds <s>', 'metrics: time budget of the seed baseline per view and size (default 15)')
+    .option('--payment-connections <n>', 'metrics: connections the payments are spread over, all active daily (default 2, the default ones)')
     .option('--duration <s>', 'orders: seconds of load per side (default 10)')
     .option('--warmup <s>', 'orders: least warm-up seconds per side; each side then warms until its rate stops climbing (default 6)')
     .option('--connections <n>', 'orders: requests in flight (default 10, as autocannon)')

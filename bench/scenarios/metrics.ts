@@ -22,6 +22,12 @@ export interface MetricsOptions {
   iterations: number;
   /** Time budget of the baseline per view and size (at least 3 queries run). */
   baselineSeconds: number;
+  /**
+   * Connections (upstream accounts) the payments are spread over, ⅔ of them Stripe, ⅓ HubSpot,
+   * each active every day (default 2: `stripe-default` and `hubspot-default`). Shows whether a
+   * view's cost depends on the number of connections.
+   */
+  paymentConnections?: number;
 }
 
 const VIEWS = [
@@ -29,6 +35,10 @@ const VIEWS = [
   { name: 'daily', kind: 'day', run: dailyRevenue },
   { name: 'weekly', kind: 'week', run: weeklyRevenue },
 ] as const;
+
+// The all-sources daily view. The seed approach always filtered by source, so its baseline is
+// the one-source daily view of the same run: the ratio is what dropping the source filter costs.
+const ALL_SOURCES_DAILY = { name: 'daily (all sources)', run: dailyRevenue } as const;
 
 const CHUNK = 250_000;
 const LANES = 2;
@@ -38,7 +48,9 @@ const LANES = 2;
 const GENERATE_SQL = `
 INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, refunded_cents, currency, occurred_at, customer_ref, source_updated_at)
 SELECT CASE WHEN g % 3 = 0 THEN 'hubspot' ELSE 'stripe' END,
-       CASE WHEN g % 3 = 0 THEN 'hubspot-default' ELSE 'stripe-default' END,
+       -- Connection k of a source (k = (g / 3) mod its count; k = 0 is the default connection).
+       CASE WHEN g % 3 = 0 THEN (CASE WHEN (g / 3) % $5 = 0 THEN 'hubspot-default' ELSE 'conn_bench_hubspot_' || (g / 3) % $5 END)
+            ELSE (CASE WHEN (g / 3) % $4 = 0 THEN 'stripe-default' ELSE 'conn_bench_stripe_' || (g / 3) % $4 END) END,
        'bench_' || g,
        CASE WHEN g % 25 = 0 THEN 'refund' ELSE 'charge' END,
        (ARRAY['COLLECTED','COLLECTED','COLLECTED','COLLECTED','COLLECTED','COLLECTED','PENDING','FAILED','REFUNDED','UNKNOWN'])[1 + g % 10],
@@ -63,12 +75,16 @@ export const metricsScenario: Scenario<MetricsOptions> = {
       const endDate = new Date(anchor.getTime() - 86_400_000).toISOString().slice(0, 10);
       const startDate = new Date(anchor.getTime() - 90 * 86_400_000).toISOString().slice(0, 10);
       const filters: RevenueFilters = { startDate, endDate, source: 'stripe', currency: 'USD', timezone: 'America/New_York' };
+      const { source: _source, ...allSources } = filters;
+      const connections = opts.paymentConnections ?? 2;
+      const stripeConnections = Math.max(1, Math.round((connections * 2) / 3));
+      const hubspotConnections = Math.max(1, connections - stripeConnections);
       let have = 0;
       for (const size of opts.sizes) {
         const label = countLabel(size);
         ctx.log(`metrics: generating payments ${have + 1}..${size} (triggers off, ${LANES} lanes)`);
         await db.pool.query('DROP INDEX IF EXISTS bench_payments_seed_filter');
-        const gen = await timed(() => generate(db.pool, have + 1, size, anchor));
+        const gen = await timed(() => generate(db.pool, have + 1, size, anchor, [stripeConnections, hubspotConnections]));
         have = size;
         ctx.log(`metrics: ${label} generated in ${round(gen.ms / 1000, 1)} s; rebuilding the rollup`);
         const rebuild = await timed(() => rebuildRevenueRollup(db.pool));
@@ -77,11 +93,13 @@ export const metricsScenario: Scenario<MetricsOptions> = {
           // Statistics for every table (payments, the rollup levels) and a visibility map for index-only scans.
           await db.pool.query('VACUUM ANALYZE');
         });
-        const common = { payments: size, filters, generateS: round(gen.ms / 1000, 1), rollupRebuildS: round(rebuild.ms / 1000, 1), rollupRows: rebuild.result.rows, baselineIndexAndVacuumS: round(prepare.ms / 1000, 1) };
+        const common = { payments: size, paymentConnections: stripeConnections + hubspotConnections, filters, generateS: round(gen.ms / 1000, 1), rollupRebuildS: round(rebuild.ms / 1000, 1), rollupRows: rebuild.result.rows, baselineIndexAndVacuumS: round(prepare.ms / 1000, 1) };
 
+        const oneSourceDaily: number[] = [];
         for (const view of VIEWS) {
           ctx.log(`metrics: ${label} ${view.name}: ${opts.iterations} queries, then the seed's approach`);
           const samples = await sample(() => view.run(db.pool, filters), { iterations: opts.iterations, warmup: 10, budgetMs: Infinity });
+          if (view.kind === 'day') oneSourceDaily.push(...samples);
           const seed = await sample(() => seedRevenue(db.pool, filters, view.kind), { iterations: opts.iterations, warmup: 1, budgetMs: opts.baselineSeconds * 1000 });
           const ours = await view.run(db.pool, filters);
           const theirs = await seedRevenue(db.pool, filters, view.kind);
@@ -97,6 +115,14 @@ export const metricsScenario: Scenario<MetricsOptions> = {
             result({ scenario: 'metrics', metric: `${view.name} p99 @ ${label}`, value: round(percentile(samples, 99), 2), unit: 'ms', baseline: base(99), target: targets.atMost(20, 'ms'), params }),
           );
         }
+        ctx.log(`metrics: ${label} ${ALL_SOURCES_DAILY.name}: ${opts.iterations} queries`);
+        const all = await sample(() => ALL_SOURCES_DAILY.run(db.pool, allSources), { iterations: opts.iterations, warmup: 10, budgetMs: Infinity });
+        const allParams = { ...common, filters: allSources, iterations: all.length };
+        const oneSource = (p: number) => ({ name: 'daily, source=stripe (same run)', value: round(percentile(oneSourceDaily, p), 2), unit: 'ms' });
+        results.push(
+          result({ scenario: 'metrics', metric: `${ALL_SOURCES_DAILY.name} p50 @ ${label}`, value: round(percentile(all, 50), 2), unit: 'ms', baseline: oneSource(50), params: allParams }),
+          result({ scenario: 'metrics', metric: `${ALL_SOURCES_DAILY.name} p99 @ ${label}`, value: round(percentile(all, 99), 2), unit: 'ms', baseline: oneSource(99), target: targets.atMost(20, 'ms'), params: allParams }),
+        );
       }
       return results;
     } finally {
@@ -105,7 +131,7 @@ export const metricsScenario: Scenario<MetricsOptions> = {
   },
 };
 
-async function generate(pool: Pool, from: number, to: number, anchor: Date): Promise<void> {
+async function generate(pool: Pool, from: number, to: number, anchor: Date, [stripeConnections, hubspotConnections]: [number, number]): Promise<void> {
   await pool.query('ALTER TABLE payments DISABLE TRIGGER USER');
   try {
     let next = from;
@@ -115,7 +141,7 @@ async function generate(pool: Pool, from: number, to: number, anchor: Date): Pro
           const lo = next;
           const hi = Math.min(to, lo + CHUNK - 1);
           next = hi + 1;
-          await pool.query(GENERATE_SQL, [lo, hi, anchor.toISOString()]);
+          await pool.query(GENERATE_SQL, [lo, hi, anchor.toISOString(), stripeConnections, hubspotConnections]);
         }
       }),
     );

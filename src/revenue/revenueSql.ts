@@ -15,9 +15,12 @@
  * of the daily row's running totals; an hour a cut falls inside (at :15/:30/:45) is read from
  * the hourly row's quarter columns. So a view reads about one row per day and source, in any
  * zone and source and connection. The range is clamped to the days that hold data, so an open or
- * huge range costs no more than the data's span. Without a connection filter the primary key
- * (currency, hour/day, source, connection) serves the range scans; with one, the
- * (currency, connection, hour/day) index does, reading only that connection's rows.
+ * huge range costs no more than the data's span.
+ *
+ * Which level: without a connection filter the per-source level (revenue_source_rollup*, key
+ * (currency, hour/day, source)) — one row per bucket and source, however many connections
+ * sold; with one, the per-connection level (revenue_rollup*, key (currency, connection,
+ * hour/day, source)) — only that connection's rows.
  */
 
 /** Bucket kinds: one total, one bucket per local day, or one per Monday-started local week. */
@@ -33,11 +36,13 @@ function buildRevenueSql({ bySource, byConnection }: RevenueSqlShape): string {
   // Separate statements rather than "$n IS NULL OR col = $n": a generic plan of the latter
   // cannot choose the index the filter needs.
   const connParam = bySource ? '$7' : '$6';
+  const hourly = byConnection ? 'revenue_rollup' : 'revenue_source_rollup';
+  const daily = byConnection ? 'revenue_rollup_daily' : 'revenue_source_rollup_daily';
   const src = (alias: string) => [bySource ? `AND ${alias}.source = $6` : '', byConnection ? `AND ${alias}.connection_id = ${connParam}` : ''].filter(Boolean).join(' ');
   return `
 WITH extent AS (
   SELECT min(d.day_start) AS lo, max(d.day_start) AS hi
-  FROM revenue_rollup_daily d WHERE d.currency = $1 ${src('d')}
+  FROM ${daily} d WHERE d.currency = $1 ${src('d')}
 ),
 span AS (
   -- Local dates of the first and last instant holding data, narrowed by the requested range.
@@ -88,7 +93,7 @@ segments AS (
 ),
 parts AS (
   SELECT width_bucket(d.day_start, g.b) AS idx, d.gross_cents[24] AS gross, d.refunded_cents[24] AS refunded, d.charge_count[24] AS n
-  FROM grid g JOIN revenue_rollup_daily d
+  FROM grid g JOIN ${daily} d
     ON d.currency = $1 AND d.day_start >= g.b0 AND d.day_start < g.bn ${src('d')}
   WHERE d.day_start NOT IN (SELECT day_start FROM split_days)
   UNION ALL
@@ -100,13 +105,13 @@ parts AS (
   CROSS JOIN segments sg
   -- LATERAL … OFFSET 0 (never flattened into a join the planner might misjudge): one index
   -- lookup per segment.
-  CROSS JOIN LATERAL (SELECT * FROM revenue_rollup_daily d WHERE d.currency = $1 AND d.day_start = sg.day_start ${src('d')} OFFSET 0) d
+  CROSS JOIN LATERAL (SELECT * FROM ${daily} d WHERE d.currency = $1 AND d.day_start = sg.day_start ${src('d')} OFFSET 0) d
   WHERE sg.p >= g.b0 AND sg.q <= g.bn AND sg.j > sg.i
   UNION ALL
   SELECT width_bucket(q.at, g.b), q.gross, q.refunded, q.n
   FROM grid g
   CROSS JOIN split_hours s
-  CROSS JOIN LATERAL (SELECT * FROM revenue_rollup h WHERE h.currency = $1 AND h.hour_start = s.hour_start ${src('h')} OFFSET 0) r
+  CROSS JOIN LATERAL (SELECT * FROM ${hourly} h WHERE h.currency = $1 AND h.hour_start = s.hour_start ${src('h')} OFFSET 0) r
   CROSS JOIN LATERAL (VALUES
     (r.hour_start,                          r.gross_00, r.refunded_00, r.count_00),
     (r.hour_start + interval '15 minutes', r.gross_15, r.refunded_15, r.count_15),

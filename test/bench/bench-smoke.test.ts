@@ -43,7 +43,7 @@ describe('bench smoke (tiny sizes, same code as `buffalo bench`)', () => {
     assertWellFormed(rows, 'metrics');
     assert.deepEqual(
       rows.map((r) => r.metric),
-      ['summary', 'daily', 'weekly'].flatMap((v) => [`${v} p50 @ 20k`, `${v} p99 @ 20k`]),
+      ['summary', 'daily', 'weekly', 'daily (all sources)'].flatMap((v) => [`${v} p50 @ 20k`, `${v} p99 @ 20k`]),
     );
   });
 });

@@ -4,10 +4,11 @@ import type { Queryable } from '../../src/db/index.ts';
 import { connectionOf, upsertPayments, type RefFilters, type TestPayment } from './reference.ts';
 
 /**
- * Two connections (accounts) per source: the default one and a second account. Keys are drawn
- * from one small pool, so the same external id often exists in several connections at once.
+ * Three connections (accounts) per source: the default one and two more. Keys are drawn from one
+ * small pool, so the same external id often exists in several connections at once, and the
+ * per-source rollup rows sum several connections' rows.
  */
-export const CONNECTIONS = { stripe: ['stripe-default', 'conn_stripe_b'], hubspot: ['hubspot-default', 'conn_hubspot_b'] } as const;
+export const CONNECTIONS = { stripe: ['stripe-default', 'conn_stripe_b', 'conn_stripe_c'], hubspot: ['hubspot-default', 'conn_hubspot_b', 'conn_hubspot_c'] } as const;
 
 /** Zones with DST (whole-hour, 30-minute, midnight-adjacent) and odd fixed offsets. */
 export const TIME_ZONES = ['UTC', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Atlantic/Azores', 'Pacific/Chatham', 'America/St_Johns', 'America/Havana'] as const;
@@ -60,7 +61,7 @@ const currency = fc.constantFrom('USD', 'EUR', 'GBP');
 export const arbPayment: fc.Arbitrary<TestPayment> = fc
   .record({
     source: fc.constantFrom('stripe' as const, 'hubspot' as const),
-    secondAccount: fc.boolean(),
+    account: fc.integer({ min: 0, max: 2 }),
     externalId: key,
     kind: fc.constantFrom('charge' as const, 'charge' as const, 'charge' as const, 'refund' as const),
     status: fc.constantFrom(...(['COLLECTED', 'COLLECTED', 'COLLECTED', 'REFUNDED', 'REFUNDED', 'PENDING', 'FAILED', 'UNKNOWN'] as const)),
@@ -69,7 +70,7 @@ export const arbPayment: fc.Arbitrary<TestPayment> = fc
     currency,
     occurredAt: arbInstant,
   })
-  .map(({ refundQuarters, secondAccount, ...p }) => ({ ...p, connectionId: CONNECTIONS[p.source][secondAccount ? 1 : 0], refundedCents: (p.amountCents * BigInt(refundQuarters)) / 4n }));
+  .map(({ refundQuarters, account, ...p }) => ({ ...p, connectionId: CONNECTIONS[p.source][account], refundedCents: (p.amountCents * BigInt(refundQuarters)) / 4n }));
 
 /** A write as ingestion (or an operator) might make it, late updates included. */
 export type Op =

@@ -7,7 +7,8 @@ import type { App } from '../../src/http/index.ts';
 import { withDbRetry, withTransaction } from '../../src/db/index.ts';
 import { revenueRoutes, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { applyOp, arbFilters, arbOp, arbPayment } from './arbitraries.ts';
-import { loadPayments, referenceView, upsertPayments, type RefFilters } from './reference.ts';
+import { levelDisagreements } from './levels.ts';
+import { loadPayments, referenceView, upsertPayments, type RefFilters, type TestPayment } from './reference.ts';
 
 interface Amounts { amountCents: string; refundedCents: string; netRevenueCents: string; count: number }
 interface View extends Omit<Amounts, 'amountCents'> { totalRevenueCents: string; breakdown?: Amounts[] }
@@ -106,14 +107,51 @@ describe('revenue views under concurrent writes', () => {
       assert.deepEqual((daily as View).breakdown?.map((b) => (b as Amounts & { date: string }).date), referenceView(payments, f, 'day').buckets.map((b) => b.start));
     }
     assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+    assert.deepEqual(await levelDisagreements(db.pool), [], 'per-source level = per-connection level summed');
     // Writers share rollup rows but not payments: the rollup's commit-time, key-ordered flush
     // must never deadlock them (other transient errors are merely retried).
     assert.equal(deadlocks, 0, `deadlocks among writers (retries: ${retries})`);
+  });
+
+  it('writers of different connections of one source share only the per-source rows: no deadlock, both levels exact and in agreement', async () => {
+    await db.pool.query('TRUNCATE payments');
+    const HOURS = ['2026-03-01T10:05:00Z', '2026-03-01T11:20:00Z', '2026-03-02T10:35:00Z', '2026-03-02T23:50:00Z'];
+    let deadlocks = 0;
+    // Each writer is one connection (as one processor's batch is); every transaction writes the
+    // same hot hours, in a different order per statement, so per-source rows are contended by all.
+    const writer = async (w: number) => {
+      for (let t = 0; t < 15; t++) {
+        const rows = (shift: number) =>
+          HOURS.map((_, i) => HOURS[(i + shift + w) % HOURS.length] as string).map((at, i): TestPayment => ({
+            source: 'stripe', connectionId: `conn_hot_${w}`, externalId: `t${t}-${shift}-${i}`, kind: 'charge', status: 'COLLECTED', amountCents: BigInt(100 + w), refundedCents: 0n, currency: 'USD', occurredAt: new Date(at),
+          }));
+        await withDbRetry(
+          () =>
+            withTransaction(db.pool, async (tx) => {
+              await upsertPayments(tx, rows(0));
+              await upsertPayments(tx, rows(t + 1));
+              // A late update moving one of this writer's charges to another hot hour.
+              await tx.query(`UPDATE payments SET occurred_at = occurred_at + interval '1 hour' WHERE connection_id = $1 AND external_id = $2`, [`conn_hot_${w}`, `t${t}-0-0`]);
+            }),
+          { attempts: 20, baseMs: 5, maxMs: 100, onRetry: (err) => void ((err as { code?: string }).code === '40P01' && deadlocks++) },
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)));
+    assert.equal(deadlocks, 0, 'deadlocks among writers');
+    assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+    assert.deepEqual(await levelDisagreements(db.pool), []);
+    const payments = await loadPayments(db.pool);
+    const f: RefFilters = { currency: 'USD', timezone: 'America/New_York', source: 'stripe' };
+    const all = (await app.inject({ method: 'GET', url: `/metrics/revenue/daily?${query(f)}`, headers: API_HEADERS })).json() as View;
+    assert.deepEqual(totalOf(all), referenceView(payments, f, 'total').total);
+    assert.equal(all.count, 8 * 15 * 8);
   });
 
   it('a bulk upsert of 2000 rows through one statement stays exact', async () => {
     const rows = fc.sample(arbPayment, { numRuns: 2000, seed: 7 }).map((p, i) => ({ ...p, externalId: `bulk${i}` }));
     await upsertPayments(db.pool, rows);
     assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+    assert.deepEqual(await levelDisagreements(db.pool), []);
   });
 });

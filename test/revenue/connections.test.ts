@@ -4,6 +4,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { dailyRevenue, rebuildRevenueRollup, revenueRoutes, summarizeRevenue, verifyRevenueRollup, weeklyRevenue, type RevenueSummary } from '../../src/revenue/index.ts';
+import { levelDisagreements } from './levels.ts';
 import { connectionOf, loadPayments, referenceView, upsertPayments, type RefAmounts, type RefFilters, type TestPayment } from './reference.ts';
 
 const pay = (connectionId: string, externalId: string, occurredAt: string, amountCents: bigint, more: Partial<TestPayment> = {}): TestPayment => ({
@@ -109,18 +110,41 @@ describe('revenue by connection', () => {
     await db.pool.query(`UPDATE revenue_rollup SET gross_00 = gross_00 + 1 WHERE connection_id = 'conn_acme' AND hour_start = '2026-06-15T10:00:00Z'`);
     await db.pool.query(`DELETE FROM revenue_rollup_daily WHERE connection_id = 'stripe-default' AND day_start = '2026-06-16T00:00:00Z'`);
     const drift = await verifyRevenueRollup(db.pool);
-    assert.deepEqual(drift.map((d) => [d.table, d.source, d.connectionId, d.start, d.stored === 'missing']), [
-      ['revenue_rollup', 'stripe', 'conn_acme', '2026-06-15T10:00:00Z', false],
-      ['revenue_rollup_daily', 'stripe', 'stripe-default', '2026-06-16T00:00:00Z', true],
+    assert.deepEqual(drift.map((d) => [d.level, d.table, d.source, d.connectionId, d.start, d.stored === 'missing']), [
+      ['connection', 'revenue_rollup', 'stripe', 'conn_acme', '2026-06-15T10:00:00Z', false],
+      ['connection', 'revenue_rollup_daily', 'stripe', 'stripe-default', '2026-06-16T00:00:00Z', true],
     ]);
     const { rows } = await rebuildRevenueRollup(db.pool);
-    // Hourly: stripe-default 10:00 and 23:00, conn_acme 10:00 and 03:00, hubspot 10:00; daily: one per connection and day.
-    assert.equal(rows, 5 + 5);
+    // Per connection, hourly: stripe-default 10:00 and 23:00, conn_acme 10:00 and 03:00, hubspot 10:00;
+    // daily: one per connection and day. Per source: stripe 10:00, 23:00, 03:00, hubspot 10:00; one per source and day.
+    assert.equal(rows, 5 + 5 + 4 + 4);
     assert.deepEqual(await verifyRevenueRollup(db.pool), []);
     const payments = await loadPayments(db.pool);
     for (const connectionId of ['stripe-default', 'conn_acme', 'hubspot-default']) {
       const f = { currency: 'USD', timezone: 'UTC', connectionId };
       assert.deepEqual(bucketsOf((await dailyRevenue(db.pool, f)).breakdown), referenceView(payments, f, 'day').buckets, connectionId);
     }
+    assert.deepEqual(await levelDisagreements(db.pool), []);
+  });
+
+  it('verify names the drifting source on the per-source level, and rebuild restores it', async () => {
+    await reset();
+    await db.pool.query(`UPDATE revenue_source_rollup SET count_00 = count_00 + 1 WHERE source = 'hubspot' AND hour_start = '2026-06-15T10:00:00Z'`);
+    await db.pool.query(`DELETE FROM revenue_source_rollup_daily WHERE source = 'stripe' AND day_start = '2026-06-22T00:00:00Z'`);
+    const drift = await verifyRevenueRollup(db.pool);
+    assert.deepEqual(drift.map((d) => [d.level, d.table, d.source, d.connectionId, d.start, d.stored === 'missing']), [
+      ['source', 'revenue_source_rollup', 'hubspot', null, '2026-06-15T10:00:00Z', false],
+      ['source', 'revenue_source_rollup_daily', 'stripe', null, '2026-06-22T00:00:00Z', true],
+    ]);
+    // The levels disagree too: hubspot's hour, and stripe's missing day from hour 4 (its first charge, 03:15) to 24.
+    assert.deepEqual((await levelDisagreements(db.pool)).map((d) => `${d.level} ${d.source} ${d.at}`), [
+      'hourly hubspot 2026-06-15T10:00',
+      ...Array.from({ length: 21 }, (_, i) => `daily stripe 2026-06-22[${i + 4}]`),
+    ]);
+    await rebuildRevenueRollup(db.pool);
+    assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+    assert.deepEqual(await levelDisagreements(db.pool), []);
+    const f = { currency: 'USD', timezone: 'UTC', source: 'stripe' as const };
+    assert.deepEqual(bucketsOf((await dailyRevenue(db.pool, f)).breakdown), referenceView(await loadPayments(db.pool), f, 'day').buckets);
   });
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rebuildRevenueRollup, summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { applyOp, arbOp } from './arbitraries.ts';
+import { levelDisagreements } from './levels.ts';
 import { upsertPayments, type TestPayment } from './reference.ts';
 
 const charge = (externalId: string, occurredAt: string, amountCents = 100n): TestPayment => ({
@@ -23,6 +24,7 @@ describe('revenue rollup', () => {
         await db.pool.query('TRUNCATE payments');
         for (const op of ops) await applyOp(db.pool, op);
         assert.deepEqual(await verifyRevenueRollup(db.pool), []);
+        assert.deepEqual(await levelDisagreements(db.pool), []);
       }),
       { numRuns: 30 },
     );
@@ -37,13 +39,13 @@ describe('revenue rollup', () => {
       const rollupWrites = async () => {
         await client.query('SELECT pg_stat_force_next_flush()');
         await client.query('SELECT pg_stat_clear_snapshot()');
-        const { rows } = await client.query<{ n: string }>("SELECT sum(n_tup_ins + n_tup_upd)::text AS n FROM pg_stat_user_tables WHERE relname IN ('revenue_rollup', 'revenue_rollup_daily')");
+        const { rows } = await client.query<{ n: string }>("SELECT sum(n_tup_ins + n_tup_upd)::text AS n FROM pg_stat_user_tables WHERE relname IN ('revenue_rollup', 'revenue_rollup_daily', 'revenue_source_rollup', 'revenue_source_rollup_daily')");
         return Number(rows[0]?.n);
       };
       const w0 = await rollupWrites();
       await upsertPayments(client, batch);
       const w1 = await rollupWrites();
-      assert.equal(w1 - w0, 6, 'three hours on three days touched: three hourly and three daily rows written');
+      assert.equal(w1 - w0, 12, 'three hours on three days touched: three hourly and three daily rows written per level');
       await upsertPayments(client, batch);
       assert.equal((await rollupWrites()) - w1, 0, 'nothing changed, nothing written (no rollup row locked)');
     } finally {
@@ -55,7 +57,7 @@ describe('revenue rollup', () => {
   it('TRUNCATE of payments empties the rollup', async () => {
     await upsertPayments(db.pool, [charge('t1', '2026-02-01T00:00:00Z')]);
     await db.pool.query('TRUNCATE payments');
-    const { rows } = await db.pool.query('SELECT 1 FROM revenue_rollup UNION ALL SELECT 1 FROM revenue_rollup_daily');
+    const { rows } = await db.pool.query('SELECT 1 FROM revenue_rollup UNION ALL SELECT 1 FROM revenue_rollup_daily UNION ALL SELECT 1 FROM revenue_source_rollup UNION ALL SELECT 1 FROM revenue_source_rollup_daily');
     assert.equal(rows.length, 0);
   });
 
@@ -67,6 +69,7 @@ describe('revenue rollup', () => {
     await db.pool.query(`UPDATE revenue_rollup_daily SET charge_count[24] = 7`);
     const drift = await verifyRevenueRollup(db.pool);
     assert.deepEqual(drift.map((d) => [d.table, d.start, d.stored, d.expected]), [
+      // Only the per-connection level was tampered with: the per-source level stays exact.
       ['revenue_rollup', '2026-02-01T00:00:00Z', '0,251,0,0,0,0,0,0,0,1,0,0', '0,250,0,0,0,0,0,0,0,1,0,0'],
       ['revenue_rollup', '2026-02-01T05:00:00Z', 'missing', '50,0,0,0,0,0,0,0,1,0,0,0'],
       [

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { dailyRevenue, summarizeRevenue, verifyRevenueRollup, weeklyRevenue, type RevenueAmounts } from '../../src/revenue/index.ts';
-import { applyOp, arbFilters, arbOp, arbPayment } from './arbitraries.ts';
+import { applyOp, arbFilters, arbOp, arbPayment, CONNECTIONS } from './arbitraries.ts';
+import { levelDisagreements } from './levels.ts';
 import { loadPayments, referenceView, upsertPayments, type RefAmounts } from './reference.ts';
 
 const amountsOf = (a: RevenueAmounts): RefAmounts => ({ amountCents: a.amountCents, refundedCents: a.refundedCents, netRevenueCents: a.netRevenueCents, count: a.count });
@@ -35,11 +36,23 @@ describe('revenue views (property)', () => {
           assert.deepEqual(total, refDay.total, `summary ${where}`);
           assert.deepEqual(daily.breakdown.map((b) => ({ start: b.date, ...amountsOf(b) })), refDay.buckets, `daily ${where}`);
           assert.deepEqual(weekly.breakdown.map((b) => ({ start: b.weekStartDate, ...amountsOf(b) })), refWeek.buckets, `weekly ${where}`);
+          if (!f.connectionId) {
+            // The per-source level (no connection filter) against the per-connection level summed over connections.
+            let gross = 0n;
+            let count = 0;
+            for (const connectionId of [...CONNECTIONS.stripe, ...CONNECTIONS.hubspot]) {
+              const one = await summarizeRevenue(db.pool, { ...f, connectionId });
+              gross += BigInt(one.totalRevenueCents);
+              count += one.count;
+            }
+            assert.deepEqual([String(gross), count], [summary.totalRevenueCents, summary.count], `levels agree ${where}`);
+          }
           for (const view of [daily, weekly]) {
             assert.deepEqual({ amountCents: view.totalRevenueCents, refundedCents: view.refundedCents, netRevenueCents: view.netRevenueCents, count: view.count }, total, `totals agree ${where}`);
           }
         }
         assert.deepEqual(await verifyRevenueRollup(db.pool), [], 'rollup equals a recomputation from payments');
+        assert.deepEqual(await levelDisagreements(db.pool), [], 'per-source level = per-connection level summed over connections');
       }),
       { numRuns: 45 },
     );
