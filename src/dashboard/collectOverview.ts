@@ -5,6 +5,7 @@
  * (resilience), so the dashboard adds no queries.
  */
 import { z } from 'zod';
+import { lastRunView } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { summarizeConnections } from '../ingest/index.ts';
 import { collectOrderMetrics, createRequestWindow } from '../orders/index.ts';
@@ -43,21 +44,7 @@ export const overviewSchema = z.object({
           name: z.string(),
           status: z.string(),
           statusReason: z.string().nullable(),
-          lastRun: z
-            .object({
-              runId: z.string(),
-              status: z.string(),
-              mode: z.string(),
-              trigger: z.string(),
-              createdAt: z.string(),
-              startedAt: z.string().nullable(),
-              finishedAt: z.string().nullable(),
-              recordsFetched: z.number().int(),
-              recordsUpserted: z.number().int(),
-              recordsFailed: z.number().int(),
-              error: z.string().nullable(),
-            })
-            .nullable(),
+          lastRun: lastRunView,
           deadLetters: z.number().int(),
           needsAttention: z.boolean(),
         }),
