@@ -200,7 +200,9 @@ describe('shared rate gate (PostgreSQL)', () => {
     });
     const times = calls.map((c) => c.at).sort((x, y) => x - y);
     assert.equal(calls.length, 7, '6 calls and one retry');
-    assert.ok(at429 !== undefined && at429 > 0);
+    // Which process takes the burst first depends on who reaches the row lock first: the 429 may
+    // come at time 0 (p1 took both burst tokens) or later; the rule below holds either way.
+    assert.ok(at429 !== undefined);
     assert.deepEqual(times.filter((t) => t > at429! && t < at429! + 10_000), [], `after the 429 nobody calls until Retry-After: ${times.join(',')}`);
     assert.ok(times.includes(at429 + 10_000), 'the retry goes when the pause ends');
     assert.ok(busiestWindow(times, GAP) <= 2);
