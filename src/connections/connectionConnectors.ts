@@ -106,9 +106,12 @@ export function createConnectionConnectors(deps: ConnectionConnectorsDeps): Conn
           ? (createConnector(connection.provider, config, { logger: deps.logger, policyName: `${connection.provider}:${connectionId}`, ...shared, ...(tokenProvider ? { tokenProvider } : {}), ...(deps.clock ? { clock: deps.clock } : {}) }) ?? null)
           : null;
       } catch (err) {
-        // A key that cannot open the seal (rotated away, or missing): the connection is unusable
-        // here, and says why without the secret.
+        // A key that cannot open the seal (rotated away, or missing) — or the database failing
+        // the read: unusable for this run, and said why without the secret. Not cached: a
+        // transient failure must not make the connection unusable in this process until its row
+        // changes; the next run or batch tries again.
         logger.error({ connectionId, err: (err as Error).message }, 'connection credentials could not be opened');
+        return null;
       }
       cache.set(connectionId, { updatedAt: connection.updatedAt.getTime(), connector });
       return connector;

@@ -2,8 +2,8 @@
  * The token provider of a connection whose credentials are OAuth tokens (HubSpot, Google
  * Calendar): the stored access token until shortly before its `expiresAt`, then a refresh with
  * the refresh token at the vendor's token endpoint. Single flight across processes: the work runs
- * inside coordination's shared token provider (advisory lock on `connectionKey(id)`), which
- * re-reads the connection's credentials under the lock, so of N workers due at once one refreshes
+ * inside coordination's shared token provider (a refresh claim on `connectionKey(id)`), which
+ * re-reads the connection's credentials once it holds the claim, so of N workers due at once one refreshes
  * and the others take its token. Rotated tokens are sealed back into the connection's credentials
  * (a refresh token the vendor did not rotate is kept). A refused refresh marks the connection
  * broken, notifies, and fails the caller with {@link ConnectionBrokenError}.
@@ -53,7 +53,7 @@ export function createOAuthTokenProvider(deps: OAuthTokenProviderDeps, connectio
   // The token an upstream last rejected: never handed out again, even while its expiry says it is fresh.
   let rejected: string | undefined;
 
-  // Runs under the key's lock (refreshOnce) whenever the shared token is missing or due.
+  // Runs under the key's refresh claim (refreshOnce) whenever the shared token is missing or due.
   async function currentOrRefreshed(): Promise<{ token: string; expiresInMs: number }> {
     const { rows } = await pool.query<Row>('SELECT status, status_reason, credentials_sealed FROM connections WHERE id = $1', [connection.id]);
     const row = rows[0];
