@@ -93,7 +93,7 @@ export function createConnectionConnectors(deps: ConnectionConnectorsDeps): Conn
       }
       const hit = cache.get(connectionId);
       if (hit && hit.updatedAt === connection.updatedAt.getTime()) return hit.connector;
-      let connector: Connector | null = null;
+      let connector: Connector | null;
       try {
         const opened = await openCredentials(deps, connectionId);
         const config = opened ? connectionConfig(deps.config, connection, opened) : null;
