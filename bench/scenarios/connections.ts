@@ -126,6 +126,12 @@ async function measure(ctx: ScenarioContext, opts: ConnectionsOptions, workerCou
     const stored = (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM campaigns WHERE connection_id LIKE 'conn_%'")).rows[0]!.n;
     const dead = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters')).rows[0]!.n;
     const max429 = Math.max(0, ...Object.values(stats.rateLimitedByAccount ?? {}));
+    // Why runs ended short (each such client needed another run): the commonest reasons.
+    const short = (await db.pool.query<{ why: string; n: number }>(
+      `SELECT left(COALESCE(error, notes::text, status), 160) AS why, count(*)::int AS n FROM sync_runs
+       WHERE status IN ('failed', 'partial') OR (status = 'success' AND notes::text LIKE '%fail%')
+       GROUP BY 1 ORDER BY 2 DESC LIMIT 3`,
+    )).rows;
     const servedPerClient = (stats.requests - stats.rateLimited) / n;
     const boundMin = servedPerClient / RATE_PER_MIN;
     return result({
@@ -142,6 +148,7 @@ async function measure(ctx: ScenarioContext, opts: ConnectionsOptions, workerCou
         lost: n * CAMPAIGNS - stored,
         deadLetters: dead,
         reruns,
+        shortRunReasons: short.map((r) => `${r.n}× ${r.why}`).join(' | '),
         upstream429: stats.rateLimited,
         max429PerClient: max429,
         clockScale: opts.scale,
