@@ -55,7 +55,7 @@ describe('queue: fair batch claims across groups', () => {
     assert.deepEqual(tally(batches[1]!), { big: 60, mid: 60 }, 'two groups left: 60 each');
   });
 
-  it('more groups than slots: groups take turns over claims, each group's oldest job first', async () => {
+  it('more groups than slots: groups take turns over claims, the oldest job of each group first', async () => {
     for (let g = 0; g < 30; g++) await enqueueMany(db.pool, 'many', items(`g${String(g).padStart(2, '0')}`, 3));
     const { worker, batches } = recorder('many', 10);
     for (let n = 0; n < 3; n++) await worker.runOnce();
