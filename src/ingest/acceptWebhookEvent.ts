@@ -44,7 +44,7 @@ export function acceptWebhookEvent(pool: Pool, event: { id: string; type?: unkno
       // The same event may also arrive through the Events API pull: share its content hash so
       // whichever comes second is deduped.
       if ((await unchangedKeys(tx, scope, [record])).size > 0) return { fresh: true, ...outcome };
-      await enqueue(tx, INGEST_QUEUE, toJobPayload(scope, record, null), { dedupeKey: outboxDedupeKey(scope, 'event', record.externalId, record.hash) });
+      await enqueue(tx, INGEST_QUEUE, toJobPayload(scope, record, null), { dedupeKey: outboxDedupeKey(scope, 'event', record.externalId, record.hash), group: scope.connectionId });
       await storeHashes(tx, scope, [record]);
       return { fresh: true, ...outcome };
     }),

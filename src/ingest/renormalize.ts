@@ -77,7 +77,7 @@ async function applyBatch(tx: PoolClient, normalizer: Normalizer, scope: Connect
   for (const raw of page) {
     const records = normalizeRecord(normalizer, raw);
     if (records instanceof Error) {
-      dead.push({ payload: jobOf(scope, raw), dedupeKey: outboxDedupeKey(scope, raw.entity, raw.externalId, raw.hash), error: records });
+      dead.push({ payload: jobOf(scope, raw), dedupeKey: outboxDedupeKey(scope, raw.entity, raw.externalId, raw.hash), error: records, group: scope.connectionId });
       continue;
     }
     addToBatch(batch, records, scope.connectionId);

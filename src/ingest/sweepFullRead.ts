@@ -82,7 +82,7 @@ export async function completeFullRead(tx: PoolClient, r: { scope: ConnectionSco
       source, connectionId, entity: r.recordEntity, externalId: g.external_id, payload: null, hash: GONE_HASH, runId: r.runId,
       version: start.version, gone: { table: table as DeletableTable, deletedAt },
     };
-    return [{ payload, dedupeKey: `${connectionId}:${r.recordEntity}:${g.external_id}:${GONE_HASH}:${start.version ?? ''}` }];
+    return [{ payload, dedupeKey: `${connectionId}:${r.recordEntity}:${g.external_id}:${GONE_HASH}:${start.version ?? ''}`, group: connectionId }];
   });
   await enqueueMany(tx, INGEST_QUEUE, jobs);
   return jobs.length;

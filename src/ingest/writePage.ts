@@ -96,7 +96,9 @@ export async function writePage(
   // is what differs (edited or lost here), and the upsert's version rule still decides.
   const unchanged = w.force ? new Set<string>() : await unchangedKeys(tx, scope, prepared);
   const fresh = prepared.filter((r) => !unchanged.has(recordKey(r.entity, r.externalId)));
-  const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(scope, r, w.runId), dedupeKey: outboxDedupeKey(scope, r.entity, r.externalId, r.hash) })));
+  // Grouped by connection: the processor's claim is fair across connections, so this run's
+  // backfill shares each batch with the fresh records of every other connection.
+  const { inserted } = await enqueueMany(tx, INGEST_QUEUE, fresh.map((r) => ({ payload: toJobPayload(scope, r, w.runId), dedupeKey: outboxDedupeKey(scope, r.entity, r.externalId, r.hash), group: scope.connectionId })));
   await storeHashes(tx, scope, fresh);
   const fullRead = w.page.fullRead;
   if (fullRead) {

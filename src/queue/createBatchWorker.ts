@@ -67,9 +67,14 @@ export function createBatchWorker<P = unknown>(opts: BatchWorkerOptions<P>): Wor
   if (!single && !bulk) throw new TypeError('createBatchWorker needs handle or handleBatch');
   const handleOne: (job: Job<P>, tx: PoolClient) => Promise<BatchOutcome | void> = single ?? ((job, tx) => (bulk ? bulk([job], tx) : Promise.reject(new TypeError('createBatchWorker needs handle or handleBatch'))));
 
+  // Where this worker's next claim starts its round-robin walk over the queue's groups.
+  let groupCursor: string | null = null;
+
   async function runOnce(): Promise<RunResult> {
     const result = await withTransaction(pool, async (tx) => {
-      const rows = await claimBatch(tx, queue, batchSize);
+      const claimed = await claimBatch(tx, queue, batchSize, groupCursor);
+      groupCursor = claimed.after;
+      const rows = claimed.rows;
       if (rows.length === 0) return { claimed: 0, acked: [], retries: [], buried: [] };
       const jobs = rows.map((r) => toJob<P>(r, r.attempts + 1));
       const failures = bulk && jobs.length > 1 ? await tryWholeBatch(bulk, jobs, tx) : null;

@@ -91,18 +91,18 @@ export async function getDeadLetter(db: Queryable, id: string): Promise<DeadLett
 
 // Marking and re-enqueueing happen in one statement. A concurrent second replay blocks on the
 // row lock, then re-checks `replayed_at IS NULL` and matches nothing: replay is idempotent.
-// The new job keeps the dedupe key; if an outstanding job already holds it, that job carries
-// the work and no second one is made (job_id null).
+// The new job keeps the dedupe key and the fairness group; if an outstanding job already holds
+// the key, that job carries the work and no second one is made (job_id null).
 const REPLAY_SQL = `
 WITH target AS (
   SELECT id FROM dead_letters WHERE id = $1
 ), d AS (
   UPDATE dead_letters SET replayed_at = now()
   WHERE id = $1 AND replayed_at IS NULL
-  RETURNING id, queue, payload, dedupe_key, max_attempts
+  RETURNING id, queue, payload, dedupe_key, max_attempts, group_key
 ), ins AS (
-  INSERT INTO jobs (queue, payload, dedupe_key, max_attempts, replay_of)
-  SELECT queue, payload, dedupe_key, max_attempts, id FROM d
+  INSERT INTO jobs (queue, payload, dedupe_key, max_attempts, replay_of, group_key)
+  SELECT queue, payload, dedupe_key, max_attempts, id, group_key FROM d
   ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
   RETURNING id, queue
 )
@@ -137,10 +137,10 @@ WITH d AS (
     WHERE replayed_at IS NULL AND ($1::text IS NULL OR queue = $1)
     ORDER BY id LIMIT $2
     FOR UPDATE SKIP LOCKED)
-  RETURNING id, queue, payload, dedupe_key, max_attempts
+  RETURNING id, queue, payload, dedupe_key, max_attempts, group_key
 ), ins AS (
-  INSERT INTO jobs (queue, payload, dedupe_key, max_attempts, replay_of)
-  SELECT queue, payload, dedupe_key, max_attempts, id FROM d ORDER BY id
+  INSERT INTO jobs (queue, payload, dedupe_key, max_attempts, replay_of, group_key)
+  SELECT queue, payload, dedupe_key, max_attempts, id, group_key FROM d ORDER BY id
   ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
   RETURNING queue
 )
@@ -168,6 +168,8 @@ export interface DeadPayload {
   /** The dedupe key its job would carry (kept for replay, and to dead-letter it once). */
   dedupeKey: string;
   error: unknown;
+  /** The fairness group its job would carry (see EnqueueOptions.group); a replay keeps it. */
+  group?: string;
 }
 
 // A dead letter's job_id names the job it was; these never ran as one, so each takes a fresh id
@@ -175,11 +177,11 @@ export interface DeadPayload {
 // the DLQ is not buried twice, so re-running the work that failed it adds nothing.
 const BURY_PAYLOADS_SQL = `
 INSERT INTO dead_letters (queue, job_id, payload, dedupe_key, reason, error_name, error_message, error_stack,
-  error_details, attempts, max_attempts, job_created_at)
+  error_details, attempts, max_attempts, job_created_at, group_key)
 SELECT $1, nextval(pg_get_serial_sequence('jobs', 'id')), i.payload, i.dedupe_key, 'permanent', i.error_name,
-  i.error_message, i.error_stack, i.error_details, 1, 5, now()
+  i.error_message, i.error_stack, i.error_details, 1, 5, now(), NULLIF(i.group_key, '')
 FROM jsonb_to_recordset($2::jsonb) AS i(payload jsonb, dedupe_key text, error_name text, error_message text,
-  error_stack text, error_details jsonb)
+  error_stack text, error_details jsonb, group_key text)
 WHERE NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.queue = $1 AND d.dedupe_key = i.dedupe_key AND d.replayed_at IS NULL)
 RETURNING id`;
 
@@ -191,7 +193,7 @@ export async function deadLetterPayloads(db: Queryable, queue: string, items: re
   if (items.length === 0) return 0;
   const json = items.map((i) => {
     const e = describeError(i.error);
-    return { payload: i.payload, dedupe_key: i.dedupeKey, error_name: e.name, error_message: e.message, error_stack: e.stack, error_details: e.details };
+    return { payload: i.payload, dedupe_key: i.dedupeKey, error_name: e.name, error_message: e.message, error_stack: e.stack, error_details: e.details, group_key: i.group ?? null };
   });
   const { rowCount } = await db.query(BURY_PAYLOADS_SQL, [queue, JSON.stringify(json)]);
   return rowCount ?? 0;

@@ -12,6 +12,12 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** Attempts before the DLQ (default 5). */
   maxAttempts?: number;
+  /**
+   * The fairness group (the ingest outbox passes the connection): a batch claim takes a bounded
+   * slice from every group with ready jobs, so one group's backlog cannot hold the others back.
+   * Jobs without a group (or with '') share one group.
+   */
+  group?: string;
 }
 
 /** One item of {@link enqueueMany}. */
@@ -23,8 +29,8 @@ export interface EnqueueItem extends EnqueueOptions {
 // delivered exactly when the caller's transaction commits and never for a rolled-back one.
 const ENQUEUE_SQL = `
 WITH ins AS (
-  INSERT INTO jobs (queue, payload, dedupe_key, run_at, max_attempts)
-  VALUES ($1, $2::jsonb, $3, COALESCE($4::timestamptz, now()), COALESCE($5::int, 5))
+  INSERT INTO jobs (queue, payload, dedupe_key, run_at, max_attempts, group_key)
+  VALUES ($1, $2::jsonb, $3, COALESCE($4::timestamptz, now()), COALESCE($5::int, 5), NULLIF($6::text, ''))
   ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
   RETURNING id
 )
@@ -45,6 +51,7 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
     opts.dedupeKey ?? null,
     opts.runAt ?? null,
     opts.maxAttempts ?? null,
+    opts.group ?? null,
   ]);
   const row = rows[0];
   return row ? { id: row.id, inserted: row.inserted } : { id: null, inserted: false };
@@ -54,11 +61,11 @@ export async function enqueue(db: Queryable, queue: string, payload: unknown, op
 // server-side; duplicates inside the batch are skipped like duplicates of existing jobs.
 const ENQUEUE_MANY_SQL = `
 WITH input AS (
-  SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (payload jsonb, dedupe_key text, run_at timestamptz, max_attempts int))
-    WITH ORDINALITY AS t(payload, dedupe_key, run_at, max_attempts, ord)
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (payload jsonb, dedupe_key text, run_at timestamptz, max_attempts int, group_key text))
+    WITH ORDINALITY AS t(payload, dedupe_key, run_at, max_attempts, group_key, ord)
 ), ins AS (
-  INSERT INTO jobs (queue, payload, dedupe_key, run_at, max_attempts)
-  SELECT $1, COALESCE(payload, 'null'::jsonb), dedupe_key, COALESCE(run_at, now()), COALESCE(max_attempts, 5)
+  INSERT INTO jobs (queue, payload, dedupe_key, run_at, max_attempts, group_key)
+  SELECT $1, COALESCE(payload, 'null'::jsonb), dedupe_key, COALESCE(run_at, now()), COALESCE(max_attempts, 5), NULLIF(group_key, '')
   FROM input ORDER BY ord
   ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
   RETURNING 1
@@ -70,7 +77,7 @@ FROM (SELECT count(*) AS n FROM ins) c`;
 export async function enqueueMany(db: Queryable, queue: string, items: readonly EnqueueItem[]): Promise<{ inserted: number; skipped: number }> {
   if (items.length === 0) return { inserted: 0, skipped: 0 };
   const json = JSON.stringify(
-    items.map((i) => ({ payload: i.payload ?? null, dedupe_key: i.dedupeKey ?? null, run_at: i.runAt?.toISOString() ?? null, max_attempts: i.maxAttempts ?? null })),
+    items.map((i) => ({ payload: i.payload ?? null, dedupe_key: i.dedupeKey ?? null, run_at: i.runAt?.toISOString() ?? null, max_attempts: i.maxAttempts ?? null, group_key: i.group ?? null })),
   );
   const { rows } = await db.query<{ inserted: number }>(ENQUEUE_MANY_SQL, [queue, json]);
   const inserted = rows[0]?.inserted ?? 0;

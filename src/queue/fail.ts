@@ -68,12 +68,12 @@ WITH input AS (
 ), gone AS (
   DELETE FROM jobs j USING input i
   WHERE j.id = i.id AND j.lease_token IS NOT DISTINCT FROM i.lease_token
-  RETURNING j.id, j.queue, j.payload, j.dedupe_key, j.max_attempts, j.replay_of, j.created_at
+  RETURNING j.id, j.queue, j.payload, j.dedupe_key, j.max_attempts, j.replay_of, j.created_at, j.group_key
 )
 INSERT INTO dead_letters (queue, job_id, payload, dedupe_key, reason, error_name, error_message, error_stack,
-  error_details, attempts, max_attempts, replay_of, job_created_at)
+  error_details, attempts, max_attempts, replay_of, job_created_at, group_key)
 SELECT g.queue, g.id, g.payload, g.dedupe_key, i.reason, i.error_name, i.error_message, i.error_stack,
-  i.error_details, i.attempts, g.max_attempts, g.replay_of, g.created_at
+  i.error_details, i.attempts, g.max_attempts, g.replay_of, g.created_at, g.group_key
 FROM gone g JOIN input i ON i.id = g.id
 RETURNING job_id`;
 
