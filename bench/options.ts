@@ -74,7 +74,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
     orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
     campaignSync: { scale: count('scale', 50), campaigns: 100, timeoutS: 180 },
-    connections: { connections: count('clients', 1000), workers: [1, 2], scale: count('scale', 20), timeoutS: 900 },
+    connections: { connections: count('clients', 1000), workers: [1, 2], scale: count('scale', 1), timeoutS: 900 },
     startUp: {},
     out: path.resolve(flags.out ?? DEFAULT_RESULTS_FILE),
   };
