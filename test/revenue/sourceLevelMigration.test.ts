@@ -1,29 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { runner } from 'node-pg-migrate';
-import { MIGRATION_GLOB, migrate } from '../../src/db/index.ts';
+import type pg from 'pg';
+import { migrate } from '../../src/db/index.ts';
+import { databaseBefore, type DatabaseBefore } from '../helpers/databaseBefore.ts';
 import { dailyRevenue, summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { levelDisagreements } from './levels.ts';
 import { loadPayments, referenceView, upsertPayments, type TestPayment } from './reference.ts';
 
-const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 const MIGRATION = '1016_revenue_per_source_level';
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client(process.env.BUFFALO_TEST_PG_URL);
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const charge = (source: TestPayment['source'], connectionId: string, externalId: string, amountCents: bigint, at = '2026-03-01T12:20:00Z'): TestPayment => ({
   source, connectionId, externalId, kind: 'charge', status: 'COLLECTED', amountCents, refundedCents: 0n, currency: 'USD', occurredAt: new Date(at),
@@ -37,27 +21,18 @@ const CONNECTION_LEVEL_DRIFT = `
                                 UNION ALL (SELECT * FROM revenue_rollup_daily_expected EXCEPT SELECT * FROM revenue_rollup_daily)) d)::int AS n`;
 
 describe(`migration ${MIGRATION}`, () => {
-  const name = `revsrc_${randomBytes(5).toString('hex')}`;
-  const url = (process.env.BUFFALO_TEST_PG_URL ?? '').replace(/\/[^/]*$/, `/${name}`);
-  const previous = mkdtempSync(path.join(tmpdir(), 'buffalo-before-1016-'));
+  let db: DatabaseBefore;
   let pool: pg.Pool;
+  let url: string;
   before(async () => {
-    await admin(`CREATE DATABASE ${name}`);
-    // Every module's migrations numbered below this one: the schema this migration upgrades.
-    for (const dir of readdirSync(SRC).map((m) => path.join(SRC, m, 'migrations')).filter((d) => existsSync(d))) {
-      for (const f of readdirSync(dir)) if (f.endsWith('.sql') && f < MIGRATION) copyFileSync(path.join(dir, f), path.join(previous, f));
-    }
-    pool = new pg.Pool({ connectionString: url, max: 2 });
+    db = await databaseBefore(MIGRATION);
+    ({ pool, url } = db);
   });
   after(async () => {
-    await pool?.end();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    rmSync(previous, { recursive: true, force: true });
+    await db?.drop();
   });
 
   it('builds the per-source level from the stored payments, keeps both levels exact after, and its down migration restores 1012', async () => {
-    const opts = { databaseUrl: url, migrationsTable: 'buffalo_migrations', singleTransaction: true, checkOrder: true, log: () => undefined } as const;
-    await runner({ ...opts, dir: previous, direction: 'up' });
     // Several connections of both sources in the same hour, written while the rollup was per connection only.
     await upsertPayments(pool, [
       charge('stripe', 'stripe-default', 'ch_1', 100n),
@@ -89,7 +64,7 @@ describe(`migration ${MIGRATION}`, () => {
       assert.deepEqual((await dailyRevenue(pool, q)).breakdown.map((b) => [b.date, b.amountCents, b.count]), referenceView(payments, q, 'day').buckets.map((b) => [b.start, b.amountCents, b.count]), JSON.stringify(f));
     }
 
-    await runner({ ...opts, dir: MIGRATION_GLOB, useGlob: true, direction: 'down', count: applied.length });
+    await db.down(applied.length);
     assert.equal((await pool.query(`SELECT to_regclass('revenue_source_rollup') AS t`)).rows[0]?.t, null, 'per-source level dropped');
     assert.ok((await pool.query(`SELECT to_regclass('revenue_rollup_connection') AS t`)).rows[0]?.t, '1012 index back');
     assert.equal((await pool.query<{ n: number }>(CONNECTION_LEVEL_DRIFT)).rows[0]?.n, 0, 'per-connection rollup exact after down');
