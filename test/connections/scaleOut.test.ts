@@ -2,8 +2,9 @@
  * Scale-out, end to end over real processes: the ad-platform simulator with many client accounts
  * (real HTTP) and `buffalo start` children on one database — two `--role api`, two
  * `--role worker`, one `--role scheduler`. Client connections are created through one API and
- * triggered through the other; one worker is SIGKILLed while both hold runs. Every connection
- * ends with a successful run, its campaigns stored exactly once, no client throttled more than
+ * triggered through the other; the first worker is SIGKILLed while it holds runs and the second
+ * starts after: the runs it held are taken over (same run ids) once their leases expire. Every
+ * connection ends with a successful run, its campaigns stored exactly once, no client throttled more than
  * once, nothing left running or dead-lettered. The rate limit is raised on both sides (simulator
  * and Buffalo's shared gate) so the runs take seconds; its shape (per client, shared by the
  * processes) is what counts here, its length is the bench's business.
@@ -95,11 +96,11 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
     await db?.drop();
   });
 
-  it('every connection synced exactly once over a worker crash, each client throttled at most once', { timeout: 120_000 }, async () => {
+  it('every connection synced exactly once over a worker crash, each client throttled at most once', { timeout: 180_000 }, async () => {
     // The first process migrates; the rest start on the migrated database.
     const apiA = await startBuffalo('api');
     await untilHealthy(apiA);
-    const [apiB, workerA, workerB] = await Promise.all([startBuffalo('api'), startBuffalo('worker'), startBuffalo('worker'), startBuffalo('scheduler')]);
+    const [apiB, workerA] = await Promise.all([startBuffalo('api'), startBuffalo('worker'), startBuffalo('scheduler')]);
     await untilHealthy(apiB!);
 
     const ids: Array<{ id: string; account: number }> = [];
@@ -113,16 +114,20 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
       assert.equal(res.status, 202, await res.text());
     }
 
-    // More runs going than one worker may hold: both hold some when one dies.
-    await waitFor(async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'")) > CONCURRENCY, 'both workers to run syncs', 30_000);
+    // The only worker holds runs: kill it mid-run, then start the second one.
+    await waitFor(async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'")) >= CONCURRENCY, 'the first worker to run syncs', 30_000);
     workerA!.proc.kill('SIGKILL');
     await workerA!.exited;
+    const held = (await db.pool.query<{ id: string }>("SELECT id FROM sync_runs WHERE status = 'running'")).rows.map((r) => r.id);
+    assert.ok(held.length > 0, 'the killed worker held runs');
+    const killedAt = new Date();
+    const workerB = await startBuffalo('worker');
 
     const connectionIds = ids.map((c) => c.id);
     await waitFor(
       async () => (await count("SELECT count(DISTINCT connection_id) AS n FROM sync_runs WHERE status = 'success' AND connection_id = ANY($1)", [connectionIds])) === CONNECTIONS,
       'every connection to have a successful run',
-      60_000,
+      90_000,
     );
     // And the outbox drained into the campaigns table.
     await waitFor(async () => (await count("SELECT count(*) AS n FROM jobs WHERE queue = 'ingest'")) === 0, 'the outbox to drain', 30_000);
@@ -135,9 +140,13 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
     const stats = (await (await fetch(`${sim.url}/__sandbox/stats`)).json()) as { rateLimitedByAccount: Record<string, number> };
     for (const [account, n] of Object.entries(stats.rateLimitedByAccount)) assert.ok(n <= 1, `client ${account} got ${n} 429s`);
 
-    // Nothing lost with the worker: no run left running, no sync or record dead-lettered.
+    // Nothing lost with the worker: the runs it held were taken over under their own ids and
+    // completed after the kill; no run left running, no sync or record dead-lettered.
     await waitFor(async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status IN ('running', 'queued')")) === 0, 'every run to end', 30_000);
+    const takenOver = (await db.pool.query<{ id: string; status: string; started_at: Date }>('SELECT id, status, started_at FROM sync_runs WHERE id = ANY($1::uuid[])', [held])).rows;
+    assert.deepEqual(takenOver.map((r) => r.status), held.map(() => 'success'), 'every run the killed worker held completed');
+    assert.ok(takenOver.every((r) => r.started_at > killedAt), 'each restarted by the surviving worker after the kill');
     assert.equal(await count('SELECT count(*) AS n FROM dead_letters'), 0, 'no dead letters');
-    assert.equal(workerB!.proc.exitCode, null, 'the surviving worker still runs');
+    assert.equal(workerB.proc.exitCode, null, 'the surviving worker still runs');
   });
 });
