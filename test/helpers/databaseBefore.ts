@@ -18,19 +18,33 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 export interface DatabaseBefore {
   url: string;
   pool: pg.Pool;
+  /** The migrations applied to build it, in order. */
+  applied: string[];
   /** Revert the last `count` migrations (e.g. the one under test and every later one). */
   down(count: number): Promise<void>;
   drop(): Promise<void>;
 }
 
-async function admin(sql: string): Promise<void> {
+async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client(process.env.BUFFALO_TEST_PG_URL);
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query<T>(sql, params)).rows;
   } finally {
     await client.end();
   }
+}
+
+// node-pg-migrate ends its client without waiting for it; a DROP … WITH (FORCE) that catches it
+// still connected terminates it, and its unhandled error fails the test file. Wait for the
+// sessions to leave first (FORCE stays for anything that lingers).
+async function dropDatabase(name: string): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const [row] = await admin<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (!row || row.n === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 /** Create the database and apply every migration numbered below `migration`. */
@@ -43,17 +57,18 @@ export async function databaseBefore(migration: string): Promise<DatabaseBefore>
   }
   await admin(`CREATE DATABASE ${name}`);
   const opts = { databaseUrl: url, migrationsTable: 'buffalo_migrations', singleTransaction: true, checkOrder: true, log: () => undefined } as const;
-  await runner({ ...opts, dir: previous, direction: 'up' });
+  const applied = (await runner({ ...opts, dir: previous, direction: 'up' })).map((m) => m.name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   return {
     url,
     pool,
+    applied,
     down: async (count) => {
       await runner({ ...opts, dir: MIGRATION_GLOB, useGlob: true, direction: 'down', count });
     },
     async drop() {
       await pool.end();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropDatabase(name);
       rmSync(previous, { recursive: true, force: true });
     },
   };
