@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { migrate } from '../../src/db/index.ts';
 import { databaseBefore, type DatabaseBefore } from '../helpers/databaseBefore.ts';
 import { summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.ts';
+import { ROLLUP_DRIFT } from './levels.ts';
 import { upsertPayments, type TestPayment } from './reference.ts';
 
 const MIGRATION = '1012_revenue_by_connection';
@@ -11,14 +12,6 @@ const MIGRATION = '1012_revenue_by_connection';
 const charge = (connectionId: string, externalId: string, amountCents: bigint): TestPayment => ({
   source: 'stripe', connectionId, externalId, kind: 'charge', status: 'COLLECTED', amountCents, refundedCents: 0n, currency: 'USD', occurredAt: new Date('2026-03-01T12:20:00Z'),
 });
-
-// The rollup as the migration found it, keyed by (currency, hour, source) only, compared with its
-// expected view: rows that differ, either way.
-const OLD_SHAPE_DRIFT = `
-  SELECT (SELECT count(*) FROM ((SELECT * FROM revenue_rollup EXCEPT SELECT * FROM revenue_rollup_expected)
-                                UNION ALL (SELECT * FROM revenue_rollup_expected EXCEPT SELECT * FROM revenue_rollup)) h)::int
-       + (SELECT count(*) FROM ((SELECT * FROM revenue_rollup_daily EXCEPT SELECT * FROM revenue_rollup_daily_expected)
-                                UNION ALL (SELECT * FROM revenue_rollup_daily_expected EXCEPT SELECT * FROM revenue_rollup_daily)) d)::int AS n`;
 
 describe(`migration ${MIGRATION}`, () => {
   let db: DatabaseBefore;
@@ -49,9 +42,9 @@ describe(`migration ${MIGRATION}`, () => {
     assert.deepEqual(await verifyRevenueRollup(pool), []);
 
     await db.down(applied.length);
-    assert.equal((await pool.query<{ n: number }>(OLD_SHAPE_DRIFT)).rows[0]?.n, 0, 'rollup exact after down');
+    assert.equal((await pool.query<{ n: number }>(ROLLUP_DRIFT)).rows[0]?.n, 0, 'rollup exact after down');
     await upsertPayments(pool, [charge('stripe-default', 'ch_3', 7n)]);
-    assert.equal((await pool.query<{ n: number }>(OLD_SHAPE_DRIFT)).rows[0]?.n, 0, 'old triggers keep it exact');
+    assert.equal((await pool.query<{ n: number }>(ROLLUP_DRIFT)).rows[0]?.n, 0, 'old triggers keep it exact');
     const { rows } = await pool.query<{ gross: string }>('SELECT sum(gross_15)::text AS gross FROM revenue_rollup');
     assert.equal(rows[0]?.gross, '412');
 

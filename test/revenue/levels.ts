@@ -28,3 +28,13 @@ export async function levelDisagreements(db: Queryable): Promise<Array<{ level: 
   const { rows } = await db.query<{ level: string; at: string; source: string }>(DISAGREEMENTS);
   return rows.map(({ level, at, source }) => ({ level, at, source }));
 }
+
+/**
+ * Rows of `revenue_rollup` and `revenue_rollup_daily` that differ from their expected views, either
+ * way (whatever shape the migrations under test left them in): 0 when the rollup is exact.
+ */
+export const ROLLUP_DRIFT = `
+  SELECT (SELECT count(*) FROM ((SELECT * FROM revenue_rollup EXCEPT SELECT * FROM revenue_rollup_expected)
+                                UNION ALL (SELECT * FROM revenue_rollup_expected EXCEPT SELECT * FROM revenue_rollup)) h)::int
+       + (SELECT count(*) FROM ((SELECT * FROM revenue_rollup_daily EXCEPT SELECT * FROM revenue_rollup_daily_expected)
+                                UNION ALL (SELECT * FROM revenue_rollup_daily_expected EXCEPT SELECT * FROM revenue_rollup_daily)) d)::int AS n`;

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { migrate } from '../../src/db/index.ts';
 import { databaseBefore, type DatabaseBefore } from '../helpers/databaseBefore.ts';
 import { dailyRevenue, summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.ts';
-import { levelDisagreements } from './levels.ts';
+import { levelDisagreements, ROLLUP_DRIFT } from './levels.ts';
 import { loadPayments, referenceView, upsertPayments, type TestPayment } from './reference.ts';
 
 const MIGRATION = '1016_revenue_per_source_level';
@@ -12,13 +12,6 @@ const MIGRATION = '1016_revenue_per_source_level';
 const charge = (source: TestPayment['source'], connectionId: string, externalId: string, amountCents: bigint, at = '2026-03-01T12:20:00Z'): TestPayment => ({
   source, connectionId, externalId, kind: 'charge', status: 'COLLECTED', amountCents, refundedCents: 0n, currency: 'USD', occurredAt: new Date(at),
 });
-
-// The per-connection rollup as 1012 leaves it, compared with its expected view: rows that differ, either way.
-const CONNECTION_LEVEL_DRIFT = `
-  SELECT (SELECT count(*) FROM ((SELECT * FROM revenue_rollup EXCEPT SELECT * FROM revenue_rollup_expected)
-                                UNION ALL (SELECT * FROM revenue_rollup_expected EXCEPT SELECT * FROM revenue_rollup)) h)::int
-       + (SELECT count(*) FROM ((SELECT * FROM revenue_rollup_daily EXCEPT SELECT * FROM revenue_rollup_daily_expected)
-                                UNION ALL (SELECT * FROM revenue_rollup_daily_expected EXCEPT SELECT * FROM revenue_rollup_daily)) d)::int AS n`;
 
 describe(`migration ${MIGRATION}`, () => {
   let db: DatabaseBefore;
@@ -67,9 +60,9 @@ describe(`migration ${MIGRATION}`, () => {
     await db.down(applied.length);
     assert.equal((await pool.query(`SELECT to_regclass('revenue_source_rollup') AS t`)).rows[0]?.t, null, 'per-source level dropped');
     assert.ok((await pool.query(`SELECT to_regclass('revenue_rollup_connection') AS t`)).rows[0]?.t, '1012 index back');
-    assert.equal((await pool.query<{ n: number }>(CONNECTION_LEVEL_DRIFT)).rows[0]?.n, 0, 'per-connection rollup exact after down');
+    assert.equal((await pool.query<{ n: number }>(ROLLUP_DRIFT)).rows[0]?.n, 0, 'per-connection rollup exact after down');
     await upsertPayments(pool, [charge('stripe', 'stripe-default', 'ch_3', 7n)]);
-    assert.equal((await pool.query<{ n: number }>(CONNECTION_LEVEL_DRIFT)).rows[0]?.n, 0, '1012 flush keeps it exact');
+    assert.equal((await pool.query<{ n: number }>(ROLLUP_DRIFT)).rows[0]?.n, 0, '1012 flush keeps it exact');
 
     assert.deepEqual(await migrate(url), applied);
     assert.deepEqual(await verifyRevenueRollup(pool), []);
