@@ -17,7 +17,8 @@ import type { JobRow } from './types.ts';
 //           than slots, successive claims walk round-robin over all of them. Ordering by the
 //           groups' oldest jobs instead would let the groups with old backlogs win every claim
 //           and keep a fresh group out for as long as they last.
-//   fair  — from each ready group its oldest due jobs, at most ceil(limit / groups).
+//   fair  — from each ready group its oldest due jobs, at most floor(limit / groups) (≥ 1: ready
+//           holds at most `limit` groups), so the shares never add up to more than the batch.
 //   rest  — the slots the groups left unused (small groups), filled oldest first over the
 //           queue (jobs_pending), skipping what `fair` took.
 // Both lock steps are FOR UPDATE SKIP LOCKED, so any number of consumers claim disjoint batches
@@ -42,7 +43,7 @@ WITH RECURSIVE heads AS (
 ), ready AS (
   SELECT g FROM heads WHERE run_at <= now() ORDER BY ($3::text IS NOT NULL AND g <= $3), g LIMIT $2::int
 ), quota AS (
-  SELECT ceil($2::int / greatest(count(*), 1)::numeric)::int AS n FROM ready
+  SELECT ($2::int / greatest(count(*), 1)::int) AS n FROM ready
 ), fair AS (
   SELECT j.run_at, j.id FROM ready r CROSS JOIN LATERAL (
     SELECT run_at, id FROM jobs
@@ -52,7 +53,7 @@ WITH RECURSIVE heads AS (
 ), rest AS (
   SELECT run_at, id FROM jobs
   WHERE queue = $1 AND status = 'pending' AND run_at <= now() AND id NOT IN (SELECT id FROM fair)
-  ORDER BY run_at, id LIMIT $2::int - (SELECT count(*) FROM fair)
+  ORDER BY run_at, id LIMIT greatest(0, $2::int - (SELECT count(*) FROM fair))
   FOR UPDATE SKIP LOCKED
 )
 SELECT j.id, j.queue, j.payload, j.attempts, j.max_attempts, j.created_at,

@@ -1,6 +1,6 @@
 /**
  * The batch claim is fair across groups (enqueue's `group`): each group with ready jobs gets at
- * most ceil(batch / groups) slots, the slots left over go oldest first, more groups than slots
+ * most floor(batch / groups) slots, the slots left over go oldest first, more groups than slots
  * take turns over claims, and jobs without a group behave as one group (oldest first, as before).
  */
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +53,14 @@ describe('queue: fair batch claims across groups', () => {
     assert.deepEqual(big, Array.from({ length: 70 }, (_, k) => k), "within a group, oldest first and in the batch's (run_at, id) order");
     await worker.runOnce();
     assert.deepEqual(tally(batches[1]!), { big: 60, mid: 60 }, 'two groups left: 60 each');
+  });
+
+  it('shares that do not divide the batch never add up to more than it (3 groups, batch 10: 3 each, 1 oldest first)', async () => {
+    for (const g of ['a', 'b', 'c']) await enqueueMany(db.pool, 'uneven', items(g, 6));
+    const { worker, batches } = recorder('uneven', 10);
+    await worker.runOnce();
+    assert.equal(batches[0]!.length, 10);
+    assert.deepEqual(tally(batches[0]!), { a: 4, b: 3, c: 3 });
   });
 
   it('more groups than slots: groups take turns over claims, the oldest job of each group first', async () => {
