@@ -15,8 +15,10 @@ const settings = z.record(z.string(), z.unknown()).describe('non-secret provider
 
 /** `DELETE /connections/:id` query. */
 export const deleteConnectionQuery = z.object({ purge: z.enum(['true', 'false']).optional().describe('also delete everything the connection synced (default false)') });
+/** A connection id, as the connections table's CHECK allows it (every route and filter that takes one). */
+export const connectionIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a connection id such as conn_… or stripe-default (lower-case letters, digits, _ and -)' });
 /** `/connections/:id` params. */
-export const connectionIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a connection id such as conn_… or stripe-default' }) });
+export const connectionIdParams = z.object({ id: connectionIdSchema });
 
 /** `POST /connections` body. */
 export const createConnectionBody = z.strictObject({

@@ -15,7 +15,7 @@ export { openCredentials } from './openCredentials.ts';
 export { rotateKey, type KeyRotation } from './rotateKey.ts';
 export { createCredentialChecker, type CredentialCheck } from './createCredentialChecker.ts';
 export { connectionRoutes, type ConnectionRoutesOptions } from './connectionRoutes.ts';
-export { lastRunView, toConnectionView } from './connectionSchemas.ts';
+export { connectionIdSchema, lastRunView, toConnectionView } from './connectionSchemas.ts';
 export { noActivity, type ConnectionActivity, type ConnectionLastRun, type ConnectionRunError, type DescribeActivity, type DescribeActivityOptions } from './connectionActivity.ts';
 export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from './cliCommands.ts';
 export { connectionConfig, createConnectionConnectors, type ConnectionConnectors, type ConnectionConnectorsDeps } from './connectionConnectors.ts';

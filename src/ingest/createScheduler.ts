@@ -6,7 +6,6 @@
  * an injected clock; `runOnce(now)` is what the loop and the tests call.
  */
 import type { SourceName } from '../config.ts';
-import { defaultConnectionId, listConnections } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
@@ -14,6 +13,7 @@ import { recordAcceptedSync } from './acceptSync.ts';
 import { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
 import { fireOnce } from './fireOnce.ts';
 import { runPeriodically } from './periodicTask.ts';
+import { schedulableConnections } from './schedulableConnections.ts';
 import type { IngestDeps } from './types.ts';
 
 /** Options of {@link createScheduler}. */
@@ -59,11 +59,8 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
 
   async function runOnce(now: number = clock.now()): Promise<TickResult> {
     const syncs: TickResult['syncs'] = [];
-    for (const connection of await listConnections(deps.pool, { status: 'active' })) {
+    for (const connection of await schedulableConnections(deps)) {
       const source = connection.provider;
-      if (!deps.config[source].enabled) continue;
-      // A default connection syncs only where the environment configures it.
-      if (connection.id === defaultConnectionId(source) && !deps.connectors[source]) continue;
       const slot = String(Math.floor(now / (connection.syncIntervalMs ?? syncIntervalMs)));
       const fired = await fireOnce(deps.pool, `sync:${connection.id}`, slot, (tx) => recordAcceptedSync(tx, { source, connectionId: connection.id, mode: 'incremental', trigger: 'scheduler' }));
       if (fired) syncs.push({ source, connectionId: connection.id, runId: fired.value });

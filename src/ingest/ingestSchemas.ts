@@ -1,12 +1,10 @@
 /** zod schemas of the ingest HTTP API (request validation and the OpenAPI document). */
 import { z } from 'zod';
 import { SOURCES } from '../config.ts';
+import { connectionIdSchema } from '../connections/index.ts';
 
 /** Error body. */
 export const errorView = z.looseObject({ error: z.string(), message: z.string() });
-
-/** A connection id (docs/connections.md); the environment's accounts are `<source>-default`. */
-export const connectionIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a connection id: lower-case letters, digits, _ and -');
 
 /** A pull source name. */
 export const sourceSchema = z.enum(SOURCES);
@@ -135,9 +133,7 @@ export const dlqQuery = z.object({
   replayed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page'),
-  connectionId: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, { error: 'expected a connection id such as conn_… or stripe-default' })
+  connectionId: connectionIdSchema
     .optional()
     .describe('only this connection\'s dead letters (jobs from before connections belong to `<source>-default`)'),
 });

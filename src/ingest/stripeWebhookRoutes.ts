@@ -7,12 +7,12 @@ import Stripe from 'stripe';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
-import { defaultScope, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
+import { connectionIdSchema, defaultScope, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { acceptWebhookEvent } from './acceptWebhookEvent.ts';
 import { ingestMetrics } from './ingestMetrics.ts';
-import { connectionIdSchema, errorView } from './ingestSchemas.ts';
+import { errorView } from './ingestSchemas.ts';
 
 /** Options of {@link stripeWebhookRoutes}. */
 export interface StripeWebhookOptions {

@@ -6,8 +6,7 @@
  * the loop and the tests call.
  */
 import type { SourceName } from '../config.ts';
-import { isDefaultConnection, listConnections } from '../connections/index.ts';
-import { fireOnce, runPeriodically, type IngestDeps } from '../ingest/index.ts';
+import { fireOnce, runPeriodically, schedulableConnections, type IngestDeps } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedReconciliation } from './acceptReconciliation.ts';
 
@@ -38,12 +37,9 @@ export function createReconcileScheduler(deps: IngestDeps, opts: ReconcileSchedu
     const fired: Array<{ source: SourceName; connectionId: string; reconciliationId: string }> = [];
     if (new Date(now).getUTCHours() < hourUtc) return fired;
     const day = new Date(now).toISOString().slice(0, 10);
-    for (const connection of await listConnections(deps.pool, { status: 'active' })) {
+    for (const connection of await schedulableConnections(deps)) {
       const source = connection.provider;
       const connectionId = connection.id;
-      if (!deps.config[source].enabled) continue;
-      // A default connection is reconciled only where the environment configures it.
-      if (isDefaultConnection({ source, connectionId }) && !deps.connectors[source]) continue;
       const won = await fireOnce(deps.pool, `reconcile:${connectionId}`, day, (tx) => recordAcceptedReconciliation(tx, { source, connectionId, repair: false, trigger: 'scheduler' }));
       if (won) fired.push({ source, connectionId, reconciliationId: won.value });
     }

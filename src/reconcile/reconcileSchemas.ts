@@ -1,6 +1,7 @@
 /** HTTP shapes of the reconcile routes. */
 import { z } from 'zod';
 import { SOURCES } from '../config.ts';
+import { connectionIdSchema } from '../connections/index.ts';
 
 /** Error body. */
 export const errorView = z.looseObject({ error: z.string(), message: z.string() });
@@ -10,7 +11,7 @@ export const reconcileParams = z.object({ source: z.enum(SOURCES) });
 export const reconcileOptions = z
   .object({
     repair: z.union([z.boolean(), z.enum(['true', 'false'])]).optional().describe('re-sync exactly the missing and differing records'),
-    connectionId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a connection id: lower-case letters, digits, _ and -').optional().describe('reconcile this connection of the source (default: <source>-default)'),
+    connectionId: connectionIdSchema.optional().describe('reconcile this connection of the source (default: <source>-default)'),
   })
   .strict();
 /** The 202. */

@@ -1,7 +1,7 @@
 /** Revenue query filters: the zod schema the routes validate with, and a parser for direct callers. */
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { connectionIdSchema } from '../ingest/ingestSchemas.ts';
+import { connectionIdSchema } from '../connections/index.ts';
 
 /** Sources that write payments (the only valid `source` filter values). */
 export const REVENUE_SOURCES = ['stripe', 'hubspot'] as const;
