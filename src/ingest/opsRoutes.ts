@@ -3,16 +3,18 @@
  * source's default connection that worker processes execute (see acceptSync),
  * `POST /connections/:id/trigger/:mode` the same for any connection, `GET /runs`, `GET /runs/:runId`.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { SourceName } from '../config.ts';
+import type { SyncTarget } from '../connectors/index.ts';
 import { getConnection, isDefaultConnection } from '../connections/index.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireAdminKey, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import { refuseUnavailableSource } from './refuseUnavailableSource.ts';
-import { acceptSync } from './acceptSync.ts';
+import { acceptSync, type SyncRequest } from './acceptSync.ts';
 import { connectionTriggerAccepted, connectionTriggerParams, errorView, listRunsQuery, runIdParams, runsPage, runView, triggerAccepted, triggerParams, triggerTarget } from './ingestSchemas.ts';
-import { parseSyncTarget } from './parseSyncTarget.ts';
+import { parseSyncTarget, type SyncTargetInput } from './parseSyncTarget.ts';
 import { targetRefusal } from './runTargetedSync.ts';
 import type { IngestDeps } from './types.ts';
 import { getRun, listRuns } from './runs.ts';
@@ -28,6 +30,21 @@ export interface OpsRoutesOptions {
 
 /** Trigger and run-report routes. */
 export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, opts) => {
+  // The record or date range a trigger names in its body or query (null: the streams), or 400.
+  const targetOf = (request: { query: SyncTargetInput; body?: SyncTargetInput | null }): SyncTarget | null => {
+    const target = parseSyncTarget({ ...request.query, ...(request.body ?? {}) });
+    if (target && 'error' in target) throw new AppError('validation_failed', target.error, { details: { field: target.field } });
+    return target;
+  };
+  // The 202 commits with the run (fenced by the key's claim): a crash or a failed store can no
+  // longer leave a run whose key a retry runs again, nor can a request that outlived its lease
+  // commit a second run after a retry took its key over.
+  const accept = async <T>(request: FastifyRequest, reply: FastifyReply, sync: SyncRequest, answer: (runId: string) => T) => {
+    const runId = await acceptSync(opts.pool, sync, (tx, id, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, answer(id))));
+    markIdempotentResponseStored(request);
+    return reply.code(202).send(answer(runId));
+  };
+
   app.post(
     '/trigger/:source/:mode',
     {
@@ -47,19 +64,12 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
     },
     async (request, reply) => {
       const { source, mode } = request.params;
-      const target = parseSyncTarget({ ...request.query, ...(request.body ?? {}) });
-      if (target && 'error' in target) throw new AppError('validation_failed', target.error, { details: { field: target.field } });
+      const target = targetOf(request);
       if (target && opts.connectors) {
         const refusal = targetRefusal(opts.connectors[source], source, target);
         if (refusal) throw new AppError('validation_failed', refusal, { details: { field: target.kind === 'id' ? 'id' : 'since' } });
       }
-      const accepted = (runId: string) => ({ runId, source, mode, status: 'accepted' as const });
-      // The 202 commits with the run (fenced by the key's claim): a crash or a failed store can
-      // no longer leave a run whose key a retry runs again, nor can a request that outlived its
-      // lease commit a second run after a retry took its key over.
-      const runId = await acceptSync(opts.pool, { source, mode, trigger: 'api', ...(target ? { target } : {}) }, (tx, id, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(id))));
-      markIdempotentResponseStored(request);
-      return reply.code(202).send(accepted(runId));
+      return accept(request, reply, { source, mode, trigger: 'api', ...(target ? { target } : {}) }, (runId) => ({ runId, source, mode, status: 'accepted' as const }));
     },
   );
 
@@ -88,12 +98,8 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
       if (connection.status !== 'active') {
         throw new AppError('connection_not_active', `connection ${id} is ${connection.status}${connection.statusReason ? ` (${connection.statusReason})` : ''}: resume it (PATCH /connections/${id} {"status":"active"}) to sync`, { details: { status: connection.status } });
       }
-      const target = parseSyncTarget({ ...request.query, ...(request.body ?? {}) });
-      if (target && 'error' in target) throw new AppError('validation_failed', target.error, { details: { field: target.field } });
-      const accepted = (runId: string) => ({ runId, source, connectionId: id, mode, status: 'accepted' as const });
-      const runId = await acceptSync(opts.pool, { source, connectionId: id, mode, trigger: 'api', ...(target ? { target } : {}) }, (tx, runId, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 202, accepted(runId))));
-      markIdempotentResponseStored(request);
-      return reply.code(202).send(accepted(runId));
+      const target = targetOf(request);
+      return accept(request, reply, { source, connectionId: id, mode, trigger: 'api', ...(target ? { target } : {}) }, (runId) => ({ runId, source, connectionId: id, mode, status: 'accepted' as const }));
     },
   );
 
