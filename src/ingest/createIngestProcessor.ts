@@ -47,15 +47,16 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
       const upsertedByRun = new Map<string, number>();
       // Which run a row's deletion belongs to: the last job of the batch that deleted it.
       const deletingRun = new Map<string, string>();
-      // One lookup per connection per batch (a stored connection's connector is built once and cached).
-      const connectors = new Map<string, Promise<Connector | undefined>>();
-      const connectorFor = (scope: ConnectionScope) => {
-        let c = connectors.get(scope.connectionId);
-        if (!c) connectors.set(scope.connectionId, (c = connectorOf(deps, scope)));
-        return c;
-      };
+      // The batch's connectors first, one lookup per connection and all at once; then every job
+      // is normalized without awaiting (a stored connection's connector is built once and cached).
+      const scopes = new Map<string, ConnectionScope>();
       for (const job of jobs) {
-        const normalized = await normalizeJob(job, connectorFor);
+        const scope = scopeOf(job.payload);
+        if (scope) scopes.set(scope.connectionId, scope);
+      }
+      const connectors = new Map(await Promise.all([...scopes.values()].map(async (scope) => [scope.connectionId, await connectorOf(deps, scope)] as const)));
+      for (const job of jobs) {
+        const normalized = normalizeJob(job, (scope) => connectors.get(scope.connectionId));
         if (normalized instanceof Error) {
           failed.push({ id: job.id, error: normalized });
           continue;
@@ -85,12 +86,18 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
 
 type Normalized = { connector: Connector; scope: ConnectionScope; records: UnifiedRecord[] };
 
-async function normalizeJob(job: Job<IngestJobPayload>, connectorFor: (scope: ConnectionScope) => Promise<Connector | undefined>): Promise<Normalized | Error> {
+// The connection a job belongs to; null for a payload that is not an ingest job. Jobs queued
+// before connections existed belong to the source's default connection.
+function scopeOf(p: IngestJobPayload | null | undefined): ConnectionScope | null {
+  if (!p || typeof p !== 'object' || typeof p.source !== 'string') return null;
+  return { source: p.source, connectionId: typeof p.connectionId === 'string' ? p.connectionId : defaultConnectionId(p.source) };
+}
+
+function normalizeJob(job: Job<IngestJobPayload>, connectorFor: (scope: ConnectionScope) => Connector | undefined): Normalized | Error {
   const p = job.payload;
-  if (!p || typeof p !== 'object' || typeof p.source !== 'string') return new PermanentError('not an ingest job: payload has no source');
-  // Jobs queued before connections existed belong to the source's default connection.
-  const scope: ConnectionScope = { source: p.source, connectionId: typeof p.connectionId === 'string' ? p.connectionId : defaultConnectionId(p.source) };
-  const connector = await connectorFor(scope);
+  const scope = scopeOf(p);
+  if (!scope) return new PermanentError('not an ingest job: payload has no source');
+  const connector = connectorFor(scope);
   // Not permanent: this process may simply lack the source's configuration while another
   // worker has it (the queue retries with backoff; a replay after fixing the config works too).
   if (!connector) {
