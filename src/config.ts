@@ -39,9 +39,8 @@ export interface PolicySettings {
   concurrency: number;
 }
 
-// Defaults come from the seeds: inventory (seed 001: 5 failures, 30 s open, 5 s timeout),
-// event service (seed 003: 3 failures in 30 s, 10 s doubling to 60 s), ad platform
-// (seeds 002/004: 10 req/min, 429 Retry-After 60).
+// Each upstream's defaults follow what the upstream publishes or what its contract asks of a
+// client; the reasons per upstream are in docs/upstreams.md#resilience-defaults.
 const POLICY_DEFAULTS: Record<UpstreamName, PolicySettings> = {
   stripe: policy({ rateLimitPerMin: 6000, rateLimitBurst: 25 }),
   hubspot: policy({ rateLimitPerMin: 600, rateLimitBurst: 10 }),

@@ -1,5 +1,5 @@
 /**
- * Ingestion (SPEC §3): the producer (runSync), the outbox processor, the sync worker and
+ * Ingestion (docs/architecture.md#data-flow-ingestion): the producer (runSync), the outbox processor, the sync worker and
  * scheduler, Stripe webhooks, the ingest HTTP routes, readiness and CLI commands.
  */
 export { runSync, type RunSyncOptions } from './runSync.ts';

@@ -1,5 +1,5 @@
 /**
- * Orders (SPEC §5, seed 001): the order API with JWT auth, exact prices, breaker-guarded
+ * Orders (docs/architecture.md#data-flow-orders): the order API with JWT auth, exact prices, breaker-guarded
  * inventory reservation and a transactional outbox; the fulfillment and status consumers;
  * the order/peak-hours scripts.
  */
