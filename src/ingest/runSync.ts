@@ -6,7 +6,7 @@
  * and backfilling in the same run.
  */
 import type { SourceName } from '../config.ts';
-import { StaleCursorError, type Connector, type EntityStream, type SyncMode, type SyncTarget } from '../connectors/contract.ts';
+import { StaleCursorError, type Connector, type EntityStream, type SyncMode, type SyncTarget } from '../connectors/index.ts';
 import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import { withDbRetry } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';

@@ -8,7 +8,7 @@
  * for one of its own abandoned runs.
  */
 import type { SourceName } from '../config.ts';
-import type { Connector, SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { Connector, SyncMode, SyncTarget } from '../connectors/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';

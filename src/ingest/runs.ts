@@ -5,7 +5,7 @@
  * sync_run_tallies and the ingest DLQ, so the report keeps growing while the outbox drains.
  */
 import type { SourceName } from '../config.ts';
-import type { SyncMode } from '../connectors/contract.ts';
+import type { SyncMode } from '../connectors/index.ts';
 import { storableText, type Queryable } from '../db/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import type { CallStats } from '../resilience/index.ts';
