@@ -348,6 +348,22 @@ function redactIfSecret(name: string, value: string): string {
 }
 
 /** Freeze an object graph so a resolved config cannot drift at run time. */
+/**
+ * Where this Buffalo's API is reached, without a trailing slash: PUBLIC_URL, else HOST:PORT (a
+ * wildcard host means this machine: 127.0.0.1, which a client reaches whatever `localhost`
+ * resolves to first). OAuth redirect URIs, the banner and the CLI's API calls all build on it.
+ */
+export function publicBaseUrl(config: Config): string {
+  if (config.http.publicUrl) return config.http.publicUrl.replace(/\/+$/, '');
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
+}
+
+/** The API the CLI talks to: BUFFALO_URL (another machine's Buffalo), else this one's {@link publicBaseUrl}. */
+export function cliApiBaseUrl(config: Config, env: Record<string, string | undefined>): string {
+  return env.BUFFALO_URL ? env.BUFFALO_URL.replace(/\/+$/, '') : publicBaseUrl(config);
+}
+
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

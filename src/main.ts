@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
-import { SOURCES, type SourceName } from './config.ts';
+import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
 import { boot, onFirstSignal } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
@@ -274,7 +274,7 @@ export async function main(argv: string[]): Promise<void> {
   const order = program.command('order').description('order API scripts (against a running `buffalo start`)');
   const apiBase = () => {
     const { config } = boot({ quiet: true });
-    return { baseUrl: process.env.BUFFALO_URL ?? config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`, jwtSecret: config.auth.jwtSecret ?? '' };
+    return { baseUrl: cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
   };
   order
     .command('create')

@@ -21,7 +21,7 @@ import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
 import { connectionRoutes, createConnectionConnectors, createDefaultConnectors, createCredentialChecker, oauthRoutes, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
-import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
+import { publicBaseUrl, SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
 import type { Logger } from '../log.ts';
@@ -59,7 +59,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   closers.push({ name: 'database', close: () => db.close() });
   if (run.stopping) return;
 
-  const apiBase = booted.config.http.publicUrl ?? `http://${booted.config.http.host}:${booted.config.http.port}`;
+  const apiBase = publicBaseUrl(booted.config);
   const wired = await wireSandbox(booted.config, {
     own: role === 'all',
     env: process.env,
