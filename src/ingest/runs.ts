@@ -7,6 +7,7 @@
 import type { SourceName } from '../config.ts';
 import type { SyncMode } from '../connectors/index.ts';
 import { storableText, type Queryable } from '../db/index.ts';
+import { countOpenDeadLetters } from '../queue/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import type { CallStats } from '../resilience/index.ts';
 import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
@@ -163,18 +164,30 @@ export interface RunRow {
   records_failed: number;
 }
 
-// The processor's side of the report: tallies per run, and this run's records in the ingest DLQ
-// (matched by the runId every outbox payload carries) that were not replayed.
-const REPORT_COLUMNS = `r.*,
-  COALESCE((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_upserted,
-  COALESCE((SELECT sum(t.records_deleted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_deleted,
-  (SELECT count(*) FROM dead_letters d
-    WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL AND d.payload->>'runId' = r.id::text)::int AS records_failed`;
+/** SQL: the processor's tallies of the sync_runs row aliased `alias` (records_upserted, records_deleted). */
+export function tallyColumns(alias: string): string {
+  return `COALESCE((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = ${alias}.id), 0)::bigint AS records_upserted,
+  COALESCE((SELECT sum(t.records_deleted) FROM sync_run_tallies t WHERE t.run_id = ${alias}.id), 0)::bigint AS records_deleted`;
+}
+
+/** Per run, its records in the ingest DLQ not replayed (matched by the runId every outbox payload carries). */
+export async function failedRecordCounts(db: Queryable, runIds: readonly string[]): Promise<Map<string, number>> {
+  return countOpenDeadLetters(db, { queues: [INGEST_QUEUE], keyFields: ['runId'], keys: runIds });
+}
+
+/** Rows read with {@link tallyColumns}, completed with the processor's failed records: what {@link toReport} reads. */
+export async function withFailedRecords(db: Queryable, rows: ReadonlyArray<Omit<RunRow, 'records_failed'>>): Promise<RunRow[]> {
+  const failed = await failedRecordCounts(db, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...r, records_failed: failed.get(r.id) ?? 0 }));
+}
+
+const REPORT_COLUMNS = `r.*, ${tallyColumns('r')}`;
 
 /** One run's report, or null. */
 export async function getRun(db: Queryable, runId: string): Promise<RunReport | null> {
-  const { rows } = await db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE r.id = $1`, [runId]);
-  return rows[0] ? toReport(rows[0]) : null;
+  const { rows } = await db.query<Omit<RunRow, 'records_failed'>>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE r.id = $1`, [runId]);
+  const [row] = await withFailedRecords(db, rows);
+  return row ? toReport(row) : null;
 }
 
 /** Filters of {@link listRuns}. */
@@ -192,10 +205,10 @@ export async function listRuns(db: Queryable, opts: ListRunsOptions = {}): Promi
   const params = [opts.source ?? null, opts.status ?? null, opts.connectionId ?? null];
   const where = `($1::text IS NULL OR r.source = $1) AND ($2::text IS NULL OR r.status = $2) AND ($3::text IS NULL OR r.connection_id = $3)`;
   const [page, count] = await Promise.all([
-    db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $4 OFFSET $5`, [...params, limit, opts.offset ?? 0]),
+    db.query<Omit<RunRow, 'records_failed'>>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $4 OFFSET $5`, [...params, limit, opts.offset ?? 0]),
     db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sync_runs r WHERE ${where}`, params),
   ]);
-  return { runs: page.rows.map(toReport), total: count.rows[0]?.n ?? 0 };
+  return { runs: (await withFailedRecords(db, page.rows)).map(toReport), total: count.rows[0]?.n ?? 0 };
 }
 
 /** Per source, from its runs: when the last completed one finished, the last run's status, and how the last finished run ended. */

@@ -39,6 +39,26 @@ export interface ListDeadLettersOptions {
   payloadMatches?: Array<Record<string, string | null>>;
 }
 
+/**
+ * Dead letters of `queues` not replayed yet, counted per key: the payload's first present
+ * top-level field of `keyFields` (e.g. `['connectionId', 'source']` counts jobs that predate
+ * connections by their source), for keys in `keys` only. Callers count by what their own
+ * payloads carry without reading the queue's table.
+ */
+export async function countOpenDeadLetters(db: Queryable, opts: { queues: readonly string[]; keyFields: readonly string[]; keys: readonly string[] }): Promise<Map<string, number>> {
+  if (opts.keys.length === 0) return new Map();
+  const { rows } = await db.query<{ key: string; n: number }>(
+    `SELECT k.key, count(*)::int AS n
+       FROM dead_letters d
+      CROSS JOIN LATERAL (SELECT d.payload->>f AS key FROM unnest($2::text[]) WITH ORDINALITY AS u(f, i)
+                           WHERE d.payload ? f ORDER BY i LIMIT 1) k
+      WHERE d.queue = ANY($1::text[]) AND d.replayed_at IS NULL AND k.key = ANY($3::text[])
+      GROUP BY k.key`,
+    [opts.queues, opts.keyFields, opts.keys],
+  );
+  return new Map(rows.map((r) => [r.key, r.n]));
+}
+
 interface DeadLetterRow {
   id: string;
   queue: string;
