@@ -130,6 +130,11 @@ export interface Config {
   sync: { concurrency: number; leaseTtlMs: number };
   orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
   /**
+   * Days each history table keeps its rows before the maintenance loop prunes them
+   * (src/maintenance; docs/runbooks/retention.md says what each keeps regardless).
+   */
+  retention: { syncRunsDays: number; webhookEventsDays: number; schedulerTicksDays: number; replayedDeadLettersDays: number; processedEventsDays: number; reconciliationsDays: number };
+  /**
    * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
    * as base64url: `key` seals and opens, `retiredKeys` only open what older keys sealed.
    */
@@ -306,6 +311,14 @@ export function resolveConfig(env: Env): Config {
     orders: {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),
       fulfillmentMaxDelayMs: read('FULFILLMENT_MAX_DELAY_MS', int(0, 3_600_000), 8000),
+    },
+    retention: {
+      syncRunsDays: read('SYNC_RUNS_RETENTION_DAYS', int(1, 36_500), 90),
+      webhookEventsDays: read('WEBHOOK_EVENTS_RETENTION_DAYS', int(3, 36_500), 30),
+      schedulerTicksDays: read('SCHEDULER_TICKS_RETENTION_DAYS', int(2, 36_500), 7),
+      replayedDeadLettersDays: read('DEAD_LETTERS_RETENTION_DAYS', int(1, 36_500), 30),
+      processedEventsDays: read('PROCESSED_EVENTS_RETENTION_DAYS', int(1, 36_500), 30),
+      reconciliationsDays: read('RECONCILIATIONS_RETENTION_DAYS', int(1, 36_500), 90),
     },
     secrets: {
       key: opt('BUFFALO_SECRET_KEY', secretKey),

@@ -10,7 +10,7 @@ import { openDatabase } from './openDatabase.ts';
 import { wireSandbox, type WiredUpstreams } from './wireSandbox.ts';
 import { maskSecret } from './maskSecret.ts';
 import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport.ts';
-import { createMaintenance } from './maintenance.ts';
+import { createMaintenance } from '../maintenance/index.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
@@ -101,7 +101,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (role === 'scheduler' || role === 'all') {
     const scheduler = createScheduler(deps, { extendSummary: async (tx, s) => ({ ...s, reconciliation: await reconciliationStatus(tx) }) });
     const reconciles = createReconcileScheduler(deps);
-    const maintenance = createMaintenance({ pool: db.pool, logger });
+    const maintenance = createMaintenance({ pool: db.pool, config, logger });
     closers.push({ name: 'scheduler', close: () => scheduler.stop() }, { name: 'reconcile scheduler', close: () => reconciles.stop() }, { name: 'maintenance', close: () => maintenance.stop() });
     scheduler.start();
     reconciles.start();

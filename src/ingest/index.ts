@@ -24,6 +24,7 @@ export { writePage, preparePage } from './writePage.ts';
 export { dryRunNormalize, versionOf } from './versionRecords.ts';
 export { fireOnce } from './fireOnce.ts';
 export { runPeriodically, type PeriodicTask } from './periodicTask.ts';
+export { pruneSchedulerTicks, pruneSyncRuns, pruneWebhookEvents } from './pruneIngestHistory.ts';
 export { schedulableConnections } from './schedulableConnections.ts';
 export { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 export { hashContent } from './hashContent.ts';

@@ -1,5 +1,5 @@
 /** Reading and replaying the dead-letter table. */
-import type { Queryable } from '../db/index.ts';
+import { deleteInBatches, type Queryable } from '../db/index.ts';
 import { describeError } from './classify.ts';
 import { NOTIFY_CHANNEL } from './enqueue.ts';
 import type { DeadReason } from './fail.ts';
@@ -235,4 +235,11 @@ function toDeadLetter(r: DeadLetterRow): DeadLetter {
     failedAt: r.failed_at,
     replayedAt: r.replayed_at,
   };
+}
+
+const REPLAYED_SQL = `DELETE FROM dead_letters WHERE ctid = ANY(ARRAY(SELECT ctid FROM dead_letters WHERE replayed_at < $1 LIMIT $2))`;
+
+/** Delete dead letters replayed before `before` (their replay is a job of its own); open ones are kept however old. */
+export function pruneReplayedDeadLetters(db: Queryable, before: Date): Promise<number> {
+  return deleteInBatches(db, REPLAYED_SQL, [before]);
 }

@@ -1,7 +1,7 @@
 /** The reconciliations table: a reconciliation's lifecycle and its result, per connection. */
 import type { SourceName } from '../config.ts';
 import type { ConnectionScope } from '../connections/index.ts';
-import { storableText, type Queryable } from '../db/index.ts';
+import { deleteInBatches, storableText, type Queryable } from '../db/index.ts';
 import type { ReconcileResult } from './types.ts';
 
 /** Status of a reconciliation. */
@@ -88,4 +88,18 @@ export async function lastReconciliations(db: Queryable): Promise<Reconciliation
      ORDER BY source, finished_at DESC, created_at DESC`,
   );
   return rows.map(toView);
+}
+
+// Queued and running ones are never pruned, nor the newest of each status per connection (the
+// daily summary and the dashboard report the last reconciliation however old it is).
+const PRUNE_SQL = `
+DELETE FROM reconciliations WHERE ctid = ANY(ARRAY(
+  SELECT r.ctid FROM reconciliations r
+   WHERE r.created_at < $1 AND r.status IN ('done', 'failed')
+     AND EXISTS (SELECT 1 FROM reconciliations n WHERE n.connection_id = r.connection_id AND n.status = r.status AND n.created_at > r.created_at)
+   LIMIT $2))`;
+
+/** Delete finished reconciliations created before `before`, but the newest of each status per connection. */
+export function pruneReconciliations(db: Queryable, before: Date): Promise<number> {
+  return deleteInBatches(db, PRUNE_SQL, [before]);
 }

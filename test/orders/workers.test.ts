@@ -110,7 +110,7 @@ describe('order consumers (fulfillment + status) on real PostgreSQL', () => {
 
   it('purgeProcessedEvents drops only records older than the retention', async () => {
     await db.pool.query("INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('test', gen_random_uuid(), now() - interval '40 days'), ('test', gen_random_uuid(), now() - interval '1 day')");
-    assert.equal(await purgeProcessedEvents(db.pool, 30), 1);
+    assert.equal(await purgeProcessedEvents(db.pool, new Date(Date.now() - 30 * 86_400_000)), 1);
     const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'test'");
     assert.equal(rows[0]!.n, 1);
   });
