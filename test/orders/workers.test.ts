@@ -5,7 +5,8 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, purgeProcessedEvents, STATUS_QUEUE, type OrderEvent } from '../../src/orders/index.ts';
 import { enqueue, listDeadLetters, replayDeadLetter } from '../../src/queue/index.ts';
 import { withTransaction } from '../../src/db/index.ts';
-import { countRows, drain, FULL_HISTORY, historyOf, statusOf, waitFor } from './support.ts';
+import { countRows, drain, FULL_HISTORY, historyOf, statusOf } from './support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const LINES = [{ productId: 'prod_1', quantity: 2, priceCents: 1999n }];
 
