@@ -131,6 +131,12 @@ export interface Config {
   sync: { concurrency: number; leaseTtlMs: number };
   orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
   /**
+   * Outbound webhooks (docs/webhooks.md): whether receivers may be private, loopback or
+   * link-local addresses (refused by default in production), the deadline of one delivery
+   * attempt, and the attempts before a delivery goes to the dead letters.
+   */
+  webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxAttempts: number };
+  /**
    * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
    * as base64url: `key` seals and opens, `retiredKeys` only open what older keys sealed.
    */
@@ -307,6 +313,12 @@ export function resolveConfig(env: Env): Config {
     orders: {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),
       fulfillmentMaxDelayMs: read('FULFILLMENT_MAX_DELAY_MS', int(0, 3_600_000), 8000),
+    },
+    webhooks: {
+      // A laptop points webhooks at localhost; a production server must not be steered at its own network.
+      allowPrivateUrls: read('WEBHOOK_ALLOW_PRIVATE_URLS', bool, nodeEnv !== 'production'),
+      timeoutMs: read('WEBHOOK_TIMEOUT_MS', int(100, 120_000), 10_000),
+      maxAttempts: read('WEBHOOK_MAX_ATTEMPTS', int(1, 25), 8),
     },
     secrets: {
       key: opt('BUFFALO_SECRET_KEY', secretKey),
