@@ -50,7 +50,7 @@ export const webhookRoutes: FastifyPluginAsyncZod<WebhookRoutesOptions> = async 
       preHandler: requireIdempotencyKey,
       schema: {
         summary: 'Subscribe a receiver URL to events',
-        description: 'Events: `sync.completed`, `sync.failed`, `records.changed`, `reconciliation.completed`; `connectionId` narrows them to one connection. Answers the signing secret (`whsec_…`) once: it is never shown again. A URL whose host is a private, loopback or link-local address (literal or by resolution) is refused with 422 unless WEBHOOK_ALLOW_PRIVATE_URLS. See docs/webhooks.md. Requires an Idempotency-Key.',
+        description: 'Events: `sync.completed`, `sync.failed`, `records.changed`, `reconciliation.completed`; `connectionId` narrows them to one connection. Answers the signing secret (`whsec_…`) once: no read shows it again (a replay of this same request with its Idempotency-Key answers the same, secret included). A URL whose host is a private, loopback or link-local address (literal or by resolution) is refused with 422 unless WEBHOOK_ALLOW_PRIVATE_URLS. See docs/webhooks.md. Requires an Idempotency-Key.',
         tags: TAGS,
         security: SECURITY,
         body: createSubscriptionBody,
