@@ -175,6 +175,20 @@ describe('webhook deliveries: real runs, a real receiver on 127.0.0.1, the queue
     assert.deepEqual([after!.status, after!.attempts, after!.lastHttpStatus, after!.lastError], ['delivered', 4, 200, null]);
   });
 
+  it('a receiver that never answers times out: the attempt fails with a clear error and, at the last attempt, the delivery is dead', async () => {
+    const sub = await subscribe({ url: `${receiver.url}/slow`, events: ['sync.completed'] });
+    receiver.status = 0;
+    const impatient = createWebhookWorker({ pool: db.pool, config: { webhooks: { allowPrivateUrls: true, timeoutMs: 200, maxAttempts: 1 } }, box, logger: silentLogger, clock, backoff: { baseMs: 0, maxMs: 0 } });
+    try {
+      await emitTestEvent();
+      assert.deepEqual(await deliverAll(impatient), { processed: 0, failed: 0, dead: 1 });
+    } finally {
+      await impatient.stop();
+    }
+    const [d] = await deliveries(sub.id);
+    assert.deepEqual([d!.status, d!.attempts, d!.lastHttpStatus, d!.lastError], ['dead', 1, null, 'timed out waiting for the receiver']);
+  });
+
   it('410 Gone fails the delivery at once and disables the subscription (later events are not delivered to it)', async () => {
     const sub = await subscribe({ url: `${receiver.url}/gone`, events: ['sync.completed'] });
     receiver.status = 410;

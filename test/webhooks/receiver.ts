@@ -16,7 +16,7 @@ export interface Receiver {
   url: string;
   port: number;
   received: Received[];
-  /** The status the next requests are answered with (default 200). */
+  /** The status the next requests are answered with (default 200); 0: never answer (the request hangs until closed). */
   status: number;
   close(): Promise<void>;
 }
@@ -30,6 +30,7 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      if (state.status === 0) return;
       res.writeHead(state.status, { 'content-type': 'text/plain' });
       res.end(state.status >= 300 ? 'receiver says no\u0000 whsec_shouldnotbekept and more' : 'ok');
     });
@@ -46,7 +47,11 @@ export async function startReceiver(): Promise<Receiver> {
     set status(s: number) {
       state.status = s;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
