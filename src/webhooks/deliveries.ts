@@ -92,3 +92,12 @@ export async function listDeliveries(db: Queryable, subscriptionId: string, opts
     nextCursor: rows.length > opts.limit ? (page[page.length - 1]?.id ?? null) : null,
   };
 }
+
+/**
+ * Delete delivered deliveries older than `keepDays` (the maintenance loop): a delivery's row is
+ * its history, useful while someone may ask what was sent; failed and dead ones are kept.
+ */
+export async function purgeDeliveredWebhooks(db: Queryable, keepDays: number): Promise<number> {
+  const res = await db.query(`DELETE FROM webhook_deliveries WHERE status = 'delivered' AND delivered_at < now() - $1 * interval '1 day'`, [keepDays]);
+  return res.rowCount ?? 0;
+}

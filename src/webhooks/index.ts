@@ -10,4 +10,4 @@ export { webhookRoutes, type WebhookRoutesOptions } from './webhookRoutes.ts';
 export { signatureHeader, verifySignature, newSigningSecret } from './signature.ts';
 export { isPublicAddress, ForbiddenAddressError } from './addressPolicy.ts';
 export { resealWebhookSecrets } from './resealSecrets.ts';
-export { listDeliveries, type Delivery, type DeliveryStatus } from './deliveries.ts';
+export { listDeliveries, purgeDeliveredWebhooks, type Delivery, type DeliveryStatus } from './deliveries.ts';
