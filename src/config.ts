@@ -133,7 +133,13 @@ export interface Config {
    * Days each history table keeps its rows before the maintenance loop prunes them
    * (src/maintenance; docs/runbooks/retention.md says what each keeps regardless).
    */
-  retention: { syncRunsDays: number; webhookEventsDays: number; schedulerTicksDays: number; replayedDeadLettersDays: number; processedEventsDays: number; reconciliationsDays: number };
+  retention: { syncRunsDays: number; webhookEventsDays: number; schedulerTicksDays: number; replayedDeadLettersDays: number; processedEventsDays: number; reconciliationsDays: number; webhookDeliveriesDays: number };
+  /**
+   * Outbound webhooks (docs/webhooks.md): whether receivers may be private, loopback or
+   * link-local addresses (refused by default in production), the deadline of one delivery
+   * attempt, and the attempts before a delivery goes to the dead letters.
+   */
+  webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxAttempts: number };
   /**
    * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
    * as base64url: `key` seals and opens, `retiredKeys` only open what older keys sealed.
@@ -319,6 +325,13 @@ export function resolveConfig(env: Env): Config {
       replayedDeadLettersDays: read('DEAD_LETTERS_RETENTION_DAYS', int(1, 36_500), 30),
       processedEventsDays: read('PROCESSED_EVENTS_RETENTION_DAYS', int(1, 36_500), 30),
       reconciliationsDays: read('RECONCILIATIONS_RETENTION_DAYS', int(1, 36_500), 90),
+      webhookDeliveriesDays: read('WEBHOOK_DELIVERIES_RETENTION_DAYS', int(1, 36_500), 30),
+    },
+    webhooks: {
+      // A laptop points webhooks at localhost; a production server must not be steered at its own network.
+      allowPrivateUrls: read('WEBHOOK_ALLOW_PRIVATE_URLS', bool, nodeEnv !== 'production'),
+      timeoutMs: read('WEBHOOK_TIMEOUT_MS', int(100, 120_000), 10_000),
+      maxAttempts: read('WEBHOOK_MAX_ATTEMPTS', int(1, 25), 8),
     },
     secrets: {
       key: opt('BUFFALO_SECRET_KEY', secretKey),

@@ -20,6 +20,7 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
+import { createWebhookWorker, webhookRoutes } from '../webhooks/index.ts';
 import { connectionRoutes, createConnectionConnectors, createDefaultConnectors, createCredentialChecker, oauthRoutes, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
 import { publicBaseUrl, SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
@@ -89,13 +90,15 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     const syncs = createSyncWorker(deps);
     const reconciler = createReconcileWorker(deps);
     const orders = createOrderWorkers({ pool: db.pool, orders: config.orders, logger });
+    const webhooks = createWebhookWorker({ pool: db.pool, config, box, logger });
     closers.push(
       { name: 'ingest processor', close: () => processor.stop() },
       { name: 'sync worker', close: () => syncs.stop() },
       { name: 'reconcile worker', close: () => reconciler.stop() },
       { name: 'order workers', close: () => orders.stop() },
+      { name: 'webhook worker', close: () => webhooks.stop() },
     );
-    await Promise.all([processor.start(), syncs.start(), reconciler.start(), orders.start()]);
+    await Promise.all([processor.start(), syncs.start(), reconciler.start(), orders.start(), webhooks.start()]);
     if (run.stopping) return;
   }
   if (role === 'scheduler' || role === 'all') {
@@ -187,6 +190,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
     describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),
   });
+  await app.register(webhookRoutes, { pool, box, allowPrivateUrls: config.webhooks.allowPrivateUrls });
   return app;
 }
 

@@ -68,10 +68,10 @@ export async function runTargetedSync(
       progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, scope, runId: id, streamEntity: entity, page: { records: page.records, cursorAfter: null }, progress: before, force: true })));
     }
     const final = progress;
-    await withDbRetry(() => finishRun(pool, id, final, final.recordsInvalid > 0 ? 'partial' : 'success', null));
+    await withDbRetry(() => withTransaction(pool, (tx) => finishRun(tx, id, final, final.recordsInvalid > 0 ? 'partial' : 'success', null)));
   } catch (err) {
     logger.error({ runId: id, err }, 'targeted sync failed');
-    await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
+    await withDbRetry(() => withTransaction(pool, (tx) => markRunFailed(tx, id, (err as Error).message ?? String(err)))).catch(() => undefined);
   }
   return (await withDbRetry(() => getRun(pool, id)))!;
 }

@@ -10,6 +10,7 @@ import { storableText, type Queryable } from '../db/index.ts';
 import { countOpenDeadLetters } from '../queue/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import type { CallStats } from '../resilience/index.ts';
+import { announceRunEnds, ENDED_RUN_COLUMNS, type EndedRun } from './announceRunEnd.ts';
 import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
 
 /** What the producer accumulates while a run goes (written as absolute values). */
@@ -81,16 +82,18 @@ export async function markRunSkipped(db: Queryable, runId: string, reason: strin
 /**
  * Runs left 'running' by a process that died. Called by a run that holds the lease of
  * `entities`: any other running run over those streams lost its lease (it expired), so it is
- * dead or can no longer commit a page.
+ * dead or can no longer commit a page. Run it in a transaction: it emits their sync.failed.
  */
-export async function failAbandonedRuns(db: Queryable, scope: ConnectionScope, entities: string[], exceptRunId: string): Promise<number> {
-  const res = await db.query(
+export async function failAbandonedRuns(tx: Queryable, scope: ConnectionScope, entities: string[], exceptRunId: string): Promise<number> {
+  const { rows } = await tx.query<EndedRun>(
     `UPDATE sync_runs SET status = 'failed', finished_at = now(),
        error = 'abandoned: the process running it stopped before it finished'
-     WHERE connection_id = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))`,
+     WHERE connection_id = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))
+     RETURNING ${ENDED_RUN_COLUMNS}`,
     [scope.connectionId, entities, exceptRunId],
   );
-  return res.rowCount ?? 0;
+  await announceRunEnds(tx, rows);
+  return rows.length;
 }
 
 /** The id of a running run of the connection other than `exceptRunId` (for skip reasons). */
@@ -121,12 +124,16 @@ export async function saveRunProgress(db: Queryable, runId: string, p: RunProgre
   await db.query(`UPDATE sync_runs SET ${PROGRESS_SET} WHERE id = $1`, progressParams(runId, p));
 }
 
-/** End a run with its final report. */
-export async function finishRun(db: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
-  await db.query(
-    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $18, error = $19, finished_at = now() WHERE id = $1`,
+/**
+ * End a run with its final report, and emit its sync.completed / sync.failed in the same
+ * transaction (`tx`: the caller's transaction, so the event commits with the end or not at all).
+ */
+export async function finishRun(tx: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
+  const { rows } = await tx.query<EndedRun>(
+    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $18, error = $19, finished_at = now() WHERE id = $1 RETURNING ${ENDED_RUN_COLUMNS}`,
     [...progressParams(runId, p), status, error === null ? null : storableText(error)],
   );
+  await announceRunEnds(tx, rows);
 }
 
 /** A sync_runs row with the processor's side of the report (as {@link toReport} reads it). */
@@ -290,8 +297,15 @@ export function toReport(r: RunRow): RunReport {
   };
 }
 
-/** End a running run as failed (when the producer itself could not go on, e.g. the database stayed down). */
-export async function markRunFailed(db: Queryable, runId: string, error: string): Promise<void> {
+/**
+ * End a running run as failed (when the producer itself could not go on, e.g. the database
+ * stayed down), emitting its sync.failed in the same transaction (`tx`).
+ */
+export async function markRunFailed(tx: Queryable, runId: string, error: string): Promise<void> {
   // The message may quote upstream content (an error body): made storable, or the run could never be ended.
-  await db.query(`UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [runId, storableText(error)]);
+  const { rows } = await tx.query<EndedRun>(
+    `UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running' RETURNING ${ENDED_RUN_COLUMNS}`,
+    [runId, storableText(error)],
+  );
+  await announceRunEnds(tx, rows);
 }

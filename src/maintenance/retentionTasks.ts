@@ -10,6 +10,7 @@ import { pruneSchedulerTicks, pruneSyncRuns, pruneWebhookEvents } from '../inges
 import { purgeProcessedEvents } from '../orders/index.ts';
 import { pruneReplayedDeadLetters } from '../queue/index.ts';
 import { pruneReconciliations } from '../reconcile/index.ts';
+import { purgeDeliveredWebhooks } from '../webhooks/index.ts';
 
 /** One growing table's retention. */
 export interface RetentionTask {
@@ -35,5 +36,6 @@ export function retentionTasks(config: Config): RetentionTask[] {
     { table: 'dead_letters', setting: 'DEAD_LETTERS_RETENTION_DAYS', prune: (db, now) => pruneReplayedDeadLetters(db, daysBefore(now, r.replayedDeadLettersDays)) },
     { table: 'processed_events', setting: 'PROCESSED_EVENTS_RETENTION_DAYS', prune: (db, now) => purgeProcessedEvents(db, daysBefore(now, r.processedEventsDays)) },
     { table: 'reconciliations', setting: 'RECONCILIATIONS_RETENTION_DAYS', prune: (db, now) => pruneReconciliations(db, daysBefore(now, r.reconciliationsDays)) },
+    { table: 'webhook_deliveries', setting: 'WEBHOOK_DELIVERIES_RETENTION_DAYS', prune: (db, now) => purgeDeliveredWebhooks(db, daysBefore(now, r.webhookDeliveriesDays)) },
   ];
 }

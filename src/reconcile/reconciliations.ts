@@ -2,6 +2,7 @@
 import type { SourceName } from '../config.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import { deleteInBatches, storableText, type Queryable } from '../db/index.ts';
+import { emitWebhookEvent } from '../webhooks/index.ts';
 import type { ReconcileResult } from './types.ts';
 
 /** Status of a reconciliation. */
@@ -59,12 +60,20 @@ export async function markReconciliationStarted(db: Queryable, id: string): Prom
   return res.rowCount === 1;
 }
 
-/** End a reconciliation with its result. */
-export async function finishReconciliation(db: Queryable, id: string, result: ReconcileResult): Promise<void> {
-  await db.query(
-    `UPDATE reconciliations SET status = 'done', missing = $2, extra = $3, different = $4, result = $5::jsonb, finished_at = now() WHERE id = $1`,
+/**
+ * End a reconciliation with its result, and emit its reconciliation.completed in the same
+ * transaction (`tx`: the caller's, so the event commits with the result or not at all).
+ */
+export async function finishReconciliation(tx: Queryable, id: string, result: ReconcileResult): Promise<void> {
+  const { rows } = await tx.query<{ source: string; connection_id: string; repair: boolean }>(
+    `UPDATE reconciliations SET status = 'done', missing = $2, extra = $3, different = $4, result = $5::jsonb, finished_at = now() WHERE id = $1
+     RETURNING source, connection_id, repair`,
     [id, result.missing.count, result.extra.count, result.different.count, JSON.stringify(result)],
   );
+  const done = rows[0];
+  if (!done) return;
+  const counts = { missing: result.missing.count, extra: result.extra.count, different: result.different.count, pending: result.pending, upstreamRows: result.upstreamRows, storedRows: result.storedRows };
+  await emitWebhookEvent(tx, { type: 'reconciliation.completed', connectionId: done.connection_id, data: { reconciliationId: id, source: done.source, connectionId: done.connection_id, repair: done.repair, counts } });
 }
 
 /** End a reconciliation as failed. */

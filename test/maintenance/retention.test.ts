@@ -44,13 +44,19 @@ describe('maintenance keeps every growing table bounded by its retention', () =>
       ('stripe', 'stripe-default', false, 'api', 'done', $1),
       ('stripe', 'stripe-default', false, 'api', 'done', $2),
       ('stripe', 'stripe-default', false, 'api', 'failed', $1)`, [daysAgo(200), daysAgo(1)]);
+    // Webhook deliveries (30 days after delivery): failed and dead ones stay however old.
+    await q(`INSERT INTO webhook_subscriptions (id, url, events, secret_sealed, secret_key_id) VALUES ('whsub_000000000000000000000001', 'http://localhost/x', '{sync.completed}', 'sealed', 'k')`);
+    await q(`INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, body, status, delivered_at, created_at) VALUES
+      ('whsub_000000000000000000000001', 'evt_old', 'sync.completed', '{}', 'delivered', $1, $1),
+      ('whsub_000000000000000000000001', 'evt_new', 'sync.completed', '{}', 'delivered', $2, $2),
+      ('whsub_000000000000000000000001', 'evt_dead', 'sync.completed', '{}', 'dead', NULL, $1)`, [daysAgo(31), daysAgo(1)]);
     // Idempotency keys carry their own expiry.
     await q(`INSERT INTO idempotency_keys (scope, key, request_hash, status, locked_until, expires_at) VALUES
       ('s', 'old', 'h', 'done', $1, $1), ('s', 'new', 'h', 'done', $2, now() + interval '1 day')`, [daysAgo(2), daysAgo(0)]);
 
     const counts = await maintenance().runOnce();
     assert.deepEqual(counts, {
-      idempotency_keys: 1, sync_runs: 2, webhook_events: 1, scheduler_ticks: 1, dead_letters: 1, processed_events: 1, reconciliations: 1,
+      idempotency_keys: 1, sync_runs: 2, webhook_events: 1, scheduler_ticks: 1, dead_letters: 1, processed_events: 1, reconciliations: 1, webhook_deliveries: 1,
     });
     assert.deepEqual((await q(`SELECT status, created_at < $1 AS old FROM sync_runs ORDER BY status, created_at`, [daysAgo(90)])).rows,
       [{ status: 'failed', old: true }, { status: 'queued', old: true }, { status: 'success', old: false }]);
@@ -59,6 +65,7 @@ describe('maintenance keeps every growing table bounded by its retention', () =>
     assert.deepEqual((await q(`SELECT job_id FROM dead_letters ORDER BY job_id`)).rows, [{ job_id: '2' }, { job_id: '3' }]);
     assert.deepEqual((await q(`SELECT status, created_at > $1 AS recent FROM reconciliations ORDER BY status`, [daysAgo(90)])).rows,
       [{ status: 'done', recent: true }, { status: 'failed', recent: false }]);
+    assert.deepEqual((await q(`SELECT event_id FROM webhook_deliveries ORDER BY event_id`)).rows, [{ event_id: 'evt_dead' }, { event_id: 'evt_new' }]);
     assert.deepEqual([await count('scheduler_ticks'), await count('processed_events'), await count('idempotency_keys')], [1, 1, 1]);
 
     // A second round finds nothing more: what stays is bounded, not slowly eroded.
@@ -73,7 +80,7 @@ describe('maintenance keeps every growing table bounded by its retention', () =>
 
   it('every retention setting is a configuration variable that rejects nonsense, naming it', () => {
     const settings = retentionTasks(resolveConfig({})).flatMap((t) => (t.setting ? [t.setting] : []));
-    assert.equal(settings.length, 6);
+    assert.equal(settings.length, 7);
     for (const name of settings) assert.throws(() => resolveConfig({ [name]: '0' }), (err: Error) => err.message.includes(name));
   });
 });
