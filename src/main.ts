@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
 import { SOURCES, type SourceName } from './config.ts';
-import { boot, onFirstSignal } from './cli/boot.ts';
+import { boot, bootReadOnly, onFirstSignal } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('status')
     .description('one screen: sources, last runs, queue depths, DLQ size, breakers of the running API')
     .action(async () => {
-      process.exitCode = await statusCommand(boot({ quiet: true }));
+      process.exitCode = await statusCommand(bootReadOnly({ quiet: true }));
     });
 
   program
@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--all', 'include replayed entries')
     .option('--connection <id>', 'only this connection\'s (jobs from before connections belong to <source>-default)')
     .action(async (opts: { queue?: string; limit: number; all?: boolean; connection?: string }) => {
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      const ctx = await openIngestContext(bootReadOnly({ quiet: true }), { upstreams: false });
       try {
         await dlqListCommand(ctx.deps, { ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.connection ? { connectionId: opts.connection } : {}), limit: opts.limit, all: Boolean(opts.all) });
       } finally {
@@ -154,8 +154,8 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   const connections = program.command('connections').description('upstream accounts and their sealed credentials (docs/connections.md)');
-  const withConnections = async (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>) => {
-    const ctx = await openConnectionsContext(boot({ quiet: true }), { upstreams });
+  const withConnections = async (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>, readOnly = false) => {
+    const ctx = await openConnectionsContext(readOnly ? bootReadOnly({ quiet: true }) : boot({ quiet: true }), { upstreams });
     try {
       process.exitCode = await run(ctx);
     } finally {
@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--provider <provider>', 'only this provider').choices(PROVIDERS))
     .addOption(new Option('--status <status>', 'only this status').choices(CONNECTION_STATUSES))
     .action(async (opts: ConnectionFilter) => {
-      await withConnections(false, (ctx) => connectionsListCommand(ctx.deps, opts));
+      await withConnections(false, (ctx) => connectionsListCommand(ctx.deps, opts), true);
     });
   connections
     .command('add')
@@ -215,8 +215,8 @@ export async function main(argv: string[]): Promise<void> {
     .command('verify')
     .description('compare the rollup with a full recomputation from payments (scans payments: run off-peak)')
     .action(async () => {
-      const booted = boot({ quiet: true });
-      const db = await openDatabase(booted.config, booted.logger);
+      const booted = bootReadOnly({ quiet: true });
+      const db = await openDatabase(booted.config, booted.logger, { migrate: false });
       try {
         const drift = await verifyRevenueRollup(db.pool, { limit: 20 });
         process.stdout.write(drift.length === 0 ? 'rollup is exact\n' : `rollup drift (first ${drift.length}):\n${drift.map((d) => `  ${JSON.stringify(d)}`).join('\n')}\nrun \`buffalo revenue rebuild\`\n`);
