@@ -100,6 +100,8 @@ const POLICY_PREFIX: Record<UpstreamName, string> = {
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: readable lines on a terminal outside production, JSON otherwise (see src/log.ts). */
+  logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
   /** Unset: start the embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
@@ -242,6 +244,7 @@ export function resolveConfig(env: Env): Config {
   const config: Config = {
     nodeEnv,
     logLevel: read('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }), nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat: read('LOG_FORMAT', z.enum(['auto', 'json', 'pretty'], { message: 'expected auto, json or pretty' }), 'auto'),
     dataDir: read('BUFFALO_DATA_DIR', z.string().min(1), '.buffalo'),
     databaseUrl: opt('DATABASE_URL', postgresUrl),
     embeddedPgPort: read('BUFFALO_EMBEDDED_PG_PORT', int(1, 65535), 5433),

@@ -1,7 +1,7 @@
 /** Shared start-up of every command: .env, config (one clear line per bad value), logger. */
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, resolveConfig, withOverrides, type Config } from '../config.ts';
-import { createLogger, type Logger } from '../log.ts';
+import { chooseLogFormat, createLogger, type Logger } from '../log.ts';
 import { withDevKeys } from './devKeys.ts';
 import { locateInstance } from './locateInstance.ts';
 
@@ -55,7 +55,12 @@ function resolveOrExit(): Config {
 }
 
 function commandLogger(config: Config, opts: { quiet?: boolean }): Logger {
-  return createLogger({ level: opts.quiet && config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const tty = Boolean(process.stdout.isTTY);
+  return createLogger({
+    level: opts.quiet && config.logLevel === 'info' ? 'warn' : config.logLevel,
+    format: chooseLogFormat(config.logFormat, { production: config.nodeEnv === 'production', tty }),
+    color: tty && !process.env.NO_COLOR,
+  });
 }
 
 /**

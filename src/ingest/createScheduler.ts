@@ -87,7 +87,8 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
     }
     const hour = String(Math.floor(now / 3_600_000));
     await fireOnce(deps.pool, 'purge-idempotency-keys', hour, () => purgeExpiredIdempotencyKeys(deps.pool));
-    if (syncs.length) logger.info({ syncs }, 'scheduled syncs accepted');
+    // Each run logs its own start and end; the batch that accepted them is detail.
+    if (syncs.length) logger.debug({ syncs }, 'scheduled syncs accepted');
     return { syncs, summary };
   }
 

@@ -149,7 +149,8 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
       stats.rateLimitWaitMs += waitedMs;
       metrics.rateLimitWaits.inc({ upstream: name });
       metrics.rateLimitWaitSeconds.inc({ upstream: name }, waitedMs / 1000);
-      log.info({ event: 'rate_limit_wait', attempt, waitedMs }, `${name} held ${waitedMs} ms by rate limiter`);
+      // One per paced request: the run report counts them; the line is for debugging.
+      log.debug({ event: 'rate_limit_wait', attempt, waitedMs }, `${name} held ${waitedMs} ms by rate limiter`);
     }
     let called = false;
     let startedAt = 0;
