@@ -220,8 +220,29 @@ const secret = (minLength: number) => z.string().min(minLength, { message: `expe
  * Pure: reads only `env`, so tests pass their own.
  */
 export function resolveConfig(env: Env): Config {
+  return resolveWith(env);
+}
+
+/** One variable the configuration reads, with its default as the parsed value. */
+export interface ReadVariable {
+  name: string;
+  fallback: unknown;
+}
+
+/**
+ * Every variable `resolveConfig` reads, in reading order, with its default for `env` (the
+ * development defaults for `{}`): the list .env.example and the README table are checked against.
+ */
+export function listConfigVariables(env: Env = {}): ReadVariable[] {
+  const seen: ReadVariable[] = [];
+  resolveWith(env, (name, fallback) => seen.push({ name, fallback }));
+  return seen;
+}
+
+function resolveWith(env: Env, onRead?: (name: string, fallback: unknown) => void): Config {
   const problems: string[] = [];
   function read<T>(name: string, schema: z.ZodType<T>, fallback: T): T {
+    onRead?.(name, fallback);
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const parsed = schema.safeParse(raw);

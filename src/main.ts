@@ -1,9 +1,11 @@
 /** The `buffalo` CLI (commander). Each command's work lives in src/cli/ or its module. */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
 import { SOURCES, type SourceName } from './config.ts';
+import { renderEnvExample } from './configVariables.ts';
 import { boot, bootReadOnly, onFirstSignal } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
@@ -236,6 +238,21 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`rollup rebuilt: ${rows} rows\n`);
       } finally {
         await db.close();
+      }
+    });
+
+  const configCmd = program.command('config').description('the configuration variables');
+  configCmd
+    .command('example')
+    .description('every variable at its default with its meaning, secrets blank (the text of .env.example)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((opts: { out?: string }) => {
+      const text = renderEnvExample();
+      if (opts.out) {
+        writeFileSync(opts.out, text);
+        process.stdout.write(`written: ${opts.out}\n`);
+      } else {
+        process.stdout.write(text);
       }
     });
 
