@@ -11,6 +11,7 @@ import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
 import { statusCommand } from './cli/statusCommand.ts';
+import { doctorCommand } from './cli/doctorCommand.ts';
 import { dlqListCommand, dlqReplayCommand, parseSyncTarget, processCommand, renormalizeCommand, syncCommand, targetRefusal } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
@@ -92,6 +93,14 @@ export async function main(argv: string[]): Promise<void> {
     .description('one screen: sources, last runs, queue depths, DLQ size, breakers of the running API')
     .action(async () => {
       process.exitCode = await statusCommand(bootReadOnly({ quiet: true }));
+    });
+
+  program
+    .command('doctor')
+    .description('check configuration, database, upstreams, clocks and disk: one line each with what to fix (run this first)')
+    .option('--json', 'the report as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await doctorCommand({ json: Boolean(opts.json) });
     });
 
   program
