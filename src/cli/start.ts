@@ -110,16 +110,21 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     maintenance.start();
   }
   // Read-only commands run from elsewhere find this instance here (and only while it runs).
+  // A home without a writable state directory costs only that: the service still starts.
   const serves = role === 'api' || role === 'all';
-  registerInstance(process.env, {
-    pid: process.pid,
-    cwd: process.cwd(),
-    dataDir: path.resolve(config.dataDir),
-    ...(db.embedded ? { pgPort: Number(new URL(db.url).port) } : {}),
-    ...(serves ? { apiUrl: apiBase } : {}),
-    startedAt: new Date().toISOString(),
-  });
-  closers.push({ name: 'instance registry', close: async () => unregisterInstance(process.env, process.pid) });
+  try {
+    registerInstance(process.env, {
+      pid: process.pid,
+      cwd: process.cwd(),
+      dataDir: path.resolve(config.dataDir),
+      ...(db.embedded ? { pgPort: Number(new URL(db.url).port) } : {}),
+      ...(serves ? { apiUrl: apiBase } : {}),
+      startedAt: new Date().toISOString(),
+    });
+    closers.push({ name: 'instance registry', close: async () => unregisterInstance(process.env, process.pid) });
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'could not list this instance for read-only commands (set BUFFALO_DATA_DIR or DATABASE_URL when running them)');
+  }
   printBanner({ booted, config, base: apiBase, role, wired, ms: Date.now() - t0, ...(db.relocated ? { dbRelocated: db.relocated } : {}) });
 }
 
