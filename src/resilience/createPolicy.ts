@@ -47,7 +47,9 @@ export interface ExecuteOptions {
    * Takes the attempt's credential (e.g. a bearer token) after the retry wait, the rate-limit
    * wait and the bulkhead wait, right before the attempt is sent; handed to fn as
    * `ctx.credential`. A call it makes through this same policy (a token exchange) skips the
-   * bulkhead, whose slot the waiting attempt already holds. Its failure ends the call (the
+   * bulkhead, whose slot the waiting attempt already holds, and the rate gate, whose token the
+   * attempt already took (a vendor's token endpoint is not its rate-limited API; a second wait
+   * there would outlast short tokens again and ignore the caller's cancellation). Its failure ends the call (the
    * exchange retried on its own).
    */
   credential?: (() => Promise<string | undefined>) | undefined;
@@ -108,7 +110,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
   const limiter: RateGate =
     typeof deps.rateGate === 'function' ? deps.rateGate(rateSettings) : (deps.rateGate ?? new RateLimiter(rateSettings));
   const slots: BulkheadPolicy | undefined = settings.concurrency > 0 ? bulkhead(settings.concurrency, Infinity) : undefined;
-  // Set while a credential is being taken: that exchange's own attempts skip the bulkhead.
+  // Set while a credential is being taken: that exchange's own attempts skip the rate gate and the bulkhead.
   const takingCredential = new AsyncLocalStorage<true>();
   // Errors of a credential fetch: already retried by the exchange's own call, never again here.
   const credentialFailures = new WeakSet<object>();
@@ -143,7 +145,8 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
     const { signal } = opts;
     signal?.throwIfAborted();
     breaker.assertCallable();
-    const { waitedMs } = await limiter.acquire({ deadlineAt, deadlineMs: settings.deadlineMs, ...(signal ? { signal } : {}) });
+    const exchange = takingCredential.getStore() === true;
+    const { waitedMs } = exchange ? { waitedMs: 0 } : await limiter.acquire({ deadlineAt, deadlineMs: settings.deadlineMs, ...(signal ? { signal } : {}) });
     if (waitedMs > 0) {
       stats.rateLimitWaits++;
       stats.rateLimitWaitMs += waitedMs;
@@ -170,7 +173,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
       );
     };
     try {
-      const value = slots && !takingCredential.getStore() ? await slots.execute(guarded) : await guarded();
+      const value = slots && !exchange ? await slots.execute(guarded) : await guarded();
       limiter.accepted();
       metrics.attempts.inc({ upstream: name, outcome: 'success' });
       log.debug({ event: 'attempt', attempt, outcome: 'success', durationMs: clock.now() - startedAt }, `${name} attempt ${attempt} ok`);

@@ -68,17 +68,19 @@ describe('credentials are taken after every wait, when the attempt is sent', () 
     assert.deepEqual(log, ['wait', 'credential', 'send:c0', 'wait', 'credential', 'send:c1']);
   });
 
-  it('a token exchange through the same policy does not wait on the bulkhead slot its caller holds (concurrency 1)', async () => {
+  it('a token exchange through the same policy waits on neither the bulkhead slot nor the rate token its caller holds (concurrency 1, burst 1)', async () => {
     const clock = createManualClock();
     const srv = await startServer(clock, (req, res) => reply(res, 200, req.url === '/token' ? { t: 'tok-1' } : { ok: req.headers.authorization }));
     closers.push(() => srv.close());
-    const policy = createPolicy('cred-bulkhead', settings({ concurrency: 1 }), { clock });
+    const log: string[] = [];
+    const policy = createPolicy('cred-bulkhead', settings({ concurrency: 1, rateLimitPerMin: 1, rateLimitBurst: 1 }), { clock, rateGate: recordingGate(log) });
     const tokens = createTokenProvider(async () => {
       const res = await requestJson<{ t: string }>(policy, { method: 'POST', url: `${srv.url}/token` });
       return { token: res.body.t, expiresInMs: 3_600_000 };
     }, { clock });
     const res = await requestJson<{ ok: string }>(policy, { url: `${srv.url}/data`, token: tokens });
     assert.equal(res.body.ok, 'Bearer tok-1');
+    assert.deepEqual(log, ['wait'], 'one rate token, the call\'s own; none for the exchange');
   });
 
   it('a failed credential fetch ends the call without a retry of the outer call and nothing is sent', async () => {
