@@ -49,8 +49,8 @@ export interface ExecuteOptions {
    * `ctx.credential`. A call it makes through this same policy (a token exchange) skips the
    * bulkhead, whose slot the waiting attempt already holds, and the rate gate, whose token the
    * attempt already took (a vendor's token endpoint is not its rate-limited API; a second wait
-   * there would outlast short tokens again and ignore the caller's cancellation). Its failure ends the call (the
-   * exchange retried on its own).
+   * there would outlast short tokens again and ignore the caller's cancellation). Its failure
+   * ends the call (the exchange retried on its own). See docs/rate-limits.md.
    */
   credential?: (() => Promise<string | undefined>) | undefined;
 }
