@@ -60,10 +60,13 @@ export function createLogger(opts: { level: string; name?: string; format?: LogF
     opts.format === 'pretty'
       ? (require('pino-pretty') as { PinoPretty: typeof PinoPrettyFn }).PinoPretty({
           colorize: opts.color ?? false,
-          // One line per event: the fields follow the message instead of a block under it.
+          // One line per event: who logged it, the message, then its fields (not a block under it).
           singleLine: true,
           translateTime: 'SYS:HH:MM:ss.l',
-          ignore: 'pid,hostname,name',
+          messageFormat: '{if component}{component}: {end}{if upstream}{upstream}: {end}{msg}',
+          ignore: 'pid,hostname,name,component,upstream',
+          // Only `err` is an error to print with its stack; a run's `error: null` is a plain field.
+          errorLikeObjectKeys: ['err'],
           sync: true,
           ...(destination ? { destination } : {}),
         })
