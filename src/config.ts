@@ -99,6 +99,8 @@ const POLICY_PREFIX: Record<UpstreamName, string> = {
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: readable lines on a terminal outside production, JSON otherwise (see src/log.ts). */
+  logFormat: 'auto' | 'json' | 'pretty';
   dataDir: string;
   /** Unset: start the embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
@@ -228,8 +230,29 @@ const secret = (minLength: number) => z.string().min(minLength, { message: `expe
  * Pure: reads only `env`, so tests pass their own.
  */
 export function resolveConfig(env: Env): Config {
+  return resolveWith(env);
+}
+
+/** One variable the configuration reads, with its default as the parsed value. */
+export interface ReadVariable {
+  name: string;
+  fallback: unknown;
+}
+
+/**
+ * Every variable `resolveConfig` reads, in reading order, with its default for `env` (the
+ * development defaults for `{}`): the list .env.example and the README table are checked against.
+ */
+export function listConfigVariables(env: Env = {}): ReadVariable[] {
+  const seen: ReadVariable[] = [];
+  resolveWith(env, (name, fallback) => seen.push({ name, fallback }));
+  return seen;
+}
+
+function resolveWith(env: Env, onRead?: (name: string, fallback: unknown) => void): Config {
   const problems: string[] = [];
   function read<T>(name: string, schema: z.ZodType<T>, fallback: T): T {
+    onRead?.(name, fallback);
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const parsed = schema.safeParse(raw);
@@ -252,6 +275,7 @@ export function resolveConfig(env: Env): Config {
   const config: Config = {
     nodeEnv,
     logLevel: read('LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }), nodeEnv === 'test' ? 'silent' : 'info'),
+    logFormat: read('LOG_FORMAT', z.enum(['auto', 'json', 'pretty'], { message: 'expected auto, json or pretty' }), 'auto'),
     dataDir: read('BUFFALO_DATA_DIR', z.string().min(1), '.buffalo'),
     databaseUrl: opt('DATABASE_URL', postgresUrl),
     embeddedPgPort: read('BUFFALO_EMBEDDED_PG_PORT', int(1, 65535), 5433),

@@ -1,14 +1,17 @@
 /** The `buffalo` CLI (commander). Each command's work lives in src/cli/ or its module. */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
 import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
-import { boot, onFirstSignal } from './cli/boot.ts';
+import { renderEnvExample } from './configVariables.ts';
+import { boot, bootReadOnly, onFirstSignal } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
 import { startCommand, type Role } from './cli/start.ts';
 import { statusCommand } from './cli/statusCommand.ts';
+import { doctorCommand } from './cli/doctorCommand.ts';
 import { dlqListCommand, dlqReplayCommand, parseSyncTarget, processCommand, renormalizeCommand, syncCommand, targetRefusal } from './ingest/index.ts';
 import { scriptOrder, scriptPeakHours } from './orders/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
@@ -90,7 +93,15 @@ export async function main(argv: string[]): Promise<void> {
     .command('status')
     .description('one screen: sources, last runs, queue depths, DLQ size, breakers of the running API')
     .action(async () => {
-      process.exitCode = await statusCommand(boot({ quiet: true }));
+      process.exitCode = await statusCommand(bootReadOnly({ quiet: true }));
+    });
+
+  program
+    .command('doctor')
+    .description('check configuration, database, upstreams, clocks and disk: one line each with what to fix (run this first)')
+    .option('--json', 'the report as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await doctorCommand({ json: Boolean(opts.json) });
     });
 
   program
@@ -132,7 +143,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--all', 'include replayed entries')
     .option('--connection <id>', 'only this connection\'s (jobs from before connections belong to <source>-default)')
     .action(async (opts: { queue?: string; limit: number; all?: boolean; connection?: string }) => {
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
+      const ctx = await openIngestContext(bootReadOnly({ quiet: true }), { upstreams: false });
       try {
         await dlqListCommand(ctx.deps, { ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.connection ? { connectionId: opts.connection } : {}), limit: opts.limit, all: Boolean(opts.all) });
       } finally {
@@ -155,8 +166,8 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   const connections = program.command('connections').description('upstream accounts and their sealed credentials (docs/connections.md)');
-  const withConnections = async (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>) => {
-    const ctx = await openConnectionsContext(boot({ quiet: true }), { upstreams });
+  const withConnections = async (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>, readOnly = false) => {
+    const ctx = await openConnectionsContext(readOnly ? bootReadOnly({ quiet: true }) : boot({ quiet: true }), { upstreams });
     try {
       process.exitCode = await run(ctx);
     } finally {
@@ -169,7 +180,7 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(new Option('--provider <provider>', 'only this provider').choices(PROVIDERS))
     .addOption(new Option('--status <status>', 'only this status').choices(CONNECTION_STATUSES))
     .action(async (opts: ConnectionFilter) => {
-      await withConnections(false, (ctx) => connectionsListCommand(ctx.deps, opts));
+      await withConnections(false, (ctx) => connectionsListCommand(ctx.deps, opts), true);
     });
   connections
     .command('add')
@@ -216,8 +227,8 @@ export async function main(argv: string[]): Promise<void> {
     .command('verify')
     .description('compare the rollup with a full recomputation from payments (scans payments: run off-peak)')
     .action(async () => {
-      const booted = boot({ quiet: true });
-      const db = await openDatabase(booted.config, booted.logger);
+      const booted = bootReadOnly({ quiet: true });
+      const db = await openDatabase(booted.config, booted.logger, { migrate: false });
       try {
         const drift = await verifyRevenueRollup(db.pool, { limit: 20 });
         process.stdout.write(drift.length === 0 ? 'rollup is exact\n' : `rollup drift (first ${drift.length}):\n${drift.map((d) => `  ${JSON.stringify(d)}`).join('\n')}\nrun \`buffalo revenue rebuild\`\n`);
@@ -237,6 +248,21 @@ export async function main(argv: string[]): Promise<void> {
         process.stdout.write(`rollup rebuilt: ${rows} rows\n`);
       } finally {
         await db.close();
+      }
+    });
+
+  const configCmd = program.command('config').description('the configuration variables');
+  configCmd
+    .command('example')
+    .description('every variable at its default with its meaning, secrets blank (the text of .env.example)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((opts: { out?: string }) => {
+      const text = renderEnvExample();
+      if (opts.out) {
+        writeFileSync(opts.out, text);
+        process.stdout.write(`written: ${opts.out}\n`);
+      } else {
+        process.stdout.write(text);
       }
     });
 

@@ -1,8 +1,9 @@
 /** Shared start-up of every command: .env, config (one clear line per bad value), logger. */
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, resolveConfig, type Config } from '../config.ts';
-import { createLogger, type Logger } from '../log.ts';
+import { ConfigError, resolveConfig, withOverrides, type Config } from '../config.ts';
+import { chooseLogFormat, createLogger, type Logger } from '../log.ts';
 import { withDevKeys } from './devKeys.ts';
+import { locateInstance } from './locateInstance.ts';
 
 /** Config and logger for a command. */
 export interface Booted {
@@ -10,14 +11,40 @@ export interface Booted {
   logger: Logger;
   /** Which secrets came from the dev keys file. */
   generatedKeys: string[];
+  /** A read-only command: it opens the database it found without migrating it, and creates nothing. */
+  readOnly?: boolean;
+  /** The API of the running instance a read-only command found (unless BUFFALO_URL says otherwise). */
+  apiUrl?: string;
 }
 
 /** Resolve config or exit(2) printing every bad variable. */
 export function boot(opts: { quiet?: boolean } = {}): Booted {
+  const resolved = resolveOrExit();
+  const { config, generated } = withDevKeys(resolved);
+  return { config, logger: commandLogger(config, opts), generatedKeys: generated };
+}
+
+/**
+ * Boot of a read-only command: the database is found (DATABASE_URL, the data directory, or a
+ * running `buffalo start`; see locateInstance.ts) and dev keys are only read. Nothing found:
+ * exit(2) saying what to set, with nothing created.
+ */
+export function bootReadOnly(opts: { quiet?: boolean } = {}): Booted {
+  const resolved = resolveOrExit();
+  const located = locateInstance(resolved, process.env);
+  if (!located.found) {
+    process.stderr.write(`${located.message}\n`);
+    process.exit(2);
+  }
+  const placed = withOverrides(resolved, { dataDir: located.dataDir, ...(located.databaseUrl ? { databaseUrl: located.databaseUrl } : {}) });
+  const { config, generated } = withDevKeys(placed, { readOnly: true });
+  return { config, logger: commandLogger(config, opts), generatedKeys: generated, readOnly: true, ...(located.apiUrl ? { apiUrl: located.apiUrl } : {}) };
+}
+
+function resolveOrExit(): Config {
   loadDotenv({ quiet: true });
-  let resolved: Config;
   try {
-    resolved = resolveConfig(process.env);
+    return resolveConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -25,9 +52,15 @@ export function boot(opts: { quiet?: boolean } = {}): Booted {
     }
     throw err;
   }
-  const { config, generated } = withDevKeys(resolved);
-  const logger = createLogger({ level: opts.quiet && config.logLevel === 'info' ? 'warn' : config.logLevel });
-  return { config, logger, generatedKeys: generated };
+}
+
+function commandLogger(config: Config, opts: { quiet?: boolean }): Logger {
+  const tty = Boolean(process.stdout.isTTY);
+  return createLogger({
+    level: opts.quiet && config.logLevel === 'info' ? 'warn' : config.logLevel,
+    format: chooseLogFormat(config.logFormat, { production: config.nodeEnv === 'production', tty }),
+    color: tty && !process.env.NO_COLOR,
+  });
 }
 
 /**

@@ -20,10 +20,16 @@ export interface DevKeys {
   secretKey: string;
 }
 
+/** The dev keys file as it is (empty when absent); never writes. */
+export function readDevKeys(dataDir: string): Partial<DevKeys> {
+  const file = path.join(dataDir, 'dev-keys.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevKeys>) : {};
+}
+
 /** Read or create the dev keys file (a file from an older version gains the keys it lacks). */
 export function loadDevKeys(dataDir: string): DevKeys {
   const file = path.join(dataDir, 'dev-keys.json');
-  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevKeys>) : {};
+  const stored = readDevKeys(dataDir);
   const keys: DevKeys = {
     apiKey: stored.apiKey ?? `bk_${randomBytes(18).toString('base64url')}`,
     adminApiKey: stored.adminApiKey ?? `bka_${randomBytes(18).toString('base64url')}`,
@@ -38,21 +44,24 @@ export function loadDevKeys(dataDir: string): DevKeys {
   return keys;
 }
 
-/** Fill unset auth secrets and the credentials sealing key from the dev keys (never in production: config requires them there). */
-export function withDevKeys(config: Config): { config: Config; generated: string[] } {
+/**
+ * Fill unset auth secrets and the credentials sealing key from the dev keys (never in production:
+ * config requires them there). `readOnly`: only the keys an existing file holds; nothing written.
+ */
+export function withDevKeys(config: Config, opts: { readOnly?: boolean } = {}): { config: Config; generated: string[] } {
   const { auth } = config;
   if (config.nodeEnv === 'production' || (auth.apiKey && auth.adminApiKey && (auth.jwtSecret || auth.jwtJwksUrl) && config.secrets.key)) {
     return { config, generated: [] };
   }
-  const dev = loadDevKeys(config.dataDir);
+  const dev: Partial<DevKeys> = opts.readOnly ? readDevKeys(config.dataDir) : loadDevKeys(config.dataDir);
   const generated: string[] = [];
   const fill = <K extends 'apiKey' | 'adminApiKey' | 'jwtSecret'>(k: K, current: string | undefined) => {
-    if (current) return current;
+    if (current || !dev[k]) return current;
     generated.push(k);
     return dev[k];
   };
   const fillSecretKey = () => {
-    if (config.secrets.key) return config.secrets.key;
+    if (config.secrets.key || !dev.secretKey) return config.secrets.key;
     generated.push('secretKey');
     return dev.secretKey;
   };

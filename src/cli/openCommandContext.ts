@@ -19,7 +19,7 @@ export interface CommandContext {
 
 /** Open the database; `upstreams: true` also wires the upstreams (sandbox or configured). */
 export async function openCommandContext(booted: Booted, opts: { upstreams: boolean }): Promise<CommandContext> {
-  const db = await openDatabase(booted.config, booted.logger);
+  const db = await openDatabase(booted.config, booted.logger, { migrate: !booted.readOnly });
   try {
     const wired = opts.upstreams ? await wireSandbox(booted.config, { own: false, env: process.env, logger: booted.logger }) : { config: booted.config, sandbox: undefined };
     return {

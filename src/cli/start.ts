@@ -4,6 +4,7 @@
  * without credentials; then runs the parts the role asks for — the HTTP API, the workers, the
  * scheduler — until SIGINT/SIGTERM, when it stops them in reverse order and the database last.
  */
+import path from 'node:path';
 import type { Booted } from './boot.ts';
 import { onShutdownSignal } from './boot.ts';
 import { openDatabase } from './openDatabase.ts';
@@ -11,6 +12,7 @@ import { wireSandbox, type WiredUpstreams } from './wireSandbox.ts';
 import { maskSecret } from './maskSecret.ts';
 import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport.ts';
 import { createMaintenance } from '../maintenance/index.ts';
+import { registerInstance, unregisterInstance } from './instanceRegistry.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
@@ -109,6 +111,22 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     scheduler.start();
     reconciles.start();
     maintenance.start();
+  }
+  // Read-only commands run from elsewhere find this instance here (and only while it runs).
+  // A home without a writable state directory costs only that: the service still starts.
+  const serves = role === 'api' || role === 'all';
+  try {
+    registerInstance(process.env, {
+      pid: process.pid,
+      cwd: process.cwd(),
+      dataDir: path.resolve(config.dataDir),
+      ...(db.embedded ? { pgPort: Number(new URL(db.url).port) } : {}),
+      ...(serves ? { apiUrl: apiBase } : {}),
+      startedAt: new Date().toISOString(),
+    });
+    closers.push({ name: 'instance registry', close: async () => unregisterInstance(process.env, process.pid) });
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'could not list this instance for read-only commands (set BUFFALO_DATA_DIR or DATABASE_URL when running them)');
   }
   printBanner({ booted, config, base: apiBase, role, wired, ms: Date.now() - t0, ...(db.relocated ? { dbRelocated: db.relocated } : {}) });
 }

@@ -267,7 +267,7 @@ export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableSt
   let db: Awaited<ReturnType<typeof openDatabase>> | null = null;
   let dbError: string | undefined;
   try {
-    db = await openDatabase(config, logger, { poolMax: 4 });
+    db = await openDatabase(config, logger, { poolMax: 4, migrate: !booted.readOnly });
   } catch (err) {
     dbError = (err as Error).message;
   }
@@ -276,7 +276,7 @@ export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableSt
       pool: db?.pool ?? null,
       ...(dbError ? { dbError } : {}),
       config,
-      apiUrl: cliApiBaseUrl(config, io.env),
+      apiUrl: !io.env.BUFFALO_URL && booted.apiUrl ? booted.apiUrl : cliApiBaseUrl(config, io.env),
       ...(config.auth.apiKey ? { apiKey: config.auth.apiKey } : {}),
     });
     io.out.write(formatStatus(report, { color: io.color }));

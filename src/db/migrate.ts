@@ -6,6 +6,7 @@
  * from 1000 up, whatever its module: the runner checks order, so a new file numbered below one a
  * database already applied (say a new 0205 after 0401) would stop that database from migrating.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { PACKAGE_ROOT } from '../packageRoot.ts';
@@ -32,4 +33,28 @@ export async function migrate(databaseUrl: string, log: (msg: string) => void = 
     logger: { debug: () => undefined, info: log, warn: log, error: log },
   });
   return applied.map((m) => m.name);
+}
+
+/** Every migration file's name (without `.sql`), in the order the runner applies them. */
+export function migrationNames(): string[] {
+  const names: string[] = [];
+  for (const module of readdirSync(SRC_DIR, { withFileTypes: true })) {
+    if (!module.isDirectory()) continue;
+    const dir = path.join(SRC_DIR, module.name, 'migrations');
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)) if (file.endsWith('.sql')) names.push(file.slice(0, -'.sql'.length));
+  }
+  return names.sort();
+}
+
+/** Migrations not applied to the database yet (all of them on a database never migrated); reads only. */
+export async function pendingMigrations(db: { query: (sql: string) => Promise<{ rows: Array<{ name: string }> }> }): Promise<string[]> {
+  let applied: Set<string>;
+  try {
+    applied = new Set((await db.query('SELECT name FROM buffalo_migrations')).rows.map((r) => r.name));
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P01') throw err;
+    applied = new Set();
+  }
+  return migrationNames().filter((n) => !applied.has(n));
 }

@@ -84,7 +84,8 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
         logger.warn({ err, day }, 'daily summary not delivered; retrying on a later tick');
       }
     }
-    if (syncs.length) logger.info({ syncs }, 'scheduled syncs accepted');
+    // Each run logs its own start and end; the batch that accepted them is detail.
+    if (syncs.length) logger.debug({ syncs }, 'scheduled syncs accepted');
     return { syncs, summary };
   }
 

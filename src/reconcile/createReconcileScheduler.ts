@@ -43,7 +43,8 @@ export function createReconcileScheduler(deps: IngestDeps, opts: ReconcileSchedu
       const won = await fireOnce(deps.pool, `reconcile:${connectionId}`, day, (tx) => recordAcceptedReconciliation(tx, { source, connectionId, repair: false, trigger: 'scheduler' }));
       if (won) fired.push({ source, connectionId, reconciliationId: won.value });
     }
-    if (fired.length) logger.info({ fired }, 'daily reconciliations accepted');
+    // Each reconciliation logs its own end; the batch that accepted them is detail.
+    if (fired.length) logger.debug({ fired }, 'daily reconciliations accepted');
     return fired;
   }
 

@@ -2,10 +2,13 @@
  * One upstream's policy pipeline. Each call gets a deadline and up to `maxAttempts` attempts
  * (cockatiel `retry` + `handleWhen`, waits timed by our clock); each attempt passes
  *   breaker pre-check → rate limiter → bulkhead (cockatiel) → breaker → per-attempt timeout → fn
- * so every request the upstream sees costs a token and counts toward the breaker.
+ * so every request the upstream sees costs a token and counts toward the breaker. Credentials
+ * (`ExecuteOptions.credential`) are taken after every one of those waits, right before the
+ * attempt is sent: a bearer token taken before a rate-limit wait could expire while it waits.
  * Retry waits are full-jitter exponential (cockatiel ExponentialBackoff + fullJitterGenerator)
  * and never shorter than the upstream's own hint (Retry-After / `retry_after`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { bulkhead, ExponentialBackoff, fullJitterGenerator, handleWhen, retry, type BulkheadPolicy, type IBackoff } from 'cockatiel';
 import type { PolicySettings } from '../config.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -21,10 +24,12 @@ import { runWithTimeout } from './runWithTimeout.ts';
 import { CallCancelledError, DeadlineExceededError, UpstreamHttpError } from './upstreamErrors.ts';
 import { WindowedConsecutiveBreaker } from './windowedBreaker.ts';
 
-/** What an attempt's fn receives: the attempt's AbortSignal and its 1-based number. */
+/** What an attempt's fn receives: the attempt's AbortSignal, its 1-based number and the credential taken for it. */
 export interface AttemptContext {
   signal: AbortSignal;
   attempt: number;
+  /** What `ExecuteOptions.credential` returned for this attempt (undefined without one). */
+  credential?: string | undefined;
 }
 
 /** Per-call options. */
@@ -38,6 +43,16 @@ export interface ExecuteOptions {
    * wait or the attempt in flight, and the call throws CallCancelledError (never retried).
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Takes the attempt's credential (e.g. a bearer token) after the retry wait, the rate-limit
+   * wait and the bulkhead wait, right before the attempt is sent; handed to fn as
+   * `ctx.credential`. A call it makes through this same policy (a token exchange) skips the
+   * bulkhead, whose slot the waiting attempt already holds, and the rate gate, whose token the
+   * attempt already took (a vendor's token endpoint is not its rate-limited API; a second wait
+   * there would outlast short tokens again and ignore the caller's cancellation). Its failure
+   * ends the call (the exchange retried on its own). See docs/rate-limits.md.
+   */
+  credential?: (() => Promise<string | undefined>) | undefined;
 }
 
 /** The resilience pipeline of one upstream. */
@@ -95,6 +110,10 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
   const limiter: RateGate =
     typeof deps.rateGate === 'function' ? deps.rateGate(rateSettings) : (deps.rateGate ?? new RateLimiter(rateSettings));
   const slots: BulkheadPolicy | undefined = settings.concurrency > 0 ? bulkhead(settings.concurrency, Infinity) : undefined;
+  // Set while a credential is being taken: that exchange's own attempts skip the rate gate and the bulkhead.
+  const takingCredential = new AsyncLocalStorage<true>();
+  // Errors of a credential fetch: already retried by the exchange's own call, never again here.
+  const credentialFailures = new WeakSet<object>();
   const retryBackoff = new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: settings.backoffBaseMs, maxDelay: settings.backoffMaxMs });
 
   function observeHeaders(status: number, headers: Record<string, string>): void {
@@ -113,33 +132,48 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
     }
   }
 
-  async function attemptOnce<T>(fn: (ctx: AttemptContext) => Promise<T>, attempt: number, deadlineAt: number, stats: CallStats, signal: AbortSignal | undefined): Promise<T> {
+  async function takeCredential(credential: () => Promise<string | undefined>): Promise<string | undefined> {
+    try {
+      return await takingCredential.run(true, credential);
+    } catch (err) {
+      if (err !== null && typeof err === 'object') credentialFailures.add(err);
+      throw err;
+    }
+  }
+
+  async function attemptOnce<T>(fn: (ctx: AttemptContext) => Promise<T>, attempt: number, deadlineAt: number, stats: CallStats, opts: ExecuteOptions): Promise<T> {
+    const { signal } = opts;
     signal?.throwIfAborted();
     breaker.assertCallable();
-    const { waitedMs } = await limiter.acquire({ deadlineAt, deadlineMs: settings.deadlineMs, ...(signal ? { signal } : {}) });
+    const exchange = takingCredential.getStore() === true;
+    const { waitedMs } = exchange ? { waitedMs: 0 } : await limiter.acquire({ deadlineAt, deadlineMs: settings.deadlineMs, ...(signal ? { signal } : {}) });
     if (waitedMs > 0) {
       stats.rateLimitWaits++;
       stats.rateLimitWaitMs += waitedMs;
       metrics.rateLimitWaits.inc({ upstream: name });
       metrics.rateLimitWaitSeconds.inc({ upstream: name }, waitedMs / 1000);
-      log.info({ event: 'rate_limit_wait', attempt, waitedMs }, `${name} held ${waitedMs} ms by rate limiter`);
+      // One per paced request: the run report counts them; the line is for debugging.
+      log.debug({ event: 'rate_limit_wait', attempt, waitedMs }, `${name} held ${waitedMs} ms by rate limiter`);
     }
     let called = false;
     let startedAt = 0;
-    const guarded = () =>
-      breaker.run(
+    const guarded = async () => {
+      const credential = opts.credential ? await takeCredential(opts.credential) : undefined;
+      signal?.throwIfAborted();
+      return breaker.run(
         () => {
           const timeoutMs = Math.min(settings.timeoutMs > 0 ? settings.timeoutMs : Infinity, deadlineAt - clock.now());
           if (timeoutMs <= 0) throw new DeadlineExceededError(name, settings.deadlineMs);
           called = true;
           startedAt = clock.now();
           stats.attempts++;
-          return runWithTimeout({ clock, ms: timeoutMs, upstream: name, signal }, (attemptSignal) => fn({ signal: attemptSignal, attempt }));
+          return runWithTimeout({ clock, ms: timeoutMs, upstream: name, signal }, (attemptSignal) => fn({ signal: attemptSignal, attempt, credential }));
         },
         judgeForBreaker,
       );
+    };
     try {
-      const value = slots ? await slots.execute(guarded) : await guarded();
+      const value = slots && !exchange ? await slots.execute(guarded) : await guarded();
       limiter.accepted();
       metrics.attempts.inc({ upstream: name, outcome: 'success' });
       log.debug({ event: 'attempt', attempt, outcome: 'success', durationMs: clock.now() - startedAt }, `${name} attempt ${attempt} ok`);
@@ -173,7 +207,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
       // One retry policy per call: its filter plans this call's next wait (backoff state is per call).
       const retrying = retry(
         handleWhen((err) => {
-          if (opts.signal?.aborted) return false;
+          if (opts.signal?.aborted || (err !== null && typeof err === 'object' && credentialFailures.has(err))) return false;
           const f = classifyFailure(err);
           if (!f.retryable) return false;
           backoff = backoff ? backoff.next(undefined) : retryBackoff.next();
@@ -194,7 +228,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
             log.info({ event: 'retry', attempt: attempt + 1, cause, waitMs, hintMs }, `${name} retry ${attempt} after ${cause} in ${waitMs} ms`);
             await clock.sleep(waitMs, opts.signal);
           }
-          return attemptOnce(fn, attempt + 1, deadlineAt, stats, opts.signal);
+          return attemptOnce(fn, attempt + 1, deadlineAt, stats, opts);
         });
       } catch (caught) {
         const err = opts.signal?.aborted ? new CallCancelledError(name, opts.signal.reason) : caught;

@@ -19,8 +19,10 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** Sent as JSON (unless a string, sent as is). */
   body?: unknown;
-  /** Adds `Authorization: Bearer …`; a 401 "expired" refreshes it once. */
+  /** Adds `Authorization: Bearer …`, taken when each attempt is sent; a 401 "expired" refreshes it once. */
   token?: TokenProvider;
+  /** Which 401s mean "refresh the token and try once more" (default {@link isExpiredToken}). */
+  refreshOn?: (err: UpstreamHttpError) => boolean;
 }
 
 /** A 2xx answer. */
@@ -34,19 +36,17 @@ export interface JsonResponse<T> {
 export async function requestJson<T = unknown>(policy: UpstreamPolicy, req: JsonRequest, opts: ExecuteOptions = {}): Promise<JsonResponse<T>> {
   const stats = opts.stats ?? newCallStats();
   const callOpts = { ...opts, stats };
-  // The token is fetched outside the policy: a token exchange usually goes through the same
-  // policy, and fetching it inside an attempt could wait forever on a bulkhead slot the
-  // waiting attempts themselves hold.
+  // The token is taken by the policy after every wait of an attempt (retry, rate limit,
+  // bulkhead), right before it is sent: one taken before a rate-limit wait longer than its
+  // lifetime would leave expired, however often it were refreshed.
   let token: string | undefined;
-  const call = async () => {
-    token = req.token ? await req.token.getToken() : undefined;
-    const bearer = token;
-    return policy.execute(({ signal }) => send<T>(policy, req, bearer, signal), callOpts);
-  };
+  const tokens = req.token;
+  const credential = tokens ? async () => (token = await tokens.getToken()) : undefined;
+  const call = () => policy.execute(({ signal, credential: bearer }) => send<T>(policy, req, bearer, signal), { ...callOpts, credential });
   try {
     return await call();
   } catch (err) {
-    if (!req.token || token === undefined || !(err instanceof UpstreamHttpError) || !isExpiredToken(err)) throw err;
+    if (!req.token || token === undefined || !(err instanceof UpstreamHttpError) || !(req.refreshOn ?? isExpiredToken)(err)) throw err;
     req.token.invalidate(token);
     stats.tokenRefreshes++;
     return call();

@@ -21,6 +21,8 @@ export async function isolatedBuffalo(prefix: string): Promise<{ dataDir: string
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? dataDir,
+    // The instance registry of `buffalo start` stays inside the test's directory, not the user's.
+    XDG_STATE_HOME: path.join(dataDir, 'state'),
     BUFFALO_FROM_SOURCES: '1',
     BUFFALO_DATA_DIR: dataDir,
     PORT: String(apiPort),

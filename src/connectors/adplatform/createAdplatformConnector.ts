@@ -127,7 +127,8 @@ export function createAdplatformConnector(deps: AdplatformConnectorDeps): Connec
         const step = planListing(at, list.data.length, list.pagination);
         for (const text of step.notes) {
           ctx.note?.(text);
-          logger.info({ event: 'listing_note', page: at.page }, text);
+          // The run logs its notes ('run note'); this line only adds the page.
+          logger.debug({ event: 'listing_note', page: at.page }, text);
         }
         // Only what lies within the platform's total: made-up campaigns are neither stored nor synced.
         const records: RawRecord[] = list.data.slice(0, step.keep).map((c) => ({ ...toRawRecord('campaign', c), version }));

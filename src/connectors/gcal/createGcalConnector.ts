@@ -48,17 +48,11 @@ export function createGcalConnector(deps: GcalConnectorDeps): Connector {
     : createStaticToken('buffalo-sandbox-dev-token'));
 
   // Google answers an expired access token with 401 authError ("Invalid Credentials", not
-  // "expired"), so any 401 gets one fresh token before it counts as a failure.
+  // "expired"), so any 401 gets one fresh token before it counts as a failure. The token is
+  // taken when each attempt is sent (requestJson), after its rate-limit and retry waits.
   async function list(url: string, ctx: Pick<PageContext, 'stats' | 'signal'>): Promise<EventsAnswer> {
-    for (let attempt = 1; ; attempt++) {
-      const token = await tokens.getToken();
-      try {
-        return (await requestJson<EventsAnswer>(deps.policy, { url, headers: { authorization: `Bearer ${token}` } }, { stats: ctx.stats, signal: ctx.signal })).body;
-      } catch (err) {
-        if (attempt > 1 || !refreshable || !(err instanceof UpstreamHttpError) || err.status !== 401) throw err;
-        tokens.invalidate(token);
-      }
-    }
+    const refreshOn = (err: UpstreamHttpError) => refreshable && err.status === 401;
+    return (await requestJson<EventsAnswer>(deps.policy, { url, token: tokens, refreshOn }, { stats: ctx.stats, signal: ctx.signal })).body;
   }
 
   const stream: EntityStream = {
