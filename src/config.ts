@@ -129,6 +129,8 @@ export interface Config {
    * this long after its last heartbeat).
    */
   sync: { concurrency: number; leaseTtlMs: number };
+  /** The change feed (GET /changes): days of history kept; older cursors are answered 410. */
+  changes: { retentionDays: number };
   orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
   /**
    * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
@@ -303,6 +305,9 @@ export function resolveConfig(env: Env): Config {
     sync: {
       concurrency: read('SYNC_CONCURRENCY', int(1, 10_000), 64),
       leaseTtlMs: read('SYNC_LEASE_TTL_MS', int(1000, 3_600_000), 60_000),
+    },
+    changes: {
+      retentionDays: read('CHANGES_RETENTION_DAYS', int(0, 3650), 7),
     },
     orders: {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),

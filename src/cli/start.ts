@@ -14,6 +14,7 @@ import { createMaintenance } from './maintenance.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
+import { changeRoutes, forgetConnectionChanges } from '../changes/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
 import { registerQueueMetrics } from '../queue/index.ts';
@@ -101,7 +102,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (role === 'scheduler' || role === 'all') {
     const scheduler = createScheduler(deps, { extendSummary: async (tx, s) => ({ ...s, reconciliation: await reconciliationStatus(tx) }) });
     const reconciles = createReconcileScheduler(deps);
-    const maintenance = createMaintenance({ pool: db.pool, logger });
+    const maintenance = createMaintenance({ pool: db.pool, logger, changesRetentionDays: config.changes.retentionDays });
     closers.push({ name: 'scheduler', close: () => scheduler.stop() }, { name: 'reconcile scheduler', close: () => reconciles.stop() }, { name: 'maintenance', close: () => maintenance.stop() });
     scheduler.start();
     reconciles.start();
@@ -160,6 +161,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     if (refusal) unavailableSources[source] = refusal;
   }
   await app.register(revenueRoutes, { pool });
+  await app.register(changeRoutes, { pool });
   await app.register(ingestRoutes, { pool, unavailableSources, connectors: deps.connectors });
   await app.register(reconcileRoutes, { pool, unavailableSources });
   const box = secretBoxFromConfig(config.secrets);
@@ -182,7 +184,12 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   await app.register(connectionRoutes, {
     pool,
     box,
-    purgeData: purgeConnectionData,
+    // The feed keeps only tombstones of a purged connection (changes sits beside ingest, not under it).
+    purgeData: async (tx, id) => {
+      const counts = await purgeConnectionData(tx, id);
+      await forgetConnectionChanges(tx, id);
+      return counts;
+    },
     check,
     // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
     describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),

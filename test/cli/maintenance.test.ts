@@ -18,7 +18,7 @@ describe('maintenance', () => {
          ('c', gen_random_uuid(), now())`,
     );
     const result = await createMaintenance({ pool: db.pool, logger: silentLogger }).runOnce();
-    assert.deepEqual(result, { processedEvents: 1 });
+    assert.deepEqual(result, { processedEvents: 1, changesPruned: 0 });
     const events = await db.pool.query('SELECT count(*)::int AS n FROM processed_events');
     assert.equal(events.rows[0].n, 1);
   });
