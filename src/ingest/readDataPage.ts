@@ -1,10 +1,11 @@
 /**
  * Reading the unified tables for the data endpoints: filters (source, connectionId, updatedSince) and keyset
  * pagination on (updated_at, id), so every page is an index range scan however deep it is and
- * a client walking the pages sees every row exactly once (rows that change meanwhile move to the
- * end and are seen again with their new content). Rows deleted upstream are left out unless
- * asked for; marking a row deleted moves its updated_at, so a client following `updatedSince`
- * with `includeDeleted` sees the deletion as a change.
+ * a client walking the pages sees every row that does not change meanwhile exactly once. Not a
+ * way to follow changes: updated_at is the writing transaction's start, so a row committed late
+ * can land behind a reader's position (the change feed, src/changes, is the way; a walk started
+ * after taking the feed's head is covered by it). Rows deleted upstream are left out unless asked
+ * for. This file owns the column → JSON mapping the change feed reuses for its records.
  */
 import type { Queryable } from '../db/index.ts';
 import { decodeKeysetCursor, encodeKeysetCursor } from './keysetCursor.ts';
