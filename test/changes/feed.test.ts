@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
-import { changeRangeOfTransaction, isPositionVisible, pruneChanges } from '../../src/changes/index.ts';
+import { changeRangeOfTransaction, comparePositions, decodeChangeCursor, isPositionVisible, pruneChanges } from '../../src/changes/index.ts';
 import type { Queryable } from '../../src/db/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { dataColumns, DATA_TABLES, type IngestDeps } from '../../src/ingest/index.ts';
@@ -19,6 +19,7 @@ import type { Sandbox } from '../../src/sandbox/index.ts';
 import { sandboxAccountCredentials } from '../../src/sandbox/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
+import { waitFor } from '../ingest/fixtures/support.ts';
 
 const KEYS = { API_KEY: 'changes-feed-api-key-0123456789ab', ADMIN_API_KEY: 'changes-feed-admin-key-0123456789' };
 const SECRET_KEY = Buffer.alloc(32, 0x24);
@@ -63,6 +64,22 @@ describe('the change feed (GET /changes)', () => {
       if (p.changes.length < limit) return { changes, cursor };
     }
   }
+  /**
+   * Follow until `count` changes came. The horizon is the cluster's: another test file's open
+   * transaction holds every database's feed back for a moment, so a commit is waited for, not assumed.
+   */
+  async function followUntil(cursor: string, count: number, query = 'table=payments'): Promise<{ changes: Change[]; cursor: string }> {
+    const changes: Change[] = [];
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const next = await follow(cursor, query);
+      changes.push(...next.changes);
+      cursor = next.cursor;
+      if (changes.length >= count) return { changes, cursor };
+      if (Date.now() > deadline) assert.fail(`only ${changes.length} of ${count} changes came: ${JSON.stringify(changes)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   const seen = (changes: Change[]) => changes.map((c) => [c.action, c.record.externalId, c.record.amountCents]);
 
   before(async () => {
@@ -85,7 +102,7 @@ describe('the change feed (GET /changes)', () => {
     await write(db.pool, [pay('ch_a', { amountCents: '250' })]);
     await upsertUnified(db.pool, { ...emptyBatch(), deletions: [{ table: 'payments', source: 'stripe', connectionId: 'stripe-default', externalId: 'ch_a', deletedAt: null, sourceVersion: `v${String(++version).padStart(8, '0')}` }] });
     await write(db.pool, [pay('ch_a', { amountCents: '250' })]); // back upstream
-    const { changes } = await follow(from);
+    const { changes } = await followUntil(from, 4);
     assert.deepEqual(seen(changes), [['ADDED', 'ch_a', '100'], ['UPDATED', 'ch_a', '250'], ['DELETED', 'ch_a', '250'], ['ADDED', 'ch_a', '250']]);
     assert.ok(changes[2]!.record.deletedAt, 'the DELETED version shows deletedAt');
     assert.equal(changes[3]!.record.deletedAt, null);
@@ -109,7 +126,7 @@ describe('the change feed (GET /changes)', () => {
     } finally {
       long.release();
     }
-    const afterCommit = await follow(cursor);
+    const afterCommit = await followUntil(cursor, 2);
     assert.deepEqual(afterCommit.changes.map((c) => c.record.externalId).sort(), ['ch_long', 'ch_quick'], 'both, once each, after the commit');
 
     const doomed = await db.pool.connect();
@@ -121,13 +138,14 @@ describe('the change feed (GET /changes)', () => {
     } finally {
       doomed.release();
     }
-    const later = await follow(afterCommit.cursor);
+    // Once ch_kept is readable, everything before it is final: the rolled-back write would be there.
+    const later = await followUntil(afterCommit.cursor, 1);
     assert.deepEqual(seen(later.changes), [['ADDED', 'ch_kept', '100']]);
   });
 
   it('per-record commit order: B took its transaction id before A, A changes R and commits, then B changes R: A\'s version comes first', async () => {
     await write(db.pool, [pay('ch_r', { amountCents: '1' })]);
-    const from = (await follow(await head())).cursor;
+    const from = (await followUntil(await head(), 0)).cursor;
     const a = await db.pool.connect();
     const b = await db.pool.connect();
     try {
@@ -144,31 +162,37 @@ describe('the change feed (GET /changes)', () => {
       a.release();
       b.release();
     }
-    const { changes } = await follow(from);
+    const { changes } = await followUntil(from, 2);
     assert.deepEqual(seen(changes), [['UPDATED', 'ch_r', '2'], ['UPDATED', 'ch_r', '3']], 'applied in feed order, the consumer ends with B\'s (the committed last) version');
   });
 
   it('a consumer resumes from its stored cursor after the API restarts and misses nothing', async () => {
     const from = await head();
     await write(db.pool, ['ch_r1', 'ch_r2', 'ch_r3'].map((id) => pay(id)));
-    const first = await page(`table=payments&limit=1&after=${from}`);
-    assert.equal(first.changes.length, 1);
+    const first = await waitFor(async () => {
+      const p = await page(`table=payments&limit=1&after=${from}`);
+      return p.changes.length === 1 ? p : null;
+    }, 'the first change');
     await app.close();
     app = await buildApi(deps);
     await app.ready();
     await write(db.pool, [pay('ch_r4')]);
-    const rest = await follow(first.nextCursor);
+    const rest = await followUntil(first.nextCursor, 3);
     assert.deepEqual([...first.changes, ...rest.changes].map((c) => c.record.externalId), ['ch_r1', 'ch_r2', 'ch_r3', 'ch_r4']);
   });
 
   it('filters: source and connectionId; a filtered consumer\'s cursor still moves past rows it does not want; an empty page returns a cursor', async () => {
     const from = await head();
     await write(db.pool, [pay('ch_other', { connectionId: 'stripe-other' })]);
+    // Once the other connection's change is readable, a filtered consumer's cursor lies past it.
+    await followUntil(from, 1, 'table=payments&connectionId=stripe-other');
     const mine = await follow(from, 'table=payments&connectionId=stripe-default&source=stripe');
     assert.deepEqual(mine.changes, []);
-    assert.notEqual(mine.cursor, from, 'the cursor moved past the other connection\'s change');
+    const passed = await page(`table=payments&connectionId=stripe-other&after=${mine.cursor}`);
+    assert.deepEqual(passed.changes, [], 'the cursor moved past the other connection\'s change');
     const empty = await page(`table=payments&after=${mine.cursor}`);
-    assert.deepEqual(empty, { changes: [], nextCursor: mine.cursor }, 'an empty page gives back a cursor to resume from');
+    assert.deepEqual(empty.changes, []);
+    assert.ok(comparePositions(decodeChangeCursor(empty.nextCursor), decodeChangeCursor(mine.cursor)) >= 0, 'an empty page gives back a cursor to resume from, never an earlier one');
     const contacts = await page('table=contacts');
     assert.deepEqual(contacts.changes, []);
     assert.ok(contacts.nextCursor);
@@ -189,7 +213,7 @@ describe('the change feed (GET /changes)', () => {
     } finally {
       tx.release();
     }
-    assert.equal(await isPositionVisible(db.pool, range.last), true);
+    await waitFor(() => isPositionVisible(db.pool, range.last), 'the committed range to become readable');
     const p = await page(`table=payments&limit=2&after=${range.after}`);
     assert.deepEqual(p.changes.map((c) => c.record.externalId), ['ch_w1', 'ch_w2']);
     assert.equal(p.nextCursor, range.last);
@@ -204,7 +228,7 @@ describe('the change feed (GET /changes)', () => {
     await write(db.pool, [pay('ch_p1', { connectionId: id, amountCents: '999' })]);
     const purged = await app.inject({ method: 'DELETE', url: `/connections/${id}?purge=true`, headers: admin() });
     assert.equal(purged.statusCode, 204, purged.body);
-    const { changes } = await follow(from, `table=payments&connectionId=${id}`);
+    const { changes } = await followUntil(from, 2, `table=payments&connectionId=${id}`);
     assert.deepEqual(changes.map((c) => [c.action, c.record.externalId]).sort(), [['DELETED', 'ch_p1'], ['DELETED', 'ch_p2']]);
     for (const c of changes) assert.deepEqual(Object.keys(c.record).sort(), ['connectionId', 'externalId', 'id', 'source'], 'no data field survives');
     const kept = await db.pool.query<{ dump: string }>('SELECT record::text AS dump FROM changes WHERE connection_id = $1', [id]);
@@ -246,6 +270,6 @@ describe('the change feed (GET /changes)', () => {
     }
     const from = await head();
     await write(db.pool, [pay('ch_after_prune')]);
-    assert.deepEqual(seen((await follow(from)).changes), [['ADDED', 'ch_after_prune', '100']], 'the head after a prune is a valid cursor');
+    assert.deepEqual(seen((await followUntil(from, 1)).changes), [['ADDED', 'ch_after_prune', '100']], 'the head after a prune is a valid cursor');
   });
 });
