@@ -19,18 +19,16 @@ export interface Maintenance {
 const EVERY_MS = 60 * 60_000;
 // Consumers dedupe by event id; redeliveries come within minutes, so 30 days is generous.
 const PROCESSED_EVENTS_KEEP_DAYS = 30;
-// The configuration's default (CHANGES_RETENTION_DAYS), for callers that pass none.
-const DEFAULT_CHANGES_RETENTION_DAYS = 7;
 
 /** Create the loop (runs hourly once started; safe with several schedulers: deletes are idempotent). */
-export function createMaintenance(deps: { pool: Pool; logger: Logger; changesRetentionDays?: number; clock?: Clock }): Maintenance {
+export function createMaintenance(deps: { pool: Pool; logger: Logger; changesRetentionDays: number; clock?: Clock }): Maintenance {
   const clock = deps.clock ?? systemClock;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   async function runOnce() {
     const processedEvents = await purgeProcessedEvents(deps.pool, PROCESSED_EVENTS_KEEP_DAYS);
     if (processedEvents) deps.logger.info({ processedEvents }, 'maintenance purged old consumer dedupe rows');
-    const changesPruned = await pruneChanges(deps.pool, { retentionDays: deps.changesRetentionDays ?? DEFAULT_CHANGES_RETENTION_DAYS, now: clock.now() });
+    const changesPruned = await pruneChanges(deps.pool, { retentionDays: deps.changesRetentionDays, now: clock.now() });
     if (changesPruned) deps.logger.info({ changesPruned }, 'maintenance pruned change-feed rows past their retention');
     return { processedEvents, changesPruned };
   }
