@@ -70,7 +70,7 @@ describe('the change feed (GET /changes)', () => {
    */
   async function followUntil(cursor: string, count: number, query = 'table=payments'): Promise<{ changes: Change[]; cursor: string }> {
     const changes: Change[] = [];
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const next = await follow(cursor, query);
       changes.push(...next.changes);

@@ -83,7 +83,7 @@ describe('change feed race: api + two workers, concurrent webhooks, a polling co
     // After the outbox drained, a consumer may take a few more polls; never forever.
     let giveUp = 0;
     const waitForMore = (held: number) => {
-      if (giveUp === 0) giveUp = Date.now() + 30_000;
+      if (giveUp === 0) giveUp = Date.now() + 60_000;
       if (Date.now() > giveUp) throw new Error(`consumer stuck at ${held} of ${WEBHOOKS}`);
     };
 
