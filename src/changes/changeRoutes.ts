@@ -8,11 +8,12 @@ import { SOURCES } from '../config.ts';
 import { connectionIdSchema } from '../connections/index.ts';
 import type { Pool } from '../db/index.ts';
 import { requireApiKey } from '../http/index.ts';
+import { DATA_TABLES, type DataTable } from '../ingest/index.ts';
 import { headCursor } from './feedPositions.ts';
 import { readChanges, RESNAPSHOT_HINT } from './readChanges.ts';
 
 const errorView = z.looseObject({ error: z.string(), message: z.string() });
-const tables = ['payments', 'contacts', 'calendar_events', 'campaigns'] as const;
+const tables = DATA_TABLES as [DataTable, ...DataTable[]];
 
 const changesQuery = z.object({
   table: z.enum(tables).describe('the unified table to follow (one feed cursor per table a consumer follows)'),

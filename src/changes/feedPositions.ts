@@ -5,6 +5,7 @@
  * visible to readers yet.
  */
 import type { Queryable } from '../db/index.ts';
+import { DATA_TABLES } from '../ingest/index.ts';
 import { decodeChangeCursor, encodeChangeCursor } from './changeCursor.ts';
 
 /**
@@ -27,7 +28,6 @@ export interface ChangeRange {
   count: number;
 }
 
-const TABLES = ['payments', 'contacts', 'calendar_events', 'campaigns'];
 
 /**
  * Inside a transaction, before it commits: the range of feed positions its changes took so far
@@ -44,7 +44,7 @@ export async function changeRangeOfTransaction(tx: Queryable): Promise<ChangeRan
      SELECT (SELECT pos::text FROM mine ORDER BY pos, id LIMIT 1) AS first_pos, (SELECT id - 1 FROM mine ORDER BY pos, id LIMIT 1)::text AS first_id,
             (SELECT pos::text FROM mine ORDER BY pos DESC, id DESC LIMIT 1) AS last_pos, (SELECT id FROM mine ORDER BY pos DESC, id DESC LIMIT 1)::text AS last_id,
             (SELECT count(*) FROM mine)::text AS n`,
-    [TABLES],
+    [DATA_TABLES],
   );
   const r = rows[0];
   if (!r || r.first_pos === null || r.first_id === null || r.last_pos === null || r.last_id === null) return null;

@@ -17,6 +17,7 @@ export interface Maintenance {
 }
 
 const EVERY_MS = 60 * 60_000;
+const DAY_MS = 86_400_000;
 // Consumers dedupe by event id; redeliveries come within minutes, so 30 days is generous.
 const PROCESSED_EVENTS_KEEP_DAYS = 30;
 
@@ -28,7 +29,7 @@ export function createMaintenance(deps: { pool: Pool; logger: Logger; changesRet
   async function runOnce() {
     const processedEvents = await purgeProcessedEvents(deps.pool, PROCESSED_EVENTS_KEEP_DAYS);
     if (processedEvents) deps.logger.info({ processedEvents }, 'maintenance purged old consumer dedupe rows');
-    const changesPruned = await pruneChanges(deps.pool, { retentionDays: deps.changesRetentionDays, now: clock.now() });
+    const changesPruned = await pruneChanges(deps.pool, new Date(clock.now() - deps.changesRetentionDays * DAY_MS));
     if (changesPruned) deps.logger.info({ changesPruned }, 'maintenance pruned change-feed rows past their retention');
     return { processedEvents, changesPruned };
   }
