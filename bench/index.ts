@@ -1,5 +1,5 @@
 /**
- * `buffalo bench` (SPEC §9): each scenario measures a figure and, in the same run, a baseline
+ * `buffalo bench` (bench/README.md): each scenario measures a figure and, in the same run, a baseline
  * it is compared with, on an embedded PostgreSQL started for the run (fsync off for both sides)
  * and stopped at the end. Prints a table and writes bench/results.json (see bench/README.md).
  * Loaded only by the `bench` command (dynamic import), never at runtime start-up.

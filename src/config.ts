@@ -39,9 +39,8 @@ export interface PolicySettings {
   concurrency: number;
 }
 
-// Defaults come from the seeds: inventory (seed 001: 5 failures, 30 s open, 5 s timeout),
-// event service (seed 003: 3 failures in 30 s, 10 s doubling to 60 s), ad platform
-// (seeds 002/004: 10 req/min, 429 Retry-After 60).
+// Each upstream's defaults follow what the upstream publishes or what its contract asks of a
+// client; the reasons per upstream are in docs/upstreams.md#resilience-defaults.
 const POLICY_DEFAULTS: Record<UpstreamName, PolicySettings> = {
   stripe: policy({ rateLimitPerMin: 6000, rateLimitBurst: 25 }),
   hubspot: policy({ rateLimitPerMin: 600, rateLimitBurst: 10 }),
@@ -129,9 +128,18 @@ export interface Config {
    * this long after its last heartbeat).
    */
   sync: { concurrency: number; leaseTtlMs: number };
-  /** The change feed (GET /changes): days of history kept; older cursors are answered 410. */
-  changes: { retentionDays: number };
   orders: { fulfillmentMinDelayMs: number; fulfillmentMaxDelayMs: number };
+  /**
+   * Days each history table keeps its rows before the maintenance loop prunes them
+   * (src/maintenance; docs/runbooks/retention.md says what each keeps regardless).
+   */
+  retention: { syncRunsDays: number; webhookEventsDays: number; schedulerTicksDays: number; replayedDeadLettersDays: number; processedEventsDays: number; reconciliationsDays: number; webhookDeliveriesDays: number; changesDays: number };
+  /**
+   * Outbound webhooks (docs/webhooks.md): whether receivers may be private, loopback or
+   * link-local addresses (refused by default in production), the deadline of one delivery
+   * attempt, and the attempts before a delivery goes to the dead letters.
+   */
+  webhooks: { allowPrivateUrls: boolean; timeoutMs: number; maxAttempts: number };
   /**
    * Keys that seal connection credentials at rest (src/connections/secretBox.ts), each 32 bytes
    * as base64url: `key` seals and opens, `retiredKeys` only open what older keys sealed.
@@ -306,12 +314,26 @@ export function resolveConfig(env: Env): Config {
       concurrency: read('SYNC_CONCURRENCY', int(1, 10_000), 64),
       leaseTtlMs: read('SYNC_LEASE_TTL_MS', int(1000, 3_600_000), 60_000),
     },
-    changes: {
-      retentionDays: read('CHANGES_RETENTION_DAYS', int(0, 3650), 7),
-    },
     orders: {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),
       fulfillmentMaxDelayMs: read('FULFILLMENT_MAX_DELAY_MS', int(0, 3_600_000), 8000),
+    },
+    retention: {
+      syncRunsDays: read('SYNC_RUNS_RETENTION_DAYS', int(1, 36_500), 90),
+      webhookEventsDays: read('WEBHOOK_EVENTS_RETENTION_DAYS', int(3, 36_500), 30),
+      schedulerTicksDays: read('SCHEDULER_TICKS_RETENTION_DAYS', int(2, 36_500), 7),
+      replayedDeadLettersDays: read('DEAD_LETTERS_RETENTION_DAYS', int(1, 36_500), 30),
+      processedEventsDays: read('PROCESSED_EVENTS_RETENTION_DAYS', int(1, 36_500), 30),
+      reconciliationsDays: read('RECONCILIATIONS_RETENTION_DAYS', int(1, 36_500), 90),
+      webhookDeliveriesDays: read('WEBHOOK_DELIVERIES_RETENTION_DAYS', int(1, 36_500), 30),
+      // Change-feed history: a cursor older than this is answered 410 and its consumer re-snapshots.
+      changesDays: read('CHANGES_RETENTION_DAYS', int(1, 36_500), 7),
+    },
+    webhooks: {
+      // A laptop points webhooks at localhost; a production server must not be steered at its own network.
+      allowPrivateUrls: read('WEBHOOK_ALLOW_PRIVATE_URLS', bool, nodeEnv !== 'production'),
+      timeoutMs: read('WEBHOOK_TIMEOUT_MS', int(100, 120_000), 10_000),
+      maxAttempts: read('WEBHOOK_MAX_ATTEMPTS', int(1, 25), 8),
     },
     secrets: {
       key: opt('BUFFALO_SECRET_KEY', secretKey),
@@ -354,6 +376,22 @@ function redactIfSecret(name: string, value: string): string {
 }
 
 /** Freeze an object graph so a resolved config cannot drift at run time. */
+/**
+ * Where this Buffalo's API is reached, without a trailing slash: PUBLIC_URL, else HOST:PORT (a
+ * wildcard host means this machine: 127.0.0.1, which a client reaches whatever `localhost`
+ * resolves to first). OAuth redirect URIs, the banner and the CLI's API calls all build on it.
+ */
+export function publicBaseUrl(config: Config): string {
+  if (config.http.publicUrl) return config.http.publicUrl.replace(/\/+$/, '');
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
+}
+
+/** The API the CLI talks to: BUFFALO_URL (another machine's Buffalo), else this one's {@link publicBaseUrl}. */
+export function cliApiBaseUrl(config: Config, env: Record<string, string | undefined>): string {
+  return env.BUFFALO_URL ? env.BUFFALO_URL.replace(/\/+$/, '') : publicBaseUrl(config);
+}
+
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

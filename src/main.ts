@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
-import { SOURCES, type SourceName } from './config.ts';
+import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
 import { boot, onFirstSignal } from './cli/boot.ts';
 import { openDatabase } from './cli/openDatabase.ts';
 import { openIngestContext } from './cli/ingestContext.ts';
@@ -16,6 +16,7 @@ import { reconcileCommand } from './reconcile/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
 import { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, PROVIDERS, CONNECTION_STATUSES, type ConnectionFilter, type Provider } from './connections/index.ts';
 import { openConnectionsContext, type ConnectionsContext } from './cli/connectionsContext.ts';
+import { resealWebhookSecrets } from './webhooks/index.ts';
 
 /** Entry point used by bin/buffalo.js. */
 export async function main(argv: string[]): Promise<void> {
@@ -205,9 +206,9 @@ export async function main(argv: string[]): Promise<void> {
     });
   connections
     .command('rotate-key')
-    .description('re-seal every stored credential under BUFFALO_SECRET_KEY (after moving the old key to BUFFALO_SECRET_KEYS_RETIRED)')
+    .description('re-seal every stored credential and webhook signing secret under BUFFALO_SECRET_KEY (after moving the old key to BUFFALO_SECRET_KEYS_RETIRED)')
     .action(async () => {
-      await withConnections(false, (ctx) => connectionsRotateKeyCommand(ctx.deps));
+      await withConnections(false, (ctx) => connectionsRotateKeyCommand({ ...ctx.deps, alsoReseal: [{ what: 'webhook signing secret(s)', reseal: resealWebhookSecrets }] }));
     });
 
   const revenue = program.command('revenue').description('revenue rollup operations (see docs/runbooks)');
@@ -274,7 +275,7 @@ export async function main(argv: string[]): Promise<void> {
   const order = program.command('order').description('order API scripts (against a running `buffalo start`)');
   const apiBase = () => {
     const { config } = boot({ quiet: true });
-    return { baseUrl: process.env.BUFFALO_URL ?? config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`, jwtSecret: config.auth.jwtSecret ?? '' };
+    return { baseUrl: cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
   };
   order
     .command('create')

@@ -1,6 +1,6 @@
 /**
  * metrics: p50/p99 of the revenue summary, daily and weekly views (src/revenue, reading the
- * rollup) at each size, vs seed 000's approach on the same data (./seedRevenue.ts). Payments are
+ * rollup) at each size, vs loading the rows and grouping them in Node on the same data (./seedRevenue.ts). Payments are
  * generated in SQL (generate_series) over the past 365 days with the rollup triggers disabled,
  * then the rollup is rebuilt with rebuildRevenueRollup (inserting millions through the
  * statement triggers is far slower and measures ingest, not queries). The baseline gets a
@@ -66,7 +66,7 @@ FROM generate_series($1::bigint, $2::bigint) AS g`;
 /** The metrics scenario. */
 export const metricsScenario: Scenario<MetricsOptions> = {
   name: 'metrics',
-  description: 'p50/p99 of summary/daily/weekly at 1M and 10M payments vs seed 000 (load rows, group in Node)',
+  description: 'p50/p99 of summary/daily/weekly at 1M and 10M payments vs (load rows, group in Node)',
   async run(ctx, opts) {
     const db = await ctx.databases.fresh({ poolMax: LANES + 2 });
     const results: BenchResult[] = [];
@@ -109,7 +109,7 @@ export const metricsScenario: Scenario<MetricsOptions> = {
           const plan = await explainRevenue(db.pool, filters, view.kind);
           const ms = (x: { planningMs: number; executionMs: number }) => ({ planningMs: round(x.planningMs, 2), executionMs: round(x.executionMs, 2) });
           const params = { ...common, iterations: samples.length, baselineIterations: seed.length, matchingCharges: ours.count, explain: { custom: ms(plan.custom), generic: ms(plan.generic) } };
-          const base = (p: number) => ({ name: 'seed 000: load rows, group in Node', value: round(percentile(seed, p), 1), unit: 'ms' });
+          const base = (p: number) => ({ name: 'load rows, group in Node', value: round(percentile(seed, p), 1), unit: 'ms' });
           results.push(
             result({ scenario: 'metrics', metric: `${view.name} p50 @ ${label}`, value: round(percentile(samples, 50), 2), unit: 'ms', baseline: base(50), params }),
             result({ scenario: 'metrics', metric: `${view.name} p99 @ ${label}`, value: round(percentile(samples, 99), 2), unit: 'ms', baseline: base(99), target: targets.atMost(20, 'ms'), params }),

@@ -1,5 +1,5 @@
 /**
- * The baseline of the metrics scenario: seed 000's approach, reimplemented faithfully. In one
+ * The baseline of the metrics scenario: the prototype's approach (load the rows, group them in Node), reimplemented faithfully. In one
  * REPEATABLE READ snapshot it asks the database for the aggregate total (sum, count) of the
  * matching payments, loads the matching rows, groups them by local day or Monday-started week
  * in Node (exact BigInt sums) and checks the buckets add up to the aggregate ("drift check").

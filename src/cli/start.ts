@@ -10,7 +10,7 @@ import { openDatabase } from './openDatabase.ts';
 import { wireSandbox, type WiredUpstreams } from './wireSandbox.ts';
 import { maskSecret } from './maskSecret.ts';
 import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport.ts';
-import { createMaintenance } from './maintenance.ts';
+import { createMaintenance } from '../maintenance/index.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
@@ -21,8 +21,9 @@ import { registerQueueMetrics } from '../queue/index.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { createReconcileScheduler, createReconcileWorker, reconcileReadinessCheck, reconcileRoutes, reconciliationStatus } from '../reconcile/index.ts';
 import { collectProcessMetrics } from '../metrics.ts';
+import { createWebhookWorker, webhookRoutes } from '../webhooks/index.ts';
 import { connectionRoutes, createConnectionConnectors, createDefaultConnectors, createCredentialChecker, oauthRoutes, openCredentials, secretBoxFromConfig } from '../connections/index.ts';
-import { SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
+import { publicBaseUrl, SOURCES, type Config, type SourceName, type UpstreamName } from '../config.ts';
 import type { AppError } from '../errors.ts';
 import { describeUpstreams, notConfiguredError, type UpstreamSetups } from '../upstreamSetup.ts';
 import type { Logger } from '../log.ts';
@@ -60,7 +61,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   closers.push({ name: 'database', close: () => db.close() });
   if (run.stopping) return;
 
-  const apiBase = booted.config.http.publicUrl ?? `http://${booted.config.http.host}:${booted.config.http.port}`;
+  const apiBase = publicBaseUrl(booted.config);
   const wired = await wireSandbox(booted.config, {
     own: role === 'all',
     env: process.env,
@@ -90,19 +91,21 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
     const syncs = createSyncWorker(deps);
     const reconciler = createReconcileWorker(deps);
     const orders = createOrderWorkers({ pool: db.pool, orders: config.orders, logger });
+    const webhooks = createWebhookWorker({ pool: db.pool, config, box, logger });
     closers.push(
       { name: 'ingest processor', close: () => processor.stop() },
       { name: 'sync worker', close: () => syncs.stop() },
       { name: 'reconcile worker', close: () => reconciler.stop() },
       { name: 'order workers', close: () => orders.stop() },
+      { name: 'webhook worker', close: () => webhooks.stop() },
     );
-    await Promise.all([processor.start(), syncs.start(), reconciler.start(), orders.start()]);
+    await Promise.all([processor.start(), syncs.start(), reconciler.start(), orders.start(), webhooks.start()]);
     if (run.stopping) return;
   }
   if (role === 'scheduler' || role === 'all') {
     const scheduler = createScheduler(deps, { extendSummary: async (tx, s) => ({ ...s, reconciliation: await reconciliationStatus(tx) }) });
     const reconciles = createReconcileScheduler(deps);
-    const maintenance = createMaintenance({ pool: db.pool, logger, changesRetentionDays: config.changes.retentionDays });
+    const maintenance = createMaintenance({ pool: db.pool, config, logger });
     closers.push({ name: 'scheduler', close: () => scheduler.stop() }, { name: 'reconcile scheduler', close: () => reconciles.stop() }, { name: 'maintenance', close: () => maintenance.stop() });
     scheduler.start();
     reconciles.start();
@@ -194,6 +197,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
     describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),
   });
+  await app.register(webhookRoutes, { pool, box, allowPrivateUrls: config.webhooks.allowPrivateUrls });
   return app;
 }
 

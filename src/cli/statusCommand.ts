@@ -5,7 +5,7 @@
  * the breakers comes from the database; breakers live in each process, so they are read from a
  * running API (`/dashboard/api/overview` with the API key, else `/readyz`), or reported missing.
  */
-import { SOURCES, type Config, type SourceName } from '../config.ts';
+import { cliApiBaseUrl, SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { listRuns, summarizeConnections, type ConnectionsSummary, type RunReport } from '../ingest/index.ts';
 import { queueStats, type QueueStats } from '../queue/index.ts';
@@ -261,14 +261,6 @@ function formatConnections(c: ConnectionsSummary, at: Date, cell: (text: string,
   return out;
 }
 
-/** The API base URL the CLI talks to: BUFFALO_URL, else PUBLIC_URL, else HOST:PORT (a wildcard host means this machine). */
-export function apiUrlOf(config: Config, env: Record<string, string | undefined>): string {
-  if (env.BUFFALO_URL) return env.BUFFALO_URL.replace(/\/+$/, '');
-  if (config.http.publicUrl) return config.http.publicUrl.replace(/\/+$/, '');
-  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}`;
-}
-
 /** `buffalo status`: print the screen; returns the exit code (1 when the database is unreachable). */
 export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableStream; color: boolean; env: Record<string, string | undefined> } = defaultIo()): Promise<number> {
   const { config, logger } = booted;
@@ -284,7 +276,7 @@ export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableSt
       pool: db?.pool ?? null,
       ...(dbError ? { dbError } : {}),
       config,
-      apiUrl: apiUrlOf(config, io.env),
+      apiUrl: cliApiBaseUrl(config, io.env),
       ...(config.auth.apiKey ? { apiKey: config.auth.apiKey } : {}),
     });
     io.out.write(formatStatus(report, { color: io.color }));

@@ -83,11 +83,25 @@ export async function connectionsRemoveCommand(deps: { pool: Pool }, id: string,
 }
 
 /** `connections rotate-key`: re-seal credentials under BUFFALO_SECRET_KEY; returns the exit code. */
-export async function connectionsRotateKeyCommand(deps: { pool: Pool; box: SecretBox | undefined }, io: ConnectionsIo = STD_IO): Promise<number> {
+export async function connectionsRotateKeyCommand(deps: { pool: Pool; box: SecretBox | undefined; alsoReseal?: readonly ResealOther[] }, io: ConnectionsIo = STD_IO): Promise<number> {
   return refusalsToExitCode(io, async () => {
     const { keyId, resealed } = await rotateKey(deps);
     io.out.write(`re-sealed ${resealed} connection(s) under key ${keyId}; every stored credential is now under it\n`);
+    for (const other of deps.alsoReseal ?? []) {
+      const n = await other.reseal({ pool: deps.pool, box: deps.box! });
+      io.out.write(`re-sealed ${n} ${other.what} under key ${keyId}\n`);
+    }
   });
+}
+
+/**
+ * Secrets another module seals with the same box (webhook signing secrets), re-sealed by the
+ * same command; composed by the CLI, since connections imports no module that imports it.
+ */
+export interface ResealOther {
+  /** What the count is of, e.g. "webhook signing secret(s)". */
+  what: string;
+  reseal(deps: { pool: Pool; box: SecretBox }): Promise<number>;
 }
 
 function credentialsSource(c: Connection): string {

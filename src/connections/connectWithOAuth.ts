@@ -4,7 +4,7 @@
  * created with the tokens sealed). The redirect URI is `<public base>/connect/<provider>/callback`
  * — the URL to register with the vendor's app (docs/connections.md, "Connecting with OAuth").
  */
-import type { Config, OAuthProvider } from '../config.ts';
+import { publicBaseUrl, type Config, type OAuthProvider } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { systemClock, type Clock, type UpstreamPolicy } from '../resilience/index.ts';
@@ -27,11 +27,9 @@ export interface OAuthConnectDeps {
   clock?: Clock;
 }
 
-/** Where the vendor sends the user back: PUBLIC_URL, else this server's HOST:PORT (a wildcard host means localhost). */
+/** Where the vendor sends the user back: this server's callback route under its public base URL. */
 export function redirectUriOf(config: Config, provider: OAuthProvider): string {
-  const { publicUrl, host, port } = config.http;
-  const base = publicUrl ?? `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
-  return `${base.replace(/\/+$/, '')}/connect/${provider}/callback`;
+  return `${publicBaseUrl(config)}/connect/${provider}/callback`;
 }
 
 /** Start a flow for a connection to be named `name`: the URL to send the user to, and its state. */

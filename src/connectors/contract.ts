@@ -174,7 +174,7 @@ export type UnifiedRecord =
    */
   | { table: 'campaign_syncs'; row: { source: SourceName; externalId: string; syncedAt: string } };
 
-/** Allow-listed payment statuses (SPEC §3). */
+/** Allow-listed payment statuses (src/revenue/README.md: only COLLECTED ones count as revenue). */
 export type PaymentStatus = 'COLLECTED' | 'PENDING' | 'FAILED' | 'REFUNDED' | 'UNKNOWN';
 
 /** Unified payment (see src/ingest/migrations/0200_payments.sql). */

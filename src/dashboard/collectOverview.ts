@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { lastRunView } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { summarizeConnections } from '../ingest/index.ts';
-import { collectOrderMetrics, createRequestWindow } from '../orders/index.ts';
+import { countOrdersByStatus } from '../orders/index.ts';
 import { queueStats } from '../queue/index.ts';
+import { policySnapshots } from '../resilience/index.ts';
 
 /** How many connections the overview lists (the counts cover all of them). */
 export const CONNECTIONS_SHOWN = 200;
@@ -56,20 +57,15 @@ export const overviewSchema = z.object({
 /** The overview document. */
 export type Overview = z.infer<typeof overviewSchema>;
 
-// collectOrderMetrics wants a request window; the dashboard does not show the order API's
-// rate (GET /api/metrics does), so an empty one is enough.
-const noRequests = createRequestWindow({ capacity: 1 });
-
 /** Gather the overview. */
 export async function collectOverview(db: Queryable): Promise<Overview> {
-  // Order metrics carry only the order queues; the dashboard shows every queue.
-  const [m, queues, connections] = await Promise.all([collectOrderMetrics(db, noRequests), queueStats(db), summarizeConnections(db, { limit: CONNECTIONS_SHOWN })]);
+  const [ordersByStatus, queues, connections] = await Promise.all([countOrdersByStatus(db), queueStats(db), summarizeConnections(db, { limit: CONNECTIONS_SHOWN })]);
   return {
-    at: m.at,
+    at: new Date().toISOString(),
     queues,
     dlq: { dead: queues.reduce((n, q) => n + q.dead, 0) },
-    ordersByStatus: m.ordersByStatus,
-    breakers: m.breakers.map((b) => ({ name: b.name, state: b.state, retryAfterMs: b.retryAfterMs, transitions: b.transitions })),
+    ordersByStatus,
+    breakers: policySnapshots(),
     connections,
   };
 }

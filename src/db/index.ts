@@ -4,5 +4,6 @@ export { resolveClusterDir } from './placeCluster.ts';
 export { createPool, withTransaction, withDbRetry, type Pool, type PoolClient, type Queryable, type DbRetryOptions, type TransactionContext } from './pool.ts';
 export { isTransientDbError } from './errors.ts';
 export { migrate, MIGRATION_GLOB } from './migrate.ts';
+export { deleteInBatches } from './deleteInBatches.ts';
 export { cloneDatabase, type ClonedDatabase } from './cloneDatabase.ts';
 export { makeStorable, storableString, storableText, REPLACEMENT_CHAR, MAX_REPORTED_PATHS, type StorableReport } from './makeStorable.ts';

@@ -1,5 +1,5 @@
 /**
- * Client of the event service (seed 003): reads through the read policy, `addEvent` through the
+ * Client of the event service (docs/upstreams.md#event-service): reads through the read policy, `addEvent` through the
  * write policy with a single attempt. Answers are validated at this edge; identical in-flight
  * `getEventById` calls are shared across all callers of one client.
  */

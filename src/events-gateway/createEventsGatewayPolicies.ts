@@ -1,6 +1,6 @@
 /**
  * The gateway's two policies over the event service. Reads retry transient failures; writes
- * get their own breaker (seed 003: 3 failures in 30 s → open 10 s, doubling to 60 s) and are
+ * get their own breaker (3 failures in 30 s → open 10 s, doubling to 60 s: docs/upstreams.md#resilience-defaults) and are
  * never retried, since a retried POST /addEvent could create the event twice.
  */
 import type { PolicySettings } from '../config.ts';

@@ -1,4 +1,4 @@
-/** Zod schemas of the events gateway: upstream wire shapes (seed 003), request bodies, responses. */
+/** Zod schemas of the events gateway: upstream wire shapes (docs/upstreams.md#event-service), request bodies, responses. */
 import { z } from 'zod';
 
 // The event service's ids are strings; a number is accepted and kept as its decimal string.
@@ -45,7 +45,7 @@ export const userIdParams = z.object({ id: z.string().min(1).max(128) });
 /** 200 of POST /addEvent. */
 export const addEventView = z.object({ success: z.literal(true), event: eventView });
 
-/** Failure of POST /addEvent (seed 003 contract: `{success:false, error, …}`, not the app's error shape). */
+/** Failure of POST /addEvent (the event service's contract: `{success:false, error, …}`, not the app's error shape). */
 export const writeFailureView = z
   .object({
     success: z.literal(false),

@@ -1,5 +1,5 @@
 /**
- * The events gateway (seed 003, SPEC §6): GET /getUsers, GET /getEvents,
+ * The events gateway (docs/upstreams.md#event-service): GET /getUsers, GET /getEvents,
  * GET /getEventsByUserId/:id and POST /addEvent over the event service, through the resilience
  * kit. All take `X-Api-Key`; POST /addEvent also requires `Idempotency-Key`.
  */

@@ -1,7 +1,7 @@
 /**
  * The fan-out behind GET /getEventsByUserId: a user's events fetched in parallel, at most
- * `concurrency` at a time (cockatiel bulkhead), each distinct id once. Fail fast, as seed 003
- * chose: the first event that cannot be fetched (after the policy's retries) fails the whole
+ * `concurrency` at a time (cockatiel bulkhead), each distinct id once. Fail fast, as the gateway's
+ * published contract does (docs/upstreams.md#event-service): the first event that cannot be fetched (after the policy's retries) fails the whole
  * answer at once, and queued fetches of this request are dropped without calling upstream.
  * Fetches already in flight run on (other requests may be sharing them).
  */

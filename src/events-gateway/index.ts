@@ -1,4 +1,4 @@
-/** Events gateway (seed 003, SPEC §6): the four routes over the event service, its client, policies and readiness. */
+/** Events gateway (docs/upstreams.md#event-service): the four routes over the event service, its client, policies and readiness. */
 export { eventsGatewayRoutes, type EventsGatewayOptions } from './eventsGatewayRoutes.ts';
 export { createEventServiceClient, MalformedUpstreamResponseError, type EventServiceClient } from './createEventServiceClient.ts';
 export { createEventsGatewayPolicies, POLICY_NAMES, type EventsGatewayPolicies } from './createEventsGatewayPolicies.ts';

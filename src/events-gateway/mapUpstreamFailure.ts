@@ -1,6 +1,6 @@
 /**
  * Pure mapping of event-service failures to answers. Reads fail the app's way (AppError →
- * `{error, message}`); POST /addEvent keeps seed 003's `{success:false, error, …}` contract.
+ * `{error, message}`); POST /addEvent keeps the event service's published `{success:false, error, …}` contract (docs/upstreams.md#event-service).
  */
 import { AppError } from '../errors.ts';
 import { CircuitOpenError, UpstreamHttpError, UpstreamTimeoutError } from '../resilience/index.ts';
@@ -35,7 +35,7 @@ export function readFailure(err: unknown, what: string): AppError {
   return new AppError('upstream_failed', `event service failed while fetching ${what}: ${describe(err)}`, { cause: err });
 }
 
-/** A write failure as seed 003 answers it. */
+/** A write failure as the event service's contract answers it. */
 export function writeFailure(err: unknown): WriteFailure {
   if (err instanceof CircuitOpenError) {
     const retryAfter = retryAfterSeconds(err.retryAfterMs);

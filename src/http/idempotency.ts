@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
-import type { Pool, Queryable } from '../db/index.ts';
+import { deleteInBatches, type Pool, type Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
 const TTL = '24 hours';
@@ -189,8 +189,9 @@ function retryLater(status: number, body: unknown): boolean {
   return status >= 500 || status === 429 || (status === 409 && (body as { error?: unknown } | null)?.error === 'idempotency_key_in_use');
 }
 
-/** Delete expired keys; returns how many (run by the scheduler's maintenance loop). */
-export async function purgeExpiredIdempotencyKeys(pool: Pool): Promise<number> {
-  const res = await pool.query('DELETE FROM idempotency_keys WHERE expires_at < now()');
-  return res.rowCount ?? 0;
+const EXPIRED_SQL = 'DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT $1))';
+
+/** Delete expired keys; returns how many (run by the maintenance loop, src/maintenance). */
+export function purgeExpiredIdempotencyKeys(db: Queryable): Promise<number> {
+  return deleteInBatches(db, EXPIRED_SQL, []);
 }

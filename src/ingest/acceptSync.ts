@@ -4,7 +4,7 @@
  * processes run it (createSyncWorker); the API process only records it.
  */
 import type { SourceName } from '../config.ts';
-import type { SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { SyncMode, SyncTarget } from '../connectors/index.ts';
 import { defaultConnectionId } from '../connections/index.ts';
 import { withDbRetry, withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
 import { enqueue } from '../queue/index.ts';

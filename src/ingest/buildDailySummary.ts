@@ -7,6 +7,7 @@ import { SOURCES } from '../config.ts';
 import type { Queryable } from '../db/index.ts';
 import { queueStats } from '../queue/index.ts';
 import { parseRevenueFilters, summarizeRevenue } from '../revenue/index.ts';
+import { failedRecordCounts } from './runs.ts';
 import { INGEST_QUEUE } from './types.ts';
 
 /** The summary document (posted as JSON, logged as one line). */
@@ -39,8 +40,7 @@ SELECT r.source,
   COALESCE(sum(r.records_fetched), 0)::int AS records_fetched,
   COALESCE(sum(r.records_enqueued), 0)::int AS records_enqueued,
   COALESCE(sum((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = r.id)), 0)::bigint AS records_upserted,
-  COALESCE(sum((SELECT count(*) FROM dead_letters d WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL
-                 AND d.payload->>'runId' = r.id::text)), 0)::int AS records_failed
+  array_agg(r.id::text) AS run_ids
 FROM sync_runs r
 -- The day is a UTC day whatever the session time zone.
 WHERE r.created_at >= ($1::date::timestamp AT TIME ZONE 'UTC') AND r.created_at < (($1::date + 1)::timestamp AT TIME ZONE 'UTC')
@@ -49,7 +49,9 @@ GROUP BY r.source`;
 /** Build the summary of UTC day `date` (YYYY-MM-DD). */
 export async function buildDailySummary(db: Queryable, date: string, now: Date): Promise<DailySummary> {
   // One after the other: `db` may be a single transaction client.
-  const runs = await db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; records_fetched: number; records_enqueued: number; records_upserted: string; records_failed: number }>(RUNS_SQL, [date]);
+  const runs = await db.query<{ source: string; total: number; success: number; partial: number; failed: number; skipped: number; records_fetched: number; records_enqueued: number; records_upserted: string; run_ids: string[] }>(RUNS_SQL, [date]);
+  // Failed records as the run report counts them (the one owner: runs.ts).
+  const failed = await failedRecordCounts(db, runs.rows.flatMap((r) => r.run_ids));
   const queues = await queueStats(db);
   const revenue = await summarizeRevenue(db, parseRevenueFilters({ startDate: date, endDate: date, timezone: 'UTC' }));
   const bySource = new Map(runs.rows.map((r) => [r.source, r]));
@@ -65,7 +67,7 @@ export async function buildDailySummary(db: Queryable, date: string, now: Date):
         recordsFetched: r?.records_fetched ?? 0,
         recordsEnqueued: r?.records_enqueued ?? 0,
         recordsUpserted: Number(r?.records_upserted ?? 0),
-        recordsFailed: r?.records_failed ?? 0,
+        recordsFailed: (r?.run_ids ?? []).reduce((n, id) => n + (failed.get(id) ?? 0), 0),
       };
     }),
     dlq: { ingest: queues.find((q) => q.queue === INGEST_QUEUE)?.dead ?? 0, total: queues.reduce((n, q) => n + q.dead, 0) },

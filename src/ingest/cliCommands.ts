@@ -5,7 +5,7 @@
  */
 import type { SourceName } from '../config.ts';
 import { createNormalizers, type Normalizer } from '../connectors/index.ts';
-import type { SyncTarget } from '../connectors/contract.ts';
+import type { SyncTarget } from '../connectors/index.ts';
 import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { defaultConnectionId, isDefaultConnection } from '../connections/index.ts';
 import { connectorOf } from './connectorOf.ts';

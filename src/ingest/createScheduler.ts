@@ -7,7 +7,6 @@
  */
 import type { SourceName } from '../config.ts';
 import type { Queryable } from '../db/index.ts';
-import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedSync } from './acceptSync.ts';
 import { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
@@ -85,8 +84,6 @@ export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): 
         logger.warn({ err, day }, 'daily summary not delivered; retrying on a later tick');
       }
     }
-    const hour = String(Math.floor(now / 3_600_000));
-    await fireOnce(deps.pool, 'purge-idempotency-keys', hour, () => purgeExpiredIdempotencyKeys(deps.pool));
     if (syncs.length) logger.info({ syncs }, 'scheduled syncs accepted');
     return { syncs, summary };
   }

@@ -1,5 +1,5 @@
 /**
- * Ingestion (SPEC §3): the producer (runSync), the outbox processor, the sync worker and
+ * Ingestion (docs/architecture.md#data-flow-ingestion): the producer (runSync), the outbox processor, the sync worker and
  * scheduler, Stripe webhooks, the ingest HTTP routes, readiness and CLI commands.
  */
 export { runSync, type RunSyncOptions } from './runSync.ts';
@@ -24,6 +24,7 @@ export { writePage, preparePage } from './writePage.ts';
 export { dryRunNormalize, versionOf } from './versionRecords.ts';
 export { fireOnce } from './fireOnce.ts';
 export { runPeriodically, type PeriodicTask } from './periodicTask.ts';
+export { pruneSchedulerTicks, pruneSyncRuns, pruneWebhookEvents } from './pruneIngestHistory.ts';
 export { schedulableConnections } from './schedulableConnections.ts';
 export { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 export { hashContent } from './hashContent.ts';

@@ -1,5 +1,5 @@
 /** The `{id}` / `{since, until}` of a targeted sync, from CLI options or a trigger's body/query. */
-import type { SyncTarget } from '../connectors/contract.ts';
+import type { SyncTarget } from '../connectors/index.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

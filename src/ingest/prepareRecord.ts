@@ -11,7 +11,7 @@
  * recompute it from the job, and a clean record's hash is unchanged (its sanitized form is itself).
  */
 import { createHash } from 'node:crypto';
-import type { RawRecord } from '../connectors/contract.ts';
+import type { RawRecord } from '../connectors/index.ts';
 import { makeStorable, type StorableReport } from '../db/index.ts';
 import { hashContent } from './hashContent.ts';
 import { jsonDepth, jsonText } from './measureJson.ts';

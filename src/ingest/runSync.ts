@@ -6,9 +6,9 @@
  * and backfilling in the same run.
  */
 import type { SourceName } from '../config.ts';
-import { StaleCursorError, type Connector, type EntityStream, type SyncMode, type SyncTarget } from '../connectors/contract.ts';
+import { StaleCursorError, type Connector, type EntityStream, type SyncMode, type SyncTarget } from '../connectors/index.ts';
 import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
-import { withDbRetry } from '../db/index.ts';
+import { withDbRetry, withTransaction } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { ingestMetrics } from './ingestMetrics.ts';
 import { LeaseLostError, tryAcquireSyncLease, type SyncLease } from './acquireSyncLease.ts';
@@ -93,7 +93,7 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
     if (runId && existing) await withDbRetry(() => markRunStarted(pool, runId!));
     else runId = await withDbRetry(() => insertRun(pool, { id: runId, ...scope, entity: entityLabel, mode: opts.mode, status: 'running', trigger }));
     const id = runId!;
-    const abandoned = await withDbRetry(() => failAbandonedRuns(pool, scope, streams.map((s) => s.entity), id));
+    const abandoned = await withDbRetry(() => withTransaction(pool, (tx) => failAbandonedRuns(tx, scope, streams.map((s) => s.entity), id)));
     if (abandoned) logger.warn({ runId: id, abandoned }, 'marked runs of a dead process as failed');
     logger.info({ runId: id, mode: opts.mode, entity: entityLabel, trigger }, 'sync started');
     try {
@@ -101,7 +101,7 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
       await syncStreams(deps, { connector, scope, streams, runId: id, lease, opts: { ...opts, signal } });
     } catch (err) {
       logger.error({ runId: id, err }, 'sync failed');
-      await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
+      await withDbRetry(() => withTransaction(pool, (tx) => markRunFailed(tx, id, (err as Error).message ?? String(err)))).catch(() => undefined);
     }
   } finally {
     await lease.release();
@@ -196,7 +196,7 @@ async function syncStreams(
   }
   const status = errors.length ? 'failed' : progress.recordsInvalid > 0 ? 'partial' : 'success';
   const final = progress;
-  await withDbRetry(() => finishRun(deps.pool, runId, final, status, errors.length ? errors.join('; ') : null));
+  await withDbRetry(() => withTransaction(deps.pool, (tx) => finishRun(tx, runId, final, status, errors.length ? errors.join('; ') : null)));
 }
 
 function isStaleCursor(err: unknown): boolean {

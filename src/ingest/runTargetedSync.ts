@@ -8,7 +8,7 @@
  * for one of its own abandoned runs.
  */
 import type { SourceName } from '../config.ts';
-import type { Connector, SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { Connector, SyncMode, SyncTarget } from '../connectors/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
@@ -68,10 +68,10 @@ export async function runTargetedSync(
       progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, scope, runId: id, streamEntity: entity, page: { records: page.records, cursorAfter: null }, progress: before, force: true })));
     }
     const final = progress;
-    await withDbRetry(() => finishRun(pool, id, final, final.recordsInvalid > 0 ? 'partial' : 'success', null));
+    await withDbRetry(() => withTransaction(pool, (tx) => finishRun(tx, id, final, final.recordsInvalid > 0 ? 'partial' : 'success', null)));
   } catch (err) {
     logger.error({ runId: id, err }, 'targeted sync failed');
-    await withDbRetry(() => markRunFailed(pool, id, (err as Error).message ?? String(err))).catch(() => undefined);
+    await withDbRetry(() => withTransaction(pool, (tx) => markRunFailed(tx, id, (err as Error).message ?? String(err)))).catch(() => undefined);
   }
   return (await withDbRetry(() => getRun(pool, id)))!;
 }

@@ -5,10 +5,12 @@
  * sync_run_tallies and the ingest DLQ, so the report keeps growing while the outbox drains.
  */
 import type { SourceName } from '../config.ts';
-import type { SyncMode } from '../connectors/contract.ts';
+import type { SyncMode } from '../connectors/index.ts';
 import { storableText, type Queryable } from '../db/index.ts';
+import { countOpenDeadLetters } from '../queue/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import type { CallStats } from '../resilience/index.ts';
+import { announceRunEnds, ENDED_RUN_COLUMNS, type EndedRun } from './announceRunEnd.ts';
 import { INGEST_QUEUE, type RunReport, type RunStatus } from './types.ts';
 
 /** What the producer accumulates while a run goes (written as absolute values). */
@@ -80,16 +82,18 @@ export async function markRunSkipped(db: Queryable, runId: string, reason: strin
 /**
  * Runs left 'running' by a process that died. Called by a run that holds the lease of
  * `entities`: any other running run over those streams lost its lease (it expired), so it is
- * dead or can no longer commit a page.
+ * dead or can no longer commit a page. Run it in a transaction: it emits their sync.failed.
  */
-export async function failAbandonedRuns(db: Queryable, scope: ConnectionScope, entities: string[], exceptRunId: string): Promise<number> {
-  const res = await db.query(
+export async function failAbandonedRuns(tx: Queryable, scope: ConnectionScope, entities: string[], exceptRunId: string): Promise<number> {
+  const { rows } = await tx.query<EndedRun>(
     `UPDATE sync_runs SET status = 'failed', finished_at = now(),
        error = 'abandoned: the process running it stopped before it finished'
-     WHERE connection_id = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))`,
+     WHERE connection_id = $1 AND status = 'running' AND id <> $3 AND (entity = '*' OR entity = ANY($2::text[]))
+     RETURNING ${ENDED_RUN_COLUMNS}`,
     [scope.connectionId, entities, exceptRunId],
   );
-  return res.rowCount ?? 0;
+  await announceRunEnds(tx, rows);
+  return rows.length;
 }
 
 /** The id of a running run of the connection other than `exceptRunId` (for skip reasons). */
@@ -120,12 +124,16 @@ export async function saveRunProgress(db: Queryable, runId: string, p: RunProgre
   await db.query(`UPDATE sync_runs SET ${PROGRESS_SET} WHERE id = $1`, progressParams(runId, p));
 }
 
-/** End a run with its final report. */
-export async function finishRun(db: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
-  await db.query(
-    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $18, error = $19, finished_at = now() WHERE id = $1`,
+/**
+ * End a run with its final report, and emit its sync.completed / sync.failed in the same
+ * transaction (`tx`: the caller's transaction, so the event commits with the end or not at all).
+ */
+export async function finishRun(tx: Queryable, runId: string, p: RunProgress, status: 'success' | 'partial' | 'failed', error: string | null): Promise<void> {
+  const { rows } = await tx.query<EndedRun>(
+    `UPDATE sync_runs SET ${PROGRESS_SET}, status = $18, error = $19, finished_at = now() WHERE id = $1 RETURNING ${ENDED_RUN_COLUMNS}`,
     [...progressParams(runId, p), status, error === null ? null : storableText(error)],
   );
+  await announceRunEnds(tx, rows);
 }
 
 /** A sync_runs row with the processor's side of the report (as {@link toReport} reads it). */
@@ -163,18 +171,30 @@ export interface RunRow {
   records_failed: number;
 }
 
-// The processor's side of the report: tallies per run, and this run's records in the ingest DLQ
-// (matched by the runId every outbox payload carries) that were not replayed.
-const REPORT_COLUMNS = `r.*,
-  COALESCE((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_upserted,
-  COALESCE((SELECT sum(t.records_deleted) FROM sync_run_tallies t WHERE t.run_id = r.id), 0)::bigint AS records_deleted,
-  (SELECT count(*) FROM dead_letters d
-    WHERE d.queue = '${INGEST_QUEUE}' AND d.replayed_at IS NULL AND d.payload->>'runId' = r.id::text)::int AS records_failed`;
+/** SQL: the processor's tallies of the sync_runs row aliased `alias` (records_upserted, records_deleted). */
+export function tallyColumns(alias: string): string {
+  return `COALESCE((SELECT sum(t.records_upserted) FROM sync_run_tallies t WHERE t.run_id = ${alias}.id), 0)::bigint AS records_upserted,
+  COALESCE((SELECT sum(t.records_deleted) FROM sync_run_tallies t WHERE t.run_id = ${alias}.id), 0)::bigint AS records_deleted`;
+}
+
+/** Per run, its records in the ingest DLQ not replayed (matched by the runId every outbox payload carries). */
+export async function failedRecordCounts(db: Queryable, runIds: readonly string[]): Promise<Map<string, number>> {
+  return countOpenDeadLetters(db, { queues: [INGEST_QUEUE], keyFields: ['runId'], keys: runIds });
+}
+
+/** Rows read with {@link tallyColumns}, completed with the processor's failed records: what {@link toReport} reads. */
+export async function withFailedRecords(db: Queryable, rows: ReadonlyArray<Omit<RunRow, 'records_failed'>>): Promise<RunRow[]> {
+  const failed = await failedRecordCounts(db, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...r, records_failed: failed.get(r.id) ?? 0 }));
+}
+
+const REPORT_COLUMNS = `r.*, ${tallyColumns('r')}`;
 
 /** One run's report, or null. */
 export async function getRun(db: Queryable, runId: string): Promise<RunReport | null> {
-  const { rows } = await db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE r.id = $1`, [runId]);
-  return rows[0] ? toReport(rows[0]) : null;
+  const { rows } = await db.query<Omit<RunRow, 'records_failed'>>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE r.id = $1`, [runId]);
+  const [row] = await withFailedRecords(db, rows);
+  return row ? toReport(row) : null;
 }
 
 /** Filters of {@link listRuns}. */
@@ -192,10 +212,10 @@ export async function listRuns(db: Queryable, opts: ListRunsOptions = {}): Promi
   const params = [opts.source ?? null, opts.status ?? null, opts.connectionId ?? null];
   const where = `($1::text IS NULL OR r.source = $1) AND ($2::text IS NULL OR r.status = $2) AND ($3::text IS NULL OR r.connection_id = $3)`;
   const [page, count] = await Promise.all([
-    db.query<RunRow>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $4 OFFSET $5`, [...params, limit, opts.offset ?? 0]),
+    db.query<Omit<RunRow, 'records_failed'>>(`SELECT ${REPORT_COLUMNS} FROM sync_runs r WHERE ${where} ORDER BY r.created_at DESC, r.id LIMIT $4 OFFSET $5`, [...params, limit, opts.offset ?? 0]),
     db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sync_runs r WHERE ${where}`, params),
   ]);
-  return { runs: page.rows.map(toReport), total: count.rows[0]?.n ?? 0 };
+  return { runs: (await withFailedRecords(db, page.rows)).map(toReport), total: count.rows[0]?.n ?? 0 };
 }
 
 /** Per source, from its runs: when the last completed one finished, the last run's status, and how the last finished run ended. */
@@ -277,8 +297,15 @@ export function toReport(r: RunRow): RunReport {
   };
 }
 
-/** End a running run as failed (when the producer itself could not go on, e.g. the database stayed down). */
-export async function markRunFailed(db: Queryable, runId: string, error: string): Promise<void> {
+/**
+ * End a running run as failed (when the producer itself could not go on, e.g. the database
+ * stayed down), emitting its sync.failed in the same transaction (`tx`).
+ */
+export async function markRunFailed(tx: Queryable, runId: string, error: string): Promise<void> {
   // The message may quote upstream content (an error body): made storable, or the run could never be ended.
-  await db.query(`UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [runId, storableText(error)]);
+  const { rows } = await tx.query<EndedRun>(
+    `UPDATE sync_runs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running' RETURNING ${ENDED_RUN_COLUMNS}`,
+    [runId, storableText(error)],
+  );
+  await announceRunEnds(tx, rows);
 }

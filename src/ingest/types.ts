@@ -1,6 +1,6 @@
 /** Shared shapes of the ingestion pipeline. */
 import type { Config, SourceName } from '../config.ts';
-import type { Connector, DeletableTable, SyncMode, SyncTarget } from '../connectors/contract.ts';
+import type { Connector, DeletableTable, SyncMode, SyncTarget } from '../connectors/index.ts';
 import type { Pool, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectionConnectors } from '../connections/index.ts';

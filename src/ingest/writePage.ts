@@ -8,7 +8,7 @@
  * a full read also records what it saw, and the page completing one queues the tombstones of
  * what it no longer lists (sweepFullRead.ts).
  */
-import type { Connector, Page, RawRecord, UnifiedRecord } from '../connectors/contract.ts';
+import type { Connector, Page, RawRecord, UnifiedRecord } from '../connectors/index.ts';
 import { isDefaultConnection, lockConnection, type ConnectionScope } from '../connections/index.ts';
 import { storableText, type PoolClient } from '../db/index.ts';
 import { enqueueMany } from '../queue/index.ts';

@@ -1,5 +1,5 @@
 /**
- * Orders (SPEC §5, seed 001): the order API with JWT auth, exact prices, breaker-guarded
+ * Orders (docs/architecture.md#data-flow-orders): the order API with JWT auth, exact prices, breaker-guarded
  * inventory reservation and a transactional outbox; the fulfillment and status consumers;
  * the order/peak-hours scripts.
  */
@@ -17,7 +17,7 @@ export { tryParsePrice, parsePriceCents, formatCents, MAX_PRICE_CENTS } from './
 export { ORDER_STATUSES, INITIAL_STATUS, statusRank, isForward, applyTransition, isOrderStatus, type OrderStatus } from './orderStatus.ts';
 export { ORDER_QUEUES, FULFILLMENT_QUEUE, STATUS_QUEUE, SUBSCRIPTIONS, newOrderEvent, publishOrderEvent, type OrderEvent, type OrderEventType } from './orderEvents.ts';
 export { createOrderBody, orderView, orderWithHistoryView, type CreateOrderBody, type OrderView, type OrderWithHistoryView } from './orderSchemas.ts';
-export { collectOrderMetrics, type OrderMetrics } from './collectOrderMetrics.ts';
+export { collectOrderMetrics, countOrdersByStatus, type OrderMetrics } from './collectOrderMetrics.ts';
 export { createRequestWindow, type RequestWindow } from './requestWindow.ts';
 export { scriptOrder, type ScriptOrderOptions, type ScriptOrderResult } from './scriptOrder.ts';
 export { scriptPeakHours, type PeakHoursOptions, type PeakHoursReport } from './scriptPeakHours.ts';

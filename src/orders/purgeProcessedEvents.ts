@@ -3,10 +3,11 @@
  * of it can still arrive (redelivery, DLQ replay); after that the forward-only status guard
  * alone keeps a very late duplicate harmless, so the table need not grow forever.
  */
-import type { Queryable } from '../db/index.ts';
+import { deleteInBatches, type Queryable } from '../db/index.ts';
 
-/** Delete processed-event records older than `olderThanDays` (default 30); returns how many. */
-export async function purgeProcessedEvents(db: Queryable, olderThanDays = 30): Promise<number> {
-  const res = await db.query("DELETE FROM processed_events WHERE processed_at < now() - make_interval(days => $1)", [olderThanDays]);
-  return res.rowCount ?? 0;
+const SQL = `DELETE FROM processed_events WHERE ctid = ANY(ARRAY(SELECT ctid FROM processed_events WHERE processed_at < $1 LIMIT $2))`;
+
+/** Delete processed-event records from before `before`; returns how many. */
+export function purgeProcessedEvents(db: Queryable, before: Date): Promise<number> {
+  return deleteInBatches(db, SQL, [before]);
 }

@@ -1,5 +1,5 @@
 /** Reading and replaying the dead-letter table. */
-import type { Queryable } from '../db/index.ts';
+import { deleteInBatches, type Queryable } from '../db/index.ts';
 import { describeError } from './classify.ts';
 import { NOTIFY_CHANNEL } from './enqueue.ts';
 import type { DeadReason } from './fail.ts';
@@ -37,6 +37,26 @@ export interface ListDeadLettersOptions {
    * what its own payloads carry without the queue knowing their shape.
    */
   payloadMatches?: Array<Record<string, string | null>>;
+}
+
+/**
+ * Dead letters of `queues` not replayed yet, counted per key: the payload's first present
+ * top-level field of `keyFields` (e.g. `['connectionId', 'source']` counts jobs that predate
+ * connections by their source), for keys in `keys` only. Callers count by what their own
+ * payloads carry without reading the queue's table.
+ */
+export async function countOpenDeadLetters(db: Queryable, opts: { queues: readonly string[]; keyFields: readonly string[]; keys: readonly string[] }): Promise<Map<string, number>> {
+  if (opts.keys.length === 0) return new Map();
+  const { rows } = await db.query<{ key: string; n: number }>(
+    `SELECT k.key, count(*)::int AS n
+       FROM dead_letters d
+      CROSS JOIN LATERAL (SELECT d.payload->>f AS key FROM unnest($2::text[]) WITH ORDINALITY AS u(f, i)
+                           WHERE d.payload ? f ORDER BY i LIMIT 1) k
+      WHERE d.queue = ANY($1::text[]) AND d.replayed_at IS NULL AND k.key = ANY($3::text[])
+      GROUP BY k.key`,
+    [opts.queues, opts.keyFields, opts.keys],
+  );
+  return new Map(rows.map((r) => [r.key, r.n]));
 }
 
 interface DeadLetterRow {
@@ -215,4 +235,11 @@ function toDeadLetter(r: DeadLetterRow): DeadLetter {
     failedAt: r.failed_at,
     replayedAt: r.replayed_at,
   };
+}
+
+const REPLAYED_SQL = `DELETE FROM dead_letters WHERE ctid = ANY(ARRAY(SELECT ctid FROM dead_letters WHERE replayed_at < $1 LIMIT $2))`;
+
+/** Delete dead letters replayed before `before` (their replay is a job of its own); open ones are kept however old. */
+export function pruneReplayedDeadLetters(db: Queryable, before: Date): Promise<number> {
+  return deleteInBatches(db, REPLAYED_SQL, [before]);
 }

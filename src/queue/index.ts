@@ -8,7 +8,7 @@ export { PermanentError, isPermanentError, describeError, type ErrorRecord } fro
 export { backoffMs, DEFAULT_BACKOFF } from './backoff.ts';
 export { createBatchWorker, type BatchWorkerOptions, type BatchOutcome } from './createBatchWorker.ts';
 export { createLeasedWorker, WorkerStoppingError, type LeasedWorkerOptions, type LeaseContext } from './createLeasedWorker.ts';
-export { listDeadLetters, getDeadLetter, replayDeadLetter, replayAll, deadLetterPayloads, type DeadLetter, type DeadPayload, type ListDeadLettersOptions, type ReplayResult } from './deadLetters.ts';
+export { countOpenDeadLetters, listDeadLetters, pruneReplayedDeadLetters, getDeadLetter, replayDeadLetter, replayAll, deadLetterPayloads, type DeadLetter, type DeadPayload, type ListDeadLettersOptions, type ReplayResult } from './deadLetters.ts';
 export type { DeadReason } from './fail.ts';
 export { queueStats, registerQueueMetrics, type QueueStats } from './stats.ts';
 export { LISTENER_APPLICATION } from './listen.ts';

@@ -10,5 +10,5 @@ export { createReconcileScheduler, type ReconcileScheduler, type ReconcileSchedu
 export { reconcileRoutes, type ReconcileRoutesOptions } from './reconcileRoutes.ts';
 export { reconcileReadinessCheck, reconciliationStatus, reconciliationWarnings } from './reconcileReadinessCheck.ts';
 export { reconcileCommand } from './reconcileCommand.ts';
-export { getReconciliation, lastReconciliations, type Reconciliation, type ReconciliationStatus } from './reconciliations.ts';
+export { getReconciliation, lastReconciliations, pruneReconciliations, type Reconciliation, type ReconciliationStatus } from './reconciliations.ts';
 export { totalDifferences, type ReconcileResult } from './types.ts';

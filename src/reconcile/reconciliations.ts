@@ -1,7 +1,8 @@
 /** The reconciliations table: a reconciliation's lifecycle and its result, per connection. */
 import type { SourceName } from '../config.ts';
 import type { ConnectionScope } from '../connections/index.ts';
-import { storableText, type Queryable } from '../db/index.ts';
+import { deleteInBatches, storableText, type Queryable } from '../db/index.ts';
+import { emitWebhookEvent } from '../webhooks/index.ts';
 import type { ReconcileResult } from './types.ts';
 
 /** Status of a reconciliation. */
@@ -59,12 +60,20 @@ export async function markReconciliationStarted(db: Queryable, id: string): Prom
   return res.rowCount === 1;
 }
 
-/** End a reconciliation with its result. */
-export async function finishReconciliation(db: Queryable, id: string, result: ReconcileResult): Promise<void> {
-  await db.query(
-    `UPDATE reconciliations SET status = 'done', missing = $2, extra = $3, different = $4, result = $5::jsonb, finished_at = now() WHERE id = $1`,
+/**
+ * End a reconciliation with its result, and emit its reconciliation.completed in the same
+ * transaction (`tx`: the caller's, so the event commits with the result or not at all).
+ */
+export async function finishReconciliation(tx: Queryable, id: string, result: ReconcileResult): Promise<void> {
+  const { rows } = await tx.query<{ source: string; connection_id: string; repair: boolean }>(
+    `UPDATE reconciliations SET status = 'done', missing = $2, extra = $3, different = $4, result = $5::jsonb, finished_at = now() WHERE id = $1
+     RETURNING source, connection_id, repair`,
     [id, result.missing.count, result.extra.count, result.different.count, JSON.stringify(result)],
   );
+  const done = rows[0];
+  if (!done) return;
+  const counts = { missing: result.missing.count, extra: result.extra.count, different: result.different.count, pending: result.pending, upstreamRows: result.upstreamRows, storedRows: result.storedRows };
+  await emitWebhookEvent(tx, { type: 'reconciliation.completed', connectionId: done.connection_id, data: { reconciliationId: id, source: done.source, connectionId: done.connection_id, repair: done.repair, counts } });
 }
 
 /** End a reconciliation as failed. */
@@ -88,4 +97,18 @@ export async function lastReconciliations(db: Queryable): Promise<Reconciliation
      ORDER BY source, finished_at DESC, created_at DESC`,
   );
   return rows.map(toView);
+}
+
+// Queued and running ones are never pruned, nor the newest of each status per connection (the
+// daily summary and the dashboard report the last reconciliation however old it is).
+const PRUNE_SQL = `
+DELETE FROM reconciliations WHERE ctid = ANY(ARRAY(
+  SELECT r.ctid FROM reconciliations r
+   WHERE r.created_at < $1 AND r.status IN ('done', 'failed')
+     AND EXISTS (SELECT 1 FROM reconciliations n WHERE n.connection_id = r.connection_id AND n.status = r.status AND n.created_at > r.created_at)
+   LIMIT $2))`;
+
+/** Delete finished reconciliations created before `before`, but the newest of each status per connection. */
+export function pruneReconciliations(db: Queryable, before: Date): Promise<number> {
+  return deleteInBatches(db, PRUNE_SQL, [before]);
 }

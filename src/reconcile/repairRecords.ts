@@ -25,9 +25,9 @@ export async function repairRecords(pool: Pool, connector: Connector, scope: Con
       progress = await withDbRetry(() => withTransaction(pool, (tx) => writePage(tx, { connector, scope, runId, streamEntity: 'reconcile', page, progress: before, force: true })));
     }
     const final = progress;
-    await withDbRetry(() => finishRun(pool, runId, final, final.recordsInvalid > 0 ? 'partial' : 'success', null));
+    await withDbRetry(() => withTransaction(pool, (tx) => finishRun(tx, runId, final, final.recordsInvalid > 0 ? 'partial' : 'success', null)));
   } catch (err) {
-    await withDbRetry(() => markRunFailed(pool, runId, (err as Error).message ?? String(err))).catch(() => undefined);
+    await withDbRetry(() => withTransaction(pool, (tx) => markRunFailed(tx, runId, (err as Error).message ?? String(err)))).catch(() => undefined);
     throw err;
   }
   return { runId, recordsEnqueued: progress.recordsEnqueued };

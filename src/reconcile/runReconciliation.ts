@@ -9,7 +9,7 @@
 import type { SourceName } from '../config.ts';
 import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import type { RawRecord } from '../connectors/index.ts';
-import { withDbRetry } from '../db/index.ts';
+import { withDbRetry, withTransaction } from '../db/index.ts';
 import { connectorOf, lastSuccessAt, type IngestDeps } from '../ingest/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { differences } from './compareRows.ts';
@@ -112,7 +112,7 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     } else if (opts.repair) {
       result.repair = { runId: null, recordsEnqueued: 0, extraHandling: EXTRA_HANDLING };
     }
-    await withDbRetry(() => finishReconciliation(pool, rid, result));
+    await withDbRetry(() => withTransaction(pool, (tx) => finishReconciliation(tx, rid, result)));
     logger.info({ reconciliationId: rid, missing: result.missing.count, extra: result.extra.count, different: result.different.count, repair: result.repair }, 'reconciliation finished');
   } catch (err) {
     if (opts.signal?.aborted) {

@@ -13,7 +13,7 @@ import { newCallStats, type CallStats } from './callStats.ts';
 import { CircuitBreaker, type CircuitState, type Verdict } from './circuitBreaker.ts';
 import { classifyFailure, httpStatus } from './classifyFailure.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { policyMetrics as metrics, registerPolicy } from './policyRegistry.ts';
+import { policyMetrics as metrics, recordTransition, registerPolicy } from './policyRegistry.ts';
 import type { RateGate, RateGateFactory } from './rateGate.ts';
 import { RateLimiter } from './rateLimiter.ts';
 import { parseRateLimitHeaders } from './retryAfter.ts';
@@ -80,7 +80,7 @@ export function createPolicy(name: string, settings: PolicySettings, deps: Polic
     halfOpenAfterMs: settings.breakerHalfOpenAfterMs,
     maxHalfOpenAfterMs: settings.breakerMaxHalfOpenAfterMs,
     onTransition(to, info) {
-      metrics.transitions.inc({ upstream: name, to });
+      recordTransition(name, to);
       log[to === 'closed' ? 'info' : 'warn']({ event: 'breaker_transition', to, ...info }, `${name} circuit ${to}`);
     },
   });

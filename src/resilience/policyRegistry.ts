@@ -10,6 +10,8 @@ export interface PolicySnapshot {
   name: string;
   state: CircuitState;
   retryAfterMs: number;
+  /** State changes since the process started, by the state entered. */
+  transitions: Record<string, number>;
 }
 
 interface Observable {
@@ -19,6 +21,8 @@ interface Observable {
 }
 
 const policies = new Map<string, Observable>();
+// Per upstream name, like the Prometheus counter: a policy rebuilt under the same name adds on.
+const transitionCounts = new Map<string, Record<string, number>>();
 
 /** Gauge values of `buffalo_upstream_breaker_state`. */
 export const BREAKER_STATE_VALUE: Record<CircuitState, number> = { closed: 0, open: 1, half_open: 2 };
@@ -35,6 +39,14 @@ export const policyMetrics = {
   }),
 };
 
+/** Count a breaker state change (the snapshot's `transitions` and the Prometheus counter). */
+export function recordTransition(upstream: string, to: CircuitState): void {
+  policyMetrics.transitions.inc({ upstream, to });
+  const counts = transitionCounts.get(upstream) ?? {};
+  counts[to] = (counts[to] ?? 0) + 1;
+  transitionCounts.set(upstream, counts);
+}
+
 /** Add (or replace) a policy in the process registry. */
 export function registerPolicy(policy: Observable): void {
   policies.set(policy.name, policy);
@@ -42,5 +54,5 @@ export function registerPolicy(policy: Observable): void {
 
 /** Snapshot of every policy created in this process (for /readyz, /metrics, dashboard). */
 export function policySnapshots(): PolicySnapshot[] {
-  return [...policies.values()].map((p) => ({ name: p.name, state: p.breakerState(), retryAfterMs: p.breakerRetryAfterMs() }));
+  return [...policies.values()].map((p) => ({ name: p.name, state: p.breakerState(), retryAfterMs: p.breakerRetryAfterMs(), transitions: { ...transitionCounts.get(p.name) } }));
 }

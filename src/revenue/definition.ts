@@ -1,6 +1,6 @@
 /**
  * THE revenue definition — the only module that decides which payments count as revenue
- * (SPEC §4; test/revenue/single-definition.test.ts fails the build if another file does).
+ * (src/revenue/README.md; test/revenue/single-definition.test.ts fails the build if another file does).
  *
  * A payment counts when it is a charge (kind 'charge') whose unified status is COLLECTED or
  * REFUNDED: a refunded charge was collected first, and its refund is carried by the charge's

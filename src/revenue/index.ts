@@ -1,4 +1,4 @@
-/** Revenue metrics (SPEC §4): the revenue definition, the rollup-backed views and their routes. */
+/** Revenue metrics (src/revenue/README.md): the revenue definition, the rollup-backed views and their routes. */
 export { REVENUE_STATUSES, REVENUE_KIND, REVENUE_SQL_PREDICATE, revenueSqlPredicate, countsAsRevenue } from './definition.ts';
 export { REVENUE_SOURCES, revenueQuerySchema, parseRevenueFilters, isCalendarDate, isIanaTimeZone, type RevenueFilters, type RevenueSource } from './parseRevenueQuery.ts';
 export { queryRevenue, summarizeRevenue, dailyRevenue, weeklyRevenue, type RevenueAmounts, type RevenueSummary, type DailyRevenue, type WeeklyRevenue } from './queryRevenue.ts';

@@ -19,7 +19,7 @@ import type { Sandbox } from '../../src/sandbox/index.ts';
 import { sandboxAccountCredentials } from '../../src/sandbox/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
-import { waitFor } from '../ingest/fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const KEYS = { API_KEY: 'changes-feed-api-key-0123456789ab', ADMIN_API_KEY: 'changes-feed-admin-key-0123456789' };
 const SECRET_KEY = Buffer.alloc(32, 0x24);
@@ -169,10 +169,10 @@ describe('the change feed (GET /changes)', () => {
   it('a consumer resumes from its stored cursor after the API restarts and misses nothing', async () => {
     const from = await head();
     await write(db.pool, ['ch_r1', 'ch_r2', 'ch_r3'].map((id) => pay(id)));
-    const first = await waitFor(async () => {
+    const first = await waitFor('the first change', async () => {
       const p = await page(`table=payments&limit=1&after=${from}`);
       return p.changes.length === 1 ? p : null;
-    }, 'the first change');
+    });
     await app.close();
     app = await buildApi(deps);
     await app.ready();
@@ -213,7 +213,7 @@ describe('the change feed (GET /changes)', () => {
     } finally {
       tx.release();
     }
-    await waitFor(() => isPositionVisible(db.pool, range.last), 'the committed range to become readable');
+    await waitFor('the committed range to become readable', () => isPositionVisible(db.pool, range.last));
     const p = await page(`table=payments&limit=2&after=${range.after}`);
     assert.deepEqual(p.changes.map((c) => c.record.externalId), ['ch_w1', 'ch_w2']);
     assert.equal(p.nextCursor, range.last);

@@ -10,7 +10,7 @@ import { readChanges } from '../../src/changes/index.ts';
 import { migrate } from '../../src/db/index.ts';
 import { emptyBatch, upsertUnified } from '../../src/ingest/upsertUnified.ts';
 import { databaseBefore, type DatabaseBefore } from '../helpers/databaseBefore.ts';
-import { waitFor } from '../ingest/fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const MIGRATION = '1021_changes';
 
@@ -35,10 +35,10 @@ describe(`migration ${MIGRATION}`, () => {
     assert.equal(applied[0], MIGRATION);
 
     // The horizon is the cluster's: another test file's open transaction can hold it back a moment.
-    const settled = async (q: Parameters<typeof readChanges>[1], n: number) => waitFor(async () => {
+    const settled = async (q: Parameters<typeof readChanges>[1], n: number) => waitFor(`${n} ${q.table} changes`, async () => {
       const p = await readChanges(db.pool, q);
       return p.changes.length >= n ? p : null;
-    }, `${n} ${q.table} changes`);
+    });
     const payments = await settled({ table: 'payments', limit: 100 }, 2);
     assert.deepEqual(payments.changes.map((c) => [c.action, c.record.externalId, c.record.amountCents]), [['ADDED', 'ch_1', '100'], ['ADDED', 'ch_2', '200']]);
     const row = (await db.pool.query<{ created_at: Date }>("SELECT created_at FROM payments WHERE external_id = 'ch_1'")).rows[0]!;

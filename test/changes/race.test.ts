@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import Stripe from 'stripe';
 import { sandboxEnv, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { waitFor } from '../ingest/fixtures/support.ts';
+import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 import { BIN, isolatedBuffalo } from '../cli/buffaloChild.ts';
 
 const WEBHOOKS = Number(process.env.CHANGES_RACE_WEBHOOKS ?? 3000);
@@ -66,10 +66,7 @@ describe('change feed race: api + two workers, concurrent webhooks, a polling co
     const t0 = Date.now();
     const api = await startBuffalo('api');
     const base = `http://127.0.0.1:${api.port}`;
-    await waitFor(async () => {
-      if (api.proc.exitCode !== null) throw new Error(`buffalo exited early:\n${api.output()}`);
-      return (await fetch(`${base}/healthz`).catch(() => null))?.status === 200;
-    }, 'the API process to answer', 60_000);
+    await waitFor('the API process to answer', async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, { timeoutMs: 60_000, ...whileRunning(api.proc, api.output) });
     // The API migrated the database; the workers start on it.
     const workers = await Promise.all([startBuffalo('worker'), startBuffalo('worker')]);
     const get = async <T>(path: string): Promise<T> => {
@@ -174,10 +171,10 @@ describe('change feed race: api + two workers, concurrent webhooks, a polling co
     const tSend = Date.now();
     await Promise.all(Array.from({ length: IN_FLIGHT }, send));
     const tSent = Date.now();
-    await waitFor(async () => {
-      for (const w of workers) if (w.proc.exitCode !== null) throw new Error(`a worker exited:\n${w.output()}`);
-      return Number((await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM jobs WHERE queue = 'ingest'")).rows[0]!.n) === 0;
-    }, 'the outbox to drain', 120_000);
+    await waitFor('the outbox to drain', async () => Number((await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM jobs WHERE queue = 'ingest'")).rows[0]!.n) === 0, {
+      timeoutMs: 120_000,
+      failIf: () => workers.map((w) => (w.proc.exitCode !== null ? `a worker exited:\n${w.output()}` : null)).find(Boolean),
+    });
     assert.equal(Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM payments')).rows[0]!.n), WEBHOOKS, 'every charge stored');
     const tDrained = Date.now();
     stop = true;

@@ -12,7 +12,8 @@ import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { drainOutbox, waitFor } from '../ingest/fixtures/support.ts';
+import { drainOutbox } from '../ingest/fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 
 type Change = { action: string; record: Record<string, unknown> };
@@ -43,7 +44,7 @@ describe('change feed: a delete upstream, seen through a sync', () => {
   /** Every change after `cursor` once the feed shows at least `count` (commits are waited for, not assumed). */
   async function changesAfter(cursor: string, count: number): Promise<{ changes: Change[]; cursor: string }> {
     const changes: Change[] = [];
-    await waitFor(async () => {
+    await waitFor(`${count} campaign changes`, async () => {
       for (;;) {
         const res = await app.inject({ method: 'GET', url: `/changes?table=campaigns&limit=3&after=${cursor}`, headers: API_HEADERS });
         assert.equal(res.statusCode, 200, res.body);
@@ -53,7 +54,7 @@ describe('change feed: a delete upstream, seen through a sync', () => {
         if (page.changes.length < 3) break;
       }
       return changes.length >= count;
-    }, `${count} campaign changes`);
+    });
     return { changes, cursor };
   }
 

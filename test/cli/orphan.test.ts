@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { resolveClusterDir } from '../../src/db/index.ts';
 import { BIN, isolatedBuffalo } from './buffaloChild.ts';
+import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 
 interface Child {
   proc: ChildProcess;
@@ -26,15 +27,6 @@ function startBuffalo(dataDir: string, env: Record<string, string>): Child {
   return { proc, out: () => out, exited };
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, child: Child, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (child.proc.exitCode !== null || child.proc.signalCode !== null) throw new Error(`buffalo exited before ${what}:\n${child.out().slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${child.out().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function ready(apiPort: number): Promise<boolean> {
   try {
@@ -82,7 +74,7 @@ describe('buffalo start after a SIGKILL', { skip: process.platform !== 'linux' ?
     try {
       const killed = startBuffalo(dataDir, env);
       children.push(killed);
-      await waitFor('/readyz 200', () => ready(apiPort), killed);
+      await waitFor('/readyz 200', () => ready(apiPort), { timeoutMs: 90_000, ...whileRunning(killed.proc, killed.out, '/readyz 200') });
       clusterDir = resolveClusterDir(pgDir);
       if (userInfo().uid === 0) {
         assert.notEqual(clusterDir, pgDir, 'as root the cluster lives where the postgres user can reach it');
@@ -95,7 +87,7 @@ describe('buffalo start after a SIGKILL', { skip: process.platform !== 'linux' ?
 
       const next = startBuffalo(dataDir, env);
       children.push(next);
-      await waitFor('/readyz 200 from the next start', () => ready(apiPort), next);
+      await waitFor('/readyz 200 from the next start', () => ready(apiPort), { timeoutMs: 90_000, ...whileRunning(next.proc, next.out, '/readyz 200') });
       assert.equal(alive(orphan), false, 'the next start stopped the orphan');
       assert.match(next.out(), /stopped the embedded PostgreSQL a killed buffalo process left running/);
       const own = postmasterPid(clusterDir);

@@ -6,6 +6,7 @@ import Stripe from 'stripe';
 import { signDevToken } from '../../src/orders/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { BIN, isolatedBuffalo } from './buffaloChild.ts';
+import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 
 // What an attacker could sign with before: the constant the sandbox wiring used to put in force.
 const OLD_SOURCE_CONSTANT = 'whsec_buffalo_sandbox_local';
@@ -44,18 +45,10 @@ async function startBuffalo(db: TestDb, extra: Record<string, string>): Promise<
       await closed;
     },
   };
-  await waitFor('readyz 200 and the banner', async () => out.includes('Buffalo is up') && (await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false)), running, 60_000);
+  await waitFor('readyz 200 and the banner', async () => out.includes('Buffalo is up') && (await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false)), { timeoutMs: 60_000, ...whileRunning(child, () => out, 'readyz 200') });
   return running;
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, r: Pick<Running, 'child' | 'stdout'>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (r.child.exitCode !== null) throw new Error(`buffalo exited before ${what}:\n${r.stdout().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${r.stdout().slice(-3000)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -158,7 +151,7 @@ describe('development sandbox: the simulators take the operator’s values and n
   it('the Stripe simulator signs its webhooks with the operator’s secret, and they are accepted', async () => {
     const advance = await fetch(`http://127.0.0.1:${buffalo.sandboxPort}/__sandbox/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hours: 2 }) });
     assert.equal(advance.status, 200);
-    await waitFor('a simulated webhook to be stored', async () => (await db.pool.query('SELECT 1 FROM webhook_events LIMIT 1')).rowCount === 1, buffalo, 30_000);
+    await waitFor('a simulated webhook to be stored', async () => (await db.pool.query('SELECT 1 FROM webhook_events LIMIT 1')).rowCount === 1, { timeoutMs: 30_000, ...whileRunning(buffalo.child, buffalo.stdout, 'a stored webhook') });
     const forged = await postWebhook(buffalo.base, signedEvent(OLD_SOURCE_CONSTANT, 'evt_forged_dev'));
     assert.equal(forged.status, 400, 'the old constant is no secret in development either');
   });

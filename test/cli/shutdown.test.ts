@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { BIN, isolatedBuffalo } from './buffaloChild.ts';
+import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 
 /** `buffalo start` (all roles, sandbox) in its own process group, as a terminal runs it. */
 interface Started {
@@ -31,15 +32,6 @@ async function startBuffalo(): Promise<Started> {
   return { child, dataDir, apiPort, pgPort, output: () => [out, err], exited };
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, s: Started, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`buffalo exited before ${what}:\n${s.output().join('\n').slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${s.output().join('\n').slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function ready(s: Started): Promise<boolean> {
   try {
@@ -125,8 +117,8 @@ describe('buffalo start: clean shutdown', { concurrency: true }, () => {
   it('SIGTERM while syncs run: every part stops before the database, no warn/error line, exit 0, PostgreSQL gone', async () => {
     const s = await startBuffalo();
     try {
-      await waitFor('/readyz 200', () => ready(s), s, 90_000);
-      await waitFor('a sync to start', () => logged(s, 'sync started'), s, 30_000);
+      await waitFor('/readyz 200', () => ready(s), { timeoutMs: 90_000, ...whileRunning(s.child, () => s.output().join('\n'), '/readyz 200') });
+      await waitFor('a sync to start', () => logged(s, 'sync started'), { timeoutMs: 30_000, ...whileRunning(s.child, () => s.output().join('\n'), 'a sync to start') });
       await assertCleanShutdown(s, await collectExit(s, sendSignal(s, 'SIGTERM', false)));
     } finally {
       cleanUp(s);
@@ -136,7 +128,7 @@ describe('buffalo start: clean shutdown', { concurrency: true }, () => {
   it('Ctrl-C (SIGINT to the whole process group): PostgreSQL outlives the parts using it; no warn/error line, exit 0, PostgreSQL gone', async () => {
     const s = await startBuffalo();
     try {
-      await waitFor('/readyz 200', () => ready(s), s, 90_000);
+      await waitFor('/readyz 200', () => ready(s), { timeoutMs: 90_000, ...whileRunning(s.child, () => s.output().join('\n'), '/readyz 200') });
       await assertCleanShutdown(s, await collectExit(s, sendSignal(s, 'SIGINT', true)));
     } finally {
       cleanUp(s);

@@ -16,7 +16,7 @@ import { startAdPlatformSimulator, type AdPlatformSimState } from '../../src/san
 import { sandboxAccountCredentials } from '../../src/sandbox/index.ts';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { waitFor } from '../ingest/fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { BIN, isolatedBuffalo } from '../cli/buffaloChild.ts';
 
 const CONNECTIONS = 20;
@@ -71,10 +71,10 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
   }
   const url = (c: Child, path: string) => `http://127.0.0.1:${c.port}${path}`;
   async function untilHealthy(c: Child): Promise<void> {
-    await waitFor(async () => {
+    await waitFor('an API process to answer', async () => {
       if (c.proc.exitCode !== null) throw new Error(`buffalo exited early:\n${c.output()}`);
       return (await fetch(url(c, '/healthz')).catch(() => null))?.status === 200;
-    }, 'an API process to answer', 30_000);
+    }, { timeoutMs: 30_000 });
   }
   const admin = () => ({ 'content-type': 'application/json', 'x-admin-api-key': KEYS.ADMIN_API_KEY, 'idempotency-key': `scale-${++key}` });
   const count = async (sql: string, params: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
@@ -115,7 +115,7 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
     }
 
     // The only worker holds runs: kill it mid-run, then start the second one.
-    await waitFor(async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'")) >= CONCURRENCY, 'the first worker to run syncs', 30_000);
+    await waitFor('the first worker to run syncs', async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status = 'running'")) >= CONCURRENCY, { timeoutMs: 30_000 });
     workerA!.proc.kill('SIGKILL');
     await workerA!.exited;
     const held = (await db.pool.query<{ id: string }>("SELECT id FROM sync_runs WHERE status = 'running'")).rows.map((r) => r.id);
@@ -124,13 +124,9 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
     const workerB = await startBuffalo('worker');
 
     const connectionIds = ids.map((c) => c.id);
-    await waitFor(
-      async () => (await count("SELECT count(DISTINCT connection_id) AS n FROM sync_runs WHERE status = 'success' AND connection_id = ANY($1)", [connectionIds])) === CONNECTIONS,
-      'every connection to have a successful run',
-      90_000,
-    );
+    await waitFor('every connection to have a successful run', async () => (await count("SELECT count(DISTINCT connection_id) AS n FROM sync_runs WHERE status = 'success' AND connection_id = ANY($1)", [connectionIds])) === CONNECTIONS, { timeoutMs: 90_000 });
     // And the outbox drained into the campaigns table.
-    await waitFor(async () => (await count("SELECT count(*) AS n FROM jobs WHERE queue = 'ingest'")) === 0, 'the outbox to drain', 30_000);
+    await waitFor('the outbox to drain', async () => (await count("SELECT count(*) AS n FROM jobs WHERE queue = 'ingest'")) === 0, { timeoutMs: 30_000 });
 
     for (const { id, account } of ids) {
       const truth = (await (await fetch(`${sim.url}/__sandbox/accounts/${account}/truth`)).json()) as { campaigns: Array<{ id: string }> };
@@ -142,7 +138,7 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
 
     // Nothing lost with the worker: the runs it held were taken over under their own ids and
     // completed after the kill; no run left running, no sync or record dead-lettered.
-    await waitFor(async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status IN ('running', 'queued')")) === 0, 'every run to end', 30_000);
+    await waitFor('every run to end', async () => (await count("SELECT count(*) AS n FROM sync_runs WHERE status IN ('running', 'queued')")) === 0, { timeoutMs: 30_000 });
     const takenOver = (await db.pool.query<{ id: string; status: string; started_at: Date }>('SELECT id, status, started_at FROM sync_runs WHERE id = ANY($1::uuid[])', [held])).rows;
     assert.deepEqual(takenOver.map((r) => r.status), held.map(() => 'success'), 'every run the killed worker held completed');
     assert.ok(takenOver.every((r) => r.started_at > killedAt), 'each restarted by the surviving worker after the kill');

@@ -68,7 +68,7 @@ describe('adplatform connector, no faults', () => {
   });
 });
 
-describe('adplatform connector under the seeds\' faults (20% 503, 10% timeouts, 10 req/min, short tokens)', () => {
+describe('adplatform connector under the platform\'s documented faults (20% 503, 10% timeouts, 10 req/min, short tokens)', () => {
   const clock = createScaledClock(50);
   let sim: Sim;
   before(async () => {

@@ -6,6 +6,7 @@ import { classifyFailure, createManualClock, createPolicy, DeadlineExceededError
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { settings } from '../resilience/helpers.ts';
 import { busiestWindow, otherProcessPool, runWorkers } from './helpers.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 let db: TestDb;
 let other: Pool;
@@ -29,8 +30,7 @@ async function pauseEpoch(key: string): Promise<string | undefined> {
 }
 
 async function untilEpoch(key: string, epoch: string): Promise<void> {
-  for (let i = 0; i < 500 && (await pauseEpoch(key)) !== epoch; i++) await new Promise((r) => setTimeout(r, 5));
-  assert.equal(await pauseEpoch(key), epoch, 'the pause reached the database');
+  await waitFor('the pause to reach the database', async () => (await pauseEpoch(key)) === epoch, { timeoutMs: 2500, everyMs: 5 });
 }
 
 describe('shared rate gate (PostgreSQL)', () => {

@@ -13,7 +13,7 @@ import { buildGatewayApp, simControl, simStats, WRITES } from './support.ts';
 const UPSTREAM_503 = { success: false, error: 'Service temporarily unavailable', message: 'Event API is experiencing high load' };
 const openBody = (retryAfter: number) => ({ success: false, error: 'Service temporarily unavailable', message: OPEN_BREAKER_MESSAGE, retryAfter, circuitBreakerState: 'OPEN' });
 
-describe('POST /addEvent behind the write breaker (seed 003: 3 failures in 30 s → open 10 s, doubling to 60 s)', () => {
+describe('POST /addEvent behind the write breaker (the event service contract: 3 failures in 30 s → open 10 s, doubling to 60 s)', () => {
   let db: TestDb;
   let sim: RunningSimulator<EventServiceSimState>;
   let app: App;

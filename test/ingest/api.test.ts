@@ -6,7 +6,8 @@ import type { App } from '../../src/http/index.ts';
 import { enqueueMany } from '../../src/queue/index.ts';
 import { createSyncWorker, ingestReadinessCheck, ingestRoutes, runSync, INGEST_QUEUE, type IngestDeps } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream, type FakeUpstream } from './fixtures/fakeUpstream.ts';
-import { drainOutbox, testDeps, waitFor } from './fixtures/support.ts';
+import { drainOutbox, testDeps } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 describe('ingest HTTP API', () => {
   let db: TestDb;
@@ -68,7 +69,7 @@ describe('ingest HTTP API', () => {
     for (let i = 0; i < 2; i++) ids.push((await app.inject({ method: 'POST', url: '/trigger/hubspot/full', headers: { ...ADMIN_HEADERS, ...idem() } })).json().runId as string);
     const worker = createSyncWorker(deps);
     const round = worker.runOnce();
-    await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE id = ANY($1) AND status = 'skipped'", [ids])).rowCount === 1, 'one run to be skipped');
+    await waitFor('one run to be skipped', async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE id = ANY($1) AND status = 'skipped'", [ids])).rowCount === 1);
     release();
     await round;
     up.beforePage = undefined;

@@ -6,7 +6,7 @@ import { createConnectors } from '../../src/connectors/index.ts';
 import { acceptSync, createSyncWorker, runSync, SYNC_QUEUE, type IngestDeps } from '../../src/ingest/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startAdPlatformSimulator } from '../../src/sandbox/adplatform/index.ts';
-import { waitFor } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 type Sim = Awaited<ReturnType<typeof startAdPlatformSimulator>>;
 const credentials = { email: 'ops@example.test', password: `pw-cancel-${process.pid}` };
@@ -40,7 +40,7 @@ describe('a sync in progress is cancelled when its worker stops', () => {
     const worker = createSyncWorker(deps, { pollIntervalMs: 50 });
     await worker.start();
     // Mid-run: logged in and past the first requests, now held by the 10/min limiter.
-    await waitFor(async () => (await requestsServed(sim)) >= 2, 'the sync to reach the rate limit');
+    await waitFor('the sync to reach the rate limit', async () => (await requestsServed(sim)) >= 2);
     await worker.stop();
 
     const run = (await db.pool.query<{ status: string; error: string | null; finished_at: Date | null }>('SELECT status, error, finished_at FROM sync_runs WHERE id = $1', [runId])).rows[0]!;
@@ -55,7 +55,7 @@ describe('a sync in progress is cancelled when its worker stops', () => {
     // Its lease was released: the next run starts (and is not skipped).
     const controller = new AbortController();
     const next = runSync(deps, { source: 'adplatform', mode: 'incremental', signal: controller.signal });
-    await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE source = 'adplatform' AND status = 'running'")).rowCount === 1, 'the next run to start');
+    await waitFor('the next run to start', async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE source = 'adplatform' AND status = 'running'")).rowCount === 1);
     controller.abort(new Error('test over'));
     const report = await next;
     assert.equal(report.status, 'failed');

@@ -28,7 +28,8 @@ import type { StripeTruth } from '../../src/sandbox/stripe/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { drainOutbox, waitFor } from './fixtures/support.ts';
+import { drainOutbox } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { controlSim, truthOf } from './fixtures/sandboxDeps.ts';
 
 const SEEDS = Math.max(1, Number(process.env.BUFFALO_CHAOS_SEEDS ?? 2));
@@ -103,7 +104,7 @@ async function spawnWorker(w: World, batchSize: number): Promise<void> {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   w.child = child;
-  await waitFor(() => out.includes('STARTED') || (child.exitCode !== null && Promise.reject(new Error(`worker exited: ${out}`))), 'the worker process to start', 30_000);
+  await waitFor('the worker process to start', () => out.includes('STARTED') || (child.exitCode !== null && Promise.reject(new Error(`worker exited: ${out}`))), { timeoutMs: 30_000 });
 }
 
 async function killWorker(w: World): Promise<void> {
@@ -350,10 +351,10 @@ describe(`chaos: ${SEEDS} seed(s) × ${STEPS} steps of syncs, upstream changes a
       for (let i = 0; i < STEPS; i++) await step(w, rnd);
 
       // Quiesce: every delivery arrives (held ones too, and once more each), last incremental reads.
-      await waitFor(async () => {
+      await waitFor('the simulator to deliver every webhook', async () => {
         const truth = await truthOf<{ webhooks: { deliveries: Array<{ state: string }> } }>(w.sandbox, 'stripe');
         return truth.webhooks.deliveries.every((d) => d.state !== 'pending');
-      }, 'the simulator to deliver every webhook', 30_000);
+      }, { timeoutMs: 30_000 });
       const rest = [...w.held, ...w.relay.take()];
       w.held = [];
       for (const d of [...rest, ...rest]) assert.equal(await post(w, d), 200);

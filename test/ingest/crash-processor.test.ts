@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getRun, runSync } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
-import { drainOutbox, testDeps, waitFor } from './fixtures/support.ts';
+import { drainOutbox, testDeps } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { assertContactsEqualTruth, childWaitingOnLock, createCrashHarness, N, type CrashHarness } from './fixtures/crashSupport.ts';
 
 describe('ingest crash safety: processor killed with SIGKILL', () => {
@@ -22,7 +23,7 @@ describe('ingest crash safety: processor killed with SIGKILL', () => {
     await crash.lock("SELECT 1 FROM contacts WHERE external_id = 'c0170' FOR UPDATE");
 
     crash.spawn({ MODE: 'processor', BATCH_SIZE: '50', N: String(N) });
-    await waitFor(() => childWaitingOnLock(db), 'the child to block mid-batch', 20_000);
+    await waitFor('the child to block mid-batch', () => childWaitingOnLock(db), { timeoutMs: 20_000 });
     const committed = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts')).rows[0]!.n;
     assert.ok(committed > 1 && committed < N, `some whole batches committed before the kill (${committed})`);
 

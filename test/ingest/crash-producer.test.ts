@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getRun, runSync } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
-import { drainOutbox, testDeps, waitFor } from './fixtures/support.ts';
+import { drainOutbox, testDeps } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { assertContactsEqualTruth, childWaitingOnLock, createCrashHarness, N, type CrashHarness } from './fixtures/crashSupport.ts';
 
 // Short, so the test waits little for the killed child's lease to expire.
@@ -18,10 +19,10 @@ describe('ingest crash safety: producer killed with SIGKILL', () => {
   it('producer killed mid-page: the page rolls back, the next run resumes from the committed cursor, each record enqueued once', async () => {
     const { db } = crash;
     crash.spawn({ MODE: 'producer', N: String(N), PAGE_SIZE: '10', PAUSE_MS: '40', SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS) });
-    await waitFor(async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE status = 'running' AND pages_fetched >= 3")).rowCount === 1, 'the child to commit a few pages', 20_000);
+    await waitFor('the child to commit a few pages', async () => (await db.pool.query("SELECT 1 FROM sync_runs WHERE status = 'running' AND pages_fetched >= 3")).rowCount === 1, { timeoutMs: 20_000 });
     // Lock the stream's cursor row: the child's next page transaction blocks on it after enqueueing.
     await crash.lock("SELECT 1 FROM sync_cursors WHERE source = 'hubspot' AND entity = 'contact' FOR UPDATE");
-    await waitFor(() => childWaitingOnLock(db), 'the child to block mid-page', 20_000);
+    await waitFor('the child to block mid-page', () => childWaitingOnLock(db), { timeoutMs: 20_000 });
     const killedRun = (await db.pool.query<{ id: string; pages_fetched: number; cursor_after: { contact: string } }>("SELECT id, pages_fetched, cursor_after FROM sync_runs WHERE status = 'running'")).rows[0]!;
     assert.equal(await crash.killChild(), 'SIGKILL');
     await crash.unlock();
@@ -32,7 +33,7 @@ describe('ingest crash safety: producer killed with SIGKILL', () => {
     assert.equal(queued, killedRun.pages_fetched * 10, 'exactly the committed pages are in the outbox');
 
     // The dead child's lease stops no one once it expires (no heartbeat extends it anymore).
-    await waitFor(async () => (await db.pool.query('SELECT 1 FROM sync_leases WHERE expires_at > now()')).rowCount === 0, "the dead child's lease to expire", 20_000);
+    await waitFor("the dead child's lease to expire", async () => (await db.pool.query('SELECT 1 FROM sync_leases WHERE expires_at > now()')).rowCount === 0, { timeoutMs: 20_000 });
     const deps = testDeps(db.pool, [createFakeConnector(createFakeUpstream(N, { pageSize: 10 }))]);
     const resumed = await runSync(deps, { source: 'hubspot', mode: 'incremental' });
     assert.equal(resumed.status, 'success', resumed.error ?? '');

@@ -7,7 +7,7 @@ import { createIngestProcessor, runSync, type IngestDeps } from '../../src/inges
 import { silentLogger } from '../../src/log.ts';
 import { ADPLATFORM_DEFAULT_KNOBS, startAdPlatformSimulator, type AdPlatformTruth } from '../../src/sandbox/adplatform/index.ts';
 import { createScaledClock } from '../connectors/scaledClock.ts';
-import { waitFor } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 type Sim = Awaited<ReturnType<typeof startAdPlatformSimulator>>;
 const credentials = { email: 'ops@example.test', password: `pw-faithful-${process.pid}` };
@@ -50,10 +50,10 @@ describe('ingest end to end against the ad platform as it is (simulator defaults
       const t0 = clock.now();
       const run = await runSync(deps, { source: 'adplatform', mode: 'full' });
       assert.equal(run.status, 'success', run.error ?? '');
-      await waitFor(async () => {
+      await waitFor('every campaign stored and synced', async () => {
         const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM campaigns WHERE source = 'adplatform' AND synced_at IS NOT NULL");
         return rows[0]!.n >= 100;
-      }, 'every campaign stored and synced', 30_000);
+      }, { timeoutMs: 30_000 });
       const elapsedMin = (clock.now() - t0) / 60_000;
 
       const truth = (await (await fetch(`${sim.url}/__sandbox/truth`)).json()) as AdPlatformTruth;

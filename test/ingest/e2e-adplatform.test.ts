@@ -17,7 +17,7 @@ async function control<T>(sim: Sim, path: string, body?: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-describe("ingest end to end: ad platform under the seeds' faults (20 % 503, 10 % timeouts, 10 req/min, expiring tokens)", () => {
+describe("ingest end to end: ad platform under the platform's documented faults (20 % 503, 10 % timeouts, 10 req/min, expiring tokens)", () => {
   // 50× time: the platform's 60 s Retry-After and 10 req/min keep their proportions, in seconds of wall time.
   const clock = createScaledClock(50);
   let db: TestDb;

@@ -10,7 +10,8 @@ import { silentLogger } from '../../src/log.ts';
 import { sandboxEnv, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { Delivery } from '../../src/sandbox/stripe/webhooks.ts';
 import type { StripeTruth } from '../../src/sandbox/stripe/index.ts';
-import { drainOutbox, waitFor } from './fixtures/support.ts';
+import { drainOutbox } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 import { controlSim, truthOf } from './fixtures/sandboxDeps.ts';
 
 const SECRET = 'whsec_ingest_e2e_0123456789';
@@ -37,10 +38,10 @@ describe('ingest end to end: signed webhooks from the Stripe simulator', () => {
 
   it('every event the upstream delivers is verified, stored once and normalized into payments', async () => {
     await controlSim(sandbox, 'stripe', '/__sandbox/advance', { hours: 2 });
-    const deliveries = await waitFor(async () => {
+    const deliveries = await waitFor('the simulator to deliver its webhooks', async () => {
       const d = (await truthOf<StripeTruth & { webhooks: { deliveries: Delivery[] } }>(sandbox, 'stripe')).webhooks.deliveries;
       return d.length > 0 && d.every((x) => x.state !== 'pending') ? d : null;
-    }, 'the simulator to deliver its webhooks', 20_000);
+    }, { timeoutMs: 20_000 });
     assert.ok(deliveries.every((d) => d.state === 'delivered'), 'every delivery answered 2xx');
     const ids = [...new Set(deliveries.map((d) => d.eventId))].sort();
     const stored = (await db.pool.query<{ event_id: string }>('SELECT event_id FROM webhook_events ORDER BY event_id')).rows.map((r) => r.event_id);

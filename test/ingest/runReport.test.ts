@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
-import { ingestRoutes, runSync, type IngestDeps } from '../../src/ingest/index.ts';
+import { buildDailySummary, ingestRoutes, runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream, type FakeUpstream } from './fixtures/fakeUpstream.ts';
 import { drainOutbox, testDeps } from './fixtures/support.ts';
 
@@ -80,6 +80,11 @@ describe('run report field names through the API', () => {
       for (const name of PUBLISHED) assert.ok(name in run, `${name} in GET /runs`);
       for (const name of RETIRED) assert.ok(!(name in run), `no ${name} in GET /runs`);
     }
+
+    // The daily summary sums the same report: its failed records are the runs' dead letters.
+    const summary = await buildDailySummary(db.pool, String(first.createdAt).slice(0, 10), new Date());
+    const hubspot = summary.sources.find((s) => s.source === 'hubspot')!;
+    assert.deepEqual([hubspot.runs.total, hubspot.recordsFetched, hubspot.recordsUpserted, hubspot.recordsFailed], [2, 51, 25, 1]);
   });
 
   it('the OpenAPI document describes the run report with the published names only', async () => {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { LeaseLostError, tryAcquireSyncLease } from '../../src/ingest/index.ts';
-import { waitFor } from './fixtures/support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 // Stands in for "the holder's process stopped heartbeating long enough": the lease is past its expiry.
 async function expireLeases(db: TestDb, connectionId: string): Promise<void> {
@@ -58,9 +58,9 @@ describe('sync lease rows', () => {
     assert.ok(lease);
     const expiry = async () => (await db.pool.query<{ t: Date }>("SELECT expires_at AS t FROM sync_leases WHERE connection_id = 'c4'")).rows[0]!.t.getTime();
     const firstExpiry = await expiry();
-    await waitFor(async () => (await expiry()) > firstExpiry, 'the heartbeat to extend the lease');
+    await waitFor('the heartbeat to extend the lease', async () => (await expiry()) > firstExpiry);
     await db.pool.query("UPDATE sync_leases SET holder = gen_random_uuid() WHERE connection_id = 'c4'");
-    await waitFor(async () => lost !== null, 'the heartbeat to notice');
+    await waitFor('the heartbeat to notice', async () => lost !== null);
     assert.ok(lost instanceof LeaseLostError);
     await lease.release();
   });

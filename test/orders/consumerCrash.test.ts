@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, STATUS_QUEUE } from '../../src/orders/index.ts';
-import { countRows, drain, FULL_HISTORY, historyOf, statusOf, waitFor } from './support.ts';
+import { countRows, drain, FULL_HISTORY, historyOf, statusOf } from './support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/orderWorkersChild.ts', import.meta.url));
 const APP = 'orders-crash-child';

@@ -5,7 +5,8 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import type { App } from '../../src/http/index.ts';
 import { createOrderWorkers, signDevToken } from '../../src/orders/index.ts';
 import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
-import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET, waitFor } from './support.ts';
+import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET } from './support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 describe('POST /api/orders and GET /api/orders/:id', () => {
   let db: TestDb;

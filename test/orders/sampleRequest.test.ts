@@ -10,7 +10,8 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import type { App } from '../../src/http/index.ts';
 import { createOrderWorkers, signDevToken } from '../../src/orders/index.ts';
 import { SOLD_OUT_PRODUCT_ID, startInventorySimulator, UNKNOWN_PRODUCT_ID } from '../../src/sandbox/inventory/index.ts';
-import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET, waitFor } from './support.ts';
+import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET } from './support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 // The README's sample body, byte for byte what a client copying it sends.
 const SAMPLE = { customerId: 'customer-123', items: [{ productId: 'product-456', quantity: 2, price: 29.99 }] };

@@ -6,17 +6,7 @@ import { orderRoutes } from '../../src/orders/index.ts';
 import type { Worker } from '../../src/queue/index.ts';
 import type { Clock } from '../../src/resilience/index.ts';
 import { buildTestApp } from '../helpers/app.ts';
-
-/** Poll `probe` until it returns a truthy value; fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  for (;;) {
-    const v = await probe();
-    if (v) return v as Exclude<T, undefined | null | false | 0 | ''>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
-  }
-}
+import { waitFor } from '../helpers/waitFor.ts';
 
 /** Current status of an order. */
 export async function statusOf(pool: Pool, orderId: string): Promise<string | undefined> {

@@ -5,7 +5,8 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, purgeProcessedEvents, STATUS_QUEUE, type OrderEvent } from '../../src/orders/index.ts';
 import { enqueue, listDeadLetters, replayDeadLetter } from '../../src/queue/index.ts';
 import { withTransaction } from '../../src/db/index.ts';
-import { countRows, drain, FULL_HISTORY, historyOf, statusOf, waitFor } from './support.ts';
+import { countRows, drain, FULL_HISTORY, historyOf, statusOf } from './support.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const LINES = [{ productId: 'prod_1', quantity: 2, priceCents: 1999n }];
 
@@ -110,7 +111,7 @@ describe('order consumers (fulfillment + status) on real PostgreSQL', () => {
 
   it('purgeProcessedEvents drops only records older than the retention', async () => {
     await db.pool.query("INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('test', gen_random_uuid(), now() - interval '40 days'), ('test', gen_random_uuid(), now() - interval '1 day')");
-    assert.equal(await purgeProcessedEvents(db.pool, 30), 1);
+    assert.equal(await purgeProcessedEvents(db.pool, new Date(Date.now() - 30 * 86_400_000)), 1);
     const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'test'");
     assert.equal(rows[0]!.n, 1);
   });

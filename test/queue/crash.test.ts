@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createBatchWorker, enqueueMany } from '../../src/queue/index.ts';
-import { waitFor } from './waitFor.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -38,14 +38,10 @@ describe('queue: consumer killed with SIGKILL mid-batch', () => {
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<string | null>((resolve) => proc.on('exit', (_code, signal) => resolve(signal)));
-    await waitFor(
-      () => {
+    await waitFor('the child to hold a batch', () => {
         if (proc.exitCode !== null) throw new Error(`child exited early: ${err}`);
         return out.includes(`HOLDING ${BLOCK_AT}`);
-      },
-      'the child to hold a batch',
-      30_000,
-    );
+      }, { timeoutMs: 30_000 });
 
     // While it hangs: two batches committed, the third's 20 rows are locked by the child.
     const committed = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM crash_results');
@@ -58,7 +54,7 @@ describe('queue: consumer killed with SIGKILL mid-batch', () => {
     assert.equal(await exited, 'SIGKILL');
     child = null;
     // The server notices the dead connection, aborts its transaction and releases the rows.
-    await waitFor(async () => (await claimable()) === JOBS - 2 * BATCH, 'the killed batch to be released');
+    await waitFor('the killed batch to be released', async () => (await claimable()) === JOBS - 2 * BATCH);
 
     const worker = createBatchWorker<{ item: number }>({
       pool: db.pool,

@@ -14,7 +14,8 @@ import {
   replayAll,
   replayDeadLetter,
 } from '../../src/queue/index.ts';
-import { gate, waitFor } from './waitFor.ts';
+import { gate } from './gate.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: dead letters, replay, stats', () => {
   let db: TestDb;
@@ -106,7 +107,7 @@ describe('queue: dead letters, replay, stats', () => {
     await enqueue(db.pool, 'st-lease', { item: 1 });
     const leased = createLeasedWorker({ pool: db.pool, queue: 'st-lease', handle: () => held.promise });
     const round = leased.runOnce();
-    await waitFor(async () => (await db.pool.query("SELECT 1 FROM jobs WHERE queue = 'st-lease' AND status = 'running'")).rowCount === 1, 'the lease');
+    await waitFor('the lease', async () => (await db.pool.query("SELECT 1 FROM jobs WHERE queue = 'st-lease' AND status = 'running'")).rowCount === 1);
     await bury('st-dead', [1, 2]);
     const stats = new Map((await queueStats(db.pool)).map((s) => [s.queue, s]));
     const { oldestPendingAgeMs, ...st } = stats.get('st')!;

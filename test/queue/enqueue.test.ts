@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createPool, withTransaction, type Pool } from '../../src/db/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { createBatchWorker, enqueue, enqueueMany, LISTENER_APPLICATION, type Worker } from '../../src/queue/index.ts';
-import { waitFor } from './waitFor.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
   let db: TestDb;
@@ -88,7 +88,7 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
     await w.start();
     cleanup.push(() => w.stop());
     await withTransaction(db.pool, (tx) => enqueue(tx, 'wake', { item: 42 }));
-    await waitFor(async () => (await count("e_results WHERE queue = 'wake'")) === 1, 'the worker to be woken and process the job', 10_000);
+    await waitFor('the worker to be woken and process the job', async () => (await count("e_results WHERE queue = 'wake'")) === 1, { timeoutMs: 10_000 });
   });
 
   it('the listener reconnects after its connection is killed and wake-ups resume', async () => {
@@ -99,14 +99,14 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
     cleanup.push(() => w.stop());
     const listenerPids = async () =>
       (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 ORDER BY pid', [LISTENER_APPLICATION])).rows.map((r) => r.pid);
-    const before = await waitFor(async () => ((await listenerPids()).length > 0 ? await listenerPids() : null), 'a listener connection');
+    const before = await waitFor('a listener connection', async () => ((await listenerPids()).length > 0 ? await listenerPids() : null));
     await db.pool.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
-    await waitFor(async () => {
+    await waitFor('a new listener connection', async () => {
       const now = await listenerPids();
       return now.length > 0 && now.every((p) => !before.includes(p));
-    }, 'a new listener connection');
+    });
     await enqueue(db.pool, 'relisten', { item: 1 });
-    await waitFor(async () => (await count("e_results WHERE queue = 'relisten'")) === 1, 'the job enqueued after the reconnect to be processed', 10_000);
+    await waitFor('the job enqueued after the reconnect to be processed', async () => (await count("e_results WHERE queue = 'relisten'")) === 1, { timeoutMs: 10_000 });
   });
 
   it('a claim failing on a lost connection is logged and retried; the loop keeps working', async () => {
@@ -122,18 +122,15 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE');
-      const pid = await waitFor(
-        async () => (await db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'q-flap' AND wait_event_type = 'Lock'")).rows[0]?.pid,
-        'the claim to block on the lock',
-      );
+      const pid = await waitFor('the claim to block on the lock', async () => (await db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'q-flap' AND wait_event_type = 'Lock'")).rows[0]?.pid);
       await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
-      await waitFor(() => lines.some((l) => l.includes('queue claim round failed')), 'the failure to be logged');
+      await waitFor('the failure to be logged', () => lines.some((l) => l.includes('queue claim round failed')));
       await locker.query('COMMIT');
     } finally {
       locker.release();
     }
     await enqueue(db.pool, 'flap', { item: 9 });
-    await waitFor(async () => (await count("e_results WHERE queue = 'flap'")) === 1, 'the worker to carry on after the lost connection', 10_000);
+    await waitFor('the worker to carry on after the lost connection', async () => (await count("e_results WHERE queue = 'flap'")) === 1, { timeoutMs: 10_000 });
     const logged = JSON.parse(lines.find((l) => l.includes('queue claim round failed'))!);
     assert.equal(logged.level, 40, 'logged as a warning (transient), not an error');
   });

@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createLeasedWorker, enqueue, enqueueMany, listDeadLetters, PermanentError, WorkerStoppingError } from '../../src/queue/index.ts';
-import { gate, waitFor } from './waitFor.ts';
+import { gate } from './gate.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: leased worker', () => {
   let db: TestDb;
@@ -14,8 +15,8 @@ describe('queue: leased worker', () => {
 
   const record = (queue: string, item: number, by: string) => db.pool.query('INSERT INTO l_results VALUES ($1, $2, $3)', [queue, item, by]);
   const leaseExpired = (id: string) =>
-    waitFor(async () => (await db.pool.query("SELECT 1 FROM jobs WHERE id = $1 AND status = 'running' AND locked_until < now()", [id])).rowCount === 1, 'the lease to expire');
-  const isRunning = (id: string) => waitFor(async () => (await db.pool.query("SELECT 1 FROM jobs WHERE id = $1 AND status = 'running'", [id])).rowCount === 1, 'the job to be leased');
+    waitFor('the lease to expire', async () => (await db.pool.query("SELECT 1 FROM jobs WHERE id = $1 AND status = 'running' AND locked_until < now()", [id])).rowCount === 1);
+  const isRunning = (id: string) => waitFor('the job to be leased', async () => (await db.pool.query("SELECT 1 FROM jobs WHERE id = $1 AND status = 'running'", [id])).rowCount === 1);
 
   it('an expired lease is reclaimed by another worker, and the first worker\'s late ack is rejected', async () => {
     const q = 'lease';
@@ -67,12 +68,12 @@ describe('queue: leased worker', () => {
       await held.promise;
     } });
     const aRound = a.runOnce();
-    await waitFor(() => extended !== null, 'the lease extension');
+    await waitFor('the lease extension', () => extended !== null);
     assert.equal(extended, true);
     const { rows } = await db.pool.query<{ pushed: boolean }>("SELECT locked_until > now() + interval '30 seconds' AS pushed FROM jobs WHERE id = $1", [id]);
     assert.equal(rows[0]?.pushed, true, 'deadline pushed to ~60 s');
     const b = createLeasedWorker({ pool: db.pool, queue: q, handle: async () => undefined });
-    await waitFor(async () => (await db.pool.query<{ past: boolean }>('SELECT now() > $1 AS past', [firstDeadline])).rows[0]?.past, 'the original lease deadline to pass');
+    await waitFor('the original lease deadline to pass', async () => (await db.pool.query<{ past: boolean }>('SELECT now() > $1 AS past', [firstDeadline])).rows[0]?.past);
     assert.equal((await b.runOnce()).claimed, 0, 'still ours after the original lease would have expired');
     held.open();
     assert.deepEqual(await aRound, { claimed: 1, processed: 1, failed: 0, dead: 0, lost: 0 });
@@ -128,7 +129,7 @@ describe('queue: leased worker', () => {
       },
     });
     await w.start();
-    await waitFor(async () => (await db.pool.query('SELECT 1 FROM jobs WHERE queue = $1', [q])).rowCount === 0, 'all jobs to be acked');
+    await waitFor('all jobs to be acked', async () => (await db.pool.query('SELECT 1 FROM jobs WHERE queue = $1', [q])).rowCount === 0);
     await w.stop();
     assert.equal(maxActive, 3);
     const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT item)::int AS d FROM l_results WHERE queue = $1', [q]);

@@ -6,7 +6,7 @@ import { createPool } from '../../src/db/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { systemClock } from '../../src/queue/index.ts';
 import { LISTENER_APPLICATION, subscribe } from '../../src/queue/listen.ts';
-import { waitFor } from './waitFor.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue listener: its pool ended', () => {
   let db: TestDb;
@@ -25,12 +25,12 @@ describe('queue listener: its pool ended', () => {
     const listenerPids = async () =>
       (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [LISTENER_APPLICATION])).rows.map((r) => r.pid);
     try {
-      const [pid] = await waitFor(async () => ((await listenerPids()).length === 1 ? await listenerPids() : false), 'the listener connection');
+      const [pid] = await waitFor('the listener connection', async () => ((await listenerPids()).length === 1 ? await listenerPids() : false));
       await pool.end();
       // What stopping the database does to every connection left.
       await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
 
-      const seen = await waitFor(() => lines.find((l) => l.msg.startsWith('queue listener')), 'the listener to notice its connection went');
+      const seen = await waitFor('the listener to notice its connection went', () => lines.find((l) => l.msg.startsWith('queue listener')));
       assert.equal(seen.msg, 'queue listener connection ended after its pool was; not reconnecting');
       assert.deepEqual(lines.filter((l) => l.level >= 40), [], 'no warning');
     } finally {

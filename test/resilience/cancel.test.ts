@@ -2,21 +2,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CallCancelledError, createManualClock, createPolicy, newCallStats, requestJson } from '../../src/resilience/index.ts';
 import { reply, settings, startServer } from './helpers.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const servers: Array<{ close(): Promise<void> }> = [];
 after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-// Wait (real time) until `probe` holds: the manual clock never moves in these tests, so a call
-// can only end through its signal.
-async function until(probe: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+// The manual clock never moves in these tests, so a call can only end through its signal.
 
 const cancelled = (reason: string) => (err: unknown) => err instanceof CallCancelledError && err.cause instanceof Error && err.cause.message === reason;
 
@@ -29,7 +22,7 @@ describe('cancelling a call through its signal', () => {
     const ctrl = new AbortController();
     const stats = newCallStats();
     const call = requestJson(policy, { url: srv.url }, { stats, signal: ctrl.signal });
-    await until(() => clock.pending().some((s) => s.ms === 60_000), 'the retry wait');
+    await waitFor('the retry wait', () => clock.pending().some((s) => s.ms === 60_000), { timeoutMs: 5000, everyMs: 2 });
     ctrl.abort(new Error('shutting down'));
     await assert.rejects(call, cancelled('shutting down'));
     assert.equal(srv.requests.length, 1);
@@ -44,7 +37,7 @@ describe('cancelling a call through its signal', () => {
     await requestJson(policy, { url: srv.url });
     const ctrl = new AbortController();
     const call = requestJson(policy, { url: srv.url }, { signal: ctrl.signal });
-    await until(() => clock.pending().some((s) => s.ms > 50_000 && s.ms < 100_000), 'the limiter wait');
+    await waitFor('the limiter wait', () => clock.pending().some((s) => s.ms > 50_000 && s.ms < 100_000), { timeoutMs: 5000, everyMs: 2 });
     ctrl.abort(new Error('shutting down'));
     await assert.rejects(call, cancelled('shutting down'));
     assert.equal(srv.requests.length, 1, 'the held call never reached the upstream');
@@ -60,10 +53,10 @@ describe('cancelling a call through its signal', () => {
     const policy = createPolicy('cancel-inflight', settings({ breakerThreshold: 1 }), { clock });
     const ctrl = new AbortController();
     const call = requestJson(policy, { url: srv.url }, { signal: ctrl.signal });
-    await until(() => srv.requests.length === 1, 'the request to arrive');
+    await waitFor('the request to arrive', () => srv.requests.length === 1, { timeoutMs: 5000, everyMs: 2 });
     ctrl.abort(new Error('shutting down'));
     await assert.rejects(call, cancelled('shutting down'));
-    await until(() => closedByClient, 'the connection to be closed by the client');
+    await waitFor('the connection to be closed by the client', () => closedByClient, { timeoutMs: 5000, everyMs: 2 });
     assert.equal(policy.breakerState(), 'closed');
   });
 });

@@ -173,7 +173,7 @@ describe('circuit breaker', () => {
     const policy = createPolicy('cb-observed', breakerSettings, { clock, logger });
     for (let i = 0; i < 3; i++) await failOnce(policy);
 
-    assert.deepEqual(policySnapshots().find((s) => s.name === 'cb-observed'), { name: 'cb-observed', state: 'open', retryAfterMs: 10_000 });
+    assert.deepEqual(policySnapshots().find((s) => s.name === 'cb-observed'), { name: 'cb-observed', state: 'open', retryAfterMs: 10_000, transitions: { open: 1 } });
     const state = await registry.getSingleMetricAsString('buffalo_upstream_breaker_state');
     assert.match(state, /buffalo_upstream_breaker_state\{upstream="cb-observed"\} 1/);
     await clock.advance(10_000);

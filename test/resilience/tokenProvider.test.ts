@@ -53,7 +53,7 @@ describe('token provider', () => {
 
 describe('requestJson with a token', () => {
   async function upstream(clock: ReturnType<typeof createManualClock>) {
-    // Accepts only the newest token; older ones get 401 "Token expired" (seed 004).
+    // Accepts only the newest token; older ones get 401 "Token expired" (the ad platform, docs/upstreams.md).
     let valid = '';
     // expire() makes the upstream reject the current token, as when its TTL runs out.
     const srv = await startServer(clock, (req, res) =>

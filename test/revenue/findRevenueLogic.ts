@@ -1,5 +1,5 @@
 /**
- * The single-definition check (SPEC §4): finds revenue-status logic outside the one module that
+ * The single-definition check (src/revenue/README.md): finds revenue-status logic outside the one module that
  * defines revenue. Unified statuses may be *named* where raw upstream statuses are mapped to
  * them (connectors, ingest normalizers, the payments table); they may be *used to decide what
  * counts as revenue* only in src/revenue/definition.ts and the migration defining

@@ -25,7 +25,7 @@ describe('event-service simulator', () => {
   });
   after(() => sim.close());
 
-  it('defaults are seed 003\'s: 500 ms event reads, 5 OK / 10 failing writes', async () => {
+  it('defaults are the original service\'s: 500 ms event reads, 5 OK / 10 failing writes', async () => {
     const fresh = await startEventServiceSimulator();
     try {
       assert.deepEqual((await call(`${fresh.url}/__sandbox/settings`)).body, { eventLatencyMs: 500, writeLatencyMs: 0, writeOkCount: 5, writeFailCount: 10, writeCycle: true });

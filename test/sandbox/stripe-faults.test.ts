@@ -5,18 +5,10 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { createManualClock, type RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { startStripeSimulator, type StripeSimState } from '../../src/sandbox/stripe/index.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const AUTH = { authorization: 'Bearer sk_test_faults' };
 
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('stripe simulator: faults', () => {
   let sim: RunningSimulator<StripeSimState>;

@@ -1,5 +1,5 @@
 /**
- * Allow-lists from Stripe statuses to unified payment statuses (SPEC §3). Anything not listed is
+ * Allow-lists from Stripe statuses to unified payment statuses (docs/architecture.md#data-flow-ingestion). Anything not listed is
  * UNKNOWN: never counted as revenue, and reported in the run.
  */
 import type { PaymentStatus } from '../contract.ts';

@@ -1,5 +1,5 @@
 -- Up Migration
--- Stored responses for Idempotency-Key (SPEC §7): a key replays its first response for 24 h.
+-- Stored responses for Idempotency-Key (docs/architecture.md#idempotency): a key replays its first response for 24 h.
 CREATE TABLE idempotency_keys (
   scope          text        NOT NULL,              -- who used the key (API key id / JWT subject) + route
   key            text        NOT NULL,

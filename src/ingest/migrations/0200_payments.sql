@@ -1,5 +1,5 @@
 -- Up Migration
--- Unified payments (SPEC §3): one row per upstream charge (Stripe charge, HubSpot deal) or
+-- Unified payments: one row per upstream charge (Stripe charge, HubSpot deal) or
 -- refund, upserted on (source, external_id). Money in integer minor units.
 CREATE TABLE payments (
   id                  bigserial   PRIMARY KEY,

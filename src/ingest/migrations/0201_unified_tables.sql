@@ -1,5 +1,5 @@
 -- Up Migration
--- Unified contacts, calendar events and ad campaigns (SPEC §3), upserted on (source, external_id)
+-- Unified contacts, calendar events and ad campaigns, upserted on (source, external_id)
 -- by the ingest processor. `source_updated_at` guards against out-of-order updates; `updated_at`
 -- (with id) is the keyset of the data endpoints.
 CREATE TABLE contacts (

@@ -1,5 +1,5 @@
 -- Up Migration
--- Producer state (SPEC §3): cursors, runs and their reports, content hashes for dedupe,
+-- Producer state: cursors, runs and their reports, content hashes for dedupe,
 -- webhook event ids, and insert-once scheduler ticks.
 
 -- The cursor to resume each (source, entity) stream from; written in the same transaction as

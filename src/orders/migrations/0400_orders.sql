@@ -1,5 +1,5 @@
 -- Up Migration
--- Orders (SPEC §5, seed 001). Money is integer minor units; status moves forward only
+-- Orders. Money is integer minor units; status moves forward only
 -- (enforced by the status consumer's guarded UPDATE, recorded in order_status_history).
 CREATE TABLE orders (
   id           uuid        PRIMARY KEY,

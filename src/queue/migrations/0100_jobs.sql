@@ -1,5 +1,5 @@
 -- Up Migration
--- The queue core (SPEC §3 processor, §5 outbox/relay): one jobs table for every outbox.
+-- The queue core (the ingest processor, the orders outbox and its relay): one jobs table for every outbox.
 -- A job row exists only while work is outstanding: acking DELETEs it. Deleting instead of
 -- marking done keeps the table and its claim index as small as the backlog itself (no
 -- cleanup job, no index bloat from millions of finished rows); what a job did is recorded

@@ -1,5 +1,5 @@
 -- Up Migration
--- Revenue rollup (SPEC §4). Every view reads these tables, never `payments`, so a view costs
+-- Revenue rollup. Every view reads these tables, never `payments`, so a view costs
 -- the same at 10 M payments as at 10 k. Design notes live in src/revenue/README.md.
 
 -- The revenue definition in SQL. src/revenue/definition.ts owns the rule and points at this

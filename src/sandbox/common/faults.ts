@@ -1,5 +1,5 @@
 /**
- * Fault knobs shared by every simulator (SPEC §8): parsed from `SANDBOX_<NAME>_<KNOB>` env vars
+ * Fault knobs shared by every simulator (docs/upstreams.md): parsed from `SANDBOX_<NAME>_<KNOB>` env vars
  * over per-simulator defaults, and patched at runtime through `POST /__sandbox/faults`.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Shared simulator plumbing (SPEC §8). How a simulator module uses it:
+ * Shared simulator plumbing (docs/upstreams.md). How a simulator module uses it:
  *
  * ```ts
  * export function createFooSimulator(opts: { faults?: Partial<Faults>; env?: Record<string, string | undefined>; clock?: SimClock } = {}) {

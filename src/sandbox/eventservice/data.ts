@@ -1,5 +1,5 @@
 /**
- * Seeded users and events of the event-service simulator (seed 003 wire shapes). Pure: the same
+ * Seeded users and events of the event-service simulator (the wire shapes of docs/upstreams.md#event-service). Pure: the same
  * random source yields the same data. One user has exactly 50 events, for the fan-out bench.
  */
 
@@ -56,7 +56,7 @@ export function generateUsersAndEvents(rng: () => number, userCount: number): { 
 }
 
 /**
- * The write cycle of seed 003: `ok` calls succeed, the next `fail` calls answer 503, repeating.
+ * The original service's write cycle: `ok` calls succeed, the next `fail` calls answer 503, repeating.
  * `n` is the 1-based number of the write; `fail` 0 disables failures.
  */
 export function writeSucceeds(n: number, ok: number, fail: number): boolean {

@@ -1,5 +1,5 @@
 /**
- * Event-service simulator (seed 003): seeded users and events (user "1" holds exactly 50
+ * Event-service simulator (docs/upstreams.md#event-service): seeded users and events (user "1" holds exactly 50
  * events, for the fan-out bench), 500 ms event reads, the write cycle (5 OK, 10 × 503), and
  * Stripe-style Idempotency-Key on writes (same key + same body → the same event, no second one).
  *
@@ -37,9 +37,9 @@ export type { EsEvent, EsUser } from './data.ts';
 export type { EventServiceTruth } from './state.ts';
 export type { EventServiceKnobs } from './routes.ts';
 
-/** Default knobs: `records` is the number of users. No generic faults: seed 003's faults are its own. */
+/** Default knobs: `records` is the number of users. No generic faults: the event service's faults are its own (the write cycle). */
 export const EVENTSERVICE_DEFAULT_FAULTS: Partial<Faults> = { records: 20 };
-/** Default simulator-specific knobs (seed 003). */
+/** Default simulator-specific knobs (the original service's values). */
 export const EVENTSERVICE_DEFAULT_KNOBS: EventServiceKnobs = { eventLatencyMs: 500, writeLatencyMs: 0, writeOkCount: 5, writeFailCount: 10, writeCycle: true };
 
 /** Options of `createEventServiceSimulator`. */

@@ -1,5 +1,5 @@
 /**
- * The event service's API (seed 003): `/getUsers`, `/getUserById/:id`, `/getEvents`,
+ * The event service's API (docs/upstreams.md#event-service): `/getUsers`, `/getUserById/:id`, `/getEvents`,
  * `/getEventById/:id` (slow: 500 ms by default) and `POST /addEvent`, whose writes follow the
  * service's cycle under load: `writeOkCount` succeed, then `writeFailCount` answer 503, repeating.
  * Writes honour `Idempotency-Key` as Stripe does (see idempotentWrites.ts).
@@ -11,13 +11,13 @@ import type { EventServiceState } from './state.ts';
 
 /** Simulator-specific knobs of the event service. */
 export interface EventServiceKnobs extends Record<string, number | boolean> {
-  /** Latency of `GET /getEventById/:id` (seed 003: 500 ms). */
+  /** Latency of `GET /getEventById/:id` (the original: 500 ms). */
   eventLatencyMs: number;
   /** Time a write spends running before it answers (default 0); a key answers 409 meanwhile. */
   writeLatencyMs: number;
-  /** Writes that succeed in each cycle (seed 003: 5). */
+  /** Writes that succeed in each cycle (the original: 5). */
   writeOkCount: number;
-  /** Writes that then fail with 503 (seed 003: 10); 0 = never. */
+  /** Writes that then fail with 503 (the original: 10); 0 = never. */
   writeFailCount: number;
   /** false turns the write cycle off (every write succeeds). */
   writeCycle: boolean;

@@ -1,6 +1,6 @@
 /**
  * The event-service simulator's world: seeded users and events, events added through
- * `POST /addEvent`, the position in the write cycle (seed 003: 5 succeed, 10 fail, repeating)
+ * `POST /addEvent`, the position in the write cycle (as the original: 5 succeed, 10 fail, repeating)
  * and per-event read counts (tests assert de-duplication from them).
  */
 import { createRng } from '../common/index.ts';
