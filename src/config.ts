@@ -307,7 +307,7 @@ export function resolveConfig(env: Env): Config {
       leaseTtlMs: read('SYNC_LEASE_TTL_MS', int(1000, 3_600_000), 60_000),
     },
     changes: {
-      retentionDays: read('CHANGES_RETENTION_DAYS', int(0, 3650), 7),
+      retentionDays: read('CHANGES_RETENTION_DAYS', int(1, 36_500), 7),
     },
     orders: {
       fulfillmentMinDelayMs: read('FULFILLMENT_MIN_DELAY_MS', int(0, 3_600_000), 2000),
