@@ -5,7 +5,7 @@
  * visible to readers yet.
  */
 import type { Queryable } from '../db/index.ts';
-import { DATA_TABLES } from '../ingest/index.ts';
+import { DATA_TABLES, type DataTable } from '../ingest/index.ts';
 import { decodeChangeCursor, encodeChangeCursor } from './changeCursor.ts';
 
 /**
@@ -18,37 +18,45 @@ export async function headCursor(db: Queryable): Promise<string> {
   return encodeChangeCursor({ pos: rows[0]!.pos, id: '0' });
 }
 
-/** The changes a transaction wrote: read `GET /changes?after=<after>` up to and including `last`. */
+/** The changes a transaction wrote to one table for one connection: `GET /changes?table=<table>&connectionId=<connectionId>&after=<after>` returns them, up to and including `last`. */
 export interface ChangeRange {
-  /** Cursor just before the transaction's first change. */
+  table: DataTable;
+  connectionId: string;
+  /** Cursor just before the first of them. */
   after: string;
-  /** Cursor of its last change. */
+  /** Cursor of the last of them. */
   last: string;
-  /** Number of change rows (all tables). */
+  /** Number of changes. */
   count: number;
 }
 
-
 /**
- * Inside a transaction, before it commits: the range of feed positions its changes took so far
- * (null when it wrote none). Other transactions' changes can interleave in that range; a
- * consumer filters by nothing here, it just reads the range. The rows become readable once
- * {@link isPositionVisible} says so for `last` (after this transaction and every older one ended).
+ * Inside a transaction, before it commits: the feed ranges its changes took so far, one per
+ * (table, connection) (empty when it wrote none) — e.g. for a `records.changed` webhook event
+ * emitted in the same transaction. Other transactions' changes can interleave in a range (a
+ * consumer reading it with the table and connection filters skips those of other connections).
+ * The changes become readable once {@link isPositionVisible} says so for `last`: after this
+ * transaction and every older one still running ended.
  */
-export async function changeRangeOfTransaction(tx: Queryable): Promise<ChangeRange | null> {
+export async function changeRangesOfTransaction(tx: Queryable): Promise<ChangeRange[]> {
   // Every change of this transaction has pos ≥ its own id: the range scan starts there.
-  const { rows } = await tx.query<{ first_pos: string | null; first_id: string | null; last_pos: string | null; last_id: string | null; n: string }>(
-    `WITH mine AS (
-       SELECT pos, id FROM changes
-       WHERE table_name = ANY($1::text[]) AND xact = pg_current_xact_id_if_assigned() AND pos >= pg_current_xact_id_if_assigned())
-     SELECT (SELECT pos::text FROM mine ORDER BY pos, id LIMIT 1) AS first_pos, (SELECT id - 1 FROM mine ORDER BY pos, id LIMIT 1)::text AS first_id,
-            (SELECT pos::text FROM mine ORDER BY pos DESC, id DESC LIMIT 1) AS last_pos, (SELECT id FROM mine ORDER BY pos DESC, id DESC LIMIT 1)::text AS last_id,
-            (SELECT count(*) FROM mine)::text AS n`,
+  const { rows } = await tx.query<{ table_name: DataTable; connection_id: string; n: number; first_pos: string; first_id: string; last_pos: string; last_id: string }>(
+    `SELECT table_name, connection_id, count(*)::int AS n,
+            (array_agg(pos::text ORDER BY pos, id))[1] AS first_pos, (array_agg((id - 1)::text ORDER BY pos, id))[1] AS first_id,
+            (array_agg(pos::text ORDER BY pos DESC, id DESC))[1] AS last_pos, (array_agg(id::text ORDER BY pos DESC, id DESC))[1] AS last_id
+     FROM changes
+     WHERE table_name = ANY($1::text[]) AND xact = pg_current_xact_id_if_assigned() AND pos >= pg_current_xact_id_if_assigned()
+     GROUP BY table_name, connection_id
+     ORDER BY table_name, connection_id`,
     [DATA_TABLES],
   );
-  const r = rows[0];
-  if (!r || r.first_pos === null || r.first_id === null || r.last_pos === null || r.last_id === null) return null;
-  return { after: encodeChangeCursor({ pos: r.first_pos, id: r.first_id }), last: encodeChangeCursor({ pos: r.last_pos, id: r.last_id }), count: Number(r.n) };
+  return rows.map((r) => ({
+    table: r.table_name,
+    connectionId: r.connection_id,
+    after: encodeChangeCursor({ pos: r.first_pos, id: r.first_id }),
+    last: encodeChangeCursor({ pos: r.last_pos, id: r.last_id }),
+    count: r.n,
+  }));
 }
 
 /** Whether readers of /changes return the change at `cursor` now (its position is below the horizon). */

@@ -5,7 +5,7 @@
  */
 export { changeRoutes } from './changeRoutes.ts';
 export { readChanges, type Change, type ChangeAction, type ChangesPage, type ChangesQuery } from './readChanges.ts';
-export { headCursor, changeRangeOfTransaction, isPositionVisible, type ChangeRange } from './feedPositions.ts';
+export { headCursor, changeRangesOfTransaction, isPositionVisible, type ChangeRange } from './feedPositions.ts';
 export { encodeChangeCursor, decodeChangeCursor, comparePositions, type ChangePosition } from './changeCursor.ts';
 export { pruneChanges } from './pruneChanges.ts';
 export { forgetConnectionChanges } from './forgetConnectionChanges.ts';

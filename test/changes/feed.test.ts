@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
-import { changeRangeOfTransaction, comparePositions, decodeChangeCursor, isPositionVisible, pruneChanges } from '../../src/changes/index.ts';
+import { changeRangesOfTransaction, comparePositions, decodeChangeCursor, isPositionVisible, pruneChanges } from '../../src/changes/index.ts';
 import type { Queryable } from '../../src/db/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { dataColumns, DATA_TABLES, type IngestDeps } from '../../src/ingest/index.ts';
@@ -198,25 +198,27 @@ describe('the change feed (GET /changes)', () => {
     assert.ok(contacts.nextCursor);
   });
 
-  it('changeRangeOfTransaction: a writer learns the range its own transaction produced; isPositionVisible tells when readers return it', async () => {
+  it('changeRangesOfTransaction: a writer learns the range its own transaction produced per table and connection; isPositionVisible tells when readers return it', async () => {
     const tx = await db.pool.connect();
-    let range;
+    let ranges;
     try {
       await tx.query('BEGIN');
-      assert.equal(await changeRangeOfTransaction(tx), null, 'nothing written yet');
-      await write(tx, [pay('ch_w1'), pay('ch_w2')]);
-      range = await changeRangeOfTransaction(tx);
-      assert.ok(range);
-      assert.equal(range.count, 2);
-      assert.equal(await isPositionVisible(db.pool, range.last), false, 'not before commit');
+      assert.deepEqual(await changeRangesOfTransaction(tx), [], 'nothing written yet');
+      await write(tx, [pay('ch_w1'), pay('ch_w2'), pay('ch_w3', { connectionId: 'stripe-w' })]);
+      ranges = await changeRangesOfTransaction(tx);
+      assert.deepEqual(ranges.map((r) => [r.table, r.connectionId, r.count]), [['payments', 'stripe-default', 2], ['payments', 'stripe-w', 1]]);
+      assert.equal(await isPositionVisible(db.pool, ranges[0]!.last), false, 'not before commit');
       await tx.query('COMMIT');
     } finally {
       tx.release();
     }
-    await waitFor('the committed range to become readable', () => isPositionVisible(db.pool, range.last));
-    const p = await page(`table=payments&limit=2&after=${range.after}`);
+    const [mine, other] = ranges;
+    await waitFor('the committed range to become readable', () => isPositionVisible(db.pool, mine!.last));
+    const p = await page(`table=payments&connectionId=stripe-default&limit=2&after=${mine!.after}`);
     assert.deepEqual(p.changes.map((c) => c.record.externalId), ['ch_w1', 'ch_w2']);
-    assert.equal(p.nextCursor, range.last);
+    assert.equal(p.nextCursor, mine!.last);
+    const q = await page(`table=payments&connectionId=stripe-w&limit=1&after=${other!.after}`);
+    assert.deepEqual(q.changes.map((c) => c.record.externalId), ['ch_w3']);
   });
 
   it('a purge leaves only DELETED tombstones carrying the identity fields of the purged connection\'s records', async () => {
