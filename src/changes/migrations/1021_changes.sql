@@ -23,7 +23,7 @@ CREATE TABLE changes (
   -- Drawn when the change row is written, i.e. after the writer holds the record's row lock.
   id             bigint      GENERATED ALWAYS AS IDENTITY,
   pos            xid8        NOT NULL,
-  -- The writing transaction (changeRangeOfTransaction reads its own rows by it).
+  -- The writing transaction (changeRangesOfTransaction reads its own rows by it).
   xact           xid8        NOT NULL DEFAULT pg_current_xact_id(),
   table_name     text        NOT NULL CHECK (table_name IN ('payments', 'contacts', 'calendar_events', 'campaigns')),
   action         text        NOT NULL CHECK (action IN ('ADDED', 'UPDATED', 'DELETED')),
