@@ -135,7 +135,7 @@ export interface Config {
    * Days each history table keeps its rows before the maintenance loop prunes them
    * (src/maintenance; docs/runbooks/retention.md says what each keeps regardless).
    */
-  retention: { syncRunsDays: number; webhookEventsDays: number; schedulerTicksDays: number; replayedDeadLettersDays: number; processedEventsDays: number; reconciliationsDays: number; webhookDeliveriesDays: number };
+  retention: { syncRunsDays: number; webhookEventsDays: number; schedulerTicksDays: number; replayedDeadLettersDays: number; processedEventsDays: number; reconciliationsDays: number; webhookDeliveriesDays: number; changesDays: number };
   /**
    * Outbound webhooks (docs/webhooks.md): whether receivers may be private, loopback or
    * link-local addresses (refused by default in production), the deadline of one delivery
@@ -350,6 +350,8 @@ function resolveWith(env: Env, onRead?: (name: string, fallback: unknown) => voi
       processedEventsDays: read('PROCESSED_EVENTS_RETENTION_DAYS', int(1, 36_500), 30),
       reconciliationsDays: read('RECONCILIATIONS_RETENTION_DAYS', int(1, 36_500), 90),
       webhookDeliveriesDays: read('WEBHOOK_DELIVERIES_RETENTION_DAYS', int(1, 36_500), 30),
+      // Change-feed history: a cursor older than this is answered 410 and its consumer re-snapshots.
+      changesDays: read('CHANGES_RETENTION_DAYS', int(1, 36_500), 7),
     },
     webhooks: {
       // A laptop points webhooks at localhost; a production server must not be steered at its own network.

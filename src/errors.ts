@@ -29,6 +29,7 @@ export const ERROR_STATUS = {
   out_of_stock: 409,
   connection_name_taken: 409,
   connection_not_active: 409,
+  cursor_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

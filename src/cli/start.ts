@@ -16,6 +16,7 @@ import { registerInstance, unregisterInstance } from './instanceRegistry.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
+import { changeRoutes, forgetConnectionChanges } from '../changes/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
 import { registerQueueMetrics } from '../queue/index.ts';
@@ -181,6 +182,7 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
     if (refusal) unavailableSources[source] = refusal;
   }
   await app.register(revenueRoutes, { pool });
+  await app.register(changeRoutes, { pool });
   await app.register(ingestRoutes, { pool, unavailableSources, connectors: deps.connectors });
   await app.register(reconcileRoutes, { pool, unavailableSources });
   const box = secretBoxFromConfig(config.secrets);
@@ -203,7 +205,12 @@ export async function buildApi(deps: { pool: Pool; config: Config; logger: Logge
   await app.register(connectionRoutes, {
     pool,
     box,
-    purgeData: purgeConnectionData,
+    // The feed keeps only tombstones of a purged connection (changes sits beside ingest, not under it).
+    purgeData: async (tx, id) => {
+      const counts = await purgeConnectionData(tx, id);
+      await forgetConnectionChanges(tx, id);
+      return counts;
+    },
     check,
     // Runs and dead letters are ingest's: composed here, since connections cannot import ingest.
     describeActivity: (ids, opts) => connectionActivity(pool, ids, opts),

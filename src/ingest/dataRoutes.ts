@@ -2,6 +2,7 @@
  * Synced data: `GET /payments`, `/contacts`, `/calendar-events`, `/campaigns` with filters
  * (`source`, `updatedSince`) and keyset pagination (`limit` ≤ 500, opaque `cursor`, `nextCursor`).
  * Rows deleted upstream are hidden unless `includeDeleted=true` (each row shows its `deletedAt`).
+ * These list and snapshot; following changes is the change feed's job (src/changes, GET /changes).
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
@@ -31,7 +32,9 @@ export const dataRoutes: FastifyPluginAsyncZod<DataRoutesOptions> = async (app, 
         onRequest: requireApiKey,
         schema: {
           summary: e.summary,
-          description: 'Ordered by (updatedAt, id). Pass `nextCursor` back as `cursor` for the next page; it is null on the last one. Rows deleted upstream (deletedAt set) only with includeDeleted=true.',
+          description:
+            'For listing and snapshots. Ordered by (updatedAt, id). Pass `nextCursor` back as `cursor` for the next page; it is null on the last one. Rows deleted upstream (deletedAt set) only with includeDeleted=true. ' +
+            'To follow changes use GET /changes: polling with updatedSince or a stored cursor misses rows whose transaction commits late. A snapshot that stays current: take GET /changes/head, walk this endpoint to its end, then follow GET /changes from the head cursor.',
           tags: ['data'],
           security: [{ apiKey: [] }],
           querystring: dataQuery,

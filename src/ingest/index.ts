@@ -28,6 +28,7 @@ export { pruneSchedulerTicks, pruneSyncRuns, pruneWebhookEvents } from './pruneI
 export { schedulableConnections } from './schedulableConnections.ts';
 export { refuseUnavailableSource } from './refuseUnavailableSource.ts';
 export { hashContent } from './hashContent.ts';
+export { DATA_TABLES, dataColumns, toDataRow, type DataTable } from './readDataPage.ts';
 export { UNIFIED_COLUMNS, type UnifiedColumn } from './upsertUnified.ts';
 export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';
 export { purgeConnectionData, type PurgedCounts } from './purgeConnectionData.ts';

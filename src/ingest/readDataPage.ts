@@ -1,10 +1,11 @@
 /**
  * Reading the unified tables for the data endpoints: filters (source, connectionId, updatedSince) and keyset
  * pagination on (updated_at, id), so every page is an index range scan however deep it is and
- * a client walking the pages sees every row exactly once (rows that change meanwhile move to the
- * end and are seen again with their new content). Rows deleted upstream are left out unless
- * asked for; marking a row deleted moves its updated_at, so a client following `updatedSince`
- * with `includeDeleted` sees the deletion as a change.
+ * a client walking the pages sees every row that does not change meanwhile exactly once. Not a
+ * way to follow changes: updated_at is the writing transaction's start, so a row committed late
+ * can land behind a reader's position (the change feed, src/changes, is the way; a walk started
+ * after taking the feed's head is covered by it). Rows deleted upstream are left out unless asked
+ * for. This file owns the column → JSON mapping the change feed reuses for its records.
  */
 import type { Queryable } from '../db/index.ts';
 import { decodeKeysetCursor, encodeKeysetCursor } from './keysetCursor.ts';
@@ -40,6 +41,23 @@ const COLUMNS = {
 /** A table the data endpoints read. */
 export type DataTable = keyof typeof COLUMNS;
 
+/** The tables the data endpoints read. */
+export const DATA_TABLES = Object.keys(COLUMNS) as DataTable[];
+
+/** The stored columns a table's rows show (besides id, created_at and updated_at). */
+export function dataColumns(table: DataTable): string[] {
+  return COLUMNS[table].map(([c]) => c);
+}
+
+/** A stored row (id, created_at, updated_at and {@link dataColumns}) as the data endpoints show it. */
+export function toDataRow(table: DataTable, r: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: String(r.id) };
+  for (const [col, key, kind] of COLUMNS[table]) out[key] = toJson(r[col], kind);
+  out.createdAt = (r.created_at as Date).toISOString();
+  out.updatedAt = (r.updated_at as Date).toISOString();
+  return out;
+}
+
 /** Filters and page of {@link readDataPage}. */
 export interface DataPageQuery {
   source?: string;
@@ -71,13 +89,7 @@ export async function readDataPage(db: Queryable, table: DataTable, q: DataPageQ
     q.source ?? null, q.updatedSince ?? null, after?.updatedAtUs ?? null, after?.id ?? null, q.limit + 1, q.includeDeleted === true || q.includeDeleted === 'true', q.connectionId ?? null,
   ]);
   const page = rows.slice(0, q.limit);
-  const data = page.map((r) => {
-    const out: Record<string, unknown> = { id: r.id };
-    for (const [col, key, kind] of cols) out[key] = toJson(r[col], kind);
-    out.createdAt = r.created_at.toISOString();
-    out.updatedAt = r.updated_at.toISOString();
-    return out;
-  });
+  const data = page.map((r) => toDataRow(table, r));
   const last = page[page.length - 1];
   return { data, nextCursor: rows.length > q.limit && last ? encodeKeysetCursor({ updatedAtUs: last.updated_us, id: last.id }) : null };
 }

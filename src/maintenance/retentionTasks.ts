@@ -3,6 +3,7 @@
  * maintenance loop runs and docs/runbooks/retention.md describes. Each module owns its table's
  * DELETE; this list only decides when.
  */
+import { pruneChanges } from '../changes/index.ts';
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/index.ts';
 import { purgeExpiredIdempotencyKeys } from '../http/index.ts';
@@ -37,5 +38,6 @@ export function retentionTasks(config: Config): RetentionTask[] {
     { table: 'processed_events', setting: 'PROCESSED_EVENTS_RETENTION_DAYS', prune: (db, now) => purgeProcessedEvents(db, daysBefore(now, r.processedEventsDays)) },
     { table: 'reconciliations', setting: 'RECONCILIATIONS_RETENTION_DAYS', prune: (db, now) => pruneReconciliations(db, daysBefore(now, r.reconciliationsDays)) },
     { table: 'webhook_deliveries', setting: 'WEBHOOK_DELIVERIES_RETENTION_DAYS', prune: (db, now) => purgeDeliveredWebhooks(db, daysBefore(now, r.webhookDeliveriesDays)) },
+    { table: 'changes', setting: 'CHANGES_RETENTION_DAYS', prune: (db, now) => pruneChanges(db, daysBefore(now, r.changesDays)) },
   ];
 }

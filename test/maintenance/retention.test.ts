@@ -4,6 +4,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMaintenance, retentionTasks } from '../../src/maintenance/index.ts';
+import { waitFor } from '../helpers/waitFor.ts';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
@@ -56,7 +57,7 @@ describe('maintenance keeps every growing table bounded by its retention', () =>
 
     const counts = await maintenance().runOnce();
     assert.deepEqual(counts, {
-      idempotency_keys: 1, sync_runs: 2, webhook_events: 1, scheduler_ticks: 1, dead_letters: 1, processed_events: 1, reconciliations: 1, webhook_deliveries: 1,
+      idempotency_keys: 1, sync_runs: 2, webhook_events: 1, scheduler_ticks: 1, dead_letters: 1, processed_events: 1, reconciliations: 1, webhook_deliveries: 1, changes: 0,
     });
     assert.deepEqual((await q(`SELECT status, created_at < $1 AS old FROM sync_runs ORDER BY status, created_at`, [daysAgo(90)])).rows,
       [{ status: 'failed', old: true }, { status: 'queued', old: true }, { status: 'success', old: false }]);
@@ -72,6 +73,20 @@ describe('maintenance keeps every growing table bounded by its retention', () =>
     assert.ok(Object.values(await maintenance().runOnce()).every((n) => n === 0));
   });
 
+  it('prunes change-feed rows past CHANGES_RETENTION_DAYS and keeps the newer ones', async () => {
+    const insert = (id: string) => db.pool.query(`INSERT INTO contacts (source, connection_id, external_id, email) VALUES ('hubspot', 'hubspot-default', $1, 'x@example.com')`, [id]);
+    await insert('c_old');
+    await insert('c_new');
+    await db.pool.query(`UPDATE changes SET changed_at = CASE WHEN record->>'external_id' = 'c_old' THEN $1::timestamptz ELSE $2::timestamptz END WHERE table_name = 'contacts'`, [daysAgo(8), daysAgo(1)]);
+    // Changes are pruned once final (below the horizon), which another test file's open transaction can delay.
+    const counts = await waitFor('the old change to be pruned', async () => {
+      const c = await maintenance().runOnce();
+      return c.changes! > 0 ? c : null;
+    });
+    assert.equal(counts.changes, 1);
+    assert.deepEqual((await db.pool.query(`SELECT record->>'external_id' AS id FROM changes WHERE table_name = 'contacts'`)).rows, [{ id: 'c_new' }]);
+  });
+
   it('each retention follows its setting', async () => {
     await db.pool.query(`INSERT INTO webhook_events (event_id, received_at) VALUES ('evt_10d', $1)`, [daysAgo(10)]);
     assert.equal((await maintenance().runOnce()).webhook_events, 0, 'kept under the default 30 days');
@@ -80,7 +95,7 @@ describe('maintenance keeps every growing table bounded by its retention', () =>
 
   it('every retention setting is a configuration variable that rejects nonsense, naming it', () => {
     const settings = retentionTasks(resolveConfig({})).flatMap((t) => (t.setting ? [t.setting] : []));
-    assert.equal(settings.length, 7);
+    assert.equal(settings.length, 8);
     for (const name of settings) assert.throws(() => resolveConfig({ [name]: '0' }), (err: Error) => err.message.includes(name));
   });
 });

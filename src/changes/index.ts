@@ -1,0 +1,11 @@
+/**
+ * The change feed: change rows written by triggers on the unified tables in the writing
+ * transaction, read in a commit-safe order through `GET /changes`; retention and purge.
+ * Design and guarantee: docs/changes.md.
+ */
+export { changeRoutes } from './changeRoutes.ts';
+export { readChanges, type Change, type ChangeAction, type ChangesPage, type ChangesQuery } from './readChanges.ts';
+export { headCursor, changeRangesOfTransaction, isPositionVisible, type ChangeRange } from './feedPositions.ts';
+export { encodeChangeCursor, decodeChangeCursor, comparePositions, type ChangePosition } from './changeCursor.ts';
+export { pruneChanges } from './pruneChanges.ts';
+export { forgetConnectionChanges } from './forgetConnectionChanges.ts';
