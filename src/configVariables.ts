@@ -66,6 +66,7 @@ const MEANINGS: Record<string, { meaning: string; secret?: true }> = {
   FULFILLMENT_MAX_DELAY_MS: { meaning: 'longest simulated shipping time' },
   BUFFALO_SECRET_KEY: { meaning: 'seals connection credentials at rest: 32 random bytes, base64 or hex (openssl rand -base64 32)', secret: true },
   BUFFALO_SECRET_KEYS_RETIRED: { meaning: 'comma-separated previous keys, only opening what they sealed until `buffalo connections rotate-key`', secret: true },
+  CHANGES_RETENTION_DAYS: { meaning: 'days the change feed (GET /changes) keeps its rows; an older cursor gets 410 cursor_expired (docs/changes.md)' },
   SYNC_RUNS_RETENTION_DAYS: { meaning: 'days finished sync runs are kept (the newest of each status per connection stays); docs/runbooks/retention.md' },
   RECONCILIATIONS_RETENTION_DAYS: { meaning: 'days finished reconciliations are kept (the newest of each status per connection stays)' },
   DEAD_LETTERS_RETENTION_DAYS: { meaning: 'days a replayed dead letter is kept (open ones stay until replayed)' },
