@@ -9,3 +9,4 @@ export { headCursor, changeRangesOfTransaction, isPositionVisible, type ChangeRa
 export { encodeChangeCursor, decodeChangeCursor, comparePositions, type ChangePosition } from './changeCursor.ts';
 export { pruneChanges } from './pruneChanges.ts';
 export { forgetConnectionChanges } from './forgetConnectionChanges.ts';
+export { announceChanges } from './announceChanges.ts';

@@ -3,6 +3,7 @@
  * default and stored connections — pointed at a running sandbox, or at one started for this
  * command when none runs — and a way to close.
  */
+import { announceChanges } from '../changes/index.ts';
 import type { Booted } from './boot.ts';
 import { openCommandContext } from './openCommandContext.ts';
 import { createConnectionConnectors, createDefaultConnectors, secretBoxFromConfig } from '../connections/index.ts';
@@ -20,5 +21,5 @@ export async function openIngestContext(booted: Booted, opts: { upstreams: boole
   const shared = { pool: ctx.pool, box: secretBoxFromConfig(ctx.config.secrets), logger: booted.logger };
   const connectors = createDefaultConnectors(ctx.config, shared);
   const connections = createConnectionConnectors({ ...shared, config: ctx.config });
-  return { deps: { pool: ctx.pool, config: ctx.config, logger: booted.logger, connectors, connections }, close: ctx.close };
+  return { deps: { pool: ctx.pool, config: ctx.config, logger: booted.logger, connectors, connections, announceChanges }, close: ctx.close };
 }

@@ -16,7 +16,7 @@ import { registerInstance, unregisterInstance } from './instanceRegistry.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
-import { changeRoutes, forgetConnectionChanges } from '../changes/index.ts';
+import { announceChanges, changeRoutes, forgetConnectionChanges } from '../changes/index.ts';
 import { createOrderWorkers, orderRoutes } from '../orders/index.ts';
 import { createEventsGatewayPolicies, eventsGatewayReadinessCheck, eventsGatewayRoutes } from '../events-gateway/index.ts';
 import { registerQueueMetrics } from '../queue/index.ts';
@@ -78,7 +78,7 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   const box = secretBoxFromConfig(config.secrets);
   const connectors = createDefaultConnectors(config, { pool: db.pool, box, logger });
   const connections = createConnectionConnectors({ pool: db.pool, box, config, logger });
-  const deps: IngestDeps = { pool: db.pool, config, logger, connectors, connections };
+  const deps: IngestDeps = { pool: db.pool, config, logger, connectors, connections, announceChanges };
   collectProcessMetrics();
   registerQueueMetrics(db.pool);
 

@@ -137,6 +137,7 @@ export async function renormalizeCommand(
     connectionId: scope.connectionId,
     ...(args.entity ? { entity: args.entity } : {}),
     ...(args.batchSize ? { batchSize: args.batchSize } : {}),
+    ...(deps.announceChanges ? { announceChanges: deps.announceChanges } : {}),
     onBatch(t) {
       if (io.tty) io.err.write(`\rrecords ${t.records}, rows changed ${t.rowsChanged}, failed ${t.failed}`);
     },

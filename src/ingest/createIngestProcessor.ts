@@ -79,6 +79,7 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
         if (runId) deletedByRun.set(runId, (deletedByRun.get(runId) ?? 0) + 1);
       }
       await tallyRuns(tx, upsertedByRun, deletedByRun);
+      await deps.announceChanges?.(tx);
       return { failed };
     },
   });

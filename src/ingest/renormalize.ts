@@ -28,6 +28,8 @@ export interface RenormalizeOptions {
   batchSize?: number;
   /** Called after each committed batch with the totals so far. */
   onBatch?: (totals: RenormalizeSummary) => void;
+  /** Called in each batch's transaction before it commits (IngestDeps.announceChanges). */
+  announceChanges?: (tx: PoolClient) => Promise<void>;
 }
 
 /** What a renormalize did. */
@@ -56,7 +58,11 @@ export async function renormalize(pool: Pool, normalizer: Normalizer, opts: Reno
   for (;;) {
     const page = await readRawRecords(pool, scope, { ...(opts.entity ? { entity: opts.entity } : {}), after, limit });
     if (page.length === 0) break;
-    const done = await withTransaction(pool, (tx) => applyBatch(tx, normalizer, scope, page));
+    const done = await withTransaction(pool, async (tx) => {
+      const applied = await applyBatch(tx, normalizer, scope, page);
+      await opts.announceChanges?.(tx);
+      return applied;
+    });
     totals.records += page.length;
     totals.rows += done.rows;
     totals.rowsChanged += done.rowsChanged;

@@ -1,7 +1,7 @@
 /** Shared shapes of the ingestion pipeline. */
 import type { Config, SourceName } from '../config.ts';
 import type { Connector, DeletableTable, SyncMode, SyncTarget } from '../connectors/index.ts';
-import type { Pool, StorableReport } from '../db/index.ts';
+import type { Pool, PoolClient, StorableReport } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { ConnectionConnectors } from '../connections/index.ts';
 import type { Unstorable } from './prepareRecord.ts';
@@ -16,6 +16,12 @@ export interface IngestDeps {
   logger: Logger;
   connectors: Partial<Record<SourceName, Connector>>;
   connections?: ConnectionConnectors;
+  /**
+   * Called in every transaction that wrote unified rows, before it commits: the composition root
+   * passes the change feed's `records.changed` announcement (the feed reads ingest's tables, so
+   * ingest cannot import it).
+   */
+  announceChanges?: (tx: PoolClient) => Promise<void>;
 }
 
 /** The queue of raw records (the ingest outbox). */

@@ -34,6 +34,12 @@ INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, connectio
 SELECT s, $2, $3, $4, $5 FROM unnest($1::text[]) AS s
 RETURNING id::text, subscription_id`;
 
+/** Whether any active subscription wants `type` (of any connection): lets a producer skip the work of building an event nobody receives. */
+export async function isEventWanted(tx: Queryable, type: WebhookEventInput['type']): Promise<boolean> {
+  const { rows } = await tx.query(`SELECT 1 FROM webhook_subscriptions WHERE status = 'active' AND events @> ARRAY[$1::text] LIMIT 1`, [type]);
+  return rows.length > 0;
+}
+
 /** A fresh event id: `evt_` and 24 hex digits. */
 export function newEventId(): string {
   return `evt_${randomBytes(12).toString('hex')}`;

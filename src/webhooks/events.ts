@@ -29,9 +29,9 @@ export interface ReconciliationEventData {
 
 /**
  * `data` of `records.changed`: the change-feed cursor range one writing transaction produced
- * (`GET /changes?after=fromCursor` reads the rows), never the rows themselves. Not emitted yet:
- * the writer of the change feed calls `emitWebhookEvent(tx, { type: 'records.changed', … })`
- * in the transaction that wrote the rows.
+ * for one table and connection (`GET /changes?table=…&connectionId=…&after=fromCursor` reads the
+ * rows up to `toCursor`), never the rows themselves. Emitted by the change feed's
+ * announceChanges in the transaction that wrote the rows.
  */
 export interface RecordsChangedData {
   table: string;
