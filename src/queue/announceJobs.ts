@@ -1,0 +1,43 @@
+/**
+ * Waking consumers after a commit, coalesced. A NOTIFY inside a transaction takes PostgreSQL's
+ * global notify lock from pre-commit until its commit record is flushed, so every notifying
+ * commit on the server queues behind the others (on a durable server: one WAL flush at a time,
+ * no group commit). Producers on a hot path enqueue with `notify: false` and call
+ * {@link announceJobs} after their commit instead: per pool and queue at most one NOTIFY is in
+ * flight, and announcements arriving meanwhile fold into one more after it. A NOTIFY is only a
+ * latency hint — consumers also poll — so a failed or lost one delays a job by at most one poll.
+ */
+import type { Pool } from '../db/index.ts';
+import { NOTIFY_CHANNEL } from './enqueue.ts';
+
+interface QueueAnnouncer {
+  inFlight: boolean;
+  again: boolean;
+}
+
+const announcers = new WeakMap<Pool, Map<string, QueueAnnouncer>>();
+
+/** Wake the consumers of `queues` (jobs were committed to them); returns at once, the NOTIFY goes out in the background. */
+export function announceJobs(pool: Pool, queues: Iterable<string>): void {
+  let byQueue = announcers.get(pool);
+  if (!byQueue) announcers.set(pool, (byQueue = new Map()));
+  for (const queue of queues) {
+    let a = byQueue.get(queue);
+    if (!a) byQueue.set(queue, (a = { inFlight: false, again: false }));
+    if (a.inFlight) a.again = true;
+    else send(pool, queue, a);
+  }
+}
+
+function send(pool: Pool, queue: string, a: QueueAnnouncer): void {
+  a.inFlight = true;
+  a.again = false;
+  pool
+    .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, queue])
+    // Only a hint: consumers poll, so a failure (pool ending, database away) costs latency, not jobs.
+    .catch(() => undefined)
+    .finally(() => {
+      if (a.again && !pool.ending) send(pool, queue, a);
+      else a.inFlight = false;
+    });
+}
