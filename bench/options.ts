@@ -24,6 +24,8 @@ export interface BenchFlags {
   scale?: string;
   clients?: string;
   out?: string;
+  /** fsync, synchronous_commit and full_page_writes off (quick local runs; not what users get). */
+  fast?: boolean | string;
 }
 
 /** Every scenario's options plus where results go. */
@@ -36,6 +38,8 @@ export interface BenchOptions {
   connections: ConnectionsOptions;
   startUp: StartUpOptions;
   out: string;
+  /** Run the bench's server with durability off. */
+  fast: boolean;
 }
 
 /** Default path of the results file (next to this module, whatever the working directory). */
@@ -77,5 +81,6 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
     connections: { connections: count('clients', 1000), workers: [1, 2], scale: count('scale', 1), timeoutS: 900 },
     startUp: {},
     out: path.resolve(flags.out ?? DEFAULT_RESULTS_FILE),
+    fast: flags.fast === true || flags.fast === 'true',
   };
 }

@@ -263,7 +263,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--scale <n>', 'campaign-sync, connections: clock speed-up (default 50; connections 20)')
     .option('--clients <n>', 'connections: ad-platform client connections (default 1000)')
     .option('--out <file>', 'results file (default bench/results.json)')
-    .action(async (scenarios: string[], opts: Record<string, string>) => {
+    .option('--fast', "fsync, synchronous_commit and full_page_writes off (quick local runs; default: durable, as `buffalo start` runs)")
+    .action(async (scenarios: string[], opts: Record<string, string | boolean>) => {
       // Loaded only here, so runtime start-up never loads bench code.
       // A computed path keeps the bench out of the prebuilt CLI bundle (bin/buffalo.js runs
       // `bench` from the TypeScript sources).
