@@ -19,6 +19,7 @@ import { backendCpuDelta, backendCpuMs } from '../cpuTime.ts';
 import { result, round, targets, timed } from '../measure.ts';
 import type { BenchDatabase, Scenario } from '../types.ts';
 import { BENCH_KEYS } from '../spawnBuffalo.ts';
+import { timingPool, type StatementTimes } from '../statementTimes.ts';
 import { stripeCharge } from './stripeCharges.ts';
 
 /** Options of the ingest scenario. */
@@ -102,6 +103,16 @@ export const ingestScenario: Scenario<IngestOptions> = {
         if (left !== 0 || drained.result.dead !== 0) throw new Error(`ingest bench: ${left} jobs left, ${drained.result.dead} dead`);
         rollupMismatches.push((await verifyRevenueRollup(db.pool)).length);
       }
+      // One more processor round, with every statement timed, for where its time goes.
+      await reset(db.pool);
+      await db.pool.query('INSERT INTO jobs (queue, payload, dedupe_key, max_attempts) SELECT queue, payload, dedupe_key, max_attempts FROM bench_outbox ORDER BY id');
+      await db.pool.query('VACUUM ANALYZE jobs');
+      ctx.log('ingest: one more processor round with every statement timed (where the time goes)');
+      const times: StatementTimes = new Map();
+      const timedCpu = startCpu(db.url);
+      const timedDrain = await timed(() => drain({ ...deps, pool: timingPool(db.pool, times) }, opts));
+      const timedUse = timedCpu.stop();
+      rollupMismatches.push((await verifyRevenueRollup(db.pool)).length);
       const rollupExact = rollupMismatches.every((m) => m === 0);
       // A fast wrong number is no figure: drift fails the scenario.
       if (!rollupExact) throw new Error(`ingest bench: the revenue rollup drifted from payments after the processor (verifyRevenueRollup: ${rollupMismatches.join(', ')} mismatching rows per round)`);
@@ -126,6 +137,14 @@ export const ingestScenario: Scenario<IngestOptions> = {
             // verifyRevenueRollup after each processor round: mismatching rollup rows (0 = exact).
             rollupMismatches,
             rollupExact,
+            // The timed round: per statement kind, the wall ms a processor waited on it per 1,000
+            // records (summed over the workers), and the round's Node and PostgreSQL CPU per 1,000.
+            timedRound: {
+              s: round(timedDrain.ms / 1000, 2),
+              waitMsPer1kRecords: Object.fromEntries([...times.entries()].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, round((v.ms * 1000) / opts.records, 1)])),
+              statementsPer1kRecords: round(([...times.values()].reduce((a, v) => a + v.n, 0) * 1000) / opts.records, 1),
+              cpuMsPer1kRecords: { node: per1k(timedUse.node), postgres: per1k(timedUse.postgres) },
+            },
             // CPU per 1,000 records in each side's best round: Node (this process) and PostgreSQL (the database's backends).
             cpuMsPer1kRecords: {
               processorNode: per1k(proc.cpu.node),

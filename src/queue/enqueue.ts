@@ -97,3 +97,13 @@ export async function enqueueMany(db: Queryable, queue: string, items: readonly 
   const inserted = rows[0]?.inserted ?? 0;
   return { inserted, skipped: items.length - inserted };
 }
+
+/**
+ * SQL reading a part of an outstanding job's stored payload inside the database (`jobIdSql`: an
+ * expression giving the job id; `path`: the keys down to the part), so a consumer can store what
+ * it already claimed without sending it back over the wire. Null when the job is gone.
+ */
+export function jobPayloadSql(jobIdSql: string, path: readonly string[]): string {
+  const keys = path.map((k) => `'${k.replaceAll("'", "''")}'`).join(', ');
+  return `(SELECT ${path.length ? `jsonb_extract_path(payload, ${keys})` : 'payload'} FROM jobs WHERE id = ${jobIdSql})`;
+}
