@@ -32,8 +32,10 @@ export function announceJobs(pool: Pool, queues: Iterable<string>): void {
 function send(pool: Pool, queue: string, a: QueueAnnouncer): void {
   a.inFlight = true;
   a.again = false;
+  // Its own transaction, committed without waiting for the WAL flush: a hint lost in a crash
+  // costs one poll, and a busy producer must not add a durable commit per announcement.
   pool
-    .query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, queue])
+    .query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)", [NOTIFY_CHANNEL, queue])
     // Only a hint: consumers poll, so a failure (pool ending, database away) costs latency, not jobs.
     .catch(() => undefined)
     .finally(() => {
