@@ -74,8 +74,10 @@ export async function insertOrder(pool: Pool, orderId: string, customerId: strin
  * The statements of an order's write, in order: order + lines + history, then its outbox jobs.
  * One owner of that SQL, so the orders bench replays exactly these through pgbench.
  */
-export function orderWriteStatements(orderId: string, customerId: string, lines: readonly PricedLine[], event: OrderEvent, opts: { notify?: boolean } = {}): Array<{ text: string; values: unknown[] }> {
+export function orderWriteStatements(orderId: string, customerId: string, lines: readonly PricedLine[], event: OrderEvent, opts: { notify?: boolean } = {}): Array<{ name: string; text: string; values: unknown[] }> {
+  // Named: each connection parses and plans the CTE once (unnamed, it was planned per order).
   const insert = {
+    name: 'buffalo_order_insert',
     text: INSERT_SQL,
     values: [
       orderId,
@@ -96,7 +98,7 @@ export function orderWriteStatements(orderId: string, customerId: string, lines:
 export async function insertOrderIn(tx: Queryable, orderId: string, customerId: string, lines: readonly PricedLine[], opts: { notify?: boolean } = {}): Promise<OrderView> {
   const event = newOrderEvent('order.created', orderId);
   // Issued together: on a pipelined connection (src/db) they go out in one flight.
-  const [first] = await Promise.all(orderWriteStatements(orderId, customerId, lines, event, opts).map((s) => tx.query<OrderRow>(s.text, s.values)));
+  const [first] = await Promise.all(orderWriteStatements(orderId, customerId, lines, event, opts).map((s) => tx.query<OrderRow>(s)));
   const row = (first as { rows: OrderRow[] }).rows[0] as OrderRow;
   return {
     id: row.id,

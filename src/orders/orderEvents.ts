@@ -57,11 +57,11 @@ export function newOrderEvent(type: OrderEventType, orderId: string, at: Date = 
  * The outbox statements of `event`, one per subscribed queue. `notify: false` leaves waking the
  * consumers to the caller after its commit (announceJobs), off the commit's critical section.
  */
-export function orderEventStatements(event: OrderEvent, opts: { notify?: boolean } = {}): Array<{ text: string; values: unknown[] }> {
+export function orderEventStatements(event: OrderEvent, opts: { notify?: boolean } = {}): Array<{ name: string; text: string; values: unknown[] }> {
   return SUBSCRIPTIONS[event.type].map((queue) => enqueueStatement(queue, event, { dedupeKey: event.eventId, notify: opts.notify ?? true }));
 }
 
 /** Write `event` to every subscribed queue inside the caller's transaction (the outbox write). */
 export async function publishOrderEvent(tx: Queryable, event: OrderEvent): Promise<void> {
-  for (const s of orderEventStatements(event)) await tx.query(s.text, s.values);
+  for (const s of orderEventStatements(event)) await tx.query(s);
 }
