@@ -75,7 +75,7 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
       baselineSeconds: count('baselineSeconds', 15),
       paymentConnections: count('paymentConnections', 2),
     },
-    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
+    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 18) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
     campaignSync: { scale: count('scale', 50), campaigns: 100, timeoutS: 180 },
     connections: { connections: count('clients', 1000), workers: [1, 2], scale: count('scale', 1), timeoutS: 900 },
