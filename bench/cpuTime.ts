@@ -48,3 +48,23 @@ export function backendCpuDelta(before: Map<number, number>, after: Map<number, 
   for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
   return sum;
 }
+
+/**
+ * CPU ms the backends of `database` use while `run` runs, for clients whose connections end with
+ * the run (pgbench): sampled every `everyMs`, each backend counted up to its last sample.
+ */
+export async function backendCpuDuring<T>(database: string, run: () => Promise<T>, everyMs = 100): Promise<{ result: T; cpuMs: number }> {
+  const first = backendCpuMs(database);
+  const last = new Map(first);
+  const sample = () => {
+    for (const [pid, ms] of backendCpuMs(database)) last.set(pid, ms);
+  };
+  const timer = setInterval(sample, everyMs);
+  try {
+    const result = await run();
+    sample();
+    return { result, cpuMs: backendCpuDelta(first, last) };
+  } finally {
+    clearInterval(timer);
+  }
+}

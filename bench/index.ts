@@ -1,6 +1,6 @@
 /**
  * `buffalo bench` (bench/README.md): each scenario measures a figure and, in the same run, a baseline
- * it is compared with, on an embedded PostgreSQL started for the run (fsync off for both sides)
+ * it is compared with, on an embedded PostgreSQL started for the run (durable, or fsync off with --fast; the same for both sides)
  * and stopped at the end. Prints a table and writes bench/results.json (see bench/README.md).
  * Loaded only by the `bench` command (dynamic import), never at runtime start-up.
  */
@@ -51,8 +51,8 @@ export async function runBenchCommand(names: string[], flags: BenchFlags): Promi
   const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const started = Date.now();
   const loadStart = loadAverage();
-  log(`starting embedded PostgreSQL (temp dir, fsync off) for: ${selected.join(', ')}`);
-  const pg: BenchPostgres = await startBenchPostgres();
+  log(`starting embedded PostgreSQL (temp dir, ${options.fast ? 'fsync off: --fast' : 'durable'}) for: ${selected.join(', ')}`);
+  const pg: BenchPostgres = await startBenchPostgres({ fast: options.fast });
   // Ctrl-C mid-run: stop the throwaway server (and drop its temp dir) rather than orphan it.
   const interrupted = (signal: NodeJS.Signals) => {
     log(`${signal}: stopping the bench's PostgreSQL`);
@@ -88,9 +88,9 @@ export async function runBenchCommand(names: string[], flags: BenchFlags): Promi
     machine: { ...machineInfo(pg.version), loadAverage: { start: loadStart, end: loadAverage() } },
     database: {
       embedded: true,
-      fsync: 'off',
-      synchronousCommit: 'off',
-      fullPageWrites: 'off',
+      fsync: pg.durable ? 'on' : 'off',
+      synchronousCommit: pg.durable ? 'on' : 'off',
+      fullPageWrites: pg.durable ? 'on' : 'off',
       sharedBuffers: '256MB',
       note: 'One throwaway embedded server for the run; every figure and its baseline ran on it with the same settings (start-up runs `buffalo start` on its own durable embedded server).',
     },

@@ -24,6 +24,8 @@ export interface BenchFlags {
   scale?: string;
   clients?: string;
   out?: string;
+  /** fsync, synchronous_commit and full_page_writes off (quick local runs; not what users get). */
+  fast?: boolean | string;
 }
 
 /** Every scenario's options plus where results go. */
@@ -36,6 +38,8 @@ export interface BenchOptions {
   connections: ConnectionsOptions;
   startUp: StartUpOptions;
   out: string;
+  /** Run the bench's server with durability off. */
+  fast: boolean;
 }
 
 /** Default path of the results file (next to this module, whatever the working directory). */
@@ -71,11 +75,12 @@ export function resolveBenchOptions(flags: BenchFlags): BenchOptions {
       baselineSeconds: count('baselineSeconds', 15),
       paymentConnections: count('paymentConnections', 2),
     },
-    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 6) },
+    orders: { durationS: count('duration', 10), connections: count('connections', 10), warmupS: count('warmup', 18) },
     fanOut: { iterations: 7, eventLatencyMs: 500 },
     campaignSync: { scale: count('scale', 50), campaigns: 100, timeoutS: 180 },
     connections: { connections: count('clients', 1000), workers: [1, 2], scale: count('scale', 1), timeoutS: 900 },
     startUp: {},
     out: path.resolve(flags.out ?? DEFAULT_RESULTS_FILE),
+    fast: flags.fast === true || flags.fast === 'true',
   };
 }

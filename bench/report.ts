@@ -34,9 +34,10 @@ export function formatTable(results: readonly BenchResult[], style: 'text' | 'ma
 }
 
 /** The machine line printed under the table and in the README. */
-export function formatMachine(report: Pick<BenchReport, 'machine' | 'durationS' | 'generatedAt'>): string {
+export function formatMachine(report: Pick<BenchReport, 'machine' | 'durationS' | 'generatedAt' | 'database'>): string {
   const m = report.machine;
-  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres} (embedded, fsync off); load average ${m.loadAverage.start} → ${m.loadAverage.end}; ${report.durationS} s, ${report.generatedAt}`;
+  const durability = report.database.fsync === 'on' ? 'durable' : 'fsync off (--fast)';
+  return `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres} (embedded, ${durability}); load average ${m.loadAverage.start} → ${m.loadAverage.end}; ${report.durationS} s, ${report.generatedAt}`;
 }
 
 /** Write the report as pretty JSON. */

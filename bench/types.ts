@@ -53,7 +53,7 @@ export interface BenchReport {
   scenarios: string[];
   machine: MachineInfo;
   /** Database settings both sides of every comparison ran with. */
-  database: { embedded: true; fsync: 'off'; synchronousCommit: 'off'; fullPageWrites: 'off'; sharedBuffers: string; note: string };
+  database: { embedded: true; fsync: 'on' | 'off'; synchronousCommit: 'on' | 'off'; fullPageWrites: 'on' | 'off'; sharedBuffers: string; note: string };
   results: BenchResult[];
 }
 

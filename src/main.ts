@@ -285,12 +285,13 @@ export async function main(argv: string[]): Promise<void> {
     .option('--baseline-seconds <s>', 'metrics: time budget of the seed baseline per view and size (default 15)')
     .option('--payment-connections <n>', 'metrics: connections the payments are spread over, all active daily (default 2, the default ones)')
     .option('--duration <s>', 'orders: seconds of load per side (default 10)')
-    .option('--warmup <s>', 'orders: least warm-up seconds per side; each side then warms until its rate stops climbing (default 6)')
+    .option('--warmup <s>', 'orders: least warm-up seconds per side; each side then warms until its rate stops climbing (default 18)')
     .option('--connections <n>', 'orders: requests in flight (default 10, as autocannon)')
     .option('--scale <n>', 'campaign-sync, connections: clock speed-up (default 50; connections 20)')
     .option('--clients <n>', 'connections: ad-platform client connections (default 1000)')
     .option('--out <file>', 'results file (default bench/results.json)')
-    .action(async (scenarios: string[], opts: Record<string, string>) => {
+    .option('--fast', "fsync, synchronous_commit and full_page_writes off (quick local runs; default: durable, as `buffalo start` runs)")
+    .action(async (scenarios: string[], opts: Record<string, string | boolean>) => {
       // Loaded only here, so runtime start-up never loads bench code.
       // A computed path keeps the bench out of the prebuilt CLI bundle (bin/buffalo.js runs
       // `bench` from the TypeScript sources).

@@ -1,19 +1,21 @@
 /**
  * orders: POST /api/orders under steady load from autocannon (every request its own
  * Idempotency-Key, a valid dev JWT) against `buffalo start --role api` in a child process, with
- * the inventory simulator at 0 % failures and no latency — vs the same order + outbox
- * transaction (`insertOrder`: order, lines, history and the order.created job in one
- * transaction) issued straight through a pg pool of the API's size, at the same concurrency.
+ * the inventory simulator at 0 % failures and no latency — vs the physical limit: pgbench
+ * replaying the API's own order transaction (`orderWriteStatements`: order, lines, history and
+ * the order.created job, pipelined in one transaction) at the same concurrency. For context, the
+ * same transaction through node-postgres (`insertOrder` on a pool of the API's size).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { insertOrder, signDevToken } from '../../src/orders/index.ts';
+import { insertOrder, newOrderEvent, orderWriteStatements, signDevToken } from '../../src/orders/index.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
-import { backendCpuDelta, backendCpuMs, processCpuMs } from '../cpuTime.ts';
+import { backendCpuDelta, backendCpuDuring, backendCpuMs, processCpuMs } from '../cpuTime.ts';
 import { closedLoop, percentile, result, round, targets, warmUntilSteady, type WarmUp } from '../measure.ts';
+import { pgbenchScript, pgbenchUnavailable, pgbenchVersion, runPgbench, type PgbenchRun } from '../pgbench.ts';
 import { freePort } from '../ports.ts';
 import { BENCH_KEYS, spawnBuffalo, waitForOk } from '../spawnBuffalo.ts';
 import type { Scenario } from '../types.ts';
@@ -36,6 +38,8 @@ const WARMUP_CHUNK_S = 3;
 const PRODUCTS = 50;
 /** The API's pool size (openDatabase's default), so the raw side gets the same connections. */
 const API_POOL_MAX = 20;
+/** pgbench's warm-up before its measured run (no JIT to wait for: caches and prepared plans). */
+const PGBENCH_WARMUP_S = 3;
 
 function orderLines(n: number): Array<{ productId: string; quantity: number; price: string }> {
   return Array.from({ length: 1 + (n % 3) }, (_, k) => ({ productId: `prod_${1 + ((n * 7 + k * 13) % PRODUCTS)}`, quantity: 1, price: `${10 + ((n + k) % 90)}.99` }));
@@ -132,6 +136,24 @@ export const ordersScenario: Scenario<OrdersOptions> = {
       const rawPgMs = backendCpuDelta(rawPg0, backendCpuMs(dbName));
       if (raw.errors > 0) throw new Error(`orders bench: raw side failed ${raw.errors} times: ${raw.firstError}`);
 
+      // The physical limit: the API's own statements, replayed by pgbench (2 lines, the mean order).
+      const missing = pgbenchUnavailable();
+      let pgbench: (PgbenchRun & { postgresCpuMs: number; withNotify: PgbenchRun | null }) | null = null;
+      if (missing) ctx.log(`orders: ${missing}; the physical-limit baseline is unavailable`);
+      else {
+        const sampleId = '00000000-0000-4000-8000-000000000001';
+        const event = newOrderEvent('order.created', sampleId);
+        const priced = orderLines(1).map((l) => ({ productId: l.productId, quantity: l.quantity, priceCents: BigInt(l.price.replace('.', '')) }));
+        const script = (notify: boolean) => pgbenchScript(db.pool, orderWriteStatements(sampleId, 'bench-customer-1', priced, event, { notify }), [sampleId, event.eventId]);
+        const quiet = await script(false);
+        ctx.log(`orders: pgbench, the API's order transaction (${pgbenchVersion()}), ${opts.connections} clients, ${PGBENCH_WARMUP_S} s warm-up + ${opts.durationS} s`);
+        await runPgbench(db.url, quiet, { clients: opts.connections, seconds: PGBENCH_WARMUP_S });
+        const { result: run, cpuMs: postgresCpuMs } = await backendCpuDuring(dbName, () => runPgbench(db.url, quiet, { clients: opts.connections, seconds: opts.durationS }));
+        // What a NOTIFY in every commit costs (the shape before orders announced after commit).
+        const withNotify = await runPgbench(db.url, await script(true), { clients: opts.connections, seconds: Math.max(3, Math.round(opts.durationS / 2)) });
+        pgbench = { ...run, postgresCpuMs, withNotify };
+      }
+
       // CPU per order (ms) over the measured window only: steadier than rates on a shared machine.
       const perOrder = (ms: number | null, n: number) => (ms === null ? null : round(ms / n, 3));
       const rawCount = raw.completed;
@@ -144,12 +166,29 @@ export const ordersScenario: Scenario<OrdersOptions> = {
         poolMax: API_POOL_MAX,
         logLevel: 'warn',
         inventory: 'simulator, 0 % failures, no latency',
-        cpuMsPerOrder: { apiProcess: perOrder(apiCpu.node, ok), apiPostgres: perOrder(apiCpu.pg, ok), loadAndInventory: perOrder(apiCpu.bench, ok), rawNode: perOrder(rawNodeMs, rawCount), rawPostgres: perOrder(rawPgMs, rawCount) },
+        cpuMsPerOrder: {
+          apiProcess: perOrder(apiCpu.node, ok),
+          apiPostgres: perOrder(apiCpu.pg, ok),
+          loadAndInventory: perOrder(apiCpu.bench, ok),
+          rawNode: perOrder(rawNodeMs, rawCount),
+          rawPostgres: perOrder(rawPgMs, rawCount),
+          pgbenchPostgres: pgbench ? perOrder(pgbench.postgresCpuMs, pgbench.transactions) : null,
+        },
+        rawTxPerS: round(raw.ratePerS, 0),
+        pgbench: pgbench
+          ? { tps: round(pgbench.tps, 0), latencyAvgMs: pgbench.latencyAvgMs, failed: pgbench.failed, withNotifyInCommitTps: pgbench.withNotify ? round(pgbench.withNotify.tps, 0) : null, protocol: 'prepared, pipelined (BEGIN … COMMIT in one flight)' }
+          : { unavailable: missing },
       };
       const rawP = (p: number) => percentile(raw.latenciesMs, p);
       const rawName = 'insertOrder through the pg pool';
+      const apiRate = round(ok / load.duration, 0);
+      const cpuPerOrder = params.cpuMsPerOrder.apiProcess;
       return [
-        result({ scenario: 'orders', metric: 'POST /api/orders throughput', value: round(ok / load.duration, 0), unit: 'req/s', baseline: { name: rawName, value: round(raw.ratePerS, 0), unit: 'tx/s' }, target: targets.ratioAtLeast(0.5, 'raw'), params }),
+        pgbench
+          ? result({ scenario: 'orders', metric: 'POST /api/orders throughput', value: apiRate, unit: 'req/s', baseline: { name: "pgbench: the API's order transaction", value: round(pgbench.tps, 0), unit: 'tx/s' }, target: targets.ratioAtLeast(0.5, 'pgbench'), params })
+          : result({ scenario: 'orders', metric: 'POST /api/orders throughput (pgbench unavailable)', value: apiRate, unit: 'req/s', baseline: null, target: targets.ratioAtLeast(0.5, 'pgbench'), params }),
+        result({ scenario: 'orders', metric: 'POST /api/orders throughput vs node-postgres', value: apiRate, unit: 'req/s', baseline: { name: rawName, value: round(raw.ratePerS, 0), unit: 'tx/s' }, params }),
+        ...(cpuPerOrder === null ? [] : [result({ scenario: 'orders', metric: 'API process CPU per order', value: cpuPerOrder, unit: 'ms', baseline: { name: 'node-postgres side, Node CPU per insertOrder', value: params.cpuMsPerOrder.rawNode ?? 0, unit: 'ms' }, target: targets.atMost(0.5, 'ms'), params })]),
         result({ scenario: 'orders', metric: 'POST /api/orders p50', value: load.latency.p50, unit: 'ms', baseline: { name: rawName, value: round(rawP(50), 1), unit: 'ms' }, params }),
         result({ scenario: 'orders', metric: 'POST /api/orders p99', value: load.latency.p99, unit: 'ms', baseline: { name: rawName, value: round(rawP(99), 1), unit: 'ms' }, target: targets.atMost(50, 'ms'), params }),
       ];

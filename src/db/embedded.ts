@@ -51,8 +51,10 @@ export interface EmbeddedOptions {
   /** Directory holding the cluster (created on first start), or a pointer to where it is kept. */
   dir: string;
   port: number;
-  /** Delete the cluster on stop (tests). */
+  /** Delete the cluster on stop (tests); also turns fsync off unless `durable`. */
   ephemeral?: boolean;
+  /** Keep an ephemeral cluster's durability settings (fsync, synchronous_commit) as a user's server has them: benches measure what users get. */
+  durable?: boolean;
   onLog?: (line: string) => void;
   /** The runtime to run (default: the binaries package's); tests point it at a copy postgres cannot reach. */
   runtimeDir?: string;
@@ -74,13 +76,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const chooseOnce = () => (stateDir ??= chooseStateDir(ids!, opts.stateDir));
   const runtimeDir = placeRuntime(opts.runtimeDir ?? (await packagedRuntime()), ids, chooseOnce);
   const dataDir = placeCluster(dir, ids, chooseOnce, opts.stateDir);
-  // fsync off only for throwaway clusters: tests gain speed and lose nothing.
+  // fsync off only for throwaway clusters: tests gain speed and lose nothing (a durable bench keeps it).
   const flags = [
     '-c', 'listen_addresses=127.0.0.1',
     '-c', `unix_socket_directories=`,
     '-c', 'max_connections=300',
     '-c', 'shared_buffers=256MB',
-    ...(opts.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ...(opts.ephemeral && !opts.durable ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
   ];
   // Stopped rather than adopted: its stderr pipe died with its parent (its log is lost) and its
   // flags are whatever the dead process chose; a fast shutdown and a fresh start cost a second.

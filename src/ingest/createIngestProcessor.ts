@@ -14,7 +14,7 @@ import { createBatchWorker, PermanentError, type Job, type Worker } from '../que
 import type { Clock } from '../resilience/index.ts';
 import { connectorOf } from './connectorOf.ts';
 import { normalizeRecord } from './normalizeRecord.ts';
-import { rawRecordOf, storeRawRecords, type RawRecordRow } from './rawRecords.ts';
+import { rawRecordOf, storeRawRecords, type RawRecordWrite } from './rawRecords.ts';
 import { tallyRuns } from './tallyRuns.ts';
 import { INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from './types.ts';
 import { addToBatch, deletedRowKey, emptyBatch, upsertUnified } from './upsertUnified.ts';
@@ -42,7 +42,7 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
     ...(opts.clock ? { clock: opts.clock } : {}),
     async handleBatch(jobs, tx) {
       const batch = emptyBatch();
-      const raw: RawRecordRow[] = [];
+      const raw: RawRecordWrite[] = [];
       const failed: Array<{ id: string; error: unknown }> = [];
       const upsertedByRun = new Map<string, number>();
       // Which run a row's deletion belongs to: the last job of the batch that deleted it.
@@ -63,7 +63,7 @@ export function createIngestProcessor(deps: IngestDeps, opts: IngestProcessorOpt
         }
         const { connectionId } = normalized.scope;
         addToBatch(batch, normalized.records, connectionId);
-        const kept = rawRecordOf(normalized.connector, { ...job.payload, connectionId }, normalized.records);
+        const kept = rawRecordOf(normalized.connector, { ...job.payload, connectionId }, normalized.records, job.id);
         if (kept) raw.push(kept);
         const runId = job.payload.runId;
         if (!runId || !UUID.test(runId)) continue;

@@ -16,6 +16,7 @@ import type { Normalizer, UnifiedRecord } from '../connectors/index.ts';
 import { mayReplace } from '../connectors/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import type { Queryable } from '../db/index.ts';
+import { jobPayloadSql } from '../queue/index.ts';
 import { hashContent } from './hashContent.ts';
 import type { IngestJobPayload } from './types.ts';
 import { versionOfRow } from './upsertUnified.ts';
@@ -33,12 +34,15 @@ export interface RawRecordRow {
   hash: string;
 }
 
+/** A raw record to store: its payload given, or (`fromJob`) the upstream payload of the outbox job being processed, copied inside the database. */
+export type RawRecordWrite = (RawRecordRow & { fromJob?: undefined }) | (Omit<RawRecordRow, 'payload'> & { payload?: undefined; fromJob: string });
+
 /**
  * The raw record an outbox job leaves once normalized to `records`, or null when it keeps none.
  * Its version is the one its rows are upserted with (stamped, else their own), so the raw
  * payload and the row are replaced by exactly the same later states.
  */
-export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload & { connectionId: string }, records: readonly UnifiedRecord[]): RawRecordRow | null {
+export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload & { connectionId: string }, records: readonly UnifiedRecord[], jobId?: string): RawRecordWrite | null {
   // A deletion (tombstone, an object the upstream answered missing for) carries no upstream state:
   // the last payload stays, so a restore or renormalize still has it.
   const row = records.find((r): r is Exclude<UnifiedRecord, { table: 'campaign_syncs' | 'deletions' }> => r.table !== 'campaign_syncs' && r.table !== 'deletions');
@@ -46,22 +50,18 @@ export function rawRecordOf(normalizer: Normalizer, job: IngestJobPayload & { co
   const record = { entity: job.entity, externalId: job.externalId, payload: job.payload };
   const own = normalizer.ownRecord ? normalizer.ownRecord(record) : record;
   if (!own) return null;
-  return {
-    source: job.source,
-    connectionId: job.connectionId,
-    entity: own.entity,
-    externalId: own.externalId,
-    payload: own.payload,
-    version: versionOfRow(row.row),
-    // The outbox payload's hash is already known; an unwrapped object is hashed on its own.
-    hash: own.payload === job.payload ? job.hash : hashContent(own.payload),
-  };
+  const key = { source: job.source, connectionId: job.connectionId, entity: own.entity, externalId: own.externalId, version: versionOfRow(row.row) };
+  // The outbox payload itself (its hash already known) is copied from the job's row inside the
+  // database rather than serialized and sent back (~1 kB per record); an unwrapped object is
+  // sent and hashed on its own.
+  if (own.payload === job.payload) return jobId === undefined ? { ...key, payload: own.payload, hash: job.hash } : { ...key, fromJob: jobId, hash: job.hash };
+  return { ...key, payload: own.payload, hash: hashContent(own.payload) };
 }
 
 // One statement cannot touch a key twice: keep the newest state of each (a later one wins ties),
 // in key order so concurrent processors lock raw rows in the same order.
-function newestPerKey(rows: readonly RawRecordRow[]): RawRecordRow[] {
-  const byKey = new Map<string, RawRecordRow>();
+function newestPerKey(rows: readonly RawRecordWrite[]): RawRecordWrite[] {
+  const byKey = new Map<string, RawRecordWrite>();
   for (const r of rows) {
     const key = `${r.connectionId}\u0000${r.entity}\u0000${r.externalId}`;
     const prev = byKey.get(key);
@@ -72,18 +72,18 @@ function newestPerKey(rows: readonly RawRecordRow[]): RawRecordRow[] {
 }
 
 // The version rule of the unified upserts (versions are COLLATE "C"), and no rewrite of an
-// identical state.
+// identical state. A payload `fromJob` is read from the outbox job's row in this transaction.
 const STORE_SQL = `
 INSERT INTO raw_records AS t (source, connection_id, entity, external_id, payload, version, hash)
-SELECT source, "connectionId", entity, "externalId", payload, version, hash
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "connectionId" text, entity text, "externalId" text, payload jsonb, version text, hash text)
+SELECT source, "connectionId", entity, "externalId", CASE WHEN "fromJob" IS NULL THEN payload ELSE ${jobPayloadSql('"fromJob"', ['payload'])} END, version, hash
+FROM jsonb_to_recordset($1::jsonb) AS r(source text, "connectionId" text, entity text, "externalId" text, payload jsonb, "fromJob" bigint, version text, hash text)
 ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET
   payload = excluded.payload, version = excluded.version, hash = excluded.hash, updated_at = now()
 WHERE (t.version IS NULL OR (excluded.version IS NOT NULL AND excluded.version >= t.version))
   AND (t.hash, t.version) IS DISTINCT FROM (excluded.hash, excluded.version)`;
 
 /** Store raw records in one statement; a stale one never replaces a newer one. */
-export async function storeRawRecords(db: Queryable, rows: readonly RawRecordRow[]): Promise<void> {
+export async function storeRawRecords(db: Queryable, rows: readonly RawRecordWrite[]): Promise<void> {
   if (rows.length === 0) return;
   await db.query(STORE_SQL, [JSON.stringify(newestPerKey(rows))]);
 }

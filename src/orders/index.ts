@@ -8,7 +8,7 @@ export { createOrderWorkers, handleStatusJob, type OrderWorkers, type OrderWorke
 export { handleFulfillmentJob, FULFILLMENT_CONSUMER, type FulfillmentTiming } from './fulfillOrder.ts';
 export { applyStatusEvent, STATUS_CONSUMER, type StatusOutcome } from './applyStatusEvent.ts';
 export { createOrder, type CreateOrderDeps } from './createOrder.ts';
-export { insertOrder, ORDER_CURRENCY } from './insertOrder.ts';
+export { insertOrder, orderWriteStatements, ORDER_CURRENCY, type PricedLine } from './insertOrder.ts';
 export { readOrder } from './readOrder.ts';
 export { createInventoryClient, type InventoryClient, type ReserveLine } from './reserveInventory.ts';
 export { createJwtVerifier, requireJwt, type JwtSettings, type JwtVerifier } from './verifyJwt.ts';

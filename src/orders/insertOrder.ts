@@ -1,7 +1,8 @@
 /** The order write: order row, lines, first history entry and the order.created outbox job, in one transaction. */
 import { randomUUID } from 'node:crypto';
 import { withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
-import { newOrderEvent, publishOrderEvent } from './orderEvents.ts';
+import { announceJobs } from '../queue/index.ts';
+import { newOrderEvent, orderEventStatements, SUBSCRIPTIONS, type OrderEvent } from './orderEvents.ts';
 import { INITIAL_STATUS } from './orderStatus.ts';
 import { formatCents } from './parsePrice.ts';
 import type { OrderView } from './orderSchemas.ts';
@@ -54,21 +55,31 @@ interface OrderRow {
 /** Runs inside the order's transaction after the order is written (e.g. to store the API response with it). */
 export type BeforeOrderCommit = (tx: Queryable, order: OrderView, ctx: TransactionContext) => Promise<void> | void;
 
-/** Write the order and publish order.created through the outbox, atomically (with `beforeCommit`'s writes). */
+/**
+ * Write the order and publish order.created through the outbox, atomically (with `beforeCommit`'s
+ * writes). The consumers are woken after the commit (coalesced NOTIFY), not by a NOTIFY in the
+ * order's own commit: that would serialize every order commit on PostgreSQL's notify lock.
+ */
 export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[], beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
-  return withTransaction(pool, async (tx, ctx) => {
-    const order = await insertOrderIn(tx, orderId, customerId, lines);
-    if (beforeCommit) await beforeCommit(tx, order, ctx);
-    return order;
+  const order = await withTransaction(pool, async (tx, ctx) => {
+    const created = await insertOrderIn(tx, orderId, customerId, lines, { notify: false });
+    if (beforeCommit) await beforeCommit(tx, created, ctx);
+    return created;
   });
+  announceJobs(pool, SUBSCRIPTIONS['order.created']);
+  return order;
 }
 
-/** {@link insertOrder} inside an existing transaction. */
-export async function insertOrderIn(tx: Queryable, orderId: string, customerId: string, lines: readonly PricedLine[]): Promise<OrderView> {
-  const event = newOrderEvent('order.created', orderId);
-  // Issued together: on a pipelined connection (src/db) both go out in one flight.
-  const [{ rows }] = await Promise.all([
-    tx.query<OrderRow>(INSERT_SQL, [
+/**
+ * The statements of an order's write, in order: order + lines + history, then its outbox jobs.
+ * One owner of that SQL, so the orders bench replays exactly these through pgbench.
+ */
+export function orderWriteStatements(orderId: string, customerId: string, lines: readonly PricedLine[], event: OrderEvent, opts: { notify?: boolean } = {}): Array<{ name: string; text: string; values: unknown[] }> {
+  // Named: each connection parses and plans the CTE once (unnamed, it was planned per order).
+  const insert = {
+    name: 'buffalo_order_insert',
+    text: INSERT_SQL,
+    values: [
       orderId,
       customerId,
       INITIAL_STATUS,
@@ -78,10 +89,17 @@ export async function insertOrderIn(tx: Queryable, orderId: string, customerId: 
       lines.map((l) => l.quantity),
       lines.map((l) => l.priceCents.toString()),
       event.eventId,
-    ]),
-    publishOrderEvent(tx, event),
-  ]);
-  const row = rows[0] as OrderRow;
+    ],
+  };
+  return [insert, ...orderEventStatements(event, opts)];
+}
+
+/** {@link insertOrder} inside an existing transaction (`notify: false`: the caller announces the jobs after its commit). */
+export async function insertOrderIn(tx: Queryable, orderId: string, customerId: string, lines: readonly PricedLine[], opts: { notify?: boolean } = {}): Promise<OrderView> {
+  const event = newOrderEvent('order.created', orderId);
+  // Issued together: on a pipelined connection (src/db) they go out in one flight.
+  const [first] = await Promise.all(orderWriteStatements(orderId, customerId, lines, event, opts).map((s) => tx.query<OrderRow>(s)));
+  const row = (first as { rows: OrderRow[] }).rows[0] as OrderRow;
   return {
     id: row.id,
     customerId: row.customer_id,

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../db/index.ts';
-import { enqueue } from '../queue/index.ts';
+import { enqueueStatement } from '../queue/index.ts';
 import type { OrderStatus } from './orderStatus.ts';
 
 /** Queue of the fulfillment consumer (order.created and its own delayed steps). */
@@ -53,9 +53,15 @@ export function newOrderEvent(type: OrderEventType, orderId: string, at: Date = 
   return { kind: 'event', eventId: randomUUID(), type, orderId, occurredAt: at.toISOString() };
 }
 
+/**
+ * The outbox statements of `event`, one per subscribed queue. `notify: false` leaves waking the
+ * consumers to the caller after its commit (announceJobs), off the commit's critical section.
+ */
+export function orderEventStatements(event: OrderEvent, opts: { notify?: boolean } = {}): Array<{ name: string; text: string; values: unknown[] }> {
+  return SUBSCRIPTIONS[event.type].map((queue) => enqueueStatement(queue, event, { dedupeKey: event.eventId, notify: opts.notify ?? true }));
+}
+
 /** Write `event` to every subscribed queue inside the caller's transaction (the outbox write). */
 export async function publishOrderEvent(tx: Queryable, event: OrderEvent): Promise<void> {
-  for (const queue of SUBSCRIPTIONS[event.type]) {
-    await enqueue(tx, queue, event, { dedupeKey: event.eventId });
-  }
+  for (const s of orderEventStatements(event)) await tx.query(s);
 }

@@ -18,6 +18,13 @@ export interface EnqueueOptions {
    * Jobs without a group (or with '') share one group.
    */
   group?: string;
+  /**
+   * false: no NOTIFY in the transaction; the caller wakes the consumers after its commit with
+   * {@link announceJobs} (coalesced, so a busy producer does not take PostgreSQL's global notify
+   * lock in every commit). Consumers still poll, so a crash between commit and announce only
+   * delays the job by one poll interval. Default true.
+   */
+  notify?: boolean;
 }
 
 /** One item of {@link enqueueMany}. */
@@ -27,17 +34,35 @@ export interface EnqueueItem extends EnqueueOptions {
 
 // The NOTIFY rides in the same statement as the INSERT (only when a row went in), so it is
 // delivered exactly when the caller's transaction commits and never for a rolled-back one.
-const ENQUEUE_SQL = `
+// The quiet form leaves the wake-up to the caller (announceJobs after commit).
+function enqueueSql(notify: boolean): string {
+  return `
 WITH ins AS (
   INSERT INTO jobs (queue, payload, dedupe_key, run_at, max_attempts, group_key)
   VALUES ($1, $2::jsonb, $3, COALESCE($4::timestamptz, now()), COALESCE($5::int, 5), NULLIF($6::text, ''))
   ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
   RETURNING id
 )
-SELECT id, true AS inserted, pg_notify('${NOTIFY_CHANNEL}', $1)::text AS notified FROM ins
+SELECT id, true AS inserted${notify ? `, pg_notify('${NOTIFY_CHANNEL}', $1)::text AS notified` : ''} FROM ins
 UNION ALL
-SELECT id, false, NULL FROM jobs
+SELECT id, false${notify ? ', NULL' : ''} FROM jobs
 WHERE $3::text IS NOT NULL AND queue = $1 AND dedupe_key = $3 AND NOT EXISTS (SELECT 1 FROM ins)`;
+}
+const ENQUEUE_SQL = enqueueSql(true);
+const ENQUEUE_QUIET_SQL = enqueueSql(false);
+
+/**
+ * The statement and parameters {@link enqueue} sends (the orders bench replays them through
+ * pgbench). Named: each connection parses and plans it once, not on every enqueue.
+ */
+export function enqueueStatement(queue: string, payload: unknown, opts: EnqueueOptions = {}): { name: string; text: string; values: unknown[] } {
+  const quiet = opts.notify === false;
+  return {
+    name: quiet ? 'buffalo_enqueue_quiet' : 'buffalo_enqueue',
+    text: quiet ? ENQUEUE_QUIET_SQL : ENQUEUE_SQL,
+    values: [queue, JSON.stringify(payload ?? null), opts.dedupeKey ?? null, opts.runAt ?? null, opts.maxAttempts ?? null, opts.group ?? null],
+  };
+}
 
 /**
  * Enqueue one job in the caller's transaction (`db` = the transaction's client, or the pool
@@ -45,14 +70,7 @@ WHERE $3::text IS NOT NULL AND queue = $1 AND dedupe_key = $3 AND NOT EXISTS (SE
  * `inserted` is false and `id` is that job's id (null if it finished in the meantime).
  */
 export async function enqueue(db: Queryable, queue: string, payload: unknown, opts: EnqueueOptions = {}): Promise<{ id: string | null; inserted: boolean }> {
-  const { rows } = await db.query<{ id: string; inserted: boolean }>(ENQUEUE_SQL, [
-    queue,
-    JSON.stringify(payload ?? null),
-    opts.dedupeKey ?? null,
-    opts.runAt ?? null,
-    opts.maxAttempts ?? null,
-    opts.group ?? null,
-  ]);
+  const { rows } = await db.query<{ id: string; inserted: boolean }>(enqueueStatement(queue, payload, opts));
   const row = rows[0];
   return row ? { id: row.id, inserted: row.inserted } : { id: null, inserted: false };
 }
@@ -82,4 +100,14 @@ export async function enqueueMany(db: Queryable, queue: string, items: readonly 
   const { rows } = await db.query<{ inserted: number }>(ENQUEUE_MANY_SQL, [queue, json]);
   const inserted = rows[0]?.inserted ?? 0;
   return { inserted, skipped: items.length - inserted };
+}
+
+/**
+ * SQL reading a part of an outstanding job's stored payload inside the database (`jobIdSql`: an
+ * expression giving the job id; `path`: the keys down to the part), so a consumer can store what
+ * it already claimed without sending it back over the wire. Null when the job is gone.
+ */
+export function jobPayloadSql(jobIdSql: string, path: readonly string[]): string {
+  const keys = path.map((k) => `'${k.replaceAll("'", "''")}'`).join(', ');
+  return `(SELECT ${path.length ? `jsonb_extract_path(payload, ${keys})` : 'payload'} FROM jobs WHERE id = ${jobIdSql})`;
 }

@@ -3,7 +3,8 @@
  * outbox → normalizer, order events → relay/consumers). Other modules import only this file.
  */
 export { discardJobs } from './discardJobs.ts';
-export { enqueue, enqueueMany, NOTIFY_CHANNEL, type EnqueueOptions, type EnqueueItem } from './enqueue.ts';
+export { enqueue, enqueueMany, enqueueStatement, jobPayloadSql, NOTIFY_CHANNEL, type EnqueueOptions, type EnqueueItem } from './enqueue.ts';
+export { announceJobs } from './announceJobs.ts';
 export { PermanentError, isPermanentError, describeError, type ErrorRecord } from './classify.ts';
 export { backoffMs, DEFAULT_BACKOFF } from './backoff.ts';
 export { createBatchWorker, type BatchWorkerOptions, type BatchOutcome } from './createBatchWorker.ts';

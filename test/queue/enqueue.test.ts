@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createPool, withTransaction, type Pool } from '../../src/db/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { createBatchWorker, enqueue, enqueueMany, LISTENER_APPLICATION, type Worker } from '../../src/queue/index.ts';
+import { announceJobs, createBatchWorker, enqueue, enqueueMany, LISTENER_APPLICATION, type Worker } from '../../src/queue/index.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
@@ -89,6 +89,39 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
     cleanup.push(() => w.stop());
     await withTransaction(db.pool, (tx) => enqueue(tx, 'wake', { item: 42 }));
     await waitFor('the worker to be woken and process the job', async () => (await count("e_results WHERE queue = 'wake'")) === 1, { timeoutMs: 10_000 });
+  });
+
+  it('quiet enqueues announced after their commits wake a started worker (poll 60 s): 40 concurrent producers, coalesced NOTIFYs, every job processed', async () => {
+    const w = recorder(db.pool, 'announced', { batchSize: 5 });
+    await w.start();
+    cleanup.push(() => w.stop());
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        await withTransaction(db.pool, (tx) => enqueue(tx, 'announced', { item: i }, { notify: false }));
+        announceJobs(db.pool, ['announced']);
+      }),
+    );
+    await waitFor('every announced job to be processed', async () => (await count("e_results WHERE queue = 'announced'")) === 40, { timeoutMs: 10_000 });
+  });
+
+  it('a quiet enqueue adds no NOTIFY to its transaction; never announced (producer died after commit), the poll still picks it up', async () => {
+    const listener = await db.pool.connect();
+    const heard: string[] = [];
+    try {
+      listener.on('notification', (m) => heard.push(m.payload ?? ''));
+      await listener.query('LISTEN buffalo_jobs');
+      const w = recorder(db.pool, 'unannounced', { pollIntervalMs: 100 });
+      await withTransaction(db.pool, (tx) => enqueue(tx, 'unannounced', { item: 7 }, { notify: false }));
+      await enqueue(db.pool, 'loud', { item: 1 });
+      await waitFor('the NOTIFY of a default enqueue', () => heard.includes('loud'));
+      assert.deepEqual(heard, ['loud'], 'the quiet enqueue, committed first, sent nothing');
+      await w.start();
+      cleanup.push(() => w.stop());
+      await waitFor('the poll to pick the unannounced job up', async () => (await count("e_results WHERE queue = 'unannounced'")) === 1, { timeoutMs: 10_000 });
+    } finally {
+      await listener.query('UNLISTEN *');
+      listener.release();
+    }
   });
 
   it('the listener reconnects after its connection is killed and wake-ups resume', async () => {
