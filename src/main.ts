@@ -6,19 +6,15 @@ import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
 import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
 import { renderEnvExample } from './configVariables.ts';
-import { boot, bootReadOnly, onFirstSignal } from './cli/boot.ts';
-import { openDatabase } from './cli/openDatabase.ts';
-import { openIngestContext } from './cli/ingestContext.ts';
-import { startCommand, type Role } from './cli/start.ts';
-import { statusCommand } from './cli/statusCommand.ts';
-import { doctorCommand } from './cli/doctorCommand.ts';
-import { dlqListCommand, dlqReplayCommand, parseSyncTarget, processCommand, renormalizeCommand, syncCommand, targetRefusal } from './ingest/index.ts';
-import { scriptOrder, scriptPeakHours } from './orders/index.ts';
+import {
+  boot, bootReadOnly, connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand,
+  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand,
+  renormalizeCommand, runWithContext, scriptOrder, scriptPeakHours, startCommand, statusCommand, syncCommand, type ConnectionsContext, type Role,
+} from './cli/index.ts';
+import { parseSyncTarget, targetRefusal } from './ingest/index.ts';
 import { rebuildRevenueRollup, verifyRevenueRollup } from './revenue/index.ts';
-import { reconcileCommand } from './reconcile/index.ts';
 import { runSandboxCommand } from './sandbox/index.ts';
-import { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, PROVIDERS, CONNECTION_STATUSES, type ConnectionFilter, type Provider } from './connections/index.ts';
-import { openConnectionsContext, type ConnectionsContext } from './cli/connectionsContext.ts';
+import { PROVIDERS, CONNECTION_STATUSES, type ConnectionFilter, type Provider } from './connections/index.ts';
 import { resealWebhookSecrets } from './webhooks/index.ts';
 
 /** Entry point used by bin/buffalo.js. */
@@ -41,9 +37,9 @@ export async function main(argv: string[]): Promise<void> {
     .description('apply database migrations and exit')
     .action(async () => {
       const booted = boot();
-      const db = await openDatabase(booted.config, booted.logger);
-      await db.close();
-      process.stdout.write('migrations applied\n');
+      await runWithContext(openDatabase(booted.config, booted.logger), async () => {
+        process.stdout.write('migrations applied\n');
+      });
     });
 
   program
@@ -58,8 +54,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (source: SourceName, opts: { full?: boolean; id?: string; since?: string; until?: string; connection?: string }) => {
       const target = parseSyncTarget(opts);
       if (target && 'error' in target) program.error(`error: ${target.error}`);
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
-      try {
+      await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
         // A stored connection is checked by the run itself (it ends `skipped` saying why).
         if (!opts.connection) {
           if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
@@ -67,10 +62,8 @@ export async function main(argv: string[]): Promise<void> {
           if (refusal) throw new Error(refusal);
         }
         const report = await syncCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), full: Boolean(opts.full), signal: interruptOnSignal(), ...(target && !('error' in target) ? { target } : {}) });
-        process.exitCode = report.status === 'failed' ? 1 : 0;
-      } finally {
-        await ctx.close();
-      }
+        return report.status === 'failed' ? 1 : 0;
+      });
     });
 
   program
@@ -80,13 +73,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--repair', 're-enqueue exactly the missing and differing upstream records (extra rows are reported only)')
     .option('--connection <id>', 'reconcile this connection of the source (default: <source>-default)')
     .action(async (source: SourceName, opts: { repair?: boolean; connection?: string }) => {
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
-      try {
+      await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
         if (!opts.connection && !ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
         await reconcileCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   program
@@ -109,12 +99,9 @@ export async function main(argv: string[]): Promise<void> {
     .description('drain the ingest outbox once')
     .action(async () => {
       // Normalizers belong to the connectors, which exist only with credentials (or the sandbox's).
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: true });
-      try {
+      await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
         await processCommand(ctx.deps);
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   program
@@ -126,12 +113,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--connection <id>', 'this connection\'s rows (default: <source>-default)')
     .action(async (source: SourceName, opts: { entity?: string; batchSize: number; connection?: string }) => {
       // Normalizers are pure: no sandbox, no credentials.
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
-      try {
+      await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: false }), async (ctx) => {
         await renormalizeCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), ...(opts.entity ? { entity: opts.entity } : {}), batchSize: opts.batchSize });
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   const dlq = program.command('dlq').description('dead-letter queue');
@@ -143,12 +127,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--all', 'include replayed entries')
     .option('--connection <id>', 'only this connection\'s (jobs from before connections belong to <source>-default)')
     .action(async (opts: { queue?: string; limit: number; all?: boolean; connection?: string }) => {
-      const ctx = await openIngestContext(bootReadOnly({ quiet: true }), { upstreams: false });
-      try {
+      await runWithContext(openIngestContext(bootReadOnly({ quiet: true }), { upstreams: false }), async (ctx) => {
         await dlqListCommand(ctx.deps, { ...(opts.queue ? { queue: opts.queue } : {}), ...(opts.connection ? { connectionId: opts.connection } : {}), limit: opts.limit, all: Boolean(opts.all) });
-      } finally {
-        await ctx.close();
-      }
+      });
     });
   dlq
     .command('replay')
@@ -157,23 +138,14 @@ export async function main(argv: string[]): Promise<void> {
     .option('--all', 'replay every dead letter not replayed yet')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if (!id && !opts.all) program.error('dlq replay: give an id or --all');
-      const ctx = await openIngestContext(boot({ quiet: true }), { upstreams: false });
-      try {
+      await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: false }), async (ctx) => {
         await dlqReplayCommand(ctx.deps, opts.all ? 'all' : (id as string));
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   const connections = program.command('connections').description('upstream accounts and their sealed credentials (docs/connections.md)');
-  const withConnections = async (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>, readOnly = false) => {
-    const ctx = await openConnectionsContext(readOnly ? bootReadOnly({ quiet: true }) : boot({ quiet: true }), { upstreams });
-    try {
-      process.exitCode = await run(ctx);
-    } finally {
-      await ctx.close();
-    }
-  };
+  const withConnections = (upstreams: boolean, run: (ctx: ConnectionsContext) => Promise<number>, readOnly = false) =>
+    runWithContext(openConnectionsContext(readOnly ? bootReadOnly({ quiet: true }) : boot({ quiet: true }), { upstreams }), run);
   connections
     .command('list')
     .description('list connections (never their credentials)')
@@ -228,27 +200,21 @@ export async function main(argv: string[]): Promise<void> {
     .description('compare the rollup with a full recomputation from payments (scans payments: run off-peak)')
     .action(async () => {
       const booted = bootReadOnly({ quiet: true });
-      const db = await openDatabase(booted.config, booted.logger, { migrate: false });
-      try {
+      await runWithContext(openDatabase(booted.config, booted.logger, { migrate: false }), async (db) => {
         const drift = await verifyRevenueRollup(db.pool, { limit: 20 });
         process.stdout.write(drift.length === 0 ? 'rollup is exact\n' : `rollup drift (first ${drift.length}):\n${drift.map((d) => `  ${JSON.stringify(d)}`).join('\n')}\nrun \`buffalo revenue rebuild\`\n`);
-        process.exitCode = drift.length === 0 ? 0 : 1;
-      } finally {
-        await db.close();
-      }
+        return drift.length === 0 ? 0 : 1;
+      });
     });
   revenue
     .command('rebuild')
     .description('recompute the rollup from payments in one transaction (blocks payment writers while it runs)')
     .action(async () => {
       const booted = boot({ quiet: true });
-      const db = await openDatabase(booted.config, booted.logger);
-      try {
+      await runWithContext(openDatabase(booted.config, booted.logger), async (db) => {
         const { rows } = await rebuildRevenueRollup(db.pool);
         process.stdout.write(`rollup rebuilt: ${rows} rows\n`);
-      } finally {
-        await db.close();
-      }
+      });
     });
 
   const configCmd = program.command('config').description('the configuration variables');

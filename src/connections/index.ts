@@ -17,7 +17,6 @@ export { createCredentialChecker, type CredentialCheck } from './createCredentia
 export { connectionRoutes, type ConnectionRoutesOptions } from './connectionRoutes.ts';
 export { connectionIdSchema, lastRunView, toConnectionView } from './connectionSchemas.ts';
 export { noActivity, type ConnectionActivity, type ConnectionLastRun, type ConnectionRunError, type DescribeActivity, type DescribeActivityOptions } from './connectionActivity.ts';
-export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo, type ResealOther } from './cliCommands.ts';
 export { connectionConfig, createConnectionConnectors, type ConnectionConnectors, type ConnectionConnectorsDeps } from './connectionConnectors.ts';
 export { lockConnection } from './lockConnection.ts';
 export { createDefaultConnectors, sharedAccountState, type SharedAccountDeps } from './sharedAccountState.ts';

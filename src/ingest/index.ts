@@ -12,7 +12,6 @@ export { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
 export { ingestRoutes, type IngestRoutesOptions } from './ingestRoutes.ts';
 export { stripeWebhookRoutes, type StripeWebhookOptions } from './stripeWebhookRoutes.ts';
 export { ingestReadinessCheck } from './ingestReadinessCheck.ts';
-export { syncCommand, processCommand, renormalizeCommand, dlqListCommand, dlqReplayCommand, formatRunSummary, formatTable, type CliIo } from './cliCommands.ts';
 export { renormalize, type RenormalizeOptions, type RenormalizeSummary } from './renormalize.ts';
 export { connectorOf } from './connectorOf.ts';
 export { getRun, listRuns, lastSuccessAt, lastSyncs, newRunProgress, insertRun, finishRun, markRunFailed, type LastSync, type RunProgress } from './runs.ts';
@@ -32,3 +31,4 @@ export { DATA_TABLES, dataColumns, toDataRow, type DataTable } from './readDataP
 export { UNIFIED_COLUMNS, type UnifiedColumn } from './upsertUnified.ts';
 export { INGEST_QUEUE, SYNC_QUEUE, type IngestDeps, type IngestJobPayload, type RunReport, type RunStatus, type SyncProgress } from './types.ts';
 export { purgeConnectionData, type PurgedCounts } from './purgeConnectionData.ts';
+export { connectionOfPayload, connectionPayloadMatches } from './deadLetterConnection.ts';

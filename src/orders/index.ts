@@ -18,7 +18,5 @@ export { ORDER_STATUSES, INITIAL_STATUS, statusRank, isForward, applyTransition,
 export { ORDER_QUEUES, FULFILLMENT_QUEUE, STATUS_QUEUE, SUBSCRIPTIONS, newOrderEvent, publishOrderEvent, type OrderEvent, type OrderEventType } from './orderEvents.ts';
 export { createOrderBody, orderView, orderWithHistoryView, type CreateOrderBody, type OrderView, type OrderWithHistoryView } from './orderSchemas.ts';
 export { collectOrderMetrics, countOrdersByStatus, type OrderMetrics } from './collectOrderMetrics.ts';
-export { createRequestWindow, type RequestWindow } from './requestWindow.ts';
-export { scriptOrder, type ScriptOrderOptions, type ScriptOrderResult } from './scriptOrder.ts';
-export { scriptPeakHours, type PeakHoursOptions, type PeakHoursReport } from './scriptPeakHours.ts';
+export { createRequestWindow, percentile, type RequestWindow } from './requestWindow.ts';
 export { purgeProcessedEvents } from './purgeProcessedEvents.ts';

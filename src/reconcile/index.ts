@@ -9,6 +9,5 @@ export { createReconcileWorker, type ReconcileWorkerOptions } from './createReco
 export { createReconcileScheduler, type ReconcileScheduler, type ReconcileSchedulerOptions } from './createReconcileScheduler.ts';
 export { reconcileRoutes, type ReconcileRoutesOptions } from './reconcileRoutes.ts';
 export { reconcileReadinessCheck, reconciliationStatus, reconciliationWarnings } from './reconcileReadinessCheck.ts';
-export { reconcileCommand } from './reconcileCommand.ts';
 export { getReconciliation, lastReconciliations, pruneReconciliations, type Reconciliation, type ReconciliationStatus } from './reconciliations.ts';
 export { totalDifferences, type ReconcileResult } from './types.ts';

@@ -7,13 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { connectionRoutes, createSecretBox } from '../../src/connections/index.ts';
-import { connectionActivity, dlqListCommand, ingestRoutes, type IngestDeps } from '../../src/ingest/index.ts';
+import { connectionActivity, ingestRoutes, type IngestDeps } from '../../src/ingest/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { ADMIN_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { ACME_SECRET, seedConnectionActivity, type SeededActivity } from '../helpers/connectionActivity.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { dlqListCommand } from '../../src/cli/index.ts';
 
 describe('connection activity', () => {
   let db: TestDb;

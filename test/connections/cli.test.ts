@@ -11,13 +11,11 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { resolveConfig } from '../../src/config.ts';
-import {
-  connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand,
-  createCredentialChecker, createSecretBox, openCredentials, type ConnectionDeps, type ConnectionsIo,
-} from '../../src/connections/index.ts';
+import { createCredentialChecker, createSecretBox, openCredentials, type ConnectionDeps } from '../../src/connections/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { startStripeSimulator, type StripeSimState } from '../../src/sandbox/stripe/index.ts';
+import { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo } from '../../src/cli/index.ts';
 
 const KEY = 'sk_test_cliGoodKey0123456789abcdef';
 const OLD = Buffer.alloc(32, 1);

@@ -10,7 +10,7 @@ import Stripe from 'stripe';
 import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
 import type { App } from '../../src/http/index.ts';
-import { createScheduler, createSyncWorker, renormalizeCommand, runSync, syncCommand, type IngestDeps } from '../../src/ingest/index.ts';
+import { createScheduler, createSyncWorker, runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import { runReconciliation } from '../../src/reconcile/index.ts';
 import { verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { sandboxAccountCredentials, type Sandbox } from '../../src/sandbox/index.ts';
@@ -19,6 +19,7 @@ import { quietIo } from '../helpers/cliIo.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
+import { renormalizeCommand, syncCommand } from '../../src/cli/index.ts';
 
 const KEYS = { API_KEY: 'multi-account-api-key-0123456789', ADMIN_API_KEY: 'multi-account-admin-key-0123456789' };
 const SECRET_KEY = Buffer.alloc(32, 0x42);

@@ -1,6 +1,6 @@
 /** CLI output captured in memory, for tests of the command functions. */
 import { PassThrough } from 'node:stream';
-import type { CliIo } from '../../src/ingest/index.ts';
+import { type CliIo } from '../../src/cli/index.ts';
 
 /** A non-TTY CliIo whose stdout is readable with `text()`. */
 export function quietIo(): CliIo & { text: () => string } {

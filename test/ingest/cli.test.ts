@@ -2,9 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { dlqListCommand, dlqReplayCommand, processCommand, syncCommand, type CliIo } from '../../src/ingest/index.ts';
+
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { testDeps } from './fixtures/support.ts';
+import { dlqListCommand, dlqReplayCommand, processCommand, syncCommand, type CliIo } from '../../src/cli/index.ts';
 
 function captureIo(tty: boolean): CliIo & { text: () => { out: string; err: string } } {
   const out = new PassThrough();

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { createNormalizers, NormalizeError, type Normalizer } from '../../src/connectors/index.ts';
-import { dlqReplayCommand, renormalizeCommand, runSync, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
+import { runSync, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
 import { storeRawRecords, type RawRecordRow } from '../../src/ingest/rawRecords.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
@@ -10,6 +10,7 @@ import { CONTACTS, DEALS } from '../../src/connectors/hubspot/objects.ts';
 import { quietIo } from '../helpers/cliIo.ts';
 import { drainOutbox } from './fixtures/support.ts';
 import { controlSim, startSandboxDeps } from './fixtures/sandboxDeps.ts';
+import { dlqReplayCommand, renormalizeCommand } from '../../src/cli/index.ts';
 
 interface RawDbRow { source: string; entity: string; external_id: string; payload: Record<string, unknown>; version: string | null; hash: string }
 

@@ -2,9 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import type { App } from '../../src/http/index.ts';
-import { createOrderWorkers, scriptOrder, scriptPeakHours, type OrderWorkers } from '../../src/orders/index.ts';
+import { createOrderWorkers, type OrderWorkers } from '../../src/orders/index.ts';
 import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
 import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET } from './support.ts';
+import { scriptOrder, scriptPeakHours } from '../../src/cli/index.ts';
 
 describe('order scripts against a listening API (script:order, script:peak-hours)', () => {
   let db: TestDb;

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { ADMIN_HEADERS, buildTestApp } from '../helpers/app.ts';
-import { connectionsRotateKeyCommand, createSecretBox } from '../../src/connections/index.ts';
+import { createSecretBox } from '../../src/connections/index.ts';
 import { resealWebhookSecrets, webhookRoutes } from '../../src/webhooks/index.ts';
 import { quietIo } from '../helpers/cliIo.ts';
+import { connectionsRotateKeyCommand } from '../../src/cli/index.ts';
 
 describe('buffalo connections rotate-key re-seals webhook signing secrets', () => {
   let db: TestDb;

@@ -8,12 +8,7 @@ import { createNormalizers, type Normalizer } from '../connectors/index.ts';
 import type { SyncTarget } from '../connectors/index.ts';
 import { listDeadLetters, queueStats, replayAll, replayDeadLetter, type DeadLetter } from '../queue/index.ts';
 import { defaultConnectionId, isDefaultConnection } from '../connections/index.ts';
-import { connectorOf } from './connectorOf.ts';
-import { createIngestProcessor } from './createIngestProcessor.ts';
-import { connectionOfPayload, connectionPayloadMatches } from './deadLetterConnection.ts';
-import { renormalize, type RenormalizeSummary } from './renormalize.ts';
-import { runSync } from './runSync.ts';
-import { INGEST_QUEUE, type IngestDeps, type RunReport, type SyncProgress } from './types.ts';
+import { connectionOfPayload, connectionPayloadMatches, connectorOf, createIngestProcessor, INGEST_QUEUE, renormalize, runSync, type IngestDeps, type RenormalizeSummary, type RunReport, type SyncProgress } from '../ingest/index.ts';
 
 /** Where commands write. */
 export interface CliIo {

@@ -1,6 +1,6 @@
 /** `buffalo order create` (npm run script:order): place one order with a fresh dev token and follow it to Delivered. */
 import { randomUUID } from 'node:crypto';
-import { signDevToken } from './signDevToken.ts';
+import { signDevToken } from '../orders/index.ts';
 
 /** Options of {@link scriptOrder}. */
 export interface ScriptOrderOptions {

@@ -6,8 +6,7 @@
  * per-status latencies from the client's side.
  */
 import { randomUUID } from 'node:crypto';
-import { percentile } from './requestWindow.ts';
-import { signDevToken } from './signDevToken.ts';
+import { percentile, signDevToken } from '../orders/index.ts';
 
 /** Options of {@link scriptPeakHours}. */
 export interface PeakHoursOptions {

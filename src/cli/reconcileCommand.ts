@@ -1,8 +1,8 @@
 /** `buffalo reconcile <source> [--repair]`: reconcile here and print the result. */
 import type { SourceName } from '../config.ts';
-import { formatTable, type CliIo, type IngestDeps } from '../ingest/index.ts';
-import type { Reconciliation } from './reconciliations.ts';
-import { runReconciliation } from './runReconciliation.ts';
+import type { IngestDeps } from '../ingest/index.ts';
+import { runReconciliation, type Reconciliation } from '../reconcile/index.ts';
+import { formatTable, type CliIo } from './ingestCommands.ts';
 
 /** Run one reconciliation and print it; exit code 1 when it failed or found differences. */
 export async function reconcileCommand(deps: IngestDeps, args: { source: SourceName; connectionId?: string; repair?: boolean; signal?: AbortSignal }, io: CliIo): Promise<Reconciliation> {

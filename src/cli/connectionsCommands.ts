@@ -7,15 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Pool } from '../db/index.ts';
 import { isAppError } from '../errors.ts';
-import { listConnections, type Connection, type ConnectionFilter } from './connectionRows.ts';
-import type { ConnectionDeps } from './connectionDeps.ts';
-import { createConnection } from './createConnection.ts';
-import { deleteConnection } from './deleteConnection.ts';
-import type { Provider } from './providerSchemas.ts';
-import { rotateKey } from './rotateKey.ts';
-import type { SecretBox } from './secretBox.ts';
-import { SecretBoxError } from './secretBox.ts';
-import { updateConnection } from './updateConnection.ts';
+import { createConnection, deleteConnection, listConnections, rotateKey, SecretBoxError, updateConnection, type Connection, type ConnectionDeps, type ConnectionFilter, type Provider, type SecretBox } from '../connections/index.ts';
 
 /** Where a command writes. */
 export interface ConnectionsIo {

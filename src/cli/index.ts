@@ -1,0 +1,18 @@
+/**
+ * The CLI's commands and contexts, for `src/main.ts` (commander wiring) and tests. Command code
+ * lives here, not in the domain modules: a module exports what a command calls, the command
+ * does the terminal part (arguments, progress, tables, exit codes).
+ */
+export { boot, bootReadOnly, onFirstSignal, type Booted } from './boot.ts';
+export { openDatabase } from './openDatabase.ts';
+export { openIngestContext } from './ingestContext.ts';
+export { openConnectionsContext, type ConnectionsContext } from './connectionsContext.ts';
+export { startCommand, buildApi, type Role } from './start.ts';
+export { statusCommand } from './statusCommand.ts';
+export { doctorCommand } from './doctorCommand.ts';
+export { syncCommand, processCommand, renormalizeCommand, dlqListCommand, dlqReplayCommand, formatRunSummary, formatTable, type CliIo } from './ingestCommands.ts';
+export { reconcileCommand } from './reconcileCommand.ts';
+export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand, type ConnectionsIo, type ResealOther } from './connectionsCommands.ts';
+export { scriptOrder, type ScriptOrderOptions, type ScriptOrderResult } from './scriptOrder.ts';
+export { scriptPeakHours, type PeakHoursOptions, type PeakHoursReport } from './scriptPeakHours.ts';
+export { runWithContext, type Closable } from './runWithContext.ts';
