@@ -4,9 +4,9 @@
  * Design and guarantee: docs/changes.md.
  */
 export { changeRoutes } from './changeRoutes.ts';
-export { readChanges, type Change, type ChangeAction, type ChangesPage, type ChangesQuery } from './readChanges.ts';
-export { headCursor, changeRangesOfTransaction, isPositionVisible, type ChangeRange } from './feedPositions.ts';
-export { encodeChangeCursor, decodeChangeCursor, comparePositions, type ChangePosition } from './changeCursor.ts';
+export { readChanges, type Change } from './readChanges.ts';
+export { headCursor, changeRangesOfTransaction, isPositionVisible } from './feedPositions.ts';
+export { decodeChangeCursor, comparePositions } from './changeCursor.ts';
 export { pruneChanges } from './pruneChanges.ts';
 export { forgetConnectionChanges } from './forgetConnectionChanges.ts';
 export { announceChanges } from './announceChanges.ts';

@@ -19,18 +19,18 @@ import { normalizeStripe, stripeOwnRecord } from './stripe/normalize.ts';
 import { normalizeAdplatform } from './adplatform/normalize.ts';
 
 export * from './contract.ts';
-export { createStripeConnector, type StripeConnectorDeps } from './stripe/createStripeConnector.ts';
-export { createHubspotConnector, type HubspotConnectorDeps } from './hubspot/createHubspotConnector.ts';
-export { createGcalConnector, type GcalConnectorDeps } from './gcal/createGcalConnector.ts';
-export { createAdplatformConnector, type AdplatformConnectorDeps } from './adplatform/createAdplatformConnector.ts';
+export { createStripeConnector } from './stripe/createStripeConnector.ts';
+export { createHubspotConnector } from './hubspot/createHubspotConnector.ts';
+export { createGcalConnector } from './gcal/createGcalConnector.ts';
+export { createAdplatformConnector } from './adplatform/createAdplatformConnector.ts';
 export { normalizeStripe } from './stripe/normalize.ts';
-export { mayReplace, stripeEventVersion, stripeReadVersion, timeVersion, STRIPE_READ_SKEW_MS } from './versions.ts';
+export { mayReplace, stripeEventVersion, stripeReadVersion, timeVersion } from './versions.ts';
 export { formatMinor, minorUnitExponent, MoneyFormatError, numberToMinor, parseDecimalToMinor } from './money.ts';
-export { rejectionOf, type CredentialCheckResult, type CredentialRejection } from './credentialCheck.ts';
-export { checkStripeCredentials, type StripeCheckDeps } from './stripe/checkCredentials.ts';
-export { checkHubspotCredentials, type HubspotCheckDeps } from './hubspot/checkCredentials.ts';
-export { checkGcalCredentials, type GcalCheckDeps } from './gcal/checkCredentials.ts';
-export { checkAdplatformCredentials, type AdplatformCheckDeps } from './adplatform/checkCredentials.ts';
+export { type CredentialCheckResult } from './credentialCheck.ts';
+export { checkStripeCredentials } from './stripe/checkCredentials.ts';
+export { checkHubspotCredentials } from './hubspot/checkCredentials.ts';
+export { checkGcalCredentials } from './gcal/checkCredentials.ts';
+export { checkAdplatformCredentials } from './adplatform/checkCredentials.ts';
 
 /** What building a connector needs besides the config. */
 export interface ConnectorDeps {

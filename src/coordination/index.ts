@@ -4,10 +4,10 @@
  * token shared, sealed, through a table. See docs/rate-limits.md.
  */
 export { createSharedRateGate, sharedRateGateFactory, RateGateUnavailableError, type SharedRateGateOptions } from './createSharedRateGate.ts';
-export { createSharedTokenProvider, sharedTokenProviderFactory, type SharedTokenOptions } from './createSharedTokenProvider.ts';
+export { createSharedTokenProvider, sharedTokenProviderFactory } from './createSharedTokenProvider.ts';
 export { forgetKey, forgetToken } from './forgetKey.ts';
-export { refreshOnce, type RefreshOnceOptions } from './refreshOnce.ts';
-export type { SecretSealer, StoredToken } from './sealedTokens.ts';
+export { refreshOnce } from './refreshOnce.ts';
+export type { SecretSealer } from './sealedTokens.ts';
 
 /** The bucket / token key of a connection. */
 export function connectionKey(connectionId: string): string {

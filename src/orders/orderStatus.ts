@@ -27,7 +27,3 @@ export function applyTransition(from: OrderStatus, to: OrderStatus): OrderStatus
   return isForward(from, to) ? to : from;
 }
 
-/** True for a known status string. */
-export function isOrderStatus(value: unknown): value is OrderStatus {
-  return typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
-}

@@ -102,13 +102,6 @@ export async function listDeadLetters(db: Queryable, opts: ListDeadLettersOption
   return { items: page.map(toDeadLetter), nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null };
 }
 
-/** One dead letter by id, or null. */
-export async function getDeadLetter(db: Queryable, id: string): Promise<DeadLetter | null> {
-  if (!ID.test(id)) return null;
-  const { rows } = await db.query<DeadLetterRow>('SELECT * FROM dead_letters WHERE id = $1', [id]);
-  return rows[0] ? toDeadLetter(rows[0]) : null;
-}
-
 // Marking and re-enqueueing happen in one statement. A concurrent second replay blocks on the
 // row lock, then re-checks `replayed_at IS NULL` and matches nothing: replay is idempotent.
 // The new job keeps the dedupe key and the fairness group; if an outstanding job already holds

@@ -3,11 +3,11 @@
  * differs. `runReconciliation` (CLI, worker), the API routes, the daily scheduler, the worker,
  * and the last results for /readyz, the daily summary and the dashboard.
  */
-export { runReconciliation, EXTRA_HANDLING, type ReconcileOptions } from './runReconciliation.ts';
-export { recordAcceptedReconciliation, RECONCILE_QUEUE, type ReconcileJobPayload } from './acceptReconciliation.ts';
-export { createReconcileWorker, type ReconcileWorkerOptions } from './createReconcileWorker.ts';
-export { createReconcileScheduler, type ReconcileScheduler, type ReconcileSchedulerOptions } from './createReconcileScheduler.ts';
-export { reconcileRoutes, type ReconcileRoutesOptions } from './reconcileRoutes.ts';
-export { reconcileReadinessCheck, reconciliationStatus, reconciliationWarnings } from './reconcileReadinessCheck.ts';
-export { getReconciliation, lastReconciliations, pruneReconciliations, type Reconciliation, type ReconciliationStatus } from './reconciliations.ts';
-export { totalDifferences, type ReconcileResult } from './types.ts';
+export { runReconciliation } from './runReconciliation.ts';
+
+export { createReconcileWorker } from './createReconcileWorker.ts';
+export { createReconcileScheduler } from './createReconcileScheduler.ts';
+export { reconcileRoutes } from './reconcileRoutes.ts';
+export { reconcileReadinessCheck, reconciliationStatus } from './reconcileReadinessCheck.ts';
+export { pruneReconciliations, type Reconciliation } from './reconciliations.ts';
+

@@ -7,12 +7,12 @@ export { systemClock, type Clock } from './clock.ts';
 export { createManualClock, type ManualClock, type PendingSleep } from './manualClock.ts';
 export { newCallStats, mergeCallStats, type CallStats } from './callStats.ts';
 export { UpstreamHttpError, CircuitOpenError, UpstreamTimeoutError, UpstreamNetworkError, DeadlineExceededError, CallCancelledError } from './upstreamErrors.ts';
-export type { CircuitState } from './circuitBreaker.ts';
-export { createPolicy, type PolicyDeps, type UpstreamPolicy, type AttemptContext, type ExecuteOptions } from './createPolicy.ts';
-export { requestJson, isExpiredToken, type JsonRequest, type JsonResponse } from './requestJson.ts';
+
+export { createPolicy, type UpstreamPolicy } from './createPolicy.ts';
+export { requestJson, type JsonRequest } from './requestJson.ts';
 export { createTokenProvider, type TokenProvider, type TokenProviderFactory } from './tokenProvider.ts';
-export { policySnapshots, BREAKER_STATE_VALUE, type PolicySnapshot } from './policyRegistry.ts';
-export { classifyFailure, type FailureClass } from './classifyFailure.ts';
+export { policySnapshots } from './policyRegistry.ts';
+export { classifyFailure } from './classifyFailure.ts';
 export { parseRetryAfter, bodyRetryAfterMs, retryAfterHintMs, parseRateLimitHeaders, type RateLimitHint } from './retryAfter.ts';
 export { PACING_HEADROOM, RateLimiter } from './rateLimiter.ts';
 export type { RateGate, RateGateFactory, RateGateSettings, Acquired, AcquireOptions } from './rateGate.ts';
