@@ -7,25 +7,13 @@
  */
 import type { Queryable } from '../db/index.ts';
 import { emitWebhookEvent } from '../webhooks/index.ts';
+import type { RunRow } from './runs.ts';
 
 /** The columns an ending UPDATE returns for {@link announceRunEnds}. */
 export const ENDED_RUN_COLUMNS = 'id, source, connection_id, mode, status, error, pages_fetched, records_fetched, records_enqueued, records_deduped, records_invalid, records_sanitized';
 
 /** A run row as an ending UPDATE returns it. */
-export interface EndedRun {
-  id: string;
-  source: string;
-  connection_id: string;
-  mode: string;
-  status: string;
-  error: string | null;
-  pages_fetched: number;
-  records_fetched: number;
-  records_enqueued: number;
-  records_deduped: number;
-  records_invalid: number;
-  records_sanitized: number;
-}
+export type EndedRun = Pick<RunRow, 'id' | 'source' | 'connection_id' | 'mode' | 'status' | 'error' | 'pages_fetched' | 'records_fetched' | 'records_enqueued' | 'records_deduped' | 'records_invalid' | 'records_sanitized'>;
 
 /** Emit one event per ended run in `tx`. */
 export async function announceRunEnds(tx: Queryable, runs: readonly EndedRun[]): Promise<void> {
