@@ -322,7 +322,6 @@ function redactIfSecret(name: string, value: string): string {
   return SECRET_NAME.test(name) ? '[redacted]' : value;
 }
 
-/** Freeze an object graph so a resolved config cannot drift at run time. */
 /**
  * Where this Buffalo's API is reached, without a trailing slash: PUBLIC_URL, else HOST:PORT (a
  * wildcard host means this machine: 127.0.0.1, which a client reaches whatever `localhost`
@@ -339,6 +338,7 @@ export function cliApiBaseUrl(config: Config, env: Record<string, string | undef
   return env.BUFFALO_URL ? env.BUFFALO_URL.replace(/\/+$/, '') : publicBaseUrl(config);
 }
 
+/** Freeze an object graph so a resolved config cannot drift at run time. */
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

@@ -156,4 +156,5 @@ export const deadLetterView = z.object({
 export const dlqPage = z.object({ items: z.array(deadLetterView), nextCursor: z.string().nullable() });
 /** `POST /dlq/:id/replay` params and body. */
 export const dlqIdParams = z.object({ id: z.string().regex(/^\d{1,18}$/, { message: 'expected a dead-letter id' }) });
+/** `POST /dlq/:id/replay` answer. */
 export const replayView = z.object({ id: z.string(), replayed: z.boolean(), jobId: z.string().nullable() });
