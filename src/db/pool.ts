@@ -94,9 +94,11 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient, ct
     const begun = client.query(isolation ? `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}` : 'BEGIN');
     begun.catch(() => undefined);
     const result = await fn(client, ctx);
-    await begun;
+    // COMMIT is issued before anything is awaited: when fn only issued statements (handing them
+    // to alongCommit), the whole transaction — BEGIN to COMMIT — leaves in one write.
     const commit = client.query('COMMIT');
     commit.catch(() => undefined);
+    await begun;
     for (const statement of pending) await statement;
     // COMMIT of a transaction that a failed statement aborted answers ROLLBACK, not an error.
     if ((await commit).command !== 'COMMIT') throw new Error('transaction was rolled back at COMMIT');

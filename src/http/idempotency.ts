@@ -124,6 +124,20 @@ export async function requireIdempotencyKey(request: FastifyRequest, reply: Fast
 }
 
 /**
+ * Fields of a stored response body that only the database knows yet (e.g. a row's `created_at`
+ * default): a jsonb expression merged into the body inside the store statement, so the store can
+ * be sent in the same flight as the statement that writes the row instead of after its answer.
+ * Its parameters are numbered from $6.
+ */
+export interface StoredBodyCompletion {
+  /** Distinguishes the prepared statement (one per distinct `sql`). */
+  name: string;
+  /** A jsonb-valued SQL expression. */
+  sql: string;
+  values: unknown[];
+}
+
+/**
  * Store a handler's response under its request's idempotency claim inside the handler's own
  * transaction, so the effect and its replayable response commit together. The statement raises
  * when the claim is no longer this request's (a retry took it over after the lease, or the key
@@ -132,11 +146,15 @@ export async function requireIdempotencyKey(request: FastifyRequest, reply: Fast
  * Call {@link markIdempotentResponseStored} once the transaction has committed; until then the
  * onSend hook still owns the claim (and releases it if the request ends in a 5xx).
  */
-export async function storeIdempotentResponseIn(tx: Queryable, request: FastifyRequest, statusCode: number, body: unknown): Promise<void> {
+export async function storeIdempotentResponseIn(tx: Queryable, request: FastifyRequest, statusCode: number, body: unknown, completedBy?: StoredBodyCompletion): Promise<void> {
   const claim = request.idempotencyClaim;
   if (!claim) return;
+  const values = [claim.scope, claim.key, claim.token, statusCode, JSON.stringify(body ?? null)];
+  const statement = completedBy
+    ? { name: `idempotency_store_in_tx_${completedBy.name}`, text: `SELECT idempotency_store($1, $2, $3, $4, $5::jsonb || (${completedBy.sql}))`, values: [...values, ...completedBy.values] }
+    : { name: 'idempotency_store_in_tx', text: STORE_IN_TX_SQL, values };
   try {
-    await tx.query({ name: 'idempotency_store_in_tx', text: STORE_IN_TX_SQL, values: [claim.scope, claim.key, claim.token, statusCode, JSON.stringify(body ?? null)] });
+    await tx.query(statement);
   } catch (err) {
     if ((err as { code?: unknown }).code !== CLAIM_LOST) throw err;
     throw new AppError('idempotency_key_in_use', 'this request outlived its Idempotency-Key lease and another request with the key took over; nothing was done here — retry for its answer', {

@@ -52,8 +52,22 @@ interface OrderRow {
   updated_at: Date;
 }
 
-/** Runs inside the order's transaction after the order is written (e.g. to store the API response with it). */
-export type BeforeOrderCommit = (tx: Queryable, order: OrderView, ctx: TransactionContext) => Promise<void> | void;
+/** The API view of an order before its row is written: everything but the database's timestamps. */
+export type PendingOrderView = Omit<OrderView, 'createdAt' | 'updatedAt'>;
+
+/**
+ * The timestamps {@link PendingOrderView} lacks, as a jsonb SQL expression read from the order's
+ * row ($6 = order id), formatted exactly as the API answers them (`Date#toISOString`: UTC,
+ * milliseconds truncated like node-postgres's parsing of the timestamp).
+ */
+export const ORDER_TIMESTAMPS_JSONB = `SELECT jsonb_build_object('createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) FROM orders WHERE id = $6`;
+
+/**
+ * Joins the order's transaction (e.g. to store the API response with it). It must only issue
+ * statements — handing their promises to `ctx.alongCommit` — and not await them: the order's
+ * statements, these and COMMIT then leave in one write and cost one round trip.
+ */
+export type BeforeOrderCommit = (tx: Queryable, order: PendingOrderView, ctx: TransactionContext) => void;
 
 /**
  * Write the order and publish order.created through the outbox, atomically (with `beforeCommit`'s
@@ -61,13 +75,33 @@ export type BeforeOrderCommit = (tx: Queryable, order: OrderView, ctx: Transacti
  * order's own commit: that would serialize every order commit on PostgreSQL's notify lock.
  */
 export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[], beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
-  const order = await withTransaction(pool, async (tx, ctx) => {
-    const created = await insertOrderIn(tx, orderId, customerId, lines, { notify: false });
-    if (beforeCommit) await beforeCommit(tx, created, ctx);
-    return created;
+  const written = await withTransaction(pool, async (tx, ctx) => {
+    const event = newOrderEvent('order.created', orderId);
+    // Nothing is awaited before COMMIT is issued: BEGIN, the order, its job, beforeCommit's
+    // statements and COMMIT go out in one write (src/db pool), one round trip instead of two.
+    // withTransaction awaits them with COMMIT and rolls back if any failed.
+    const [insert, ...rest] = orderWriteStatements(orderId, customerId, lines, event, { notify: false }).map((s) => tx.query<OrderRow>(s));
+    for (const statement of [insert, ...rest]) ctx.alongCommit(statement as Promise<unknown>);
+    if (beforeCommit) beforeCommit(tx, pendingOrderView(orderId, customerId, lines), ctx);
+    // Wrapped so withTransaction does not wait for it before COMMIT.
+    return { insert: insert as Promise<{ rows: OrderRow[] }> };
   });
+  const order = toOrderView((await written.insert).rows[0] as OrderRow, lines);
   announceJobs(pool, SUBSCRIPTIONS['order.created']);
   return order;
+}
+
+function pendingOrderView(orderId: string, customerId: string, lines: readonly PricedLine[]): PendingOrderView {
+  const total = orderTotalCents(lines);
+  return {
+    id: orderId,
+    customerId,
+    status: INITIAL_STATUS,
+    currency: ORDER_CURRENCY,
+    total: formatCents(total),
+    totalCents: total.toString(),
+    items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity, price: formatCents(l.priceCents), priceCents: l.priceCents.toString() })),
+  };
 }
 
 /**
@@ -99,7 +133,10 @@ export async function insertOrderIn(tx: Queryable, orderId: string, customerId: 
   const event = newOrderEvent('order.created', orderId);
   // Issued together: on a pipelined connection (src/db) they go out in one flight.
   const [first] = await Promise.all(orderWriteStatements(orderId, customerId, lines, event, opts).map((s) => tx.query<OrderRow>(s)));
-  const row = (first as { rows: OrderRow[] }).rows[0] as OrderRow;
+  return toOrderView((first as { rows: OrderRow[] }).rows[0] as OrderRow, lines);
+}
+
+function toOrderView(row: OrderRow, lines: readonly PricedLine[]): OrderView {
   return {
     id: row.id,
     customerId: row.customer_id,

@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { createPolicy, type Clock } from '../resilience/index.ts';
 import { collectOrderMetrics } from './collectOrderMetrics.ts';
 import { createOrder } from './createOrder.ts';
+import { ORDER_TIMESTAMPS_JSONB } from './insertOrder.ts';
 import { createOrderBody, errorView, orderIdParams, orderView, orderWithHistoryView } from './orderSchemas.ts';
 import { readOrder } from './readOrder.ts';
 import { createRequestWindow, type RequestWindow } from './requestWindow.ts';
@@ -80,7 +81,9 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
         // The 201 is stored with the order in one transaction (sent along with its COMMIT): a
         // crash after COMMIT can't lead a retry with the same key to a second order.
         if (!inventory) throw unavailable;
-        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, created, ctx) => ctx.alongCommit(storeIdempotentResponseIn(tx, request, 201, created)));
+        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, pending, ctx) =>
+          ctx.alongCommit(storeIdempotentResponseIn(tx, request, 201, pending, { name: 'order', sql: ORDER_TIMESTAMPS_JSONB, values: [pending.id] })),
+        );
         markIdempotentResponseStored(request);
         return reply.code(201).send(order);
       } catch (err) {
