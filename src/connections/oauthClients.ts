@@ -37,11 +37,6 @@ const VARIABLES: Record<OAuthProvider, [string, string]> = {
   gcal: ['GOOGLE_OAUTH_CLIENT_ID', 'GOOGLE_OAUTH_CLIENT_SECRET'],
 };
 
-/** True for a provider connected through OAuth. */
-export function isOAuthProvider(provider: string): provider is OAuthProvider {
-  return provider === 'hubspot' || provider === 'gcal';
-}
-
 /** The provider's OAuth client, or 503 upstream_not_configured naming the variables to set. */
 export function oauthClientOf(config: Config, provider: OAuthProvider): ConfiguredClient {
   const client = config.oauth[provider];

@@ -128,14 +128,6 @@ export function orderWriteStatements(orderId: string, customerId: string, lines:
   return [insert, ...orderEventStatements(event, opts)];
 }
 
-/** {@link insertOrder} inside an existing transaction (`notify: false`: the caller announces the jobs after its commit). */
-export async function insertOrderIn(tx: Queryable, orderId: string, customerId: string, lines: readonly PricedLine[], opts: { notify?: boolean } = {}): Promise<OrderView> {
-  const event = newOrderEvent('order.created', orderId);
-  // Issued together: on a pipelined connection (src/db) they go out in one flight.
-  const [first] = await Promise.all(orderWriteStatements(orderId, customerId, lines, event, opts).map((s) => tx.query<OrderRow>(s)));
-  return toOrderView((first as { rows: OrderRow[] }).rows[0] as OrderRow, lines);
-}
-
 function toOrderView(row: OrderRow, lines: readonly PricedLine[]): OrderView {
   return {
     id: row.id,
