@@ -5,13 +5,15 @@
  * tables), before their commit, so the event exists exactly when the changes do.
  */
 import type { Queryable } from '../db/index.ts';
-import { emitWebhookEvent, isEventWanted } from '../webhooks/index.ts';
+import { emitWebhookEvent, wantedConnections } from '../webhooks/index.ts';
 import { changeRangesOfTransaction } from './feedPositions.ts';
 
-/** Emit the `records.changed` events of the changes `tx` wrote so far (nothing when no subscription wants them). */
+/** Emit the `records.changed` events of the changes `tx` wrote so far, for the connections some subscription wants (none: no range is even read). */
 export async function announceChanges(tx: Queryable): Promise<void> {
-  if (!(await isEventWanted(tx, 'records.changed'))) return;
+  const wanted = await wantedConnections(tx, 'records.changed');
+  if (wanted.none) return;
   for (const range of await changeRangesOfTransaction(tx)) {
+    if (!wanted.wants(range.connectionId)) continue;
     await emitWebhookEvent(tx, {
       type: 'records.changed',
       connectionId: range.connectionId,

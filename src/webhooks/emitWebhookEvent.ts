@@ -34,10 +34,22 @@ INSERT INTO webhook_deliveries (subscription_id, event_id, event_type, connectio
 SELECT s, $2, $3, $4, $5 FROM unnest($1::text[]) AS s
 RETURNING id::text, subscription_id`;
 
-/** Whether any active subscription wants `type` (of any connection): lets a producer skip the work of building an event nobody receives. */
-export async function isEventWanted(tx: Queryable, type: WebhookEventInput['type']): Promise<boolean> {
-  const { rows } = await tx.query(`SELECT 1 FROM webhook_subscriptions WHERE status = 'active' AND events @> ARRAY[$1::text] LIMIT 1`, [type]);
-  return rows.length > 0;
+/** Which connections' events of one type some active subscription wants. */
+export interface WantedConnections {
+  /** No subscription wants the type at all. */
+  none: boolean;
+  wants(connectionId: string): boolean;
+}
+
+/**
+ * Which connections' `type` events any active subscription wants (one query), so a producer with
+ * events for many connections builds and emits only the wanted ones.
+ */
+export async function wantedConnections(tx: Queryable, type: WebhookEventInput['type']): Promise<WantedConnections> {
+  const { rows } = await tx.query<{ connection_id: string | null }>(`SELECT DISTINCT connection_id FROM webhook_subscriptions WHERE status = 'active' AND events @> ARRAY[$1::text]`, [type]);
+  const every = rows.some((r) => r.connection_id === null);
+  const some = new Set(rows.map((r) => r.connection_id));
+  return { none: rows.length === 0, wants: (connectionId) => every || some.has(connectionId) };
 }
 
 /** A fresh event id: `evt_` and 24 hex digits. */

@@ -4,7 +4,7 @@
  * only through this file; it imports neither ingest nor reconcile (they call into it).
  */
 export { type WebhookEnvelope, type RecordsChangedData } from './events.ts';
-export { emitWebhookEvent, isEventWanted, WEBHOOK_QUEUE } from './emitWebhookEvent.ts';
+export { emitWebhookEvent, wantedConnections, WEBHOOK_QUEUE } from './emitWebhookEvent.ts';
 export { createWebhookWorker } from './createWebhookWorker.ts';
 export { webhookRoutes } from './webhookRoutes.ts';
 
