@@ -10,43 +10,26 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import Stripe from 'stripe';
 import { sandboxEnv, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { waitFor, whileRunning } from '../helpers/waitFor.ts';
-import { BIN, isolatedBuffalo } from '../cli/buffaloChild.ts';
+import { startRole, type RoleChild } from '../cli/buffaloChild.ts';
 
 const WEBHOOKS = Number(process.env.CHANGES_RACE_WEBHOOKS ?? 3000);
 const IN_FLIGHT = 16;
 const SECRET = 'whsec_changes_race_0123456789abcdef';
 const KEYS = { API_KEY: 'changes-race-api-key-0123456789ab', ADMIN_API_KEY: 'changes-race-admin-key-0123456789', BUFFALO_SECRET_KEY: Buffer.alloc(32, 0x3c).toString('hex') };
 
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<void>;
-}
 type Change = { action: string; record: { externalId: string; amountCents: string } };
 
 describe('change feed race: api + two workers, concurrent webhooks, a polling consumer', () => {
   let db: TestDb;
   let sandbox: Sandbox;
-  const children: Child[] = [];
+  const children: RoleChild[] = [];
 
-  async function startBuffalo(role: string): Promise<Child> {
-    const { dataDir, apiPort, env } = await isolatedBuffalo(`buffalo-changes-${role}-`);
-    const proc = spawn(process.execPath, [BIN, 'start', '--role', role], {
-      cwd: dataDir,
-      env: { ...env, ...KEYS, ...sandboxEnv(sandbox), STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: db.url, SANDBOX: 'off', LOG_LEVEL: 'warn', HUBSPOT_ENABLED: 'false', GCAL_ENABLED: 'false', ADPLATFORM_ENABLED: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const keep = (d: Buffer) => (out = (out + d.toString()).slice(-6000));
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    const child: Child = { proc, port: apiPort, output: () => out, exited: new Promise((r) => proc.once('exit', () => r())) };
+  async function startBuffalo(role: string): Promise<RoleChild> {
+    const child = await startRole(role, { ...KEYS, ...sandboxEnv(sandbox), STRIPE_WEBHOOK_SECRET: SECRET, DATABASE_URL: db.url, SANDBOX: 'off', LOG_LEVEL: 'warn', HUBSPOT_ENABLED: 'false', GCAL_ENABLED: 'false', ADPLATFORM_ENABLED: 'false' });
     children.push(child);
     return child;
   }

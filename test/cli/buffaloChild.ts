@@ -1,4 +1,5 @@
 /** What the CLI tests need to run `bin/buffalo.js` as a child: its path and an isolated environment. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,4 +31,24 @@ export async function isolatedBuffalo(prefix: string): Promise<{ dataDir: string
     BUFFALO_EMBEDDED_PG_PORT: String(pgPort),
   };
   return { dataDir, apiPort, pgPort, env };
+}
+
+/** A `buffalo start --role <role>` child on its own ports, with the tail of its output. */
+export interface RoleChild {
+  proc: ChildProcess;
+  /** Its API port (answers only for the api and all roles). */
+  port: number;
+  output: () => string;
+  exited: Promise<void>;
+}
+
+/** Start `buffalo start --role <role>` in an isolated directory with `env` laid over its own (e.g. a shared DATABASE_URL). */
+export async function startRole(role: string, env: Record<string, string>): Promise<RoleChild> {
+  const isolated = await isolatedBuffalo(`buffalo-${role}-`);
+  const proc = spawn(process.execPath, [BIN, 'start', '--role', role], { cwd: isolated.dataDir, env: { ...isolated.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-6000));
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  return { proc, port: isolated.apiPort, output: () => out, exited: new Promise((r) => proc.once('exit', () => r())) };
 }

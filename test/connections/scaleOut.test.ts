@@ -11,13 +11,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { startAdPlatformSimulator, type AdPlatformSimState } from '../../src/sandbox/adplatform/index.ts';
 import { sandboxAccountCredentials } from '../../src/sandbox/index.ts';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { waitFor } from '../helpers/waitFor.ts';
-import { BIN, isolatedBuffalo } from '../cli/buffaloChild.ts';
+import { startRole, type RoleChild } from '../cli/buffaloChild.ts';
 
 const CONNECTIONS = 20;
 const CAMPAIGNS = 10;
@@ -27,50 +26,32 @@ const RATE_PER_MIN = 300;
 const CONCURRENCY = 5;
 const KEYS = { API_KEY: 'scale-out-api-key-0123456789abcdef', ADMIN_API_KEY: 'scale-out-admin-key-0123456789abcdef', BUFFALO_SECRET_KEY: Buffer.alloc(32, 0x5a).toString('hex') };
 
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<void>;
-}
-
 describe('scale-out: many ad-platform clients over api, worker and scheduler processes', () => {
   let db: TestDb;
   let sim: RunningSimulator<AdPlatformSimState>;
-  const children: Child[] = [];
+  const children: RoleChild[] = [];
   let key = 0;
 
-  async function startBuffalo(role: string): Promise<Child> {
-    const { dataDir, apiPort, env } = await isolatedBuffalo(`buffalo-scale-${role}-`);
-    const proc = spawn(process.execPath, [BIN, 'start', '--role', role], {
-      cwd: dataDir,
-      env: {
-        ...env,
-        ...KEYS,
-        DATABASE_URL: db.url,
-        SANDBOX: 'off',
-        LOG_LEVEL: 'warn',
-        AD_PLATFORM_API_URL: sim.url,
-        STRIPE_ENABLED: 'false',
-        HUBSPOT_ENABLED: 'false',
-        GCAL_ENABLED: 'false',
-        ADPLATFORM_RATE_LIMIT_PER_MIN: String(RATE_PER_MIN),
-        SYNC_CONCURRENCY: String(CONCURRENCY),
-        // A killed worker's runs are picked up again within seconds.
-        SYNC_LEASE_TTL_MS: '2000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  async function startBuffalo(role: string): Promise<RoleChild> {
+    const child = await startRole(role, {
+      ...KEYS,
+      DATABASE_URL: db.url,
+      SANDBOX: 'off',
+      LOG_LEVEL: 'warn',
+      AD_PLATFORM_API_URL: sim.url,
+      STRIPE_ENABLED: 'false',
+      HUBSPOT_ENABLED: 'false',
+      GCAL_ENABLED: 'false',
+      ADPLATFORM_RATE_LIMIT_PER_MIN: String(RATE_PER_MIN),
+      SYNC_CONCURRENCY: String(CONCURRENCY),
+      // A killed worker's runs are picked up again within seconds.
+      SYNC_LEASE_TTL_MS: '2000',
     });
-    let out = '';
-    const keep = (d: Buffer) => (out = (out + d.toString()).slice(-6000));
-    proc.stdout?.on('data', keep);
-    proc.stderr?.on('data', keep);
-    const child: Child = { proc, port: apiPort, output: () => out, exited: new Promise((r) => proc.once('exit', () => r())) };
     children.push(child);
     return child;
   }
-  const url = (c: Child, path: string) => `http://127.0.0.1:${c.port}${path}`;
-  async function untilHealthy(c: Child): Promise<void> {
+  const url = (c: RoleChild, path: string) => `http://127.0.0.1:${c.port}${path}`;
+  async function untilHealthy(c: RoleChild): Promise<void> {
     await waitFor('an API process to answer', async () => {
       if (c.proc.exitCode !== null) throw new Error(`buffalo exited early:\n${c.output()}`);
       return (await fetch(url(c, '/healthz')).catch(() => null))?.status === 200;
