@@ -71,6 +71,7 @@ export const ordersScenario: Scenario<OrdersOptions> = {
       let load: autocannon.Result;
       let apiWarmUp: WarmUp;
       let apiCpu: { node: number | null; pg: number; bench: number };
+      let batches: Record<string, number | null>;
       try {
         await waitForOk(`${base}/readyz`, api, 60_000);
         const tokens = await Promise.all(Array.from({ length: CUSTOMERS }, (_, i) => signDevToken(BENCH_KEYS.JWT_SECRET, `bench-customer-${i + 1}`, 3600)));
@@ -105,7 +106,9 @@ export const ordersScenario: Scenario<OrdersOptions> = {
         const node0 = processCpuMs(api.child.pid ?? -1);
         const pg0 = backendCpuMs(dbName);
         const bench0 = process.cpuUsage();
+        const batch0 = await batchSizes(base);
         load = await fire(opts.durationS);
+        batches = meanBatchSizes(batch0, await batchSizes(base));
         const benchUsage = process.cpuUsage(bench0);
         const node1 = processCpuMs(api.child.pid ?? -1);
         apiCpu = { node: node0 === null || node1 === null ? null : node1 - node0, pg: backendCpuDelta(pg0, backendCpuMs(dbName)), bench: (benchUsage.user + benchUsage.system) / 1000 };
@@ -174,6 +177,8 @@ export const ordersScenario: Scenario<OrdersOptions> = {
           rawPostgres: perOrder(rawPgMs, rawCount),
           pgbenchPostgres: pgbench ? perOrder(pgbench.postgresCpuMs, pgbench.transactions) : null,
         },
+        // Group commit in the API: orders per transaction, Idempotency-Key claims per statement.
+        meanBatchSize: batches,
         rawTxPerS: round(raw.ratePerS, 0),
         pgbench: pgbench
           ? { tps: round(pgbench.tps, 0), latencyAvgMs: pgbench.latencyAvgMs, failed: pgbench.failed, withNotifyInCommitTps: pgbench.withNotify ? round(pgbench.withNotify.tps, 0) : null, protocol: 'prepared, pipelined (BEGIN … COMMIT in one flight)' }
@@ -199,3 +204,27 @@ export const ordersScenario: Scenario<OrdersOptions> = {
     }
   },
 };
+
+type BatchCounters = Map<string, { sum: number; count: number }>;
+
+// Sum and count of the API's `buffalo_batch_size` histogram, per batch kind.
+async function batchSizes(base: string): Promise<BatchCounters> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out: BatchCounters = new Map();
+  for (const m of text.matchAll(/^buffalo_batch_size_(sum|count)\{batch="([^"]+)"\} (\S+)$/gm)) {
+    const [, field, batch, value] = m as unknown as [string, 'sum' | 'count', string, string];
+    const entry = out.get(batch) ?? { sum: 0, count: 0 };
+    entry[field] = Number(value);
+    out.set(batch, entry);
+  }
+  return out;
+}
+
+function meanBatchSizes(before: BatchCounters, after: BatchCounters): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [batch, a] of after) {
+    const b = before.get(batch) ?? { sum: 0, count: 0 };
+    out[batch] = a.count > b.count ? round((a.sum - b.sum) / (a.count - b.count), 2) : null;
+  }
+  return out;
+}

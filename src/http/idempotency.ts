@@ -17,34 +17,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
 import { deleteInBatches, type Pool, type Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
+import { claimKey } from './claimKeys.ts';
 
-const TTL = '24 hours';
 /** Default in-flight lease: a claim whose request never finished (process died) is taken over after this. */
 export const DEFAULT_IDEMPOTENCY_LEASE_MS = 60_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 // SQLSTATE raised by idempotency_store() (migration 0011) when the claim is no longer ours.
 const CLAIM_LOST = 'BF409';
-
-// A takeover of an abandoned claim, or a retry of a released one, is the same request again:
-// it keeps the effect key so upstreams see the same key and answer the first call's result.
-// An expired key, or a released one reused for a different request, starts a new effect.
-const CLAIM_SQL = `
-INSERT INTO idempotency_keys AS k (scope, key, request_hash, status, locked_until, expires_at)
-VALUES ($1, $2, $3, 'in_flight', now() + $4 * interval '1 millisecond', now() + interval '${TTL}')
-ON CONFLICT (scope, key) DO UPDATE SET
-  request_hash = EXCLUDED.request_hash,
-  status = 'in_flight',
-  response_code = NULL,
-  response_body = NULL,
-  locked_until = EXCLUDED.locked_until,
-  claim_token = EXCLUDED.claim_token,
-  effect_key = CASE WHEN k.expires_at < now() OR k.request_hash <> EXCLUDED.request_hash THEN EXCLUDED.effect_key ELSE k.effect_key END,
-  created_at = CASE WHEN k.expires_at < now() THEN now() ELSE k.created_at END,
-  expires_at = CASE WHEN k.expires_at < now() THEN EXCLUDED.expires_at ELSE k.expires_at END
-WHERE k.expires_at < now()
-   OR k.status = 'released'
-   OR (k.status = 'in_flight' AND k.request_hash = EXCLUDED.request_hash AND k.locked_until < now())
-RETURNING claim_token, effect_key`;
 
 // Both only touch the claim this request still holds: after a takeover they match nothing.
 const STORE_SQL = `UPDATE idempotency_keys SET status = 'done', response_code = $4, response_body = $5::jsonb WHERE scope = $1 AND key = $2 AND claim_token = $3 AND status = 'in_flight'`;
@@ -95,10 +74,9 @@ export async function requireIdempotencyKey(request: FastifyRequest, reply: Fast
   // One statement decides the claim: a fresh key inserts; an expired key (any owner) or an
   // abandoned in-flight claim of the same request is taken over by the conflict update; a live
   // key returns no row. Concurrent claimers queue on the row lock and see the winner's row.
-  const claimed = await pool.query<{ claim_token: string; effect_key: string }>({ name: 'idempotency_claim', text: CLAIM_SQL, values: [scope, key, fingerprint, request.server.idempotencyLeaseMs] });
-  const won = claimed.rows[0];
+  const won = await claimKey(pool, { scope, key, fingerprint, leaseMs: request.server.idempotencyLeaseMs });
   if (won) {
-    request.idempotencyClaim = { scope, key, token: won.claim_token, effectKey: won.effect_key };
+    request.idempotencyClaim = { scope, key, ...won };
     return;
   }
   const { rows } = await pool.query<{ request_hash: string; status: string; response_code: number | null; response_body: unknown }>(

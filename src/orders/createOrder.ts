@@ -1,5 +1,5 @@
 /** Placing an order: price the lines exactly, reserve stock (breaker-guarded), then write order + outbox event atomically. */
-import type { Pool } from '../db/index.ts';
+import type { Pool, TransactionRunner } from '../db/index.ts';
 import { insertOrder, newOrderId, type BeforeOrderCommit, type PricedLine } from './insertOrder.ts';
 import type { CreateOrderBody, OrderView } from './orderSchemas.ts';
 import { parsePriceCents } from './parsePrice.ts';
@@ -9,6 +9,8 @@ import type { InventoryClient } from './reserveInventory.ts';
 export interface CreateOrderDeps {
   pool: Pool;
   inventory: InventoryClient;
+  /** Runs the order transactions (default: each its own). */
+  transactions?: TransactionRunner;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function createOrder(deps: CreateOrderDeps, customerId: string, bod
   const orderId = newOrderId();
   await deps.inventory.reserve(orderId, lines);
   try {
-    return await insertOrder(deps.pool, orderId, customerId, lines, beforeCommit);
+    return await insertOrder(deps.pool, orderId, customerId, lines, beforeCommit, deps.transactions ? { transactions: deps.transactions } : {});
   } catch (err) {
     if (await knownAbsent(deps.pool, orderId)) await deps.inventory.release(orderId);
     throw err;

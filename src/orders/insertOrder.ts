@@ -1,6 +1,6 @@
 /** The order write: order row, lines, first history entry and the order.created outbox job, in one transaction. */
 import { randomUUID } from 'node:crypto';
-import { withTransaction, type Pool, type Queryable, type TransactionContext } from '../db/index.ts';
+import { singleTransactions, type Pool, type Queryable, type TransactionContext, type TransactionRunner } from '../db/index.ts';
 import { announceJobs } from '../queue/index.ts';
 import { newOrderEvent, orderEventStatements, SUBSCRIPTIONS, type OrderEvent } from './orderEvents.ts';
 import { INITIAL_STATUS } from './orderStatus.ts';
@@ -69,21 +69,28 @@ export const ORDER_TIMESTAMPS_JSONB = `SELECT jsonb_build_object('createdAt', to
  */
 export type BeforeOrderCommit = (tx: Queryable, order: PendingOrderView, ctx: TransactionContext) => void;
 
+/** Options of {@link insertOrder}. */
+export interface InsertOrderOptions {
+  /** Runs the order's transaction (default: its own; the API shares them, see createGroupCommitter). */
+  transactions?: TransactionRunner;
+}
+
 /**
  * Write the order and publish order.created through the outbox, atomically (with `beforeCommit`'s
  * writes). The consumers are woken after the commit (coalesced NOTIFY), not by a NOTIFY in the
  * order's own commit: that would serialize every order commit on PostgreSQL's notify lock.
  */
-export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[], beforeCommit?: BeforeOrderCommit): Promise<OrderView> {
-  const written = await withTransaction(pool, async (tx, ctx) => {
+export async function insertOrder(pool: Pool, orderId: string, customerId: string, lines: readonly PricedLine[], beforeCommit?: BeforeOrderCommit, opts: InsertOrderOptions = {}): Promise<OrderView> {
+  const run = opts.transactions ?? singleTransactions(pool);
+  const written = await run((tx, ctx) => {
     const event = newOrderEvent('order.created', orderId);
     // Nothing is awaited before COMMIT is issued: BEGIN, the order, its job, beforeCommit's
     // statements and COMMIT go out in one write (src/db pool), one round trip instead of two.
-    // withTransaction awaits them with COMMIT and rolls back if any failed.
+    // The transaction awaits them with COMMIT and rolls back if any failed.
     const [insert, ...rest] = orderWriteStatements(orderId, customerId, lines, event, { notify: false }).map((s) => tx.query<OrderRow>(s));
     for (const statement of [insert, ...rest]) ctx.alongCommit(statement as Promise<unknown>);
     if (beforeCommit) beforeCommit(tx, pendingOrderView(orderId, customerId, lines), ctx);
-    // Wrapped so withTransaction does not wait for it before COMMIT.
+    // Wrapped so the transaction does not wait for it before COMMIT.
     return { insert: insert as Promise<{ rows: OrderRow[] }> };
   });
   const order = toOrderView((await written.insert).rows[0] as OrderRow, lines);

@@ -9,7 +9,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
-import type { Pool } from '../db/index.ts';
+import { createGroupCommitter, type Pool } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { markIdempotentResponseStored, requireApiKey, requireIdempotencyKey, storeIdempotentResponseIn } from '../http/index.ts';
 import type { Logger } from '../log.ts';
@@ -52,6 +52,8 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
   const inventory = unavailable ? undefined : (opts.inventory ?? inventoryFromConfig(opts.config, { ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.logger ? { logger: opts.logger } : {}) }));
   const window = opts.requestWindow ?? createRequestWindow();
   const jwt = requireJwt(verifier);
+  // Orders placed while earlier ones commit share the next transaction (one WAL flush for all).
+  const transactions = createGroupCommitter(opts.pool, { name: 'orders' });
   const tracked = new Set(['/api/orders', '/api/orders/:id']);
 
   app.addHook('onResponse', async (request, reply) => {
@@ -81,7 +83,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
         // The 201 is stored with the order in one transaction (sent along with its COMMIT): a
         // crash after COMMIT can't lead a retry with the same key to a second order.
         if (!inventory) throw unavailable;
-        const order = await createOrder({ pool: opts.pool, inventory }, request.body.customerId, request.body, (tx, pending, ctx) =>
+        const order = await createOrder({ pool: opts.pool, inventory, transactions }, request.body.customerId, request.body, (tx, pending, ctx) =>
           ctx.alongCommit(storeIdempotentResponseIn(tx, request, 201, pending, { name: 'order', sql: ORDER_TIMESTAMPS_JSONB, values: [pending.id] })),
         );
         markIdempotentResponseStored(request);

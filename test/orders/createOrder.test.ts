@@ -157,6 +157,72 @@ describe('POST /api/orders and GET /api/orders/:id', () => {
     }
   });
 
+  const placeAtOnce = async (n: number) => {
+    const keys = Array.from({ length: n }, () => randomUUID());
+    const responses = await Promise.all(keys.map((key) => post({ customerId: 'carol', items: [{ productId: 'prod_5', quantity: 1, price: 2 }] }, key)));
+    return { keys, responses };
+  };
+  // Orders of `ids` whose stored 201 (under `keys`) committed in the order's own transaction, and how many commits they took.
+  const committed = async (ids: string[], keys: string[]) =>
+    (
+      await db.pool.query<{ orders: number; commits: number; stored: number }>(
+        `SELECT count(*)::int AS orders, count(DISTINCT o.xmin::text)::int AS commits,
+                count(*) FILTER (WHERE k.status = 'done' AND k.xmin = o.xmin)::int AS stored
+         FROM orders o JOIN idempotency_keys k ON k.key = ANY($2) AND k.response_body->>'id' = o.id::text
+         WHERE o.id = ANY($1::uuid[])`,
+        [ids, keys],
+      )
+    ).rows[0];
+
+  it('orders arriving while earlier ones commit share the next commit (group commit), each with its own stored 201', async () => {
+    // grace's orders wait at COMMIT on a lock the test holds, so both transaction slots stay busy
+    // while forty more orders are reserved and queue for the next transaction.
+    await db.pool.query(`CREATE FUNCTION test_hold_grace() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NULL; END $$`);
+    await db.pool.query(`CREATE CONSTRAINT TRIGGER test_hold_grace AFTER INSERT ON orders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.customer_id = 'grace') EXECUTE FUNCTION test_hold_grace()`);
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(4242)');
+      const grace = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'grace')}` };
+      const waiting = async () => (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0]?.n ?? 0;
+      const held = [];
+      for (const n of [1, 2]) {
+        // One at a time: two at once could share one transaction and leave a slot free.
+        held.push(post({ customerId: 'grace', items: [{ productId: 'prod_5', quantity: 1, price: 2 }] }, randomUUID(), grace));
+        await waitFor(`${n} of grace’s transactions waiting at COMMIT`, async () => (await waiting()) === n);
+      }
+      const reserved = sim.state.truth().reservations.length;
+      const placed = placeAtOnce(40);
+      await waitFor('forty more orders reserved and queued', async () => sim.state.truth().reservations.length - reserved >= 40);
+      await holder.query('SELECT pg_advisory_unlock(4242)');
+      const [{ keys, responses }, graces] = await Promise.all([placed, Promise.all(held)]);
+      assert.deepEqual([...graces, ...responses].map((r) => r.statusCode), [...graces, ...responses].map(() => 201));
+      const c = await committed(responses.map((r) => r.json().id as string), keys);
+      assert.equal(c?.orders, 40);
+      assert.equal(c?.stored, 40, 'each order committed with its own stored 201');
+      assert.ok((c?.commits ?? 40) <= 2, `forty orders queued behind busy commits took ${c?.commits} commits`);
+    } finally {
+      holder.release();
+      await db.pool.query('DROP TRIGGER test_hold_grace ON orders; DROP FUNCTION test_hold_grace()');
+    }
+  });
+
+  it('orders the database refuses at COMMIT fail alone; the orders sharing their transactions are placed', async () => {
+    await db.pool.query(`CREATE FUNCTION test_refuse_frank() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'frank refused'; END $$`);
+    await db.pool.query(`CREATE CONSTRAINT TRIGGER test_refuse_frank AFTER INSERT ON orders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.customer_id = 'frank') EXECUTE FUNCTION test_refuse_frank()`);
+    try {
+      const frank = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'frank')}` };
+      // Ten of frank's among forty others, all at once: some of them share a transaction.
+      const [others, franks] = await Promise.all([placeAtOnce(40), Promise.all(Array.from({ length: 10 }, () => post({ customerId: 'frank', items: [{ productId: 'prod_5', quantity: 1, price: 2 }] }, randomUUID(), frank)))]);
+      assert.deepEqual(franks.map((r) => r.statusCode), franks.map(() => 500));
+      assert.deepEqual(others.responses.map((r) => r.statusCode), others.keys.map(() => 201));
+      const c = await committed(others.responses.map((r) => r.json().id as string), others.keys);
+      assert.deepEqual({ orders: c?.orders, stored: c?.stored }, { orders: 40, stored: 40 });
+      assert.equal((await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE customer_id = 'frank'")).rows[0]?.n, 0);
+    } finally {
+      await db.pool.query('DROP TRIGGER test_refuse_frank ON orders; DROP FUNCTION test_refuse_frank()');
+    }
+  });
+
   it('the order routes and their zod schemas are in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
     const body = doc.paths['/api/orders'].post.requestBody.content['application/json'].schema;
