@@ -62,6 +62,9 @@ export interface TestDbFixture {
  * one `after` that runs the registered closers and then drops it. Call it before any other
  * `before` of the suite, so the database exists when they run.
  */
+// Inside a describe, node:test runs `before` hooks one after the other; at a file's top level
+// (Node 20) it starts them together, so there the database is usable in tests but not in another
+// top-level `before`: wrap such a file in a describe.
 export function useTestDb(opts: { poolMax?: number } = {}): TestDbFixture {
   const closers = createClosers();
   let db: TestDb | undefined;
