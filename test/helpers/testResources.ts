@@ -63,8 +63,8 @@ export interface TestDbFixture {
  * `before` of the suite, so the database exists when they run.
  */
 // Inside a describe, node:test runs `before` hooks one after the other; at a file's top level
-// (Node 20) it starts them together, so there the database is usable in tests but not in another
-// top-level `before`: wrap such a file in a describe.
+// (Node 20) it starts them together, so there the database is usable in tests and in a describe's
+// `before`, not in another top-level `before`.
 export function useTestDb(opts: { poolMax?: number } = {}): TestDbFixture {
   const closers = createClosers();
   let db: TestDb | undefined;
