@@ -1,14 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from './helpers/db.ts';
+import { useTestDb } from './helpers/testResources.ts';
 import { isTransientDbError, withDbRetry, withTransaction } from '../src/db/index.ts';
 
 describe('db', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(() => db.drop());
+  const db = useTestDb();
 
   it('the cloned database has every migration applied', async () => {
     const { rows } = await db.pool.query<{ name: string }>('SELECT name FROM buffalo_migrations ORDER BY run_on, id');

@@ -5,7 +5,7 @@
  * (tombstones only), cursors (empty page, garbage, expired after retention) and the guard that
  * every column of a unified table is either shown or declared not data.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
@@ -17,7 +17,7 @@ import { emptyBatch, upsertUnified, type Scoped } from '../../src/ingest/upsertU
 import type { PaymentRow } from '../../src/connectors/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { sandboxAccountCredentials } from '../../src/sandbox/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
@@ -27,7 +27,7 @@ const SECRET_KEY = Buffer.alloc(32, 0x24);
 type Change = { action: string; table: string; record: Record<string, unknown>; changedAt: string };
 
 describe('the change feed (GET /changes)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
@@ -83,16 +83,11 @@ describe('the change feed (GET /changes)', () => {
   const seen = (changes: Change[]) => changes.map((c) => [c.action, c.record.externalId, c.record.amountCents]);
 
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], { env: { SANDBOX_STRIPE_ACCOUNTS: '2', SANDBOX_STRIPE_RECORDS: '3' }, configEnv: { ...KEYS, BUFFALO_SECRET_KEY: SECRET_KEY.toString('hex') } }));
+    db.closeLater(sandbox);
     deps = { ...deps, connections: createConnectionConnectors({ pool: db.pool, box: createSecretBox(SECRET_KEY), config: deps.config, logger: deps.logger }) };
-    app = await buildApi(deps);
+    app = db.closeLater(await buildApi(deps));
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
   });
 
   it('ADDED, UPDATED per data change (none for a version-only write), DELETED by a sweep, ADDED when restored; the record is the data endpoint\'s row', async () => {

@@ -8,11 +8,11 @@
  * that re-snapshots mid-stream (head, walk of /payments, follow /changes from head) also ends
  * with every charge. CHANGES_RACE_WEBHOOKS sets the count (default 3000).
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { sandboxEnv, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 import { startRole, type RoleChild } from '../cli/buffaloChild.ts';
 
@@ -24,7 +24,7 @@ const KEYS = { API_KEY: 'changes-race-api-key-0123456789ab', ADMIN_API_KEY: 'cha
 type Change = { action: string; record: { externalId: string; amountCents: string } };
 
 describe('change feed race: api + two workers, concurrent webhooks, a polling consumer', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   const children: RoleChild[] = [];
 
@@ -35,14 +35,12 @@ describe('change feed race: api + two workers, concurrent webhooks, a polling co
   }
 
   before(async () => {
-    db = await createTestDb();
-    sandbox = await startSandbox({ basePort: 0, only: ['stripe'], env: { SANDBOX_STRIPE_RECORDS: '0' } });
-  });
-  after(async () => {
-    for (const c of children) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
-    await sandbox?.close();
-    await db?.drop();
+    sandbox = db.closeLater(await startSandbox({ basePort: 0, only: ['stripe'], env: { SANDBOX_STRIPE_RECORDS: '0' } }));
+    // Children left by a failed test: killed, and gone, before the simulator and the database.
+    db.onClose(async () => {
+      for (const c of children) c.proc.kill('SIGKILL');
+      await Promise.all(children.map((c) => c.exited));
+    });
   });
 
   it(`${WEBHOOKS} charges, each seen exactly once by a polling consumer and by a mid-stream re-snapshot`, { timeout: 240_000 }, async (t) => {

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 import type { App } from '../../src/http/index.ts';
@@ -17,7 +17,7 @@ import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { startReceiver, verifyLikeAReceiver, type Receiver } from '../webhooks/receiver.ts';
 
 describe('records.changed: the writing transaction announces its feed range, not its rows', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
@@ -27,23 +27,17 @@ describe('records.changed: the writing transaction announces its feed range, not
   let key = 0;
 
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], { env: { SANDBOX_STRIPE_RECORDS: '25', SANDBOX_STRIPE_SEED: '11', SANDBOX_STRIPE_POISON_RATE: '0' } }));
+    db.closeLater(sandbox);
     deps = { ...deps, announceChanges };
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(ingestRoutes, { pool: db.pool, connectors: deps.connectors });
     await app.register(changeRoutes, { pool: db.pool });
     await app.register(webhookRoutes, { pool: db.pool, box, allowPrivateUrls: true });
     await app.ready();
-    receiver = await startReceiver();
+    receiver = db.closeLater(await startReceiver());
     worker = createWebhookWorker({ pool: db.pool, config: { webhooks: { allowPrivateUrls: true, timeoutMs: 5000, maxAttempts: 3 } }, box, logger: silentLogger, backoff: { baseMs: 0, maxMs: 0 } });
-  });
-  after(async () => {
-    await worker?.stop();
-    await receiver?.close();
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
+    db.onClose(() => worker.stop());
   });
 
   const subscribe = async (body: Record<string, unknown>) => {

@@ -4,14 +4,14 @@
  * endpoint) is marked deleted by the sweep of the next completed listing and appears DELETED,
  * exactly once, with the campaign's data and deletedAt; a later listing adds nothing.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { changeRoutes, headCursor } from '../../src/changes/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
@@ -19,26 +19,21 @@ import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 type Change = { action: string; record: Record<string, unknown> };
 
 describe('change feed: a delete upstream, seen through a sync', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['adplatform'], {
       env: {
         SANDBOX_ADPLATFORM_RECORDS: '8', SANDBOX_ADPLATFORM_SEED: '21', SANDBOX_ADPLATFORM_POISON_RATE: '0', SANDBOX_ADPLATFORM_RATE_LIMIT_PER_MIN: '0',
         SANDBOX_ADPLATFORM_SYNC_MS: '1', SANDBOX_ADPLATFORM_UNAVAILABLE_EVERY: '0', SANDBOX_ADPLATFORM_TIMEOUT_EVERY: '0',
       },
     }));
-    app = await buildTestApp(db.pool);
+    db.closeLater(sandbox);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(changeRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await sandbox.close();
-    await db.drop();
   });
 
   /** Every change after `cursor` once the feed shows at least `count` (commits are waited for, not assumed). */

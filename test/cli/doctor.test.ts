@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { freePort } from '../../bench/ports.ts';
 import { runDoctor, type DoctorReport } from '../../src/cli/doctorCommand.ts';
 import { startAdPlatformSimulator } from '../../src/sandbox/adplatform/index.ts';
 import { startStripeSimulator } from '../../src/sandbox/stripe/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { BIN } from './buffaloChild.ts';
 
 const AD = { email: 'ops@example.test', password: 'doctor-password' };
@@ -17,16 +17,17 @@ const STRIPE_KEY = 'sk_test_doctor_operator_key';
 const byName = (r: DoctorReport, check: string) => r.checks.find((c) => c.check === check);
 
 describe('buffalo doctor', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let stripe: Awaited<ReturnType<typeof startStripeSimulator>>;
   let ad: Awaited<ReturnType<typeof startAdPlatformSimulator>>;
   let good: Record<string, string>;
   before(async () => {
-    [db, stripe, ad] = await Promise.all([
-      createTestDb(),
+    [stripe, ad] = await Promise.all([
       startStripeSimulator({ port: 0, apiKey: STRIPE_KEY, faults: { records: 5 } }),
       startAdPlatformSimulator({ port: 0, credentials: AD, faults: { records: 5, rateLimitPerMin: 0 } }),
     ]);
+    db.closeLater(stripe);
+    db.closeLater(ad);
     // No simulator started for us: the real thing, configured; the upstreams not used are switched off or left unset.
     good = {
       DATABASE_URL: db.url, SANDBOX: 'off', HOME: mkdtempSync(path.join(tmpdir(), 'buffalo-doctor-home-')),
@@ -34,10 +35,6 @@ describe('buffalo doctor', () => {
       AD_PLATFORM_API_URL: ad.url, AD_PLATFORM_EMAIL: AD.email, AD_PLATFORM_PASSWORD: AD.password,
       HUBSPOT_ENABLED: 'false', GCAL_ENABLED: 'false',
     };
-  });
-  after(async () => {
-    await Promise.all([stripe?.close(), ad?.close()]);
-    await db?.drop();
   });
 
   it('an all-good configuration passes: database, migrations, credentials accepted, clocks', async () => {

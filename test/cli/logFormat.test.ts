@@ -1,17 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { ConfigError, resolveConfig } from '../../src/config.ts';
 import { chooseLogFormat, createLogger } from '../../src/log.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { BIN, isolatedBuffalo } from './buffaloChild.ts';
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const PRETTY_LINE = /^\[\d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): /;
 
 /** The log lines of a `buffalo start` until its banner, then SIGTERM to its process group. */
-async function startUntilBanner(db: TestDb, extra: Record<string, string>, opts: { tty: boolean }): Promise<string[]> {
+async function startUntilBanner(db: TestDbFixture, extra: Record<string, string>, opts: { tty: boolean }): Promise<string[]> {
   const { dataDir, env } = await isolatedBuffalo('buffalo-logformat-');
   const fullEnv = { ...env, DATABASE_URL: db.url, LOG_LEVEL: 'info', ...extra };
   // A pseudo-terminal from util-linux `script`, as an operator's terminal would be.
@@ -66,13 +66,7 @@ describe('log format', () => {
 });
 
 describe('buffalo start log lines', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db?.drop();
-  });
+  const db = useTestDb();
 
   it('on a terminal (LOG_FORMAT auto): one readable line per event, no JSON', async () => {
     const lines = await startUntilBanner(db, {}, { tty: true });

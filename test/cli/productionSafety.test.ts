@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import Stripe from 'stripe';
 import { signDevToken } from '../../src/orders/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { BIN, isolatedBuffalo } from './buffaloChild.ts';
 import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 
@@ -27,7 +27,7 @@ interface Running {
 }
 
 /** `buffalo start` against the test database with `extra` env; resolves once /readyz answers 200. */
-async function startBuffalo(db: TestDb, extra: Record<string, string>): Promise<Running> {
+async function startBuffalo(db: TestDbFixture, extra: Record<string, string>): Promise<Running> {
   const { dataDir, apiPort, env } = await isolatedBuffalo('buffalo-prodsafety-');
   const child = spawn(process.execPath, [BIN, 'start'], { cwd: dataDir, env: { ...env, DATABASE_URL: db.url, LOG_LEVEL: 'info', ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -74,15 +74,11 @@ async function postWebhook(base: string, ev: { body: string; signature: string }
 }
 
 describe('production safety: NODE_ENV=production never simulates, never prints or replaces a secret', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let buffalo: Running;
   before(async () => {
-    db = await createTestDb();
     buffalo = await startBuffalo(db, { NODE_ENV: 'production', ...OPERATOR });
-  });
-  after(async () => {
-    await buffalo?.stop();
-    await db?.drop();
+    db.onClose(() => buffalo.stop());
   });
 
   it('starts no simulator and says which upstreams are not configured (banner and /readyz)', async () => {
@@ -136,16 +132,12 @@ describe('production safety: NODE_ENV=production never simulates, never prints o
 });
 
 describe('development sandbox: the simulators take the operator’s values and never replace them', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let buffalo: Running;
   before(async () => {
-    db = await createTestDb();
     // The operator set a webhook secret and the API key; admin key and JWT secret are generated.
     buffalo = await startBuffalo(db, { NODE_ENV: 'development', API_KEY: OPERATOR.API_KEY, STRIPE_WEBHOOK_SECRET: OPERATOR.STRIPE_WEBHOOK_SECRET, SYNC_INTERVAL_MS: '3600000' });
-  });
-  after(async () => {
-    await buffalo?.stop();
-    await db?.drop();
+    db.onClose(() => buffalo.stop());
   });
 
   it('the Stripe simulator signs its webhooks with the operator’s secret, and they are accepted', async () => {

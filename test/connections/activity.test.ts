@@ -3,7 +3,7 @@
  * recent errors and dead letters (from ingest, wired like buildApi does), and `GET /dlq` /
  * `buffalo dlq list` filter by connection, old jobs without one counting as the default's.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { connectionRoutes, createSecretBox } from '../../src/connections/index.ts';
@@ -13,17 +13,16 @@ import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { ADMIN_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { ACME_SECRET, seedConnectionActivity, type SeededActivity } from '../helpers/connectionActivity.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { dlqListCommand } from '../../src/cli/index.ts';
 
 describe('connection activity', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let seeded: SeededActivity;
   before(async () => {
-    db = await createTestDb();
     seeded = await seedConnectionActivity(db.pool);
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(ingestRoutes, { pool: db.pool });
     await app.register(connectionRoutes, {
       pool: db.pool,
@@ -32,10 +31,6 @@ describe('connection activity', () => {
       describeActivity: (ids, opts) => connectionActivity(db.pool, ids, opts),
     });
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   it('GET /connections/:id: the newest run that was not skipped, the failed runs\' errors newest first, and its unreplayed dead letters', async () => {

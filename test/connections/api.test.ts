@@ -3,17 +3,16 @@
  * credentials are checked with the simulator, stored sealed (never in clear, never answered,
  * never logged), and the defaults stand for the environment.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, TEST_KEYS } from '../helpers/app.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { connectionRoutes, createCredentialChecker, createSecretBox, openCredentials, type SecretBox } from '../../src/connections/index.ts';
 import { buildApp, type App } from '../../src/http/index.ts';
 import { createLogger } from '../../src/log.ts';
-import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { ADPLATFORM_DEV_CREDENTIALS, startAdPlatformSimulator } from '../../src/sandbox/adplatform/index.ts';
 import { startGcalSimulator } from '../../src/sandbox/gcal/index.ts';
 import { startHubspotSimulator } from '../../src/sandbox/hubspot/index.ts';
@@ -25,11 +24,10 @@ const HUBSPOT_TOKEN = 'pat-na1-good-token-0123456789';
 const FEW = { records: 5 };
 
 describe('connections API against the simulators', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let box: SecretBox;
   let logs = '';
-  const sims: Array<RunningSimulator<unknown>> = [];
   const urls = { stripe: '', hubspot: '', gcal: '', adplatform: '' };
   let key = 0;
   const admin = () => ({ ...ADMIN_HEADERS, 'idempotency-key': `conn-${++key}` });
@@ -37,12 +35,10 @@ describe('connections API against the simulators', () => {
   const stored = async (id: string) => (await db.pool.query('SELECT * FROM connections WHERE id = $1', [id])).rows[0];
 
   before(async () => {
-    db = await createTestDb();
-    const stripe = await startStripeSimulator({ port: 0, apiKey: GOOD_STRIPE_KEY, faults: FEW });
-    const hubspot = await startHubspotSimulator({ port: 0, accessToken: HUBSPOT_TOKEN, faults: FEW });
-    const gcal = await startGcalSimulator({ port: 0, faults: FEW });
-    const adplatform = await startAdPlatformSimulator({ port: 0, faults: FEW });
-    sims.push(stripe as RunningSimulator<unknown>, hubspot as RunningSimulator<unknown>, gcal as RunningSimulator<unknown>, adplatform as RunningSimulator<unknown>);
+    const stripe = db.closeLater(await startStripeSimulator({ port: 0, apiKey: GOOD_STRIPE_KEY, faults: FEW }));
+    const hubspot = db.closeLater(await startHubspotSimulator({ port: 0, accessToken: HUBSPOT_TOKEN, faults: FEW }));
+    const gcal = db.closeLater(await startGcalSimulator({ port: 0, faults: FEW }));
+    const adplatform = db.closeLater(await startAdPlatformSimulator({ port: 0, faults: FEW }));
     Object.assign(urls, { stripe: stripe.url, hubspot: hubspot.url, gcal: gcal.url, adplatform: adplatform.url });
     const config = resolveConfig({ NODE_ENV: 'test', STRIPE_API_BASE: stripe.url, HUBSPOT_API_BASE: hubspot.url, GCAL_API_BASE: gcal.url, AD_PLATFORM_API_URL: adplatform.url, STRIPE_RETRY_BASE_MS: '5', HUBSPOT_RETRY_BASE_MS: '5' });
     // Everything the app logs, at the most verbose level, to assert no secret ever reaches it.
@@ -50,14 +46,9 @@ describe('connections API against the simulators', () => {
     sink.on('data', (d: Buffer) => (logs += d.toString()));
     const logger = createLogger({ level: 'trace' }, sink);
     box = createSecretBox(Buffer.alloc(32, 0x5a));
-    app = await buildApp({ pool: db.pool, logger, auth: TEST_KEYS });
+    app = db.closeLater(await buildApp({ pool: db.pool, logger, auth: TEST_KEYS }));
     await app.register(connectionRoutes, { pool: db.pool, box, check: createCredentialChecker(config, { logger }) });
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    for (const sim of sims) await sim.close();
-    await db?.drop();
   });
 
   it('create with good credentials: 201 without credentials, sealed in the row (never the plaintext), opened only by openCredentials', async () => {

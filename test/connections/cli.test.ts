@@ -3,13 +3,13 @@
  * simulator: add checks and seals, list never shows credentials, pause/resume/remove, and
  * rotate-key re-seals everything under the new key id (the old key retired, still readable).
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createCredentialChecker, createSecretBox, openCredentials, type ConnectionDeps } from '../../src/connections/index.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -31,19 +31,14 @@ function capture(): ConnectionsIo & { out: PassThrough; err: PassThrough; text()
 }
 
 describe('buffalo connections commands', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: RunningSimulator<StripeSimState>;
   let deps: ConnectionDeps;
   const ids: string[] = [];
   before(async () => {
-    db = await createTestDb();
-    sim = await startStripeSimulator({ port: 0, apiKey: KEY, faults: { records: 3 } });
+    sim = db.closeLater(await startStripeSimulator({ port: 0, apiKey: KEY, faults: { records: 3 } }));
     const config = resolveConfig({ NODE_ENV: 'test', STRIPE_API_BASE: sim.url });
     deps = { pool: db.pool, box: createSecretBox(OLD), check: createCredentialChecker(config, { logger: silentLogger }) };
-  });
-  after(async () => {
-    await sim?.close();
-    await db?.drop();
   });
 
   it('add (inline JSON or a file) checks and seals; refused or malformed credentials print one error line without the secret', async () => {

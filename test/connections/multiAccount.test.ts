@@ -4,7 +4,7 @@
  * environment's default connection, each stored under its own connection — the same charge id
  * in two connections is two rows — and then paused, re-credentialed, triggered and purged.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { buildApi } from '../../src/cli/start.ts';
@@ -16,7 +16,7 @@ import { verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { sandboxAccountCredentials, type Sandbox } from '../../src/sandbox/index.ts';
 import type { StripeTruth } from '../../src/sandbox/stripe/index.ts';
 import { quietIo } from '../helpers/cliIo.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 import { renormalizeCommand, syncCommand } from '../../src/cli/index.ts';
@@ -25,7 +25,7 @@ const KEYS = { API_KEY: 'multi-account-api-key-0123456789', ADMIN_API_KEY: 'mult
 const SECRET_KEY = Buffer.alloc(32, 0x42);
 
 describe('many Stripe accounts as connections', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
@@ -44,20 +44,15 @@ describe('many Stripe accounts as connections', () => {
   const wellFormed = (t: StripeTruth) => t.charges.filter((c) => c.poison === null).map((c) => c.id).sort();
 
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], {
       env: { SANDBOX_STRIPE_ACCOUNTS: '3', SANDBOX_STRIPE_RECORDS: '25', SANDBOX_STRIPE_POISON_RATE: '0', SANDBOX_STRIPE_HOSTILE_RATE: '0' },
       configEnv: { ...KEYS, BUFFALO_SECRET_KEY: SECRET_KEY.toString('hex') },
     }));
+    db.closeLater(sandbox);
     const box = createSecretBox(SECRET_KEY);
     deps = { ...deps, connections: createConnectionConnectors({ pool: db.pool, box, config: deps.config, logger: deps.logger }) };
-    app = await buildApi(deps);
+    app = db.closeLater(await buildApi(deps));
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
   });
 
   it('a second account and a second connection to the default account: synced in parallel, each row under its connection', async () => {

@@ -5,7 +5,7 @@
  * them, refresh them when they expire (stored back rotated), and a refused refresh breaks the
  * connection with a notice. Two processes due at once refresh once.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +18,7 @@ import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { HubspotTruth } from '../../src/sandbox/hubspot/state.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { controlSim, startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 
@@ -28,7 +28,7 @@ const box = createSecretBox(SECRET_KEY);
 type OAuthCreds = { accessToken: string; refreshToken: string; expiresAt: string };
 
 describe('connecting with OAuth', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
@@ -56,7 +56,6 @@ describe('connecting with OAuth', () => {
   }
 
   before(async () => {
-    db = await createTestDb();
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -66,19 +65,15 @@ describe('connecting with OAuth', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    db.onClose(() => new Promise((resolve) => receiver.close(resolve)));
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['hubspot', 'gcal'], {
       env: { SANDBOX_HUBSPOT_ACCOUNTS: '2', SANDBOX_GCAL_ACCOUNTS: '2', SANDBOX_HUBSPOT_RECORDS: '30', SANDBOX_GCAL_RECORDS: '30', SANDBOX_HUBSPOT_POISON_RATE: '0', SANDBOX_HUBSPOT_HOSTILE_RATE: '0' },
       configEnv: { ...KEYS, BUFFALO_SECRET_KEY: SECRET_KEY.toString('hex'), NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notices` },
     }));
+    db.closeLater(sandbox);
     deps = { ...deps, connections: createConnectionConnectors({ pool: db.pool, box, config: deps.config, logger: deps.logger }) };
-    app = await buildApi(deps);
+    app = db.closeLater(await buildApi(deps));
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await sandbox?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
-    await db?.drop();
   });
 
   it('HubSpot: connect as portal 2 → connection with sealed tokens; its sync stores portal 2\'s contacts and deals', async () => {

@@ -9,12 +9,12 @@
  * and Buffalo's shared gate) so the runs take seconds; its shape (per client, shared by the
  * processes) is what counts here, its length is the bench's business.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAdPlatformSimulator, type AdPlatformSimState } from '../../src/sandbox/adplatform/index.ts';
 import { sandboxAccountCredentials } from '../../src/sandbox/index.ts';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 import { startRole, type RoleChild } from '../cli/buffaloChild.ts';
 
@@ -27,7 +27,7 @@ const CONCURRENCY = 5;
 const KEYS = { API_KEY: 'scale-out-api-key-0123456789abcdef', ADMIN_API_KEY: 'scale-out-admin-key-0123456789abcdef', BUFFALO_SECRET_KEY: Buffer.alloc(32, 0x5a).toString('hex') };
 
 describe('scale-out: many ad-platform clients over api, worker and scheduler processes', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: RunningSimulator<AdPlatformSimState>;
   const children: RoleChild[] = [];
   let key = 0;
@@ -61,20 +61,18 @@ describe('scale-out: many ad-platform clients over api, worker and scheduler pro
   const count = async (sql: string, params: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]?.n ?? 0);
 
   before(async () => {
-    db = await createTestDb();
-    sim = await startAdPlatformSimulator({
+    sim = db.closeLater(await startAdPlatformSimulator({
       port: 0,
       env: { SANDBOX_ADPLATFORM_ACCOUNTS: String(CONNECTIONS + 1) },
       faults: { records: CAMPAIGNS, rateLimitPerMin: RATE_PER_MIN, errorRate: 0, timeoutRate: 0, tokenTtlS: 3600 },
       // Every 5th list call still answers 503 (the platform's own fault); no held timeouts, no 2 s sync calls.
       knobs: { syncMs: 20, timeoutEvery: 0 },
+    }));
+    // Children left by a failed test: killed, and gone, before the simulator and the database.
+    db.onClose(async () => {
+      for (const c of children) c.proc.kill('SIGKILL');
+      await Promise.all(children.map((c) => c.exited));
     });
-  });
-  after(async () => {
-    for (const c of children) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
-    await sim?.close();
-    await db?.drop();
   });
 
   it('every connection synced exactly once over a worker crash, each client throttled at most once', { timeout: 180_000 }, async () => {

@@ -3,13 +3,13 @@
  * workers have): the login token is fetched once and shared through PostgreSQL, sealed — the
  * second process uses it instead of logging in again — and both draw on one rate bucket.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, createConnectionConnectors, createCredentialChecker, createSecretBox } from '../../src/connections/index.ts';
 import { createPool, type Pool } from '../../src/db/index.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import { sandboxAccountCredentials, type Sandbox } from '../../src/sandbox/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 
 const FAST = {
@@ -18,7 +18,7 @@ const FAST = {
 };
 
 describe('an account shared by two processes', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let base: IngestDeps;
   let second: Pool;
@@ -27,14 +27,10 @@ describe('an account shared by two processes', () => {
   const tokensIssued = async () => ((await (await fetch(`${sandbox.urls.adplatform}/__sandbox/stats`)).json()) as { tokensIssued: number }).tokensIssued;
 
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps: base } = await startSandboxDeps(db.pool, ['adplatform'], { env: FAST }));
+    db.closeLater(sandbox);
     second = createPool(db.url, { max: 4 });
-  });
-  after(async () => {
-    await second?.end();
-    await sandbox?.close();
-    await db?.drop();
+    db.onClose(() => second.end());
   });
 
   it('logs in once for both processes; the shared token is stored sealed, under the account\'s key', async () => {

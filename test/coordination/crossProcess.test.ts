@@ -7,20 +7,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createSharedRateGate } from '../../src/coordination/index.ts';
 import { PACING_HEADROOM, systemClock } from '../../src/resilience/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'acquireLoop.ts');
 
-let db: TestDb;
-before(async () => {
-  db = await createTestDb();
-});
-after(async () => {
-  await db.drop();
-});
+const db = useTestDb();
 
 describe('shared rate gate across two Node processes', () => {
   it('a child process and this one on one key: together no more than burst + rate × time, each served', { timeout: 60_000 }, async (t) => {

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createSharedRateGate, RateGateUnavailableError, sharedRateGateFactory, type SharedRateGateOptions } from '../../src/coordination/index.ts';
 import { createPool, type Pool } from '../../src/db/index.ts';
 import { classifyFailure, createManualClock, createPolicy, DeadlineExceededError, PACING_HEADROOM, systemClock, UpstreamHttpError } from '../../src/resilience/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { settings } from '../resilience/helpers.ts';
 import { busiestWindow, otherProcessPool, runWorkers } from './helpers.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
-let db: TestDb;
+const db = useTestDb();
 let other: Pool;
-before(async () => {
-  db = await createTestDb();
-  other = otherProcessPool(db.url);
-});
-after(async () => {
-  await other.end();
-  await db.drop();
-});
 
 const opts = (over: Partial<SharedRateGateOptions> = {}): SharedRateGateOptions => ({ perMinute: 60, burst: 3, backoffBaseMs: 1_000, backoffMaxMs: 8_000, ...over });
 let n = 0;
@@ -34,6 +26,12 @@ async function untilEpoch(key: string, epoch: string): Promise<void> {
 }
 
 describe('shared rate gate (PostgreSQL)', () => {
+  // In the suite, not at the top level: there the database's before() would not have finished.
+  before(() => {
+    other = otherProcessPool(db.url);
+    db.onClose(() => other.end());
+  });
+
   it('two processes on one key never exceed the rate together: burst, then one call per paced interval, every waiter served', async () => {
     const clock = createManualClock();
     const start = clock.now();

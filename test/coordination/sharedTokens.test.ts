@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createSharedTokenProvider, sharedTokenProviderFactory } from '../../src/coordination/index.ts';
 import type { Pool } from '../../src/db/index.ts';
 import { createManualClock, createPolicy, newCallStats, requestJson } from '../../src/resilience/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { drive, inFlight, reply, settings, startServer } from '../resilience/helpers.ts';
 import { otherProcessPool, testSealer } from './helpers.ts';
 
-let db: TestDb;
+const db = useTestDb();
 let other: Pool;
-before(async () => {
-  db = await createTestDb();
-  other = otherProcessPool(db.url);
-});
-after(async () => {
-  await other.end();
-  await db.drop();
-});
 
 let n = 0;
 const freshKey = () => `connection:tok-${++n}`;
@@ -37,6 +29,12 @@ function tokenEndpoint(delayMs = 50, expiresInMs = 3_600_000) {
 }
 
 describe('shared token refresh (PostgreSQL)', () => {
+  // In the suite, not at the top level: there the database's before() would not have finished.
+  before(() => {
+    other = otherProcessPool(db.url);
+    db.onClose(() => other.end());
+  });
+
   it('N concurrent callers in two processes: exactly one refresh, everyone gets the same token', async () => {
     const key = freshKey();
     const upstream = tokenEndpoint(100);

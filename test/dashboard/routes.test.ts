@@ -1,5 +1,5 @@
 /** The dashboard plugin over HTTP: the public page, asset caching and compression, the overview's auth and shape, the connections panel's data. */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { bundleClient, CONNECTIONS_SHOWN, dashboardRoutes, loadAssets, type Overview } from '../../src/dashboard/index.ts';
@@ -7,23 +7,18 @@ import type { App } from '../../src/http/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { API_HEADERS, buildTestApp, TEST_KEYS } from '../helpers/app.ts';
 import { ACME_SECRET, GLOBEX_REASON, GLOBEX_SECRET, seedConnectionActivity, type SeededActivity } from '../helpers/connectionActivity.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 describe('dashboard routes', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let version: string;
   before(async () => {
-    db = await createTestDb();
     const assets = await loadAssets(silentLogger);
     version = assets.get('app.js')?.version ?? '';
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(dashboardRoutes, { pool: db.pool, assets });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   it('GET /dashboard is public HTML that references the versioned bundle, with a strict CSP and no key in it', async () => {
@@ -93,19 +88,14 @@ describe('dashboard routes', () => {
 });
 
 describe('dashboard connections panel', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let seeded: SeededActivity;
   before(async () => {
-    db = await createTestDb();
     seeded = await seedConnectionActivity(db.pool);
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(dashboardRoutes, { pool: db.pool, assets: await loadAssets(silentLogger) });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const overview = async () => {

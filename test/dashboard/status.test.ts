@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
 import { ACME_SECRET, GLOBEX_REASON, GLOBEX_SECRET, seedConnectionActivity, type SeededActivity } from '../helpers/connectionActivity.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { KEYS, startInstance, type Instance } from './fixtures/instance.ts';
 
 function capture(): { stream: Writable; text(): string } {
@@ -77,14 +77,10 @@ describe('buffalo status', () => {
 });
 
 describe('buffalo status: connections', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let seeded: SeededActivity;
   before(async () => {
-    db = await createTestDb();
     seeded = await seedConnectionActivity(db.pool);
-  });
-  after(async () => {
-    await db?.drop();
   });
   const config = resolveConfig({ NODE_ENV: 'test' });
 

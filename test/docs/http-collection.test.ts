@@ -4,7 +4,7 @@
  * carry the auth and Idempotency-Key headers their operation needs, and each one, sent to a
  * real app, reaches its handler (no "no route" 404, no 401 for a request that sends a key).
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { createConnectors } from '../../src/connectors/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { signDevToken } from '../../src/orders/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 const COLLECTION = path.resolve('docs/buffalo.http');
 // Routes outside the OpenAPI document on purpose (schema.hide), listed here explicitly.
@@ -88,13 +88,12 @@ interface Operation {
 }
 
 describe('docs/buffalo.http and the OpenAPI document', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let operations: Operation[];
   const { vars, requests } = parseCollection(readFileSync(COLLECTION, 'utf8'));
 
   before(async () => {
-    db = await createTestDb();
     // Every optional module on, so the document holds every operation: upstream URLs point at a
     // closed port (requests that reach them fail as 502/503, which is all this test needs).
     const config = resolveConfig({
@@ -107,7 +106,7 @@ describe('docs/buffalo.http and the OpenAPI document', () => {
       EVENTS_RETRY_MAX_ATTEMPTS: '1',
       STRIPE_WEBHOOK_SECRET: 'whsec_http_collection_test',
     });
-    app = await buildApi({ pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) });
+    app = db.closeLater(await buildApi({ pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) }));
     await app.ready();
     const res = await app.inject({ method: 'GET', url: '/docs/openapi.json' });
     assert.equal(res.statusCode, 200);
@@ -115,11 +114,6 @@ describe('docs/buffalo.http and the OpenAPI document', () => {
     operations = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.entries(ops).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, method: m.toUpperCase(), path: p, security: op.security ?? [], description: `${op.summary ?? ''} ${op.description ?? ''}` })),
     );
-  });
-
-  after(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   it('parses: every request has a method and a {{baseUrl}} URL, every variable used is defined, JSON bodies are JSON', () => {

@@ -1,4 +1,4 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { OPEN_BREAKER_MESSAGE } from '../../src/events-gateway/index.ts';
@@ -7,33 +7,25 @@ import { createManualClock, type ManualClock } from '../../src/resilience/index.
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { startEventServiceSimulator, type EventServiceSimState } from '../../src/sandbox/eventservice/index.ts';
 import { API_HEADERS } from '../helpers/app.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { buildGatewayApp, simControl, simStats, WRITES } from './support.ts';
 
 const UPSTREAM_503 = { success: false, error: 'Service temporarily unavailable', message: 'Event API is experiencing high load' };
 const openBody = (retryAfter: number) => ({ success: false, error: 'Service temporarily unavailable', message: OPEN_BREAKER_MESSAGE, retryAfter, circuitBreakerState: 'OPEN' });
 
 describe('POST /addEvent behind the write breaker (the event service contract: 3 failures in 30 s → open 10 s, doubling to 60 s)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: RunningSimulator<EventServiceSimState>;
   let app: App;
   let clock: ManualClock;
-  const apps: App[] = [];
 
   before(async () => {
-    db = await createTestDb();
-    sim = await startEventServiceSimulator({ knobs: { eventLatencyMs: 0 } });
-  });
-  after(async () => {
-    for (const a of apps) await a.close();
-    await sim.close();
-    await db.drop();
+    sim = db.closeLater(await startEventServiceSimulator({ knobs: { eventLatencyMs: 0 } }));
   });
   // A fresh breaker, and the simulator's write cycle back at "5 succeed, then 10 fail".
   beforeEach(async () => {
     clock = createManualClock();
-    app = (await buildGatewayApp(db.pool, sim.url, { clock })).app;
-    apps.push(app);
+    app = db.closeLater((await buildGatewayApp(db.pool, sim.url, { clock })).app);
     await simControl(sim.url, '/__sandbox/write-cycle/reset');
   });
 

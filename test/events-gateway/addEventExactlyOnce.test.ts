@@ -1,32 +1,26 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsGatewayRoutes } from '../../src/events-gateway/index.ts';
 import type { App } from '../../src/http/index.ts';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { startEventServiceSimulator, type EventServiceSimState, type EventServiceTruth } from '../../src/sandbox/eventservice/index.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { expireLease, failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
 import { EVENT_SERVICE_SETTINGS, simControl } from './support.ts';
 
 const LEASE_MS = 250;
 
 describe('POST /addEvent is exactly-once: one upstream event per Idempotency-Key, whatever fails', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: RunningSimulator<EventServiceSimState>;
   let app: App;
 
   before(async () => {
-    db = await createTestDb();
-    sim = await startEventServiceSimulator({ knobs: { eventLatencyMs: 0, writeCycle: false } });
-    app = await buildTestApp(db.pool, { idempotencyLeaseMs: LEASE_MS });
+    sim = db.closeLater(await startEventServiceSimulator({ knobs: { eventLatencyMs: 0, writeCycle: false } }));
+    app = db.closeLater(await buildTestApp(db.pool, { idempotencyLeaseMs: LEASE_MS }));
     await app.register(eventsGatewayRoutes, { baseUrl: sim.url, settings: EVENT_SERVICE_SETTINGS });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await sim.close();
-    await db.drop();
   });
   beforeEach(() => simControl(sim.url, '/__sandbox/settings', { writeLatencyMs: 0 }));
 

@@ -1,34 +1,26 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event, User } from '../../src/events-gateway/index.ts';
 import type { App } from '../../src/http/index.ts';
 import type { RunningSimulator } from '../../src/sandbox/common/index.ts';
 import { FANOUT_EVENT_COUNT, FANOUT_USER_ID, startEventServiceSimulator, type EventServiceSimState, type EventServiceTruth } from '../../src/sandbox/eventservice/index.ts';
 import { API_HEADERS } from '../helpers/app.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { buildGatewayApp, EVENT_READS, simControl, simStats } from './support.ts';
 
 describe('events gateway reads over the event-service simulator', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: RunningSimulator<EventServiceSimState>;
   let truth: EventServiceTruth;
-  const apps: App[] = [];
   const gateway = async (fanoutConcurrency?: number) => {
     const { app } = await buildGatewayApp(db.pool, sim.url, fanoutConcurrency ? { fanoutConcurrency } : {});
-    apps.push(app);
-    return app;
+    return db.closeLater(app);
   };
   const get = (app: App, url: string) => app.inject({ method: 'GET', url, headers: API_HEADERS });
 
   before(async () => {
-    db = await createTestDb();
-    sim = await startEventServiceSimulator({ knobs: { eventLatencyMs: 100 } });
+    sim = db.closeLater(await startEventServiceSimulator({ knobs: { eventLatencyMs: 100 } }));
     truth = (await (await fetch(`${sim.url}/__sandbox/truth`)).json()) as EventServiceTruth;
-  });
-  after(async () => {
-    for (const app of apps) await app.close();
-    await sim.close();
-    await db.drop();
   });
   beforeEach(() => simControl(sim.url, '/__sandbox/stats/reset'));
   const withEventLatency = async (ms: number, fn: () => Promise<void>) => {
@@ -166,7 +158,7 @@ describe('events gateway reads over the event-service simulator', () => {
 
   it('event fetches that time out are retried (per-attempt timeout from the policy), then → 502 naming the ids', async () => {
     const { app } = await buildGatewayApp(db.pool, sim.url, { settings: { timeoutMs: 150 } });
-    apps.push(app);
+    db.closeLater(app);
     const user = sim.state.world().user('4')!;
     const original = user.events;
     const [first] = truth.users.find((u) => u.id === FANOUT_USER_ID)!.events as [string];

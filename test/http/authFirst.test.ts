@@ -4,14 +4,14 @@
  * body gets 401, never a 400 that tells a stranger which fields exist and what they accept.
  * The route list comes from Fastify itself, so a route added later is covered without editing.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildApi } from '../../src/cli/start.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 // Public on purpose: probes, Prometheus, the API docs and the dashboard shell (it asks for the key).
 const PUBLIC = [/^GET \/(healthz|health|readyz|metrics)$/, /^GET \/docs(\/.*)?$/, /^GET \/dashboard(\/|\/assets\/:file)?$/];
@@ -43,10 +43,9 @@ function registeredRoutes(app: App): Array<{ method: string; url: string }> {
 }
 
 describe('every route authenticates before it validates', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   before(async () => {
-    db = await createTestDb();
     const config = resolveConfig({
       NODE_ENV: 'test',
       API_KEY: 'auth-first-api-key-0123456789',
@@ -56,12 +55,8 @@ describe('every route authenticates before it validates', () => {
       EVENT_API_BASE_URL: 'http://127.0.0.1:9',
       STRIPE_WEBHOOK_SECRET: 'whsec_auth_first_test',
     });
-    app = await buildApi({ pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) });
+    app = db.closeLater(await buildApi({ pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) }));
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   it('an anonymous request with a bad query, params and body is 401 on every non-public route', async () => {

@@ -1,19 +1,18 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp, TEST_KEYS } from '../helpers/app.ts';
 import { requireAdminKey, requireApiKey, requireIdempotencyKey, type App } from '../../src/http/index.ts';
 import { createPool } from '../../src/db/index.ts';
 import { AppError } from '../../src/errors.ts';
 
 describe('HTTP conventions', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 30 });
   let app: App;
   let executions = 0;
   before(async () => {
-    db = await createTestDb({ poolMax: 30 });
-    app = await buildTestApp(db.pool, { bodyLimitBytes: 4096 });
+    app = db.closeLater(await buildTestApp(db.pool, { bodyLimitBytes: 4096 }));
     app.get('/probe', { preHandler: requireApiKey }, async () => ({ ok: true }));
     app.get('/admin-probe', { preHandler: requireAdminKey }, async () => ({ ok: true }));
     app.post(
@@ -31,10 +30,6 @@ describe('HTTP conventions', () => {
       },
     );
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   it('rejects missing, wrong, short and long API keys with 401 unauthorized', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { enqueueMany } from '../../src/queue/index.ts';
@@ -10,23 +10,18 @@ import { drainOutbox, testDeps } from './fixtures/support.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('ingest HTTP API', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let up: FakeUpstream;
   let deps: IngestDeps;
   let key = 0;
   const idem = () => ({ 'idempotency-key': `k-${++key}` });
   before(async () => {
-    db = await createTestDb();
     up = createFakeUpstream(12, { pageSize: 5 });
     deps = testDeps(db.pool, [createFakeConnector(up)]);
-    app = await buildTestApp(db.pool, { readiness: [ingestReadinessCheck(deps)] });
+    app = db.closeLater(await buildTestApp(db.pool, { readiness: [ingestReadinessCheck(deps)] }));
     await app.register(ingestRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   it('POST /trigger: 401 without the admin key, 400 naming the bad field, 400 without Idempotency-Key, 202 accepted', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
 import { acceptSync, createSyncWorker, runSync, SYNC_QUEUE, type IngestDeps } from '../../src/ingest/index.ts';
@@ -17,20 +17,15 @@ async function requestsServed(sim: Sim): Promise<number> {
 }
 
 describe('a sync in progress is cancelled when its worker stops', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: Sim;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     // Real time and the platform's real limit (10 req/min): a full sync of 30 campaigns would
     // take minutes, nearly all of it waiting for the rate limiter.
-    sim = await startAdPlatformSimulator({ port: 0, credentials, faults: { records: 30, errorRate: 0, timeoutRate: 0, rateLimitPerMin: 10, seed: 3 }, knobs: { syncMs: 10 } });
+    sim = db.closeLater(await startAdPlatformSimulator({ port: 0, credentials, faults: { records: 30, errorRate: 0, timeoutRate: 0, rateLimitPerMin: 10, seed: 3 }, knobs: { syncMs: 10 } }));
     const config = resolveConfig({ NODE_ENV: 'test', AD_PLATFORM_API_URL: sim.url, AD_PLATFORM_EMAIL: credentials.email, AD_PLATFORM_PASSWORD: credentials.password, AD_PLATFORM_CLIENT_ID: 'buffalo-cancel-test' });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) };
-  });
-  after(async () => {
-    await sim.close();
-    await db.drop();
   });
 
   // If cancellation did not reach the rate-limit wait, stop() would wait out the whole sync and

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { testDeps } from './fixtures/support.ts';
@@ -18,13 +18,7 @@ function captureIo(tty: boolean): CliIo & { text: () => { out: string; err: stri
 }
 
 describe('ingest CLI commands', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
 
   it('sync shows live progress on a terminal and closes with a summary; process drains; dlq list and replay show and requeue the poison record', async () => {
     const up = createFakeUpstream(25, { pageSize: 10 });

@@ -3,9 +3,9 @@
  * a timestamp past any row's, garbage — is a 400 `invalid_cursor` naming `cursor`, never a 500
  * from PostgreSQL; a cursor the API issued keeps working.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { ingestRoutes } from '../../src/ingest/index.ts';
@@ -14,21 +14,16 @@ const forge = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const NOW_US = `${Date.now()}000`;
 
 describe('forged cursors are 400 invalid_cursor', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 4 });
   let app: App;
   before(async () => {
-    db = await createTestDb({ poolMax: 4 });
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(ingestRoutes, { pool: db.pool });
     await app.ready();
     await db.pool.query(
       `INSERT INTO payments (source, connection_id, external_id, kind, status, raw_status, amount_cents, currency, occurred_at)
        SELECT 'stripe', 'stripe-default', 'p' || g, 'charge', 'COLLECTED', 'succeeded', 100, 'USD', now() FROM generate_series(1, 3) g`,
     );
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const get = (url: string, headers: Record<string, string> = API_HEADERS) => app.inject({ method: 'GET', url, headers });

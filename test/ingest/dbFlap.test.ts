@@ -1,14 +1,14 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { runSync } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { drainOutbox, rowsById, testDeps } from './fixtures/support.ts';
 
 // Every backend of this database but the killer's own: the run's pooled connections (idle
 // between pages, so the next page transaction meets a dead connection or a fresh one).
-async function terminateRunConnections(db: TestDb): Promise<number> {
+async function terminateRunConnections(db: TestDbFixture): Promise<number> {
   const killer = new pg.Client({ connectionString: db.url });
   await killer.connect();
   try {
@@ -23,13 +23,7 @@ async function terminateRunConnections(db: TestDb): Promise<number> {
 }
 
 describe('ingest producer when its database connection drops mid-run', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
 
   it('the run continues on fresh connections, its lease intact, and completes; nothing is half-written or duplicated', async () => {
     const up = createFakeUpstream(60, { pageSize: 10 });

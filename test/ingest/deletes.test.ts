@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { hashContent, ingestRoutes, runSync, INGEST_QUEUE, type IngestDeps } from '../../src/ingest/index.ts';
@@ -24,7 +24,7 @@ const simNow = (sandbox: Sandbox, name: 'hubspot' | 'gcal' | 'adplatform') => sa
 
 // Charges the rollup counts in the hour of one payment (the upstream keeps changing other deals,
 // but hardly in that past hour).
-async function countedInHourOf(db: TestDb, id: string): Promise<number> {
+async function countedInHourOf(db: TestDbFixture, id: string): Promise<number> {
   const { rows } = await db.pool.query<{ n: string }>(
     `SELECT coalesce(sum(r.count_00 + r.count_15 + r.count_30 + r.count_45), 0)::text AS n
      FROM payments p JOIN revenue_rollup r ON r.source = p.source AND r.currency = p.currency AND r.hour_start = date_bin('1 hour', p.occurred_at, timestamptz 'epoch')
@@ -34,18 +34,17 @@ async function countedInHourOf(db: TestDb, id: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-async function deletedAt(db: TestDb, table: string, source: string, id: string): Promise<Date | null | undefined> {
+async function deletedAt(db: TestDbFixture, table: string, source: string, id: string): Promise<Date | null | undefined> {
   const { rows } = await db.pool.query<{ deleted_at: Date | null }>(`SELECT deleted_at FROM ${table} WHERE source = $1 AND external_id = $2`, [source, id]);
   return rows[0]?.deleted_at;
 }
 
 describe('deletes and archives upstream', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['hubspot', 'gcal', 'adplatform'], {
       env: {
         SANDBOX_HUBSPOT_RECORDS: '60', SANDBOX_HUBSPOT_SEED: '11', SANDBOX_HUBSPOT_POISON_RATE: '0',
@@ -54,14 +53,10 @@ describe('deletes and archives upstream', () => {
         SANDBOX_ADPLATFORM_SYNC_MS: '1', SANDBOX_ADPLATFORM_UNAVAILABLE_EVERY: '0', SANDBOX_ADPLATFORM_TIMEOUT_EVERY: '0', SANDBOX_ADPLATFORM_MAX_PAGE_SIZE: '5',
       },
     }));
-    app = await buildTestApp(db.pool);
+    db.closeLater(sandbox);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(ingestRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await sandbox.close();
-    await db.drop();
   });
 
   it('a HubSpot deal archived upstream leaves revenue after the next incremental sync (rollup exact), is hidden by /payments unless includeDeleted=true, and is restored when it comes back', async () => {
@@ -215,16 +210,12 @@ describe('deletes and archives upstream', () => {
 });
 
 describe('deletes: a Stripe object the API answers resource_missing for', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], { env: { SANDBOX_STRIPE_RECORDS: '40', SANDBOX_STRIPE_SEED: '14', SANDBOX_STRIPE_POISON_RATE: '0' } }));
-  });
-  after(async () => {
-    await sandbox.close();
-    await db.drop();
+    db.closeLater(sandbox);
   });
 
   it('is marked deleted and leaves revenue (rollup exact); an older state still in the outbox does not bring it back, a newer one restores it', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
 import { createIngestProcessor, runSync, type IngestDeps } from '../../src/ingest/index.ts';
@@ -17,14 +17,13 @@ const SCALE = 30;
 
 describe('ingest end to end against the ad platform as it is (simulator defaults)', () => {
   const clock = createScaledClock(SCALE);
-  let db: TestDb;
+  const db = useTestDb();
   let sim: Sim;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     // Nothing but the platform's own behaviour: 100 campaigns, paging by page × limit with
     // has_more as if limit were 10, every 5th list call a 503, 11 per minute per client, 2 s syncs.
-    sim = await startAdPlatformSimulator({ port: 0, credentials, clock, knobs: { syncMs: Math.round(ADPLATFORM_DEFAULT_KNOBS.syncMs / SCALE) } });
+    sim = db.closeLater(await startAdPlatformSimulator({ port: 0, credentials, clock, knobs: { syncMs: Math.round(ADPLATFORM_DEFAULT_KNOBS.syncMs / SCALE) } }));
     // Production settings except the per-attempt timeout: scaled 30×, its 5 s leave a 2 s sync
     // call (67 ms) only 100 ms of event-loop jitter, and a sync that timed out after reaching the
     // platform is retried — a second sync call this test would count against the connector.
@@ -37,10 +36,6 @@ describe('ingest end to end against the ad platform as it is (simulator defaults
       ADPLATFORM_TIMEOUT_MS: '30000',
     });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger, clock }) };
-  });
-  after(async () => {
-    await sim.close();
-    await db.drop();
   });
 
   it('a full sync stores exactly the 100 campaigns and syncs each once, no phantom, no 429 beyond one per window', { timeout: 120_000 }, async (t) => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
@@ -20,19 +20,14 @@ async function control<T>(sim: Sim, path: string, body?: unknown): Promise<T> {
 describe("ingest end to end: ad platform under the platform's documented faults (20 % 503, 10 % timeouts, 10 req/min, expiring tokens)", () => {
   // 50× time: the platform's 60 s Retry-After and 10 req/min keep their proportions, in seconds of wall time.
   const clock = createScaledClock(50);
-  let db: TestDb;
+  const db = useTestDb();
   let sim: Sim;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
-    sim = await startAdPlatformSimulator({ port: 0, credentials, clock, faults: { records: 20, errorRate: 0.2, timeoutRate: 0.1, rateLimitPerMin: 10, tokenTtlS: 120, seed: 8 }, knobs: { syncMs: 20 } });
+    sim = db.closeLater(await startAdPlatformSimulator({ port: 0, credentials, clock, faults: { records: 20, errorRate: 0.2, timeoutRate: 0.1, rateLimitPerMin: 10, tokenTtlS: 120, seed: 8 }, knobs: { syncMs: 20 } }));
     // Production resilience settings for the ad platform (config defaults), on the scaled clock.
     const config = resolveConfig({ NODE_ENV: 'test', AD_PLATFORM_API_URL: sim.url, AD_PLATFORM_EMAIL: credentials.email, AD_PLATFORM_PASSWORD: credentials.password, AD_PLATFORM_CLIENT_ID: 'buffalo-ingest-test' });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger, clock }) };
-  });
-  after(async () => {
-    await sim.close();
-    await db.drop();
   });
 
   it('every campaign is stored exactly once with its synced_at; an edit is picked up by the next run', async () => {

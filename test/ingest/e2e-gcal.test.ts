@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { GcalTruth } from '../../src/sandbox/gcal/index.ts';
@@ -9,7 +9,7 @@ import { controlSim, startSandboxDeps, truthOf } from './fixtures/sandboxDeps.ts
 
 interface EventDbRow { external_id: string; status: string; summary: string | null; starts_at: Date | null }
 
-async function assertEventsMatchTruth(db: TestDb, sandbox: Sandbox): Promise<{ truth: GcalTruth; stored: Map<string, EventDbRow> }> {
+async function assertEventsMatchTruth(db: TestDbFixture, sandbox: Sandbox): Promise<{ truth: GcalTruth; stored: Map<string, EventDbRow> }> {
   const truth = await truthOf<GcalTruth>(sandbox, 'gcal');
   const { rows } = await db.pool.query<EventDbRow>("SELECT external_id, status, summary, starts_at FROM calendar_events WHERE source = 'gcal'");
   const stored = new Map(rows.map((r) => [r.external_id, r]));
@@ -28,16 +28,12 @@ async function assertEventsMatchTruth(db: TestDb, sandbox: Sandbox): Promise<{ t
 }
 
 describe('ingest end to end: Google Calendar (sync tokens, cancellations, expired token)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['gcal'], { env: { SANDBOX_GCAL_RECORDS: '150', SANDBOX_GCAL_SEED: '9', SANDBOX_GCAL_POISON_RATE: '0' } }));
-  });
-  after(async () => {
-    await sandbox.close();
-    await db.drop();
+    db.closeLater(sandbox);
   });
 
   it('full then incremental: stored events equal the calendar; a cancellation keeps the stored title and time', async () => {

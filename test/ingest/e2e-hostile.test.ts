@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
 import { runSync, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
@@ -13,27 +13,23 @@ import { controlSim, startSandboxDeps, truthOf } from './fixtures/sandboxDeps.ts
 type HostileMap = Record<string, { field: string; kind: HostileKind }>;
 const SANITIZED_KINDS: HostileKind[] = ['nul', 'lone_surrogate'];
 
-async function deadIds(db: TestDb, source: string): Promise<Map<string, string>> {
+async function deadIds(db: TestDbFixture, source: string): Promise<Map<string, string>> {
   const items = (await listDeadLetters(db.pool, { queue: INGEST_QUEUE, limit: 500 })).items;
   return new Map(items.filter((d) => (d.payload as IngestJobPayload).source === source).map((d) => [(d.payload as IngestJobPayload).externalId, d.error.message]));
 }
 
 describe('sync with hostile upstream content: every record stored or dead-lettered, cursor at the end', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe', 'hubspot'], {
       env: {
         SANDBOX_STRIPE_RECORDS: '300', SANDBOX_STRIPE_SEED: '7', SANDBOX_STRIPE_HOSTILE_RATE: '0.05',
         SANDBOX_HUBSPOT_RECORDS: '300', SANDBOX_HUBSPOT_SEED: '7', SANDBOX_HUBSPOT_HOSTILE_RATE: '0.1',
       },
     }));
-  });
-  after(async () => {
-    await sandbox.close();
-    await db.drop();
+    db.closeLater(sandbox);
   });
 
   it('Stripe, SANDBOX_STRIPE_HOSTILE_RATE=0.05: full then incremental complete; every charge and refund stored, cursors stored', async () => {

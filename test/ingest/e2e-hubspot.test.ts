@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { HubspotTruth } from '../../src/sandbox/hubspot/index.ts';
@@ -8,20 +8,16 @@ import { drainOutbox } from './fixtures/support.ts';
 import { startSandboxDeps, truthOf } from './fixtures/sandboxDeps.ts';
 
 describe('ingest end to end: HubSpot under 20 % 503 + 10 % timeouts + 429s', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['hubspot'], {
       env: { SANDBOX_HUBSPOT_RECORDS: '150', SANDBOX_HUBSPOT_SEED: '5', SANDBOX_HUBSPOT_ERROR_RATE: '0.2', SANDBOX_HUBSPOT_TIMEOUT_RATE: '0.1', SANDBOX_HUBSPOT_RATE_LIMIT_PER_MIN: '18', SANDBOX_HUBSPOT_POISON_RATE: '0' },
       // A 429 here means "wait for the 10-second window": give retries a budget that covers it.
       configEnv: { HUBSPOT_RETRY_MAX_ATTEMPTS: '30', HUBSPOT_RETRY_BASE_MS: '200', HUBSPOT_RETRY_MAX_MS: '2500' },
     }));
-  });
-  after(async () => {
-    await sandbox.close();
-    await db.drop();
+    db.closeLater(sandbox);
   });
 
   it('the sync completes and stores every upstream deal and contact exactly once', async () => {

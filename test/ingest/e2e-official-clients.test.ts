@@ -3,7 +3,7 @@
  * simulators — reach Buffalo's tables and revenue through the next incremental sync, and a
  * reconciliation then finds nothing to repair.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@hubspot/api-client';
 import Stripe from 'stripe';
@@ -13,7 +13,7 @@ import { summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.t
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { HubspotTruth } from '../../src/sandbox/hubspot/state.ts';
 import type { StripeTruth } from '../../src/sandbox/stripe/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { drainOutbox } from './fixtures/support.ts';
 import { startSandboxDeps, truthOf } from './fixtures/sandboxDeps.ts';
 
@@ -24,20 +24,16 @@ async function syncAndDrain(deps: IngestDeps, source: 'stripe' | 'hubspot', mode
 }
 
 describe('upstream writes through the official clients reach the tables and revenue', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe', 'hubspot'], {
       env: { SANDBOX_STRIPE_RECORDS: '40', SANDBOX_STRIPE_POISON_RATE: '0', SANDBOX_HUBSPOT_RECORDS: '40', SANDBOX_HUBSPOT_POISON_RATE: '0' },
     }));
+    db.closeLater(sandbox);
     await syncAndDrain(deps, 'stripe', 'full');
     await syncAndDrain(deps, 'hubspot', 'full');
-  });
-  after(async () => {
-    await sandbox.close();
-    await db.drop();
   });
 
   it('a deal archived with crm.deals.basicApi.archive leaves revenue after the next incremental sync (rollup exact)', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
 import { runSync, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
@@ -10,7 +10,7 @@ import { controlSim, startSandboxDeps, truthOf } from './fixtures/sandboxDeps.ts
 
 interface PaymentDbRow { external_id: string; kind: string; amount_cents: string; refunded_cents: string; currency: string; parent_external_id: string | null }
 
-async function assertPaymentsMatchTruth(db: TestDb, sandbox: Sandbox): Promise<StripeTruth> {
+async function assertPaymentsMatchTruth(db: TestDbFixture, sandbox: Sandbox): Promise<StripeTruth> {
   const truth = await truthOf<StripeTruth>(sandbox, 'stripe');
   const { rows } = await db.pool.query<PaymentDbRow>("SELECT external_id, kind, amount_cents, refunded_cents, currency, parent_external_id FROM payments WHERE source = 'stripe'");
   const stored = new Map(rows.map((r) => [r.external_id, r]));
@@ -31,16 +31,12 @@ async function assertPaymentsMatchTruth(db: TestDb, sandbox: Sandbox): Promise<S
 }
 
 describe('ingest end to end: Stripe simulator → connector → outbox → payments', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], { env: { SANDBOX_STRIPE_RECORDS: '150', SANDBOX_STRIPE_SEED: '42', SANDBOX_STRIPE_POISON_RATE: '0.03' } }));
-  });
-  after(async () => {
-    await sandbox.close();
-    await db.drop();
+    db.closeLater(sandbox);
   });
 
   it('full sync: every good upstream charge and refund is stored exactly once; poison records are in the DLQ with error and payload', async () => {

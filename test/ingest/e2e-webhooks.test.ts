@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { resolveConfig } from '../../src/config.ts';
@@ -17,23 +17,17 @@ import { controlSim, truthOf } from './fixtures/sandboxDeps.ts';
 const SECRET = 'whsec_ingest_e2e_0123456789';
 
 describe('ingest end to end: signed webhooks from the Stripe simulator', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(stripeWebhookRoutes, { pool: db.pool, webhookSecret: SECRET });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    sandbox = await startSandbox({ basePort: 0, only: ['stripe'], env: { SANDBOX_STRIPE_RECORDS: '50', SANDBOX_STRIPE_SEED: '21', SANDBOX_STRIPE_POISON_RATE: '0' }, stripeWebhook: { url: `${url}/webhooks/stripe`, secret: SECRET } });
+    sandbox = db.closeLater(await startSandbox({ basePort: 0, only: ['stripe'], env: { SANDBOX_STRIPE_RECORDS: '50', SANDBOX_STRIPE_SEED: '21', SANDBOX_STRIPE_POISON_RATE: '0' }, stripeWebhook: { url: `${url}/webhooks/stripe`, secret: SECRET } }));
     const config = resolveConfig({ NODE_ENV: 'test', ...sandboxEnv(sandbox) });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) };
-  });
-  after(async () => {
-    await sandbox.close();
-    await app.close();
-    await db.drop();
   });
 
   it('every event the upstream delivers is verified, stored once and normalized into payments', async () => {

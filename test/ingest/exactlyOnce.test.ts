@@ -1,25 +1,20 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '../../src/http/index.ts';
 import { ingestRoutes } from '../../src/ingest/index.ts';
 import { ADMIN_HEADERS, buildTestApp } from '../helpers/app.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { expireLease, failResponseStores, keyStatus, sleep } from '../helpers/idempotency.ts';
 
 const LEASE_MS = 250;
 
 describe('POST /trigger and POST /dlq/:id/replay are exactly-once per Idempotency-Key', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   before(async () => {
-    db = await createTestDb();
-    app = await buildTestApp(db.pool, { idempotencyLeaseMs: LEASE_MS });
+    app = db.closeLater(await buildTestApp(db.pool, { idempotencyLeaseMs: LEASE_MS }));
     await app.register(ingestRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const trigger = (key: string) => app.inject({ method: 'POST', url: '/trigger/gcal/full', headers: { ...ADMIN_HEADERS, 'idempotency-key': key } });

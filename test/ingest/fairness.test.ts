@@ -4,13 +4,13 @@
  * it. Counted in processor batches (behaviour, not timing): oldest first, the small connection's
  * records would wait behind all 100 batches of the backlog.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CalendarEventRow, Connector, PaymentRow, RawRecord } from '../../src/connectors/index.ts';
 import { withTransaction } from '../../src/db/index.ts';
 import { createIngestProcessor, insertRun, newRunProgress, writePage, type IngestDeps } from '../../src/ingest/index.ts';
 import { newCallStats } from '../../src/resilience/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { testDeps } from './fixtures/support.ts';
 
 const BACKLOG = 50_000;
@@ -47,14 +47,10 @@ const event = (i: number): RawRecord => {
 };
 
 describe('ingest outbox: fair across connections', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     deps = testDeps(db.pool, [passThrough('stripe'), passThrough('gcal')]);
-  });
-  after(async () => {
-    await db.drop();
   });
 
   // The producer's own page writer, as a sync run writes them.

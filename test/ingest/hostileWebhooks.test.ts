@@ -1,9 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { listDeadLetters } from '../../src/queue/index.ts';
@@ -22,21 +22,16 @@ function chargeEventJson(eventId: string, chargeId: string, description: string,
 }
 
 describe('Stripe webhooks with hostile content (real HTTP, real PostgreSQL, real Stripe normalizer)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let url: string;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
-    app = await buildTestApp(db.pool, { bodyLimitBytes: BODY_LIMIT });
+    app = db.closeLater(await buildTestApp(db.pool, { bodyLimitBytes: BODY_LIMIT }));
     await app.register(stripeWebhookRoutes, { pool: db.pool, webhookSecret: SECRET });
     url = `${await app.listen({ port: 0, host: '127.0.0.1' })}/webhooks/stripe`;
     const config = resolveConfig({ NODE_ENV: 'test', STRIPE_API_KEY: 'sk_test_hostile', STRIPE_WEBHOOK_SECRET: SECRET });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) };
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const post = async (body: string) => {

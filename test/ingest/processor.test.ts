@@ -1,7 +1,7 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { timeVersion, type CalendarEventRow, type Connector, type PaymentRow } from '../../src/connectors/index.ts';
 import { enqueueMany, listDeadLetters, replayDeadLetter } from '../../src/queue/index.ts';
 import { getRun, hashContent, runSync, INGEST_QUEUE, type IngestJobPayload } from '../../src/ingest/index.ts';
@@ -32,13 +32,7 @@ const charge = (status: 'PENDING' | 'COLLECTED' | 'REFUNDED', refunded: string, 
 });
 
 describe('ingest processor', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
   beforeEach(async () => {
     await db.pool.query('TRUNCATE contacts, payments, calendar_events, sync_cursors, sync_runs, sync_run_tallies, ingest_record_hashes, jobs, dead_letters');
   });

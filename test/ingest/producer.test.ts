@@ -1,15 +1,15 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { runSync, getRun } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream, type FakeUpstream } from './fixtures/fakeUpstream.ts';
 import { drainOutbox, rowsById, testDeps } from './fixtures/support.ts';
 
-async function resetDb(db: TestDb): Promise<void> {
+async function resetDb(db: TestDbFixture): Promise<void> {
   await db.pool.query('TRUNCATE contacts, sync_cursors, sync_runs, sync_run_tallies, ingest_record_hashes, jobs, dead_letters');
 }
 
-async function assertStoredEqualsTruth(db: TestDb, up: FakeUpstream): Promise<void> {
+async function assertStoredEqualsTruth(db: TestDbFixture, up: FakeUpstream): Promise<void> {
   const stored = await rowsById<{ external_id: string; email: string; first_name: string; source_updated_at: Date }>(db.pool, 'contacts');
   assert.equal(stored.size, up.truth.size, 'one row per upstream record');
   for (const [id, c] of up.truth) {
@@ -21,13 +21,7 @@ async function assertStoredEqualsTruth(db: TestDb, up: FakeUpstream): Promise<vo
 }
 
 describe('ingest producer (fake upstream)', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
   beforeEach(() => resetDb(db));
 
   it('full then incremental sync: stored rows equal the upstream, unchanged records are deduped, changes are picked up', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { createNormalizers, NormalizeError, type Normalizer } from '../../src/connectors/index.ts';
 import { runSync, INGEST_QUEUE, type IngestDeps, type IngestJobPayload } from '../../src/ingest/index.ts';
 import { storeRawRecords, type RawRecordRow } from '../../src/ingest/rawRecords.ts';
@@ -14,7 +14,7 @@ import { dlqReplayCommand, renormalizeCommand } from '../../src/cli/index.ts';
 
 interface RawDbRow { source: string; entity: string; external_id: string; payload: Record<string, unknown>; version: string | null; hash: string }
 
-async function rawOf(db: TestDb, source: string): Promise<Map<string, RawDbRow>> {
+async function rawOf(db: TestDbFixture, source: string): Promise<Map<string, RawDbRow>> {
   const { rows } = await db.pool.query<RawDbRow>('SELECT * FROM raw_records WHERE source = $1', [source]);
   return new Map(rows.map((r) => [`${r.entity}:${r.external_id}`, r]));
 }
@@ -28,22 +28,21 @@ async function getJson(url: string, token: string): Promise<unknown> {
 }
 
 describe('raw payloads kept: every unified row has its latest raw payload, and renormalize re-derives rows from it', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let sandboxOpen = true;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe', 'hubspot'], {
       env: {
         SANDBOX_STRIPE_RECORDS: '40', SANDBOX_STRIPE_SEED: '7', SANDBOX_STRIPE_POISON_RATE: '0',
         SANDBOX_HUBSPOT_RECORDS: '30', SANDBOX_HUBSPOT_SEED: '3', SANDBOX_HUBSPOT_POISON_RATE: '0', SANDBOX_HUBSPOT_ERROR_RATE: '0', SANDBOX_HUBSPOT_TIMEOUT_RATE: '0',
       },
     }));
-  });
-  after(async () => {
-    if (sandboxOpen) await sandbox.close();
-    await db.drop();
+    // A test closes it early; close it here only if it is still open.
+    db.onClose(async () => {
+      if (sandboxOpen) await sandbox.close();
+    });
   });
 
   it('after syncs (backfill, then Stripe events), every unified row has its raw payload in the upstream\'s own shape', async () => {

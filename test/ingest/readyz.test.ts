@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from '../../src/db/index.ts';
 import { ingestReadinessCheck, runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { registerPolicy } from '../../src/resilience/policyRegistry.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { createFakeConnector, createFakeUpstream, type FakeUpstream } from './fixtures/fakeUpstream.ts';
 import { testDeps } from './fixtures/support.ts';
@@ -16,7 +16,7 @@ interface ReadyBody {
 }
 
 describe('/readyz syncStatus', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let up: FakeUpstream;
   let deps: IngestDeps;
   let app: App;
@@ -26,15 +26,10 @@ describe('/readyz syncStatus', () => {
   };
 
   before(async () => {
-    db = await createTestDb();
     up = createFakeUpstream(20, { pageSize: 10 });
     deps = testDeps(db.pool, [createFakeConnector(up)], { SYNC_INTERVAL_MS: String(15 * 60_000) });
-    app = await buildTestApp(db.pool, { readiness: [ingestReadinessCheck(deps)] });
+    app = db.closeLater(await buildTestApp(db.pool, { readiness: [ingestReadinessCheck(deps)] }));
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   it('healthy next to status before any run and after a successful one; the key sits right after status', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { buildDailySummary, ingestRoutes, runSync, type IngestDeps } from '../../src/ingest/index.ts';
@@ -12,22 +12,17 @@ const PUBLISHED = ['pagesFetched', 'recordsFetched', 'recordsUpserted', 'records
 const RETIRED = ['pages', 'records', 'backfillPerformed', 'fetched', 'enqueued', 'deduped', 'upserted', 'failed', 'invalid'];
 
 describe('run report field names through the API', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let up: FakeUpstream;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     up = createFakeUpstream(25, { pageSize: 10 });
     up.put({ ...up.truth.get('c0003')!, email: 'not-an-email' });
     deps = testDeps(db.pool, [createFakeConnector(up)]);
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(ingestRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const getRun = async (runId: string): Promise<Record<string, unknown>> => {

@@ -1,20 +1,19 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createScheduler, type DailySummary } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { testDeps } from './fixtures/support.ts';
 
 describe('ingest scheduler', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let server: Server;
   let url: string;
   const received: DailySummary[] = [];
   let failNext = 0;
   before(async () => {
-    db = await createTestDb();
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -29,11 +28,8 @@ describe('ingest scheduler', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    db.onClose(() => new Promise((r) => server.close(r)));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
-  });
-  after(async () => {
-    await new Promise((r) => server.close(r));
-    await db.drop();
   });
 
   const deps = () =>

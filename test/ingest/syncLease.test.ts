@@ -1,22 +1,18 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { LeaseLostError, tryAcquireSyncLease } from '../../src/ingest/index.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 // Stands in for "the holder's process stopped heartbeating long enough": the lease is past its expiry.
-async function expireLeases(db: TestDb, connectionId: string): Promise<void> {
+async function expireLeases(db: TestDbFixture, connectionId: string): Promise<void> {
   await db.pool.query("UPDATE sync_leases SET expires_at = now() - interval '1 second' WHERE connection_id = $1", [connectionId]);
 }
 
 describe('sync lease rows', () => {
-  let db: TestDb;
+  const db = useTestDb();
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE lease_probe (v int)');
-  });
-  after(async () => {
-    await db.drop();
   });
 
   it('is taken all-or-none: a run needing one held stream takes none of its streams', async () => {

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { stripeEventVersion, stripeReadVersion } from '../../src/connectors/index.ts';
 import { createIngestProcessor, hashContent, type IngestJobPayload } from '../../src/ingest/index.ts';
 import { verifyRevenueRollup } from '../../src/revenue/index.ts';
@@ -42,7 +42,7 @@ function recordOf(d: Delivery): { entity: 'charge' | 'event'; externalId: string
   return { entity: 'event', externalId: e.id, payload: e, version: stripeEventVersion(e.created, e.id) };
 }
 
-async function deliver(db: TestDb, up: StripeDouble, d: Delivery): Promise<void> {
+async function deliver(db: TestDbFixture, up: StripeDouble, d: Delivery): Promise<void> {
   const r = recordOf(d);
   for (let i = 0; i < d.copies; i++) {
     if (d.path === 'webhook') await deliverWebhook(db.pool, r.payload as Parameters<typeof deliverWebhook>[1]);
@@ -54,13 +54,7 @@ async function deliver(db: TestDb, up: StripeDouble, d: Delivery): Promise<void>
 }
 
 describe('versions never regress: random interleavings (property, real PostgreSQL)', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb({ poolMax: 12 });
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb({ poolMax: 12 });
 
   it('backfill, incremental, webhook and retried deliveries, processed by concurrent batches, leave every row at its newest delivered version', async () => {
     await fc.assert(

@@ -1,6 +1,6 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb, type TestDbFixture } from '../helpers/testResources.ts';
 import { createAdplatformConnector, stripeEventVersion, stripeReadVersion, timeVersion } from '../../src/connectors/index.ts';
 import { hashContent, type IngestJobPayload } from '../../src/ingest/index.ts';
 import { createPolicy } from '../../src/resilience/index.ts';
@@ -14,12 +14,12 @@ const S0 = T0 / 1000;
 
 interface PaymentDbRow { external_id: string; status: string; amount_cents: string; refunded_cents: string; source_version: string | null }
 
-async function payment(db: TestDb, id: string): Promise<PaymentDbRow | undefined> {
+async function payment(db: TestDbFixture, id: string): Promise<PaymentDbRow | undefined> {
   const { rows } = await db.pool.query<PaymentDbRow>('SELECT external_id, status, amount_cents, refunded_cents, source_version FROM payments WHERE external_id = $1', [id]);
   return rows[0];
 }
 
-async function assertRollupMatchesRows(db: TestDb): Promise<void> {
+async function assertRollupMatchesRows(db: TestDbFixture): Promise<void> {
   assert.deepEqual(await verifyRevenueRollup(db.pool), [], 'the rollup equals a recomputation from payments');
   const sums = await db.pool.query<{ rollup_refunded: string; rows_refunded: string; rollup_gross: string; rows_gross: string }>(`
     SELECT (SELECT coalesce(sum(refunded_00 + refunded_15 + refunded_30 + refunded_45), 0) FROM revenue_rollup)::text AS rollup_refunded,
@@ -31,13 +31,7 @@ async function assertRollupMatchesRows(db: TestDb): Promise<void> {
 }
 
 describe('versions never regress (real PostgreSQL)', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
   beforeEach(async () => {
     await db.pool.query('TRUNCATE payments, campaigns, sync_cursors, sync_runs, sync_run_tallies, ingest_record_hashes, webhook_events, jobs, dead_letters');
   });

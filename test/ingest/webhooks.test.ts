@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { stripeEventVersion, type Connector } from '../../src/connectors/index.ts';
@@ -31,19 +31,14 @@ function signed(payload: string, opts: { secret?: string; timestamp?: number } =
 }
 
 describe('Stripe webhooks', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   before(async () => {
-    db = await createTestDb();
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(stripeWebhookRoutes, { pool: db.pool, webhookSecret: SECRET });
     // A JSON route outside the plugin: the raw-body parser must not leak to it.
     app.post('/echo', async (request) => ({ body: request.body }));
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const post = (payload: string, signature?: string) =>

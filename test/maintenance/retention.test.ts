@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMaintenance, retentionTasks } from '../../src/maintenance/index.ts';
@@ -10,11 +10,7 @@ const NOW = Date.parse('2026-12-06T12:00:00Z');
 const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
 
 describe('maintenance keeps every growing table bounded by its retention', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(() => db.drop());
+  const db = useTestDb();
 
   const count = async (sql: string) => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`)).rows[0]!.n;
   const maintenance = (env: Record<string, string> = {}) =>

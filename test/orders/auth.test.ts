@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { API_HEADERS } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { signDevToken } from '../../src/orders/index.ts';
@@ -14,18 +14,12 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 describe('order API authentication and authorization (bearer JWT)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
   before(async () => {
-    db = await createTestDb();
-    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
-    app = await buildOrderApp(db.pool, sim.url);
-  });
-  after(async () => {
-    await app.close();
-    await sim.close();
-    await db.drop();
+    sim = db.closeLater(await startInventorySimulator({ port: 0, faults: { errorRate: 0 } }));
+    app = db.closeLater(await buildOrderApp(db.pool, sim.url));
   });
 
   const body = (customerId: string) => ({ customerId, items: [{ productId: 'prod_1', quantity: 1, price: 9.99 }] });

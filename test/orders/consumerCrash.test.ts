@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, STATUS_QUEUE } from '../../src/orders/index.ts';
 import { countRows, drain, FULL_HISTORY, historyOf, statusOf } from './support.ts';
 import { waitFor } from '../helpers/waitFor.ts';
@@ -30,13 +30,7 @@ async function sigkill(child: ChildProcess): Promise<void> {
 }
 
 describe('order consumers survive SIGKILL (child process)', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
 
   async function newOrders(n: number): Promise<string[]> {
     const ids: string[] = [];

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import type { App } from '../../src/http/index.ts';
 import { createOrderWorkers, signDevToken } from '../../src/orders/index.ts';
 import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
@@ -9,20 +9,14 @@ import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET } from './suppo
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('POST /api/orders and GET /api/orders/:id', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 30 });
   let app: App;
   let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
   let auth: Record<string, string>;
   before(async () => {
-    db = await createTestDb({ poolMax: 30 });
-    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
-    app = await buildOrderApp(db.pool, sim.url, { bodyLimitBytes: 8192 });
+    sim = db.closeLater(await startInventorySimulator({ port: 0, faults: { errorRate: 0 } }));
+    app = db.closeLater(await buildOrderApp(db.pool, sim.url, { bodyLimitBytes: 8192 }));
     auth = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'carol')}` };
-  });
-  after(async () => {
-    await app.close();
-    await sim.close();
-    await db.drop();
   });
 
   const post = (payload: unknown, key: string = randomUUID(), extra: Record<string, string> = {}) =>

@@ -1,29 +1,23 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { App } from '../../src/http/index.ts';
 import { signDevToken } from '../../src/orders/index.ts';
 import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { expireLease, failResponseStores, keyStatus } from '../helpers/idempotency.ts';
 import { buildOrderApp, TEST_JWT_SECRET } from './support.ts';
 
 const LEASE_MS = 250;
 
 describe('POST /api/orders is exactly-once per Idempotency-Key, even past the lease', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
   let auth: Record<string, string>;
   before(async () => {
-    db = await createTestDb();
-    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
-    app = await buildOrderApp(db.pool, sim.url, { idempotencyLeaseMs: LEASE_MS });
+    sim = db.closeLater(await startInventorySimulator({ port: 0, faults: { errorRate: 0 } }));
+    app = db.closeLater(await buildOrderApp(db.pool, sim.url, { idempotencyLeaseMs: LEASE_MS }));
     auth = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'erin')}` };
-  });
-  after(async () => {
-    await app.close();
-    await sim.close();
-    await db.drop();
   });
 
   const post = (key: string, productId: string) =>

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import type { App } from '../../src/http/index.ts';
 import { signDevToken } from '../../src/orders/index.ts';
 import { createManualClock, type ManualClock } from '../../src/resilience/index.ts';
@@ -9,22 +9,16 @@ import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
 import { buildOrderApp, countRows, inventoryRequests, TEST_JWT_SECRET } from './support.ts';
 
 describe('inventory behind the circuit breaker (seed defaults: 5 failures → open 30 s)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
   let clock: ManualClock;
   let auth: Record<string, string>;
   before(async () => {
-    db = await createTestDb();
-    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
+    sim = db.closeLater(await startInventorySimulator({ port: 0, faults: { errorRate: 0 } }));
     clock = createManualClock();
-    app = await buildOrderApp(db.pool, sim.url, { clock });
+    app = db.closeLater(await buildOrderApp(db.pool, sim.url, { clock }));
     auth = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, 'dave')}` };
-  });
-  after(async () => {
-    await app.close();
-    await sim.close();
-    await db.drop();
   });
 
   const order = () =>

@@ -3,10 +3,10 @@
  * runs it: a client's own product ids are accepted (open catalog), the reserved ids keep the
  * refusal paths, and a product that does not exist is Buffalo's 422 unknown_product.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import type { App } from '../../src/http/index.ts';
 import { createOrderWorkers, signDevToken } from '../../src/orders/index.ts';
 import { SOLD_OUT_PRODUCT_ID, startInventorySimulator, UNKNOWN_PRODUCT_ID } from '../../src/sandbox/inventory/index.ts';
@@ -17,20 +17,14 @@ import { waitFor } from '../helpers/waitFor.ts';
 const SAMPLE = { customerId: 'customer-123', items: [{ productId: 'product-456', quantity: 2, price: 29.99 }] };
 
 describe('the sample order request', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
   let auth: Record<string, string>;
   before(async () => {
-    db = await createTestDb();
-    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
-    app = await buildOrderApp(db.pool, sim.url);
+    sim = db.closeLater(await startInventorySimulator({ port: 0, faults: { errorRate: 0 } }));
+    app = db.closeLater(await buildOrderApp(db.pool, sim.url));
     auth = { authorization: `Bearer ${await signDevToken(TEST_JWT_SECRET, SAMPLE.customerId)}` };
-  });
-  after(async () => {
-    await app.close();
-    await sim.close();
-    await db.drop();
   });
 
   const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/orders', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, payload: JSON.stringify(payload) });

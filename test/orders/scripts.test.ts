@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import type { App } from '../../src/http/index.ts';
 import { createOrderWorkers, type OrderWorkers } from '../../src/orders/index.ts';
 import { startInventorySimulator } from '../../src/sandbox/inventory/index.ts';
@@ -8,24 +8,18 @@ import { buildOrderApp, countRows, FULL_HISTORY, TEST_JWT_SECRET } from './suppo
 import { scriptOrder, scriptPeakHours } from '../../src/cli/index.ts';
 
 describe('order scripts against a listening API (script:order, script:peak-hours)', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 30 });
   let app: App;
   let sim: Awaited<ReturnType<typeof startInventorySimulator>>;
   let workers: OrderWorkers;
   let baseUrl: string;
   before(async () => {
-    db = await createTestDb({ poolMax: 30 });
-    sim = await startInventorySimulator({ port: 0, faults: { errorRate: 0 } });
-    app = await buildOrderApp(db.pool, sim.url);
+    sim = db.closeLater(await startInventorySimulator({ port: 0, faults: { errorRate: 0 } }));
+    app = db.closeLater(await buildOrderApp(db.pool, sim.url));
     baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     workers = createOrderWorkers({ pool: db.pool, orders: { fulfillmentMinDelayMs: 10, fulfillmentMaxDelayMs: 30 }, pollIntervalMs: 20 });
+    db.onClose(() => workers.stop());
     await workers.start();
-  });
-  after(async () => {
-    await workers.stop();
-    await app.close();
-    await sim.close();
-    await db.drop();
   });
 
   it('scriptOrder places one order with a fresh dev token and follows it to Delivered, printing the history', async () => {

@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { withTransaction } from '../../src/db/index.ts';
 import { applyStatusEvent, insertOrder, ORDER_STATUSES, statusRank, type OrderEvent, type OrderEventType, type OrderStatus } from '../../src/orders/index.ts';
 
@@ -18,13 +18,7 @@ const deliveries = fc
   });
 
 describe('status consumer: forward-only in SQL (property, real PostgreSQL)', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb({ poolMax: 20 });
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb({ poolMax: 20 });
 
   it('shuffled and duplicated events, applied concurrently, never move an order backwards and end at the highest status seen', async () => {
     await fc.assert(

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createOrderWorkers, FULFILLMENT_QUEUE, insertOrder, purgeProcessedEvents, STATUS_QUEUE, type OrderEvent } from '../../src/orders/index.ts';
 import { enqueue, listDeadLetters, replayDeadLetter } from '../../src/queue/index.ts';
 import { withTransaction } from '../../src/db/index.ts';
@@ -11,13 +11,7 @@ import { waitFor } from '../helpers/waitFor.ts';
 const LINES = [{ productId: 'prod_1', quantity: 2, priceCents: 1999n }];
 
 describe('order consumers (fulfillment + status) on real PostgreSQL', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db.drop();
-  });
+  const db = useTestDb();
 
   it('an order goes Pending Shipment → Shipped → Delivered with each step in its history once', async () => {
     const workers = createOrderWorkers({ pool: db.pool, orders: { fulfillmentMinDelayMs: 20, fulfillmentMaxDelayMs: 60 }, pollIntervalMs: 20 });

@@ -1,9 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createBatchWorker, enqueueMany } from '../../src/queue/index.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
@@ -14,15 +14,12 @@ const BATCH = 20;
 const BLOCK_AT = 50; // third batch (40..59), after 10 uncommitted writes
 
 describe('queue: consumer killed with SIGKILL mid-batch', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let child: ChildProcess | null = null;
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE crash_results (item int PRIMARY KEY, consumer text NOT NULL)');
-  });
-  after(async () => {
-    child?.kill('SIGKILL');
-    await db.drop();
+    // A child still running after a failed test must not outlive the file.
+    db.onClose(() => void child?.kill('SIGKILL'));
   });
 
   it('loses and duplicates nothing: the killed batch is released at once and another worker completes every job exactly once', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { registry } from '../../src/metrics.ts';
 import {
   createBatchWorker,
@@ -18,13 +18,11 @@ import { gate } from './gate.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: dead letters, replay, stats', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let healed = false;
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE d_results (queue text, item int, UNIQUE (queue, item))');
   });
-  after(() => db.drop());
 
   // Poison until "healed" (the fix was deployed); then records the item.
   const worker = (queue: string) =>

@@ -1,23 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createPool, withTransaction, type Pool } from '../../src/db/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { announceJobs, createBatchWorker, enqueue, enqueueMany, LISTENER_APPLICATION, type Worker } from '../../src/queue/index.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
-  let db: TestDb;
-  const cleanup: Array<() => Promise<void>> = [];
+  const db = useTestDb();
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE e_results (queue text, item int)');
     await db.pool.query('CREATE TABLE e_orders (id int PRIMARY KEY)');
-  });
-  after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
-    await db.drop();
   });
 
   const count = async (sql: string, params: unknown[] = []) => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]?.n;
@@ -86,7 +80,7 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
   it('a NOTIFY on commit wakes a started worker (poll interval 60 s)', async () => {
     const w = recorder(db.pool, 'wake');
     await w.start();
-    cleanup.push(() => w.stop());
+    db.onClose(() => w.stop());
     await withTransaction(db.pool, (tx) => enqueue(tx, 'wake', { item: 42 }));
     await waitFor('the worker to be woken and process the job', async () => (await count("e_results WHERE queue = 'wake'")) === 1, { timeoutMs: 10_000 });
   });
@@ -94,7 +88,7 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
   it('quiet enqueues announced after their commits wake a started worker (poll 60 s): 40 concurrent producers, coalesced NOTIFYs, every job processed', async () => {
     const w = recorder(db.pool, 'announced', { batchSize: 5 });
     await w.start();
-    cleanup.push(() => w.stop());
+    db.onClose(() => w.stop());
     await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         await withTransaction(db.pool, (tx) => enqueue(tx, 'announced', { item: i }, { notify: false }));
@@ -116,7 +110,7 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
       await waitFor('the NOTIFY of a default enqueue', () => heard.includes('loud'));
       assert.deepEqual(heard, ['loud'], 'the quiet enqueue, committed first, sent nothing');
       await w.start();
-      cleanup.push(() => w.stop());
+      db.onClose(() => w.stop());
       await waitFor('the poll to pick the unannounced job up', async () => (await count("e_results WHERE queue = 'unannounced'")) === 1, { timeoutMs: 10_000 });
     } finally {
       await listener.query('UNLISTEN *');
@@ -126,10 +120,10 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
 
   it('the listener reconnects after its connection is killed and wake-ups resume', async () => {
     const pool = createPool(db.url, { max: 2 });
-    cleanup.push(() => pool.end());
+    db.onClose(() => pool.end());
     const w = recorder(pool, 'relisten');
     await w.start();
-    cleanup.push(() => w.stop());
+    db.onClose(() => w.stop());
     const listenerPids = async () =>
       (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 ORDER BY pid', [LISTENER_APPLICATION])).rows.map((r) => r.pid);
     const before = await waitFor('a listener connection', async () => ((await listenerPids()).length > 0 ? await listenerPids() : null));
@@ -146,10 +140,10 @@ describe('queue: enqueue, dedupe, NOTIFY wake-ups, loop resilience', () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'warn' }, new Writable({ write: (chunk, _enc, cb) => (lines.push(chunk.toString()), cb()) }));
     const pool = createPool(db.url, { max: 2, application: 'q-flap' });
-    cleanup.push(() => pool.end());
+    db.onClose(() => pool.end());
     const w = recorder(pool, 'flap', { logger, pollIntervalMs: 50 });
     await w.start();
-    cleanup.push(() => w.stop());
+    db.onClose(() => w.stop());
     // Block the worker's claim behind a table lock, then kill its connection mid-query.
     const locker = await db.pool.connect();
     try {

@@ -1,23 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { createPool, type Pool } from '../../src/db/index.ts';
+import { useTestDb } from '../helpers/testResources.ts';
+import { createPool } from '../../src/db/index.ts';
 import { createBatchWorker, enqueueMany, type RunResult, type Worker } from '../../src/queue/index.ts';
 
 const JOBS = 10_000;
 const CONSUMERS = 4;
 
 describe('queue: concurrent consumers', () => {
-  let db: TestDb;
-  const pools: Pool[] = [];
+  const db = useTestDb();
   before(async () => {
-    db = await createTestDb();
     // A duplicate delivery that committed would violate the primary key and be counted as a failure.
     await db.pool.query('CREATE TABLE eo_results (item int PRIMARY KEY, consumer int NOT NULL)');
-  });
-  after(async () => {
-    await Promise.all(pools.map((p) => p.end()));
-    await db.drop();
   });
 
   it(`${CONSUMERS} consumers on separate pools × ${JOBS} jobs: every job processed exactly once`, async () => {
@@ -25,7 +19,7 @@ describe('queue: concurrent consumers', () => {
     const workers: Worker[] = [];
     for (let c = 0; c < CONSUMERS; c++) {
       const pool = createPool(db.url, { max: 2, application: `eo-consumer-${c}` });
-      pools.push(pool);
+      db.onClose(() => pool.end());
       // Half the consumers handle job by job (savepoints), half in bulk: both paths must be exactly-once.
       workers.push(
         c % 2 === 0

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createBatchWorker, enqueue, enqueueMany, listDeadLetters, PermanentError, type Job } from '../../src/queue/index.ts';
 import type { PoolClient } from '../../src/db/index.ts';
 
@@ -28,12 +28,10 @@ async function handler(job: Job<Item>, tx: PoolClient): Promise<void> {
 }
 
 describe('queue failures: permanent → DLQ at once, transient → backoff then DLQ', () => {
-  let db: TestDb;
+  const db = useTestDb();
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE f_results (queue text, item int, UNIQUE (queue, item))');
   });
-  after(() => db.drop());
 
   const results = async (queue: string) =>
     (await db.pool.query<{ item: number }>('SELECT item FROM f_results WHERE queue = $1 ORDER BY item', [queue])).rows.map((r) => r.item);

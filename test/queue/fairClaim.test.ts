@@ -3,9 +3,9 @@
  * most floor(batch / groups) slots, the slots left over go oldest first, more groups than slots
  * take turns over claims, and jobs without a group behave as one group (oldest first, as before).
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { withTransaction } from '../../src/db/index.ts';
 import { createBatchWorker, enqueue, enqueueMany, listDeadLetters, PermanentError, replayDeadLetter, type Worker } from '../../src/queue/index.ts';
 
@@ -16,11 +16,7 @@ interface Item {
 }
 
 describe('queue: fair batch claims across groups', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(() => db.drop());
+  const db = useTestDb();
 
   // A worker that records every batch it handled, as (group, i) in the order handed to it.
   function recorder(queue: string, batchSize: number): { worker: Worker; batches: Item[][] } {

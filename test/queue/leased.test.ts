@@ -1,17 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createLeasedWorker, enqueue, enqueueMany, listDeadLetters, PermanentError, WorkerStoppingError } from '../../src/queue/index.ts';
 import { gate } from './gate.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue: leased worker', () => {
-  let db: TestDb;
+  const db = useTestDb();
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE l_results (queue text, item int, by text)');
   });
-  after(() => db.drop());
 
   const record = (queue: string, item: number, by: string) => db.pool.query('INSERT INTO l_results VALUES ($1, $2, $3)', [queue, item, by]);
   const leaseExpired = (id: string) =>

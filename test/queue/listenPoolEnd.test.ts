@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { createPool } from '../../src/db/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { systemClock } from '../../src/queue/index.ts';
@@ -9,11 +9,7 @@ import { LISTENER_APPLICATION, subscribe } from '../../src/queue/listen.ts';
 import { waitFor } from '../helpers/waitFor.ts';
 
 describe('queue listener: its pool ended', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(() => db.drop());
+  const db = useTestDb();
 
   it('a listener whose pool was ended does not reconnect (nor warn) when its connection goes, as at shutdown', async () => {
     const lines: Array<{ level: number; msg: string }> = [];

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createConnectors } from '../../src/connectors/index.ts';
@@ -18,30 +18,24 @@ const T0 = Date.parse('2026-05-04T12:00:00Z');
 const NO_ACTIVITY = { newDeals: 0, newContacts: 0, dealUpdates: 0, contactUpdates: 0, dealArchives: 0 };
 
 describe('reconciliation and targeted repair against the HubSpot simulator over HTTP', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sim: RunningSimulator<HubspotSimState>;
   let deps: IngestDeps;
   let app: App;
   let key = 0;
   const idem = () => ({ 'idempotency-key': `rk-${++key}` });
   before(async () => {
-    db = await createTestDb();
-    sim = await startHubspotSimulator({ port: 0, clock: createManualClock(T0), rates: NO_ACTIVITY, faults: { records: 40, poisonRate: 0, errorRate: 0, timeoutRate: 0, hostileRate: 0, rateLimitPerMin: 0 } });
+    sim = db.closeLater(await startHubspotSimulator({ port: 0, clock: createManualClock(T0), rates: NO_ACTIVITY, faults: { records: 40, poisonRate: 0, errorRate: 0, timeoutRate: 0, hostileRate: 0, rateLimitPerMin: 0 } }));
     const config = resolveConfig({ NODE_ENV: 'test', HUBSPOT_API_BASE: sim.url, HUBSPOT_ACCESS_TOKEN: 'pat-test', HUBSPOT_RATE_LIMIT_PER_MIN: '0', HUBSPOT_RETRY_BASE_MS: '5' });
     deps = { pool: db.pool, config, logger: silentLogger, connectors: createConnectors(config, { logger: silentLogger }) };
     assert.ok(deps.connectors.hubspot, 'hubspot connector wired to the simulator');
-    app = await buildTestApp(db.pool, { readiness: [reconcileReadinessCheck(db.pool)] });
+    app = db.closeLater(await buildTestApp(db.pool, { readiness: [reconcileReadinessCheck(db.pool)] }));
     await app.register(reconcileRoutes, { pool: db.pool });
     await app.register(ingestRoutes, { pool: db.pool, connectors: deps.connectors });
     await app.ready();
     const run = await runSync(deps, { source: 'hubspot', mode: 'full' });
     assert.equal(run.status, 'success', run.error ?? '');
     await drainOutbox(deps);
-  });
-  after(async () => {
-    await app?.close();
-    await sim?.close();
-    await db?.drop();
   });
 
   const cursors = async () => (await db.pool.query("SELECT entity, cursor FROM sync_cursors WHERE source = 'hubspot' ORDER BY entity")).rows;

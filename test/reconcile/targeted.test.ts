@@ -3,9 +3,9 @@
  * named records are enqueued, and no cursor moves. (The ad platform's reader is its own full
  * listing filtered; its listing at the platform's pace is covered by the adplatform e2e tests.)
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { StripeTruth } from '../../src/sandbox/stripe/state.ts';
@@ -19,21 +19,17 @@ for (const name of ['STRIPE', 'GCAL']) {
 }
 
 describe('targeted sync runs of stripe and gcal', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe', 'gcal'], { env: QUIET }));
+    db.closeLater(sandbox);
     for (const source of ['stripe', 'gcal'] as const) {
       const run = await runSync(deps, { source, mode: 'full' });
       assert.notEqual(run.status, 'failed', `${source}: ${run.error}`);
     }
     await drainOutbox(deps);
-  });
-  after(async () => {
-    await sandbox?.close();
-    await db?.drop();
   });
 
   const cursors = async () => (await db.pool.query('SELECT source, entity, cursor FROM sync_cursors ORDER BY source, entity')).rows;

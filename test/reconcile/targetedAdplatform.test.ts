@@ -3,9 +3,9 @@
  * the named campaign is kept and synced — one sync call, not one per campaign of the account —
  * and no cursor moves.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
 import type { Sandbox } from '../../src/sandbox/index.ts';
 import type { AdPlatformTruth } from '../../src/sandbox/adplatform/index.ts';
@@ -19,16 +19,12 @@ const FAST = {
 };
 
 describe('targeted sync run of the ad platform', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['adplatform'], { env: FAST }));
-  });
-  after(async () => {
-    await sandbox?.close();
-    await db?.drop();
+    db.closeLater(sandbox);
   });
 
   it('by id: only that campaign is enqueued and synced, the cursor stays where it was', async () => {

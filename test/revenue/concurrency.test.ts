@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { withDbRetry, withTransaction } from '../../src/db/index.ts';
@@ -28,17 +28,12 @@ const totalOf = (v: View): Amounts => ({ amountCents: v.totalRevenueCents, refun
 const query = (f: RefFilters) => new URLSearchParams(Object.entries(f).filter((e): e is [string, string] => e[1] !== undefined)).toString();
 
 describe('revenue views under concurrent writes', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 12 });
   let app: App;
   before(async () => {
-    db = await createTestDb({ poolMax: 12 });
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(revenueRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   it('no response ever disagrees with itself while writers commit; afterwards all views agree with each other and the reference', async () => {

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { dailyRevenue, rebuildRevenueRollup, revenueRoutes, summarizeRevenue, verifyRevenueRollup, weeklyRevenue, type RevenueSummary } from '../../src/revenue/index.ts';
@@ -26,17 +26,12 @@ const bucketsOf = (b: Array<RefAmounts & ({ date: string } | { weekStartDate: st
   b.map((x) => ({ start: 'date' in x ? x.date : x.weekStartDate, amountCents: x.amountCents, refundedCents: x.refundedCents, netRevenueCents: x.netRevenueCents, count: x.count }));
 
 describe('revenue by connection', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 4 });
   let app: App;
   before(async () => {
-    db = await createTestDb({ poolMax: 4 });
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(revenueRoutes, { pool: db.pool });
     await app.ready();
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const reset = async () => {

@@ -1,15 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { countsAsRevenue, REVENUE_SQL_PREDICATE, REVENUE_STATUSES, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { upsertPayments } from './reference.ts';
 
 describe('revenue definition', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb({ poolMax: 2 });
-  });
-  after(() => db.drop());
+  const db = useTestDb({ poolMax: 2 });
 
   it('the TypeScript rule and the SQL function the rollup trigger uses agree for every kind × status', async () => {
     const kinds = ['charge', 'refund', 'CHARGE', ''];

@@ -3,9 +3,9 @@
  * date still to come) is counted on the date the upstream gave it: its day's bucket holds it,
  * a range ending today leaves it out, and the stored row keeps the upstream's date.
  */
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import type { PaymentRow } from '../../src/connectors/index.ts';
@@ -17,14 +17,13 @@ const DAY = 86_400_000;
 const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe('revenue: a won deal dated in the future', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 4 });
   let app: App;
   const now = Date.now();
   const today = utcDate(now);
   const closeDay = utcDate(now + 10 * DAY);
   before(async () => {
-    db = await createTestDb({ poolMax: 4 });
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(revenueRoutes, { pool: db.pool });
     await app.ready();
     const { normalize } = createHubspotNormalizer();
@@ -34,10 +33,6 @@ describe('revenue: a won deal dated in the future', () => {
     });
     const rows = [deal('future', `${closeDay}T12:00:00.000Z`), deal('past', new Date(now - 2 * DAY).toISOString())].map((d) => normalize('deal', d)[0]!.row as PaymentRow);
     await upsertPayments(db.pool, rows.map((r) => ({ source: 'hubspot', externalId: r.externalId, kind: 'charge', status: r.status as 'COLLECTED', amountCents: BigInt(r.amountCents), refundedCents: BigInt(r.refundedCents), currency: r.currency, occurredAt: new Date(r.occurredAt) })));
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const get = async (url: string) => {

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { rebuildRevenueRollup, summarizeRevenue, verifyRevenueRollup } from '../../src/revenue/index.ts';
 import { applyOp, arbOp } from './arbitraries.ts';
 import { levelDisagreements } from './levels.ts';
@@ -12,11 +12,7 @@ const charge = (externalId: string, occurredAt: string, amountCents = 100n): Tes
 });
 
 describe('revenue rollup', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb({ poolMax: 4 });
-  });
-  after(() => db.drop());
+  const db = useTestDb({ poolMax: 4 });
 
   it('equals a full recomputation from payments after any sequence of inserts, upserts, updates and deletes', async () => {
     await fc.assert(

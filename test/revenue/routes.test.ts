@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { revenueRoutes } from '../../src/revenue/index.ts';
@@ -11,11 +11,10 @@ const pay = (externalId: string, occurredAt: string, amountCents: bigint, more: 
 });
 
 describe('revenue routes', () => {
-  let db: TestDb;
+  const db = useTestDb({ poolMax: 4 });
   let app: App;
   before(async () => {
-    db = await createTestDb({ poolMax: 4 });
-    app = await buildTestApp(db.pool);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(revenueRoutes, { pool: db.pool });
     await app.ready();
     await upsertPayments(db.pool, [
@@ -25,10 +24,6 @@ describe('revenue routes', () => {
       pay('d', '2026-06-17T02:00:00Z', 777n, { status: 'UNKNOWN' }),
       pay('e', '2026-06-17T03:00:00Z', 5_000n, { currency: 'EUR' }),
     ]);
-  });
-  after(async () => {
-    await app.close();
-    await db.drop();
   });
 
   const get = (url: string, headers: Record<string, string> = API_HEADERS) => app.inject({ method: 'GET', url, headers });

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { dailyRevenue, summarizeRevenue, verifyRevenueRollup, weeklyRevenue, type RevenueAmounts } from '../../src/revenue/index.ts';
 import { applyOp, arbFilters, arbOp, arbPayment, CONNECTIONS } from './arbitraries.ts';
 import { levelDisagreements } from './levels.ts';
@@ -10,11 +10,7 @@ import { loadPayments, referenceView, upsertPayments, type RefAmounts } from './
 const amountsOf = (a: RevenueAmounts): RefAmounts => ({ amountCents: a.amountCents, refundedCents: a.refundedCents, netRevenueCents: a.netRevenueCents, count: a.count });
 
 describe('revenue views (property)', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb({ poolMax: 5 });
-  });
-  after(() => db.drop());
+  const db = useTestDb({ poolMax: 5 });
 
   it('after random writes and late updates, summary/daily/weekly equal an independent reference in every zone, currency and range', async () => {
     await fc.assert(

@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, TEST_KEYS } from '../helpers/app.ts';
 import { buildApp, type App } from '../../src/http/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -14,7 +14,7 @@ import { webhookRoutes } from '../../src/webhooks/index.ts';
 const PUBLIC_URL = 'https://93.184.216.34/hooks/buffalo';
 
 describe('webhook subscriptions API (private URLs refused, as in production)', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let app: App;
   const logLines: string[] = [];
   let key = 0;
@@ -22,20 +22,15 @@ describe('webhook subscriptions API (private URLs refused, as in production)', (
   const create = (body: unknown, headers: Record<string, string> = { ...ADMIN_HEADERS, ...idem() }) => app.inject({ method: 'POST', url: '/webhook-subscriptions', headers, payload: body as object });
 
   before(async () => {
-    db = await createTestDb();
     const capture = new Writable({
       write(chunk: Buffer, _enc, done) {
         logLines.push(chunk.toString('utf8'));
         done();
       },
     });
-    app = await buildApp({ pool: db.pool, logger: createLogger({ level: 'trace' }, capture), auth: TEST_KEYS });
+    app = db.closeLater(await buildApp({ pool: db.pool, logger: createLogger({ level: 'trace' }, capture), auth: TEST_KEYS }));
     await app.register(webhookRoutes, { pool: db.pool, box: createSecretBox(randomBytes(32)), allowPrivateUrls: false });
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await db?.drop();
   });
 
   it('WEBHOOK_ALLOW_PRIVATE_URLS defaults to false in production and true in development and test', () => {

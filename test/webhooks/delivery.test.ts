@@ -1,7 +1,7 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { withTransaction } from '../../src/db/index.ts';
@@ -20,7 +20,7 @@ const T0 = Date.parse('2026-06-01T10:00:00Z');
 const EMPTY_COUNTS = { pagesFetched: 0, recordsFetched: 0, recordsEnqueued: 0, recordsDeduped: 0, recordsInvalid: 0, recordsSanitized: 0 };
 
 describe('webhook deliveries: real runs, a real receiver on 127.0.0.1, the queue core', () => {
-  let db: TestDb;
+  const db = useTestDb();
   let sandbox: Sandbox;
   let deps: IngestDeps;
   let app: App;
@@ -58,22 +58,16 @@ describe('webhook deliveries: real runs, a real receiver on 127.0.0.1, the queue
   const bodies = () => receiver.received.map((r) => JSON.parse(r.body) as WebhookEnvelope);
 
   before(async () => {
-    db = await createTestDb();
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['stripe'], { env: { SANDBOX_STRIPE_RECORDS: '30', SANDBOX_STRIPE_SEED: '7', SANDBOX_STRIPE_POISON_RATE: '0' } }));
-    app = await buildTestApp(db.pool);
+    db.closeLater(sandbox);
+    app = db.closeLater(await buildTestApp(db.pool));
     await app.register(ingestRoutes, { pool: db.pool, connectors: deps.connectors });
     const { webhookRoutes } = await import('../../src/webhooks/index.ts');
     await app.register(webhookRoutes, { pool: db.pool, box, allowPrivateUrls: true });
     await app.ready();
-    receiver = await startReceiver();
+    receiver = db.closeLater(await startReceiver());
     worker = createWebhookWorker({ pool: db.pool, config: { webhooks: { allowPrivateUrls: true, timeoutMs: 5000, maxAttempts: 3 } }, box, logger: silentLogger, clock, backoff: { baseMs: 0, maxMs: 0 } });
-  });
-  after(async () => {
-    await worker?.stop();
-    await receiver?.close();
-    await app?.close();
-    await sandbox?.close();
-    await db?.drop();
+    db.onClose(() => worker.stop());
   });
   beforeEach(async () => {
     await db.pool.query('DELETE FROM webhook_subscriptions');

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, buildTestApp } from '../helpers/app.ts';
 import { createSecretBox } from '../../src/connections/index.ts';
 import { resealWebhookSecrets, webhookRoutes } from '../../src/webhooks/index.ts';
@@ -9,13 +9,7 @@ import { quietIo } from '../helpers/cliIo.ts';
 import { connectionsRotateKeyCommand } from '../../src/cli/index.ts';
 
 describe('buffalo connections rotate-key re-seals webhook signing secrets', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(async () => {
-    await db?.drop();
-  });
+  const db = useTestDb();
 
   it('a secret sealed under a retired key is re-sealed under the current one and still opens to the same secret', async () => {
     const oldKey = randomBytes(32);
