@@ -1,15 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGroupCommitter, type TransactionPart } from '../../src/db/index.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 describe('createGroupCommitter: concurrent transactions share a commit, each still all-or-nothing', () => {
-  let db: TestDb;
+  const db = useTestDb();
   before(async () => {
-    db = await createTestDb();
     await db.pool.query('CREATE TABLE gc_rows (id int PRIMARY KEY, note text NOT NULL)');
   });
-  after(() => db.drop());
 
   // A part inserting `ids` and answering the id of the transaction it ran in; counts its runs.
   const runs = new Map<number, number>();

@@ -1,14 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { claimKey } from '../../src/http/claimKeys.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { useTestDb } from '../helpers/testResources.ts';
 
 describe('claimKey: concurrent Idempotency-Key claims share statements, each decided as if alone', () => {
-  let db: TestDb;
-  before(async () => {
-    db = await createTestDb();
-  });
-  after(() => db.drop());
+  const db = useTestDb();
 
   const claim = (key: string, fingerprint = 'f1', scope = 'carol:POST:/api/orders') => claimKey(db.pool, { scope, key, fingerprint, leaseMs: 60_000 });
 
