@@ -72,6 +72,8 @@ export function makeStorable<T>(input: T): { value: T; report: StorableReport | 
     return { value: r.value as T, report };
   }
   if (input === null || typeof input !== 'object') return { value: input, report: null };
+  // Almost every value is clean: one scan without copies, paths or closures answers for those.
+  if (isStorable(input)) return { value: input, report: null };
 
   // Copy-on-write would save allocations for clean records, but a full copy keeps this simple
   // and the caller never shares the result with the input.
@@ -107,4 +109,24 @@ export function makeStorable<T>(input: T): { value: T; report: StorableReport | 
   }
   if (report.nul === 0 && report.loneSurrogates === 0) return { value: input, report: null };
   return { value: root.v as T, report };
+}
+
+// Whether every string (value or key) under `input` can be stored as is. Iterative, like the copy.
+function isStorable(input: object): boolean {
+  const stack: unknown[] = [input];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (HAS_UNSTORABLE.test(v)) return false;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (v !== null && typeof v === 'object' && !(v instanceof Date)) {
+      for (const key in v) {
+        if (!Object.hasOwn(v, key)) continue;
+        if (HAS_UNSTORABLE.test(key)) return false;
+        stack.push((v as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return true;
 }

@@ -76,7 +76,7 @@ function newestPerKey(rows: readonly RawRecordWrite[]): RawRecordWrite[] {
 const STORE_SQL = `
 INSERT INTO raw_records AS t (source, connection_id, entity, external_id, payload, version, hash)
 SELECT source, "connectionId", entity, "externalId", CASE WHEN "fromJob" IS NULL THEN payload ELSE ${jobPayloadSql('"fromJob"', ['payload'])} END, version, hash
-FROM jsonb_to_recordset($1::jsonb) AS r(source text, "connectionId" text, entity text, "externalId" text, payload jsonb, "fromJob" bigint, version text, hash text)
+FROM json_to_recordset($1::json) AS r(source text, "connectionId" text, entity text, "externalId" text, payload jsonb, "fromJob" bigint, version text, hash text)
 ON CONFLICT (connection_id, entity, external_id) DO UPDATE SET
   payload = excluded.payload, version = excluded.version, hash = excluded.hash, updated_at = now()
 WHERE (t.version IS NULL OR (excluded.version IS NOT NULL AND excluded.version >= t.version))
