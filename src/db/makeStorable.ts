@@ -75,8 +75,8 @@ export function makeStorable<T>(input: T): { value: T; report: StorableReport | 
   // Almost every value is clean: one scan without copies, paths or closures answers for those.
   if (isStorable(input)) return { value: input, report: null };
 
-  // Copy-on-write would save allocations for clean records, but a full copy keeps this simple
-  // and the caller never shares the result with the input.
+  // A dirty value is copied whole (rare; a full copy keeps this simple) and the caller never
+  // shares the result with the input.
   const root: { v: unknown } = { v: undefined };
   const stack: Array<{ src: unknown; set: (v: unknown) => void; path: string }> = [{ src: input, set: (v) => (root.v = v), path: '$' }];
   while (stack.length > 0) {
