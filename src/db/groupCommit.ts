@@ -28,17 +28,32 @@ export function singleTransactions(pool: Pool): TransactionRunner {
  */
 export function createGroupCommitter(pool: Pool, opts: Pick<BatchWhileBusyOptions<unknown>, 'maxBatch' | 'maxInFlight' | 'name'> = {}): TransactionRunner {
   const alone = singleTransactions(pool);
-  const run = batchWhileBusy<TransactionPart<unknown>, unknown>(async (parts) => {
-    if (parts.length === 1) return settleAll([alone(parts[0] as TransactionPart<unknown>)]);
-    try {
-      const values = await withTransaction(pool, async (tx, ctx) => parts.map((part) => part(tx, ctx)));
-      return values.map((value) => ({ ok: true as const, value }));
-    } catch (err) {
-      if (!certainlyRolledBack(err)) return parts.map(() => ({ ok: false as const, error: err }));
-      return settleAll(parts.map((part) => alone(part)));
-    }
-  }, opts);
+  const run = batchWhileBusy<TransactionPart<unknown>, unknown>(
+    (parts) =>
+      togetherOrAlone(
+        parts,
+        (all) => withTransaction(pool, async (tx, ctx) => all.map((part) => part(tx, ctx))),
+        (part) => alone(part),
+      ),
+    opts,
+  );
   return run as TransactionRunner;
+}
+
+/**
+ * Write `items` together; when the database refused that (nothing of it took effect), write each
+ * alone, so only the item at fault fails with its own error. When the outcome is unknown (the
+ * connection lost, a FATAL error — it may have taken effect) nothing is written again: every item
+ * fails with that error, as it would have alone. One item is simply written alone.
+ */
+export async function togetherOrAlone<I, R>(items: I[], together: (items: I[]) => Promise<R[]>, alone: (item: I) => Promise<R>): Promise<BatchOutcome<R>> {
+  if (items.length === 1) return settleAll([alone(items[0] as I)]);
+  try {
+    return (await together(items)).map((value) => ({ ok: true as const, value }));
+  } catch (err) {
+    if (!certainlyRolledBack(err)) return items.map(() => ({ ok: false as const, error: err }));
+    return settleAll(items.map((item) => alone(item)));
+  }
 }
 
 async function settleAll<R>(runs: Array<Promise<R>>): Promise<BatchOutcome<R>> {
@@ -46,9 +61,9 @@ async function settleAll<R>(runs: Array<Promise<R>>): Promise<BatchOutcome<R>> {
 }
 
 /**
- * True when the failed transaction certainly did not commit: the database answered an ERROR
- * (the transaction is then aborted, and COMMIT answers ROLLBACK), or a part threw before COMMIT
- * was sent. False for a lost connection or a FATAL error, which may arrive after a COMMIT took
+ * True when the failed write certainly did not take effect: the database answered an ERROR
+ * (a transaction is then aborted, and COMMIT answers ROLLBACK; a lone statement is undone), or
+ * the caller threw before COMMIT was sent. False for a lost connection or a FATAL error, which may arrive after a COMMIT took
  * effect — running the parts again could then write them twice.
  */
 function certainlyRolledBack(err: unknown): boolean {

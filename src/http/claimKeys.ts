@@ -2,9 +2,10 @@
  * Claiming Idempotency-Keys, many requests per statement. Every mutating request claims its key
  * before anything else, and a lone INSERT is its own transaction with its own WAL flush; claims
  * arriving while earlier ones are in flight are written by one statement instead (group commit,
- * src/db batchWhileBusy). Each row still decides its own claim exactly as a lone statement would.
+ * src/db batchWhileBusy). Each row still decides its own claim exactly as a lone statement would;
+ * a statement the database refused is retried claim by claim (togetherOrAlone).
  */
-import { batchWhileBusy, type BatchedCall, type BatchOutcome, type Pool } from '../db/index.ts';
+import { batchWhileBusy, togetherOrAlone, type BatchedCall, type BatchOutcome, type Pool } from '../db/index.ts';
 
 const TTL = '24 hours';
 
@@ -59,19 +60,21 @@ export function claimKey(pool: Pool, request: ClaimRequest): Promise<ClaimResult
   return claim(request);
 }
 
-async function claimBatch(pool: Pool, batch: ClaimRequest[]): Promise<BatchOutcome<ClaimResult>> {
-  try {
-    const { rows } = await pool.query<{ scope: string; key: string; claim_token: string; effect_key: string }>({
-      name: 'idempotency_claim',
-      text: CLAIM_SQL,
-      values: [batch.map((r) => r.scope), batch.map((r) => r.key), batch.map((r) => r.fingerprint), batch.map((r) => r.leaseMs)],
-    });
-    const won = new Map(rows.map((r) => [`${r.scope}\n${r.key}`, { token: r.claim_token, effectKey: r.effect_key }]));
-    return batch.map((r) => ({ ok: true, value: won.get(`${r.scope}\n${r.key}`) ?? null }));
-  } catch (error) {
-    // A statement fails as a whole: a batch's failure is no request's fault. One alone tells
-    // each its own answer (its own error, or its claim).
-    if (batch.length === 1) return [{ ok: false, error }];
-    return Promise.all(batch.map((r) => claimBatch(pool, [r]).then((o) => o[0] as BatchOutcome<ClaimResult>[number])));
-  }
+// A statement succeeds or fails as a whole; togetherOrAlone decides each claim of a refused one alone.
+function claimBatch(pool: Pool, batch: ClaimRequest[]): Promise<BatchOutcome<ClaimResult>> {
+  return togetherOrAlone(
+    batch,
+    (claims) => claimStatement(pool, claims),
+    async (claim) => (await claimStatement(pool, [claim]))[0] ?? null,
+  );
+}
+
+async function claimStatement(pool: Pool, batch: ClaimRequest[]): Promise<ClaimResult[]> {
+  const { rows } = await pool.query<{ scope: string; key: string; claim_token: string; effect_key: string }>({
+    name: 'idempotency_claim',
+    text: CLAIM_SQL,
+    values: [batch.map((r) => r.scope), batch.map((r) => r.key), batch.map((r) => r.fingerprint), batch.map((r) => r.leaseMs)],
+  });
+  const won = new Map(rows.map((r) => [`${r.scope}\n${r.key}`, { token: r.claim_token, effectKey: r.effect_key }]));
+  return batch.map((r) => won.get(`${r.scope}\n${r.key}`) ?? null);
 }
