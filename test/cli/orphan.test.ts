@@ -78,7 +78,10 @@ describe('buffalo start after a SIGKILL', { skip: process.platform !== 'linux' ?
       clusterDir = resolveClusterDir(pgDir);
       if (userInfo().uid === 0) {
         assert.notEqual(clusterDir, pgDir, 'as root the cluster lives where the postgres user can reach it');
-        assert.match(killed.out(), new RegExp(`Database +embedded PostgreSQL: cluster in ${clusterDir}`), 'the banner says where');
+        // /readyz answers as soon as the API listens; the banner follows once the workers started.
+        const where = new RegExp(`Database +embedded PostgreSQL: cluster in ${clusterDir}`);
+        await waitFor('the start banner', () => /Buffalo is up/.test(killed.out()), { timeoutMs: 30_000, ...whileRunning(killed.proc, killed.out, 'the start banner') });
+        assert.match(killed.out(), where, 'the banner says where');
       }
       const orphan = postmasterPid(clusterDir);
       killed.proc.kill('SIGKILL');
