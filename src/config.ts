@@ -46,7 +46,7 @@ export interface Config {
   eventService: { baseUrl: string | undefined };
   inventory: { baseUrl: string | undefined; failureRatePct: number };
   resilience: Record<UpstreamName, PolicySettings>;
-  scheduler: { syncIntervalMs: number; dailySummaryHourUtc: number; notifyWebhookUrl: string | undefined };
+  scheduler: { syncIntervalMs: number; dailySummaryHourUtc: number; notifyWebhookUrl: string | undefined; notifyWebhookSecret: string | undefined };
   /**
    * Sync runs in a worker process: `concurrency` runs at once (mostly waiting on upstream rate
    * limits, so cheap), and the TTL of a run's lease rows (a crashed run's streams are free again
@@ -256,6 +256,7 @@ function resolveWith(env: Env, onRead?: (name: string, fallback: unknown) => voi
       syncIntervalMs: read('SYNC_INTERVAL_MS', int(1000, 86_400_000), 15 * 60_000),
       dailySummaryHourUtc: read('DAILY_SUMMARY_HOUR_UTC', int(0, 23), 9),
       notifyWebhookUrl: opt('NOTIFY_WEBHOOK_URL', url),
+      notifyWebhookSecret: opt('NOTIFY_WEBHOOK_SECRET', z.string().min(16, { message: 'at least 16 characters' })),
     },
     sync: {
       concurrency: read('SYNC_CONCURRENCY', int(1, 10_000), 64),

@@ -60,6 +60,7 @@ const MEANINGS: Record<string, { meaning: string; secret?: true }> = {
   SYNC_INTERVAL_MS: { meaning: 'incremental sync of every source this often' },
   DAILY_SUMMARY_HOUR_UTC: { meaning: 'UTC hour of the daily summary' },
   NOTIFY_WEBHOOK_URL: { meaning: 'webhook receiving the daily summary and connection.broken notices' },
+  NOTIFY_WEBHOOK_SECRET: { meaning: 'signs the notices to NOTIFY_WEBHOOK_URL (Buffalo-Signature, as webhook deliveries), at least 16 characters', secret: true },
   SYNC_CONCURRENCY: { meaning: 'sync runs at once per worker process' },
   SYNC_LEASE_TTL_MS: { meaning: "a sync's lease on its streams outlives its last heartbeat this long" },
   FULFILLMENT_MIN_DELAY_MS: { meaning: 'shortest simulated shipping time' },

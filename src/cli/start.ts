@@ -236,6 +236,9 @@ function printBanner(opts: { booted: Booted; config: Config; base: string; role:
   }
   lines.push(...describeUpstreamLines(wired.upstreams).map((line, i) => `  ${i === 0 ? 'Upstreams ' : '          '} ${line}`));
   if (opts.dbRelocated) lines.push(`  Database   embedded PostgreSQL: ${opts.dbRelocated}`);
+  if (config.nodeEnv === 'production' && config.scheduler.notifyWebhookUrl && !config.scheduler.notifyWebhookSecret) {
+    lines.push('  WARNING    NOTIFY_WEBHOOK_URL without NOTIFY_WEBHOOK_SECRET: notices go unsigned, their receiver cannot tell them from forgeries');
+  }
   if (wired.simulated.length) {
     lines.push(`  Sandbox    simulating ${wired.simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
     if (config.nodeEnv === 'production') lines.push('  WARNING    NODE_ENV=production with simulated upstreams: their data is fake (SANDBOX=off is the production default)');

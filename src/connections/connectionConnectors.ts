@@ -15,7 +15,7 @@ import type { Logger } from '../log.ts';
 import type { Clock, TokenProvider, UpstreamPolicy } from '../resilience/index.ts';
 import { findConnection, type Connection } from './connectionRows.ts';
 import { createOAuthTokenProvider } from './createOAuthTokenProvider.ts';
-import { webhookNotifier, type NotifyBroken } from './markBroken.ts';
+import { operatorNotifier, type NotifyBroken } from './markBroken.ts';
 import { createOAuthPolicy } from './oauthClients.ts';
 import { openCredentials } from './openCredentials.ts';
 import { sharedAccountState } from './sharedAccountState.ts';
@@ -74,7 +74,7 @@ export function connectionConfig(config: Config, connection: Pick<Connection, 's
 export function createConnectionConnectors(deps: ConnectionConnectorsDeps): ConnectionConnectors {
   const cache = new Map<string, { updatedAt: number; connector: Connector | null }>();
   const logger = deps.logger.child({ component: 'connections.connectors' });
-  const notify = deps.notify ?? webhookNotifier(deps.config.scheduler.notifyWebhookUrl, logger);
+  const notify = deps.notify ?? operatorNotifier({ url: deps.config.scheduler.notifyWebhookUrl, secret: deps.config.scheduler.notifyWebhookSecret }, logger);
   const oauthPolicies = new Map<OAuthProvider, UpstreamPolicy>();
   // OAuth tokens come with a refresh token and an expiry; private-app tokens and service accounts do not.
   const tokenProviderFor = (connection: Connection, opened: ConnectionCredentials): TokenProvider | undefined => {

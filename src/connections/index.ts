@@ -24,4 +24,4 @@ export { oauthRoutes } from './oauthRoutes.ts';
 
 export { createOAuthTokenProvider } from './createOAuthTokenProvider.ts';
 export { createOAuthPolicy } from './oauthClients.ts';
-export { webhookNotifier, type ConnectionBrokenNotice } from './markBroken.ts';
+export { operatorNotifier, type ConnectionBrokenNotice } from './markBroken.ts';

@@ -3,8 +3,10 @@
  * `broken` with the reason, and a notice to NOTIFY_WEBHOOK_URL so someone reconnects it. Only the
  * process that changes the status sends the notice, so it is sent once however many notice it.
  */
+import { randomUUID } from 'node:crypto';
 import type { Pool } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { postOperatorNotice, type OperatorNoticeTarget } from '../notices/index.ts';
 import type { Provider } from './providerSchemas.ts';
 
 /** What the webhook receives when a connection breaks. */
@@ -18,13 +20,11 @@ export interface ConnectionBrokenNotice {
 /** Delivers a notice; a failure is logged, never thrown (the connection is broken either way). */
 export type NotifyBroken = (notice: ConnectionBrokenNotice) => Promise<void>;
 
-/** POST notices as JSON to `url` (none when unset). */
-export function webhookNotifier(url: string | undefined, logger: Logger): NotifyBroken {
+/** Send notices as operator notices (NOTIFY_WEBHOOK_URL, signed when a secret is set; nothing when no URL is set). */
+export function operatorNotifier(target: OperatorNoticeTarget, logger: Logger): NotifyBroken {
   return async (notice) => {
-    if (!url) return;
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notice), signal: AbortSignal.timeout(10_000) });
-      if (!res.ok) logger.warn({ connectionId: notice.connectionId, status: res.status }, 'connection.broken notice refused by NOTIFY_WEBHOOK_URL');
+      await postOperatorNotice(target, { id: `connection.broken:${notice.connectionId}:${randomUUID()}`, body: notice });
     } catch (err) {
       logger.warn({ connectionId: notice.connectionId, err: (err as Error).message }, 'connection.broken notice not delivered to NOTIFY_WEBHOOK_URL');
     }

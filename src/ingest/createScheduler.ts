@@ -7,6 +7,7 @@
  */
 import type { SourceName } from '../config.ts';
 import type { Queryable } from '../db/index.ts';
+import { postOperatorNotice } from '../notices/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedSync } from './acceptSync.ts';
 import { buildDailySummary, type DailySummary } from './buildDailySummary.ts';
@@ -20,7 +21,7 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** How often the loop ticks (default 30 s); slots, not ticks, decide what fires. */
   tickMs?: number;
-  /** Delivery of the summary (default: POST JSON with a 10 s timeout). */
+  /** Delivery of the summary (default: the operator notice to NOTIFY_WEBHOOK_URL, signed when NOTIFY_WEBHOOK_SECRET is set). */
   deliver?: (url: string, summary: DailySummary) => Promise<void>;
   /** Adds other modules' sections to the summary before it is sent (e.g. the last reconciliations). */
   extendSummary?: (db: Queryable, summary: DailySummary) => Promise<DailySummary>;
@@ -43,18 +44,18 @@ export interface Scheduler {
 
 const DAY_MS = 86_400_000;
 
-/** POST the summary as JSON; a non-2xx answer is an error (the slot stays free and is retried). */
-export async function postSummary(url: string, summary: DailySummary): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(summary), signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`daily summary webhook answered HTTP ${res.status}`);
-}
-
 /** Create the scheduler. */
 export function createScheduler(deps: IngestDeps, opts: SchedulerOptions = {}): Scheduler {
   const clock = opts.clock ?? systemClock;
   const logger = deps.logger.child({ component: 'ingest.scheduler' });
-  const { syncIntervalMs, dailySummaryHourUtc, notifyWebhookUrl } = deps.config.scheduler;
-  const deliver = opts.deliver ?? postSummary;
+  const { syncIntervalMs, dailySummaryHourUtc, notifyWebhookUrl, notifyWebhookSecret } = deps.config.scheduler;
+  // A non-2xx answer is an error: the slot stays free and a later tick sends the summary again,
+  // under the same notice id (receivers de-duplicate on it).
+  const deliver =
+    opts.deliver ??
+    (async (url: string, summary: DailySummary) => {
+      await postOperatorNotice({ url, secret: notifyWebhookSecret }, { id: `daily-summary:${summary.date}`, body: summary });
+    });
 
   async function runOnce(now: number = clock.now()): Promise<TickResult> {
     const syncs: TickResult['syncs'] = [];

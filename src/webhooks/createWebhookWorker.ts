@@ -6,13 +6,11 @@
  * A refused address and 410 Gone fail the delivery at once; 410 also disables the subscription.
  * A delivery whose subscription was deleted is dropped without a request.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import type { SecretBox } from '../connections/index.ts';
 import type { Logger } from '../log.ts';
-import { PACKAGE_ROOT } from '../packageRoot.ts';
+import { packageVersion } from '../packageRoot.ts';
 import { createLeasedWorker, PermanentError, systemClock, type BackoffOptions, type Clock, type Job, type Worker } from '../queue/index.ts';
 import { ForbiddenAddressError } from './addressPolicy.ts';
 import { markDeliveryDead, outgoingDelivery, recordAttempt } from './deliveries.ts';
@@ -44,7 +42,7 @@ class DeliveryFailedError extends Error {
   }
 }
 
-const USER_AGENT = `Buffalo-Webhooks/${readVersion()}`;
+const USER_AGENT = `Buffalo-Webhooks/${packageVersion()}`;
 
 /** The worker of the webhook queue; `runOnce()` for tests, `start()`/`stop()` for the process. */
 export function createWebhookWorker(deps: WebhookWorkerDeps): Worker {
@@ -130,12 +128,4 @@ function describeNetworkError(err: Error): string {
   const code = (err as { code?: string }).code ?? cause?.code;
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timed out waiting for the receiver';
   return `${code ? `${code}: ` : ''}${cause?.message ?? err.message}`;
-}
-
-function readVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0';
-  } catch {
-    return '0';
-  }
 }

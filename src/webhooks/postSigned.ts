@@ -6,7 +6,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { isPublicAddress, literalAddress, publicOnlyLookup, refusedAddress } from './addressPolicy.ts';
-import { signatureHeader } from './signature.ts';
+import { signatureHeader } from '../notices/index.ts';
 
 /** What the receiver answered. */
 export interface PostOutcome {

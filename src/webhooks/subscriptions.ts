@@ -8,7 +8,7 @@ import { withTransaction, type Pool, type PoolClient, type Queryable, type Trans
 import { AppError } from '../errors.ts';
 import { findConnection, type SecretBox } from '../connections/index.ts';
 import type { WebhookEventType } from './events.ts';
-import { newSigningSecret } from './signature.ts';
+import { newSigningSecret } from '../notices/index.ts';
 
 /** A subscription as the API shows it (never its secret). */
 export interface Subscription {

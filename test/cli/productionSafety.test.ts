@@ -77,7 +77,8 @@ describe('production safety: NODE_ENV=production never simulates, never prints o
   const db = useTestDb();
   let buffalo: Running;
   before(async () => {
-    buffalo = await startBuffalo(db, { NODE_ENV: 'production', ...OPERATOR });
+    // Notices would go to the discard port: nothing listens there, the scheduler only logs it.
+    buffalo = await startBuffalo(db, { NODE_ENV: 'production', ...OPERATOR, NOTIFY_WEBHOOK_URL: 'http://127.0.0.1:9/notices' });
     db.onClose(() => buffalo.stop());
   });
 
@@ -95,6 +96,10 @@ describe('production safety: NODE_ENV=production never simulates, never prints o
     const out = buffalo.stdout();
     for (const [name, value] of Object.entries(OPERATOR)) assert.ok(!out.includes(value), `${name} is not printed`);
     assert.doesNotMatch(out, /#key=/);
+  });
+
+  it('warns that notices to NOTIFY_WEBHOOK_URL go unsigned while NOTIFY_WEBHOOK_SECRET is unset', () => {
+    assert.match(buffalo.stdout(), /WARNING +NOTIFY_WEBHOOK_URL without NOTIFY_WEBHOOK_SECRET: notices go unsigned/);
   });
 
   it('a webhook signed with the old source constant is refused; the operator secret is the one in force', async () => {

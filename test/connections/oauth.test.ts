@@ -7,11 +7,12 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApi } from '../../src/cli/start.ts';
 import { withOverrides } from '../../src/config.ts';
-import { createConnectionConnectors, createOAuthPolicy, createOAuthTokenProvider, createSecretBox, openCredentials, webhookNotifier, type ConnectionBrokenNotice } from '../../src/connections/index.ts';
+import { createConnectionConnectors, createOAuthPolicy, createOAuthTokenProvider, createSecretBox, openCredentials, operatorNotifier, type ConnectionBrokenNotice } from '../../src/connections/index.ts';
 import { createPool, type Pool } from '../../src/db/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { runSync, type IngestDeps } from '../../src/ingest/index.ts';
@@ -23,6 +24,7 @@ import { drainOutbox } from '../ingest/fixtures/support.ts';
 import { controlSim, startSandboxDeps } from '../ingest/fixtures/sandboxDeps.ts';
 
 const KEYS = { API_KEY: 'oauth-test-api-key-0123456789', ADMIN_API_KEY: 'oauth-test-admin-key-0123456789' };
+const NOTICE_SECRET = 'oauth-notice-secret-0123456789';
 const SECRET_KEY = Buffer.alloc(32, 0x17);
 const box = createSecretBox(SECRET_KEY);
 type OAuthCreds = { accessToken: string; refreshToken: string; expiresAt: string };
@@ -34,6 +36,8 @@ describe('connecting with OAuth', () => {
   let app: App;
   let receiver: Server;
   const notices: ConnectionBrokenNotice[] = [];
+  const noticeSignatures: string[] = [];
+  const noticeBodies: string[] = [];
   const admin = { 'x-admin-api-key': KEYS.ADMIN_API_KEY };
   const ids = { acme: '', google: '' };
 
@@ -61,6 +65,8 @@ describe('connecting with OAuth', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         notices.push(JSON.parse(body) as ConnectionBrokenNotice);
+        noticeSignatures.push(String(req.headers['buffalo-signature']));
+        noticeBodies.push(body);
         res.writeHead(204).end();
       });
     });
@@ -68,7 +74,7 @@ describe('connecting with OAuth', () => {
     db.onClose(() => new Promise((resolve) => receiver.close(resolve)));
     ({ sandbox, deps } = await startSandboxDeps(db.pool, ['hubspot', 'gcal'], {
       env: { SANDBOX_HUBSPOT_ACCOUNTS: '2', SANDBOX_GCAL_ACCOUNTS: '2', SANDBOX_HUBSPOT_RECORDS: '30', SANDBOX_GCAL_RECORDS: '30', SANDBOX_HUBSPOT_POISON_RATE: '0', SANDBOX_HUBSPOT_HOSTILE_RATE: '0' },
-      configEnv: { ...KEYS, BUFFALO_SECRET_KEY: SECRET_KEY.toString('hex'), NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notices` },
+      configEnv: { ...KEYS, BUFFALO_SECRET_KEY: SECRET_KEY.toString('hex'), NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notices`, NOTIFY_WEBHOOK_SECRET: NOTICE_SECRET },
     }));
     db.closeLater(sandbox);
     deps = { ...deps, connections: createConnectionConnectors({ pool: db.pool, box, config: deps.config, logger: deps.logger }) };
@@ -126,6 +132,9 @@ describe('connecting with OAuth', () => {
     assert.match(row.status_reason, /hubspot refused the token refresh \(BAD_REFRESH_TOKEN/);
     assert.deepEqual(notices, [{ type: 'connection.broken', connectionId: ids.acme, provider: 'hubspot', reason: row.status_reason }]);
     assert.ok(!JSON.stringify(notices).includes(refreshToken));
+    const signed = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(noticeSignatures[0] ?? '');
+    assert.ok(signed, 'the notice carries Buffalo-Signature');
+    assert.equal(signed[2], createHmac('sha256', NOTICE_SECRET).update(`${signed[1]}.${noticeBodies[0]}`).digest('hex'), 'signed with NOTIFY_WEBHOOK_SECRET');
   });
 
   it('Google: PKCE flow as account 2; the state is single use; a short-lived token is refreshed and the refresh token kept', async () => {
@@ -166,7 +175,7 @@ describe('connecting with OAuth', () => {
     const pools: Pool[] = [createPool(db.url, { max: 3 }), createPool(db.url, { max: 3 })];
     try {
       const providers = pools.map((pool) =>
-        createOAuthTokenProvider({ pool, box, config: deps.config, logger: silentLogger, policy: createOAuthPolicy(deps.config, 'gcal', silentLogger), notify: webhookNotifier(undefined, silentLogger) }, { id, provider: 'gcal' }),
+        createOAuthTokenProvider({ pool, box, config: deps.config, logger: silentLogger, policy: createOAuthPolicy(deps.config, 'gcal', silentLogger), notify: operatorNotifier({ url: undefined, secret: undefined }, silentLogger) }, { id, provider: 'gcal' }),
       );
       const [a, b] = await Promise.all(providers.map((p) => p.getToken()));
       assert.equal(a, b, 'the second process took the first one\'s token');

@@ -1,5 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useTestDb } from '../helpers/testResources.ts';
@@ -7,17 +8,22 @@ import { createScheduler, type DailySummary } from '../../src/ingest/index.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { testDeps } from './fixtures/support.ts';
 
+const NOTICE_SECRET = 'scheduler-notice-secret-0123';
+
 describe('ingest scheduler', () => {
   const db = useTestDb();
   let server: Server;
   let url: string;
   const received: DailySummary[] = [];
+  // Every POST's notice id and signature, the refused ones too.
+  const attempts: Array<{ eventId: unknown; signature: string; body: string }> = [];
   let failNext = 0;
   before(async () => {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
       req.on('end', () => {
+        attempts.push({ eventId: req.headers['buffalo-event-id'], signature: String(req.headers['buffalo-signature']), body });
         if (failNext > 0) {
           failNext--;
           res.writeHead(503).end();
@@ -33,7 +39,7 @@ describe('ingest scheduler', () => {
   });
 
   const deps = () =>
-    testDeps(db.pool, [createFakeConnector(createFakeUpstream(3))], { NOTIFY_WEBHOOK_URL: url, SYNC_INTERVAL_MS: String(15 * 60_000), DAILY_SUMMARY_HOUR_UTC: '9' });
+    testDeps(db.pool, [createFakeConnector(createFakeUpstream(3))], { NOTIFY_WEBHOOK_URL: url, NOTIFY_WEBHOOK_SECRET: NOTICE_SECRET, SYNC_INTERVAL_MS: String(15 * 60_000), DAILY_SUMMARY_HOUR_UTC: '9' });
 
   it('two scheduler instances: each 15-minute slot accepts one incremental sync per enabled source', async () => {
     const a = createScheduler(deps());
@@ -82,5 +88,12 @@ describe('ingest scheduler', () => {
     assert.equal(hubspot.recordsFetched, 35);
     assert.equal(s.revenue.totalRevenueCents, '12345');
     assert.equal(typeof s.dlq.ingest, 'number');
+    // The refused attempt and the delivered one are one notice to the receiver: the same id, each signed.
+    assert.deepEqual(attempts.map((a) => a.eventId), ['daily-summary:2026-05-04', 'daily-summary:2026-05-04']);
+    for (const a of attempts) {
+      const t = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(a.signature);
+      assert.ok(t, a.signature);
+      assert.equal(t[2], createHmac('sha256', NOTICE_SECRET).update(`${t[1]}.${a.body}`).digest('hex'), 'signed with NOTIFY_WEBHOOK_SECRET over the raw body');
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The `Buffalo-Signature` header, Stripe's scheme: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
- * "<t>.<raw body>" under the subscription's secret>`. The timestamp inside the signed string
- * lets receivers refuse replays of an old request (docs/webhooks.md).
+ * "<t>.<raw body>" under the receiver's secret>`. The timestamp inside the signed string lets
+ * receivers refuse replays of an old request (docs/webhooks.md). Webhook deliveries and
+ * operator notices are signed the same way, so one verifier serves both.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
