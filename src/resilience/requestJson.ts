@@ -1,5 +1,5 @@
 /**
- * A JSON HTTP call through a policy, on undici's request(): the attempt's AbortSignal,
+ * A JSON HTTP call through a policy, on undici's dispatcher (exchangeHttp): the attempt's AbortSignal,
  * JSON encode/decode, lowercase header names, UpstreamHttpError for non-2xx (with the
  * upstream's wait hint), bearer auth from a TokenProvider with one refresh-and-retry after a
  * 401 that says the token expired.
@@ -7,9 +7,9 @@
 import { newCallStats } from './callStats.ts';
 import { systemClock } from './clock.ts';
 import type { ExecuteOptions, UpstreamPolicy } from './createPolicy.ts';
+import { exchangeHttp, type HttpAnswer } from './exchangeHttp.ts';
 import { retryAfterHintMs } from './retryAfter.ts';
 import type { TokenProvider } from './tokenProvider.ts';
-import { request } from 'undici';
 import { UpstreamHttpError, UpstreamNetworkError } from './upstreamErrors.ts';
 
 /** One JSON request. */
@@ -61,23 +61,15 @@ async function send<T>(policy: UpstreamPolicy, req: JsonRequest, token: string |
     headers['content-type'] ??= 'application/json';
   }
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  let status: number;
-  let text: string;
-  const resHeaders: Record<string, string> = {};
+  let answer: HttpAnswer;
   try {
-    // undici's request() rather than global fetch: the same client without the WHATWG stream
-    // layers, which cost several times more CPU per call (bench/README.md, orders profile).
-    const res = await request(req.url, { method: (req.method ?? (body === undefined ? 'GET' : 'POST')) as 'GET', headers, body, signal });
-    status = res.statusCode;
-    for (const [key, value] of Object.entries(res.headers)) {
-      if (value !== undefined) resHeaders[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    text = await res.body.text();
+    answer = await exchangeHttp(req.url, { method: req.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, signal });
   } catch (err) {
     // Aborted by the policy (timeout): surface the policy's reason, not undici's wrapper.
     if (signal.aborted) throw signal.reason;
     throw new UpstreamNetworkError(policy.name, err);
   }
+  const { status, text, headers: resHeaders } = answer;
   const parsed = parseBody(text, resHeaders['content-type']);
   if (status < 200 || status > 299) {
     throw new UpstreamHttpError(policy.name, status, resHeaders, parsed, retryAfterHintMs(resHeaders, parsed, (policy.clock ?? systemClock).now()));
