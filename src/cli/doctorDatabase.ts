@@ -6,7 +6,7 @@ import { statfsSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.ts';
-import { pendingMigrations } from '../db/index.ts';
+import { pendingMigrations, resolveClusterDir } from '../db/index.ts';
 import { result, type CheckResult } from './doctorCheck.ts';
 import type { Located } from './locateInstance.ts';
 
@@ -87,8 +87,11 @@ export function skewResult(check: string, skewMs: number, uncertaintyMs: number)
 /** Free disk where the embedded cluster lives (nothing to check with DATABASE_URL). */
 export function checkDisk(config: Config, located: Located): CheckResult | undefined {
   if (config.databaseUrl || (located.found && located.how === 'DATABASE_URL')) return undefined;
-  // The nearest existing directory: the data directory itself may not exist yet.
-  let dir = path.resolve(located.found ? located.dataDir : config.dataDir);
+  // Where the cluster's files are: as root it may have been placed outside the data directory
+  // (the postgres user could not reach it), on another filesystem. Else the nearest existing
+  // directory: the data directory itself may not exist yet.
+  let dir = resolveClusterDir(path.resolve(located.found ? located.dataDir : config.dataDir, 'pg'));
+  if (!existsSync(dir)) dir = path.resolve(located.found ? located.dataDir : config.dataDir);
   while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const fs = statfsSync(dir);
   const free = fs.bavail * fs.bsize;
