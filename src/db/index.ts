@@ -6,6 +6,6 @@ export { isTransientDbError } from './errors.ts';
 export { migrate, pendingMigrations, MIGRATION_GLOB } from './migrate.ts';
 export { deleteInBatches } from './deleteInBatches.ts';
 export { cloneDatabase, type ClonedDatabase } from './cloneDatabase.ts';
-export { makeStorable, storableString, storableText, REPLACEMENT_CHAR, MAX_REPORTED_PATHS, type StorableReport } from './makeStorable.ts';
+export { makeStorable, storableString, storableText, storableJson, isStorableString, REPLACEMENT_CHAR, MAX_REPORTED_PATHS, type StorableReport } from './makeStorable.ts';
 export { createGroupCommitter, singleTransactions, togetherOrAlone, type TransactionPart, type TransactionRunner } from './groupCommit.ts';
 export { batchWhileBusy, type BatchOutcome, type BatchedCall } from './batchWhileBusy.ts';

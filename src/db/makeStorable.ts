@@ -3,8 +3,8 @@
  * `\u0000` and unpaired UTF-16 surrogates (which JSON.stringify writes as `\udXXX` escapes), so
  * one such character would fail the whole statement carrying it. Both are replaced by U+FFFD
  * (the Unicode replacement character, what a UTF-8 decoder yields for bytes it cannot read) and
- * every replacement is reported, so the caller can record what was changed. Valid text —
- * emoji, astral characters, RTL marks, markup — is never touched.
+ * every replacement is reported (in document order), so the caller can record what was
+ * changed. Valid text — emoji, astral characters, RTL marks, markup — is never touched.
  */
 
 /** The replacement for a character PostgreSQL cannot store. */
@@ -43,6 +43,11 @@ export function storableString(s: string): { value: string; nul: number; loneSur
     return REPLACEMENT_CHAR;
   });
   return { value, nul, loneSurrogates };
+}
+
+/** Whether `s` holds no NUL and no unpaired surrogate, so a text or jsonb column takes it as is. */
+export function isStorableString(s: string): boolean {
+  return !HAS_UNSTORABLE.test(s);
 }
 
 /** `s` made storable in a text column (for messages built from upstream content). */
@@ -88,10 +93,12 @@ export function makeStorable<T>(input: T): { value: T; report: StorableReport | 
     } else if (Array.isArray(src)) {
       const out: unknown[] = new Array(src.length);
       set(out);
-      for (let i = 0; i < src.length; i++) stack.push({ src: src[i], set: (v) => (out[i] = v), path: `${path}[${i}]` });
+      // Pushed last to first, so they are visited (and their paths reported) in document order.
+      for (let i = src.length - 1; i >= 0; i--) stack.push({ src: src[i], set: (v) => (out[i] = v), path: `${path}[${i}]` });
     } else if (src !== null && typeof src === 'object' && !(src instanceof Date)) {
       const out: Record<string, unknown> = {};
       set(out);
+      const children: typeof stack = [];
       for (const [key, v] of Object.entries(src)) {
         let k = key;
         const r = storableString(key);
@@ -101,8 +108,9 @@ export function makeStorable<T>(input: T): { value: T; report: StorableReport | 
           while (Object.hasOwn(src, k) || Object.hasOwn(out, k)) k += REPLACEMENT_CHAR;
         }
         out[k] = undefined;
-        stack.push({ src: v, set: (x) => (out[k] = x), path: `${path}.${k}` });
+        children.push({ src: v, set: (x) => (out[k] = x), path: `${path}.${k}` });
       }
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
     } else {
       set(src);
     }
@@ -129,4 +137,21 @@ function isStorable(input: object): boolean {
     }
   }
   return true;
+}
+
+// JSON.stringify writes NUL and an unpaired surrogate only as these escapes (a valid pair is
+// written as itself), so JSON text without them is storable. A match may be a false alarm
+// (an escaped backslash followed by "u0000"): the slow path then finds nothing to replace.
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * The JSON text of `value` (as JSON.stringify writes it: toJSON, Dates) that a jsonb column
+ * accepts: NUL and unpaired surrogates replaced by U+FFFD, with the report of
+ * {@link makeStorable} (null when nothing was changed). Clean values cost one scan of the text.
+ */
+export function storableJson(value: unknown): { json: string; report: StorableReport | null } {
+  const json = JSON.stringify(value ?? null);
+  if (!UNSTORABLE_ESCAPE.test(json)) return { json, report: null };
+  const { value: storable, report } = makeStorable(JSON.parse(json) as unknown);
+  return { json: report ? JSON.stringify(storable) : json, report };
 }

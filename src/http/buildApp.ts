@@ -1,7 +1,7 @@
 /**
  * The Fastify application shell: zod type provider, OpenAPI 3.1 from route schemas, request
- * ids, error rendering, body limit, auth digests, idempotency store, health and Prometheus
- * endpoints. Modules add their routes as plugins after this (see main wiring).
+ * ids, error rendering, body limit, refusal of input PostgreSQL cannot store, auth digests,
+ * idempotency store, health and Prometheus endpoints. Modules add their routes as plugins after this (see main wiring).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
@@ -14,6 +14,7 @@ import { histogram, registry } from '../metrics.ts';
 import { digestKey, type AuthKeys } from './auth.ts';
 import { handleError } from './renderError.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { refuseUnstorableInput } from './refuseUnstorableInput.ts';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, storeIdempotentResponse } from './idempotency.ts';
 
 /** The app type every route plugin is registered on. */
@@ -63,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // First of every route's preValidation hooks (they are inherited by the module plugins).
+  app.addHook('preValidation', refuseUnstorableInput);
   app.addHook('onSend', storeIdempotentResponse);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'safe-stable-stringify';
-import { deleteInBatches, type Pool, type Queryable } from '../db/index.ts';
+import { deleteInBatches, storableJson, type Pool, type Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { claimKey } from './claimKeys.ts';
 
@@ -127,7 +127,7 @@ export interface StoredBodyCompletion {
 export async function storeIdempotentResponseIn(tx: Queryable, request: FastifyRequest, statusCode: number, body: unknown, completedBy?: StoredBodyCompletion): Promise<void> {
   const claim = request.idempotencyClaim;
   if (!claim) return;
-  const values = [claim.scope, claim.key, claim.token, statusCode, JSON.stringify(body ?? null)];
+  const values = [claim.scope, claim.key, claim.token, statusCode, storedBody(request, body)];
   const statement = completedBy
     ? { name: `idempotency_store_in_tx_${completedBy.name}`, text: `SELECT idempotency_store($1, $2, $3, $4, $5::jsonb || (${completedBy.sql}))`, values: [...values, ...completedBy.values] }
     : { name: 'idempotency_store_in_tx', text: STORE_IN_TX_SQL, values };
@@ -175,9 +175,18 @@ export async function storeIdempotentResponse(request: FastifyRequest, reply: Fa
     await pool.query({ name: 'idempotency_release', text: RELEASE_SQL, values: claimKey });
     return payload;
   }
-  const stored = await pool.query({ name: 'idempotency_store', text: STORE_SQL, values: [...claimKey, reply.statusCode, JSON.stringify(body)] });
+  const stored = await pool.query({ name: 'idempotency_store', text: STORE_SQL, values: [...claimKey, reply.statusCode, storedBody(request, body)] });
   if (stored.rowCount === 0) request.log.warn({ key: claim.key }, 'idempotency claim was taken over while this request ran; its response was not stored');
   return payload;
+}
+
+// A response may carry upstream content jsonb cannot hold (NUL, unpaired surrogates): stored with
+// those replaced by U+FFFD rather than failing the store after the effect happened, so a replay
+// answers what the client was sent as far as jsonb can hold it.
+function storedBody(request: FastifyRequest, body: unknown): string {
+  const { json, report } = storableJson(body);
+  if (report) request.log.warn({ nul: report.nul, loneSurrogates: report.loneSurrogates, paths: report.paths }, 'idempotent response stored with characters PostgreSQL cannot hold replaced by U+FFFD');
+  return json;
 }
 
 // Answers that ask the client to try again are not the request's outcome: never replay them.

@@ -1,12 +1,13 @@
 /**
  * Bearer JWT verification for the order API (jose). The algorithm is pinned by key type —
  * HS256 for a shared secret, RS256/ES256 for a JWKS — so `alg: none` and algorithm-confusion
- * tokens fail; `exp` and `sub` are required, `nbf` is checked when present, and `iss`/`aud`
- * when configured.
+ * tokens fail; `exp` and `sub` are required (a `sub` with NUL or an unpaired surrogate is
+ * malformed), `nbf` is checked when present, and `iss`/`aud` when configured.
  */
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isStorableString } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 
 /** Where keys come from and which claims to insist on. */
@@ -65,6 +66,8 @@ export function createJwtVerifier(settings: JwtSettings, deps: { now?: () => num
     try {
       const { payload } = await verify(token);
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new AppError('unauthorized', 'bearer token has no subject');
+      // The subject keys orders and idempotency scopes in PostgreSQL: one it cannot store is malformed.
+      if (!isStorableString(payload.sub)) throw new AppError('unauthorized', 'invalid bearer token: claim sub malformed');
       const result = { sub: payload.sub };
       const untilExpiry = (payload as { exp: number }).exp * 1000 - now();
       if (untilExpiry > 0) verified.set(token, result, { ttl: Math.min(untilExpiry, VERIFIED_TTL_MS) });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { makeStorable, storableString, REPLACEMENT_CHAR, MAX_REPORTED_PATHS } from '../../src/db/index.ts';
+import { makeStorable, storableJson, storableString, REPLACEMENT_CHAR, MAX_REPORTED_PATHS } from '../../src/db/index.ts';
 import { jsonDepth, jsonText } from '../../src/ingest/measureJson.ts';
 import { prepareRecord, MAX_JSON_DEPTH } from '../../src/ingest/prepareRecord.ts';
 import { hashContent } from '../../src/ingest/index.ts';
@@ -50,6 +50,18 @@ describe('makeStorable (pure sanitizer)', () => {
       assert.equal(r.nul, [...s].filter((c) => c === '\u0000').length);
       return storableString(r.value).value === r.value; // idempotent
     }));
+  });
+
+  it('storableJson is the JSON of the storable value (clean values: exactly JSON.stringify, a literal backslash-u0000 included)', () => {
+    fc.assert(fc.property(anyJson, (v) => {
+      const { json, report } = storableJson(v);
+      const expected = makeStorable(v);
+      assert.equal(json, JSON.stringify(expected.value));
+      return (report === null) === (expected.report === null);
+    }));
+    const literal = { s: '\\u0000 and \\ud800 are text here' };
+    assert.deepEqual(storableJson(literal), { json: JSON.stringify(literal), report: null });
+    assert.equal(storableJson(new Date(0)).json, '"1970-01-01T00:00:00.000Z"', 'what JSON.stringify makes of it');
   });
 
   it('reports paths (capped), keeps colliding keys apart, and does not change the input', () => {
