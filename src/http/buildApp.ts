@@ -12,7 +12,7 @@ import type { Pool } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { histogram, registry } from '../metrics.ts';
 import { digestKey, type AuthKeys } from './auth.ts';
-import { handleError } from './renderError.ts';
+import { handleClientError, handleError } from './renderError.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, storeIdempotentResponse } from './idempotency.ts';
 
@@ -46,6 +46,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+    // A URL the router cannot decode, or a path parameter over its length limit, answers in our
+    // error shape rather than Fastify's; so does a request Node's HTTP parser refuses.
+    frameworkErrors: (error, request, reply) => {
+      void reply.header('x-request-id', request.id);
+      handleError(error, request, reply);
+    },
+    clientErrorHandler: handleClientError,
     // Stripe webhooks need the raw bytes; they register their own content parser in a plugin.
   }).withTypeProvider<ZodTypeProvider>();
 
