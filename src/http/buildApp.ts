@@ -14,6 +14,7 @@ import { histogram, registry } from '../metrics.ts';
 import { digestKey, type AuthKeys } from './auth.ts';
 import { handleClientError, handleError } from './renderError.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { refuseBracketedQuery } from './refuseBracketedQuery.ts';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, storeIdempotentResponse } from './idempotency.ts';
 
 /** The app type every route plugin is registered on. */
@@ -70,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // Runs after each route's onRequest (authentication first), before its schema validation.
+  app.addHook('preValidation', refuseBracketedQuery);
   app.addHook('onSend', storeIdempotentResponse);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
