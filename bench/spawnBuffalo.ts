@@ -71,5 +71,5 @@ export const BENCH_KEYS = {
   API_KEY: 'bench-api-key-0123456789abcdef',
   ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef',
   JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
-  BUFFALO_SECRET_KEY: 'be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c',
+  BUFFALO_SECRET_KEY: '3be0c79d14a8f26e5b0d9c3a7e18f462c5ad093b7e21f84d6a5c0b9e3f7128d4',
 };

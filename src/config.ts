@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { POLICY_DEFAULTS, POLICY_ENV, POLICY_PREFIX, type PolicySettings } from './policySettings.ts';
+import { productionSecretProblems } from './productionSecrets.ts';
 
 export type { PolicySettings } from './policySettings.ts';
 
@@ -313,6 +314,9 @@ function resolveWith(env: Env, onRead?: (name: string, fallback: unknown) => voi
     if (!env.JWT_SECRET && !env.JWT_JWKS_URL) problems.push('JWT_SECRET: required (or JWT_JWKS_URL) when NODE_ENV=production');
     // A key generated on the fly would seal credentials that the next process cannot open.
     if (!env.BUFFALO_SECRET_KEY) problems.push(`BUFFALO_SECRET_KEY: required when NODE_ENV=production (seals connection credentials; ${SECRET_KEY_HINT})`);
+    // Only values that parsed: a variable already refused keeps its one line.
+    const { auth, secrets } = config;
+    problems.push(...productionSecretProblems({ API_KEY: auth.apiKey, ADMIN_API_KEY: auth.adminApiKey, JWT_SECRET: auth.jwtSecret, BUFFALO_SECRET_KEY: secrets.key }));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);

@@ -41,7 +41,7 @@ export const ingestScenario: Scenario<IngestOptions> = {
   name: 'ingest',
   description: 'outbox records normalized + upserted per second vs a raw batched upsert of the same rows',
   async run(ctx, opts) {
-    const connectors = createConnectors(resolveConfig({ NODE_ENV: 'production', API_KEY: 'x'.repeat(16), ADMIN_API_KEY: 'y'.repeat(16), JWT_SECRET: 'z'.repeat(32), BUFFALO_SECRET_KEY: BENCH_KEYS.BUFFALO_SECRET_KEY, STRIPE_API_KEY: 'sk_test_bench', STRIPE_API_BASE: 'http://127.0.0.1:9' }), { logger: silentLogger });
+    const connectors = createConnectors(resolveConfig({ NODE_ENV: 'production', ...BENCH_KEYS, STRIPE_API_KEY: 'sk_test_bench', STRIPE_API_BASE: 'http://127.0.0.1:9' }), { logger: silentLogger });
     const stripe = connectors.stripe;
     if (!stripe) throw new Error('ingest bench: the Stripe connector was not created');
     ctx.log(`ingest: generating ${opts.records} Stripe charge payloads`);

@@ -12,8 +12,9 @@ import type { Pool } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { histogram, registry } from '../metrics.ts';
 import { digestKey, type AuthKeys } from './auth.ts';
-import { handleError } from './renderError.ts';
+import { handleClientError, handleError } from './renderError.ts';
 import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { refuseBracketedQuery } from './refuseBracketedQuery.ts';
 import { refuseUnstorableInput } from './refuseUnstorableInput.ts';
 import { DEFAULT_IDEMPOTENCY_LEASE_MS, storeIdempotentResponse } from './idempotency.ts';
 
@@ -47,6 +48,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
+    // A URL the router cannot decode, or a path parameter over its length limit, answers in our
+    // error shape rather than Fastify's; so does a request Node's HTTP parser refuses.
+    frameworkErrors: (error, request, reply) => {
+      void reply.header('x-request-id', request.id);
+      handleError(error, request, reply);
+    },
+    clientErrorHandler: handleClientError,
     // Stripe webhooks need the raw bytes; they register their own content parser in a plugin.
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -64,8 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  // First of every route's preValidation hooks (they are inherited by the module plugins).
+  // The first of every route's preValidation hooks (the module plugins inherit them): after each
+  // route's onRequest (authentication first), before its own hooks, its schema validation, its
+  // Idempotency-Key claim and anything it calls or writes.
   app.addHook('preValidation', refuseUnstorableInput);
+  app.addHook('preValidation', refuseBracketedQuery);
   app.addHook('onSend', storeIdempotentResponse);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,9 +1,11 @@
 /**
  * Error rendering: every error becomes `{error, message, ...details}` with the status from the
  * error registry. Client mistakes (validation, malformed JSON, oversized bodies, wrong media
- * type) are 4xx, never 500.
+ * type, a URL or a request the router or Node's HTTP parser cannot read) are 4xx, never 500.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import { isTransientDbError } from '../db/index.ts';
@@ -23,6 +25,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
   FST_ERR_VALIDATION: 'validation_failed',
+  FST_ERR_BAD_URL: 'malformed_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
+};
+// Fastify's messages for these echo the whole path back, however long.
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'the URL is not valid percent-encoded UTF-8',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than the router accepts',
 };
 
 /** Map any thrown value to a status and body. */
@@ -59,7 +68,7 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   if (fe.code && FASTIFY_CODES[fe.code]) {
     const code = FASTIFY_CODES[fe.code] as ErrorCode;
-    return { status: ERROR_STATUS[code], body: { error: code, message: fe.message ?? code } };
+    return { status: ERROR_STATUS[code], body: { error: code, message: FASTIFY_MESSAGES[fe.code] ?? fe.message ?? code } };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code: ErrorCode = fe.statusCode === 404 ? 'not_found' : fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed';
@@ -78,4 +87,32 @@ export function handleError(err: unknown, request: FastifyRequest, reply: Fastif
   if (status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.error, status }, 'request rejected');
   void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused before Fastify saw it (a control character
+ * in a header, a malformed request line, headers over the size limit, a request too slow).
+ */
+export function clientErrorResponse(err: { code?: string; reason?: unknown }): { status: number; body: ErrorBody } {
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: ERROR_STATUS.request_timeout, body: { error: 'request_timeout', message: 'the request did not arrive in time' } };
+  if (err.code === 'HPE_HEADER_OVERFLOW') return { status: ERROR_STATUS.headers_too_large, body: { error: 'headers_too_large', message: 'the request headers are larger than the server accepts' } };
+  // llhttp's reason is a fixed sentence ("Invalid header value char"), never request bytes.
+  const reason = typeof err.reason === 'string' && err.reason ? `: ${err.reason}` : '';
+  return { status: ERROR_STATUS.malformed_request, body: { error: 'malformed_request', message: `the request is not valid HTTP${reason}` } };
+}
+
+/** Fastify `clientErrorHandler`: answers {@link clientErrorResponse} on the raw socket, then closes it. */
+export function handleClientError(this: { log: FastifyBaseLogger }, err: ConnectionError, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, body } = clientErrorResponse(err);
+  // Not the error itself: its rawPacket holds the request's bytes, API keys included.
+  this.log.info({ code: body.error, status, parserCode: err.code }, 'request rejected');
+  // As Node's own handler: no answer in the middle of a response already under way on this socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  if (socket.writable && !inFlight) {
+    const text = JSON.stringify(body);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  }
+  socket.destroy(err);
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SOURCES } from '../config.ts';
 import { connectionIdSchema } from '../connections/index.ts';
+import { isCalendarDate } from '../revenue/index.ts';
 
 /** Error body. */
 export const errorView = z.looseObject({ error: z.string(), message: z.string() });
@@ -13,12 +14,15 @@ export const modeSchema = z.enum(['incremental', 'full']);
 /** A run status. */
 export const runStatusSchema = z.enum(['queued', 'running', 'success', 'partial', 'failed', 'skipped']);
 
+// A day that exists: 2026-02-30 is refused, not rolled over into March.
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }).refine(isCalendarDate, { message: 'must be a real date written YYYY-MM-DD' });
+
 /** `POST /trigger/:source/:mode` body or query: a targeted run of one record or a date range. */
 export const triggerTarget = z
   .object({
     id: z.string().min(1).max(255).optional().describe('one upstream record by its id'),
-    since: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }).optional().describe('records changed (or dated) from this UTC day'),
-    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected YYYY-MM-DD' }).optional().describe('… through this UTC day (default: now)'),
+    since: day.optional().describe('records changed (or dated) from this UTC day'),
+    until: day.optional().describe('… through this UTC day (default: now)'),
   })
   .strict();
 /** `POST /connections/:id/trigger/:mode` params. */

@@ -1,7 +1,6 @@
 /** The `{id}` / `{since, until}` of a targeted sync, from CLI options or a trigger's body/query. */
 import type { SyncTarget } from '../connectors/index.ts';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+import { isCalendarDate } from '../revenue/index.ts';
 
 /** What a caller may name. */
 export interface SyncTargetInput {
@@ -17,7 +16,8 @@ export function parseSyncTarget(input: SyncTargetInput): SyncTarget | null | { e
   if (id !== undefined) return id.length > 0 && id.length <= 255 ? { kind: 'id', id } : { error: 'id must be 1–255 characters', field: 'id' };
   if (since === undefined) return until === undefined ? null : { error: 'until needs since', field: 'since' };
   for (const [field, v] of [['since', since], ['until', until]] as const) {
-    if (v !== undefined && (!DAY.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)))) return { error: `${field} must be a date YYYY-MM-DD`, field };
+    // Strict: Date.parse rolls 2026-02-30 over to March 2, a range nobody asked for.
+    if (v !== undefined && !isCalendarDate(v)) return { error: `${field} must be a real date written YYYY-MM-DD`, field };
   }
   if (until !== undefined && until < since) return { error: 'until is before since', field: 'until' };
   return { kind: 'range', since, until: until ?? null };

@@ -15,7 +15,7 @@ const OPERATOR = {
   ADMIN_API_KEY: 'bka_operator_admin_key_0123456789ab',
   JWT_SECRET: 'operator-jwt-secret-0123456789abcdef0123',
   STRIPE_WEBHOOK_SECRET: 'whsec_operator_secret_0123456789abcdef',
-  BUFFALO_SECRET_KEY: '5e'.repeat(32),
+  BUFFALO_SECRET_KEY: 'a56d1ac83fd43161985292c8c089aae7d65ea78d810b1ead4a69ad40eb097349',
 };
 
 interface Running {
@@ -163,5 +163,24 @@ describe('development sandbox: the simulators take the operator’s values and n
     assert.match(out, /X-Api-Key: +bk_…abcd/);
     assert.match(out, /X-Admin-Api-Key: +bka_[\w-]{20,}/, 'a generated development key is printed whole');
     assert.doesNotMatch(out, /#key=/);
+  });
+});
+
+describe('production refuses to start on shared or placeholder secrets', () => {
+  it('one trivial value for both API keys, a trivial JWT secret and an all-zero BUFFALO_SECRET_KEY: exit 2, one line per variable, no value printed', async () => {
+    const { dataDir, env } = await isolatedBuffalo('buffalo-weak-secrets-');
+    const weak = { API_KEY: 'a'.repeat(16), ADMIN_API_KEY: 'a'.repeat(16), JWT_SECRET: 'a'.repeat(32), BUFFALO_SECRET_KEY: Buffer.alloc(32).toString('base64') };
+    const child = spawn(process.execPath, [BIN, 'start'], { cwd: dataDir, env: { ...env, NODE_ENV: 'production', ...weak }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+    assert.equal(code, 2, out);
+    assert.doesNotMatch(out, /Buffalo is up/);
+    assert.match(out, /^ {2}- ADMIN_API_KEY: must differ from API_KEY .*when NODE_ENV=production$/m);
+    assert.match(out, /^ {2}- API_KEY: expected at least 8 different characters/m);
+    assert.match(out, /^ {2}- JWT_SECRET: expected at least 8 different characters/m);
+    assert.match(out, /^ {2}- BUFFALO_SECRET_KEY: expected 32 random bytes, got a repeating pattern/m);
+    assert.ok(!out.includes('aaaa') && !out.includes(weak.BUFFALO_SECRET_KEY), 'no value is printed');
   });
 });

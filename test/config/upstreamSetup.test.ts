@@ -4,7 +4,7 @@ import { resolveConfig } from '../../src/config.ts';
 import { upstreamsToSimulate } from '../../src/cli/wireSandbox.ts';
 import { describeUpstreams, missingSettings } from '../../src/upstreamSetup.ts';
 
-const KEYS = { API_KEY: 'k'.repeat(16), ADMIN_API_KEY: 'a'.repeat(16), JWT_SECRET: 'j'.repeat(32), BUFFALO_SECRET_KEY: 'ab'.repeat(32) };
+const KEYS = { API_KEY: 'bk_upstream_setup_key', ADMIN_API_KEY: 'bka_upstream_setup_key', JWT_SECRET: 'upstream-setup-jwt-secret-0123456789', BUFFALO_SECRET_KEY: '377a502929210eeea8f41299dc393536fad0bbbe89cc699b0e4b17bd8d62f9aa' };
 
 describe('upstream setup: one answer to "is this upstream configured"', () => {
   it('production defaults to SANDBOX=off: nothing is simulated, each unconfigured upstream names its variables', () => {

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,9 +69,10 @@ describe('secret box (AES-256-GCM)', () => {
   });
 
   it('production config without BUFFALO_SECRET_KEY fails naming it', () => {
-    const env = { NODE_ENV: 'production', API_KEY: 'k'.repeat(16), ADMIN_API_KEY: 'a'.repeat(16), JWT_SECRET: 'j'.repeat(32) };
+    const env = { NODE_ENV: 'production', API_KEY: 'bk_secret_box_test_key', ADMIN_API_KEY: 'bka_secret_box_test_key', JWT_SECRET: 'secret-box-test-jwt-secret-0123456789' };
     assert.throws(() => resolveConfig(env), (err: Error) => err instanceof ConfigError && err.problems.length === 1 && /^BUFFALO_SECRET_KEY: required when NODE_ENV=production/.test(err.problems[0]!));
-    assert.equal(withDevKeys(resolveConfig({ ...env, BUFFALO_SECRET_KEY: KEY_A.toString('hex') })).config.secrets.key, KEY_A.toString('base64url'));
+    const key = randomBytes(32);
+    assert.equal(withDevKeys(resolveConfig({ ...env, BUFFALO_SECRET_KEY: key.toString('hex') })).config.secrets.key, key.toString('base64url'));
   });
 
   it('in development an unset key is generated once into the dev keys file and reused', () => {

@@ -55,6 +55,26 @@ describe('ingest HTTP API', () => {
     assert.equal(done.json().trigger, 'api');
   });
 
+  it('POST /trigger with a date that does not exist, in the body or the query, is 400 naming since or until; no run is created', async () => {
+    const runs = async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM sync_runs')).rows[0]!.n);
+    const before = await runs();
+    const cases = [
+      { url: '/trigger/hubspot/incremental', payload: { since: '2026-02-30' }, field: 'since' },
+      { url: '/trigger/hubspot/incremental?since=2026-02-30', field: 'since' },
+      { url: '/trigger/hubspot/incremental', payload: { since: '2026-13-01' }, field: 'since' },
+      { url: '/trigger/hubspot/incremental?since=2026-01-01&until=2026-04-31', field: 'until' },
+      { url: '/trigger/hubspot/incremental', payload: { since: '2026-02-29' }, field: 'since' },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({ method: 'POST', url: c.url, headers: { ...ADMIN_HEADERS, ...idem() }, ...(c.payload ? { payload: c.payload } : {}) });
+      assert.equal(res.statusCode, 400, `${c.url} ${JSON.stringify(c.payload)}`);
+      assert.equal(res.json().error, 'validation_failed');
+      assert.equal(res.json().field, c.field);
+      assert.match(res.json().message, /must be a real date written YYYY-MM-DD/);
+    }
+    assert.equal(await runs(), before, 'no run was accepted');
+  });
+
   it('two concurrent triggers of one source: one run completes, the other is skipped', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

@@ -34,7 +34,7 @@ describe('webhook subscriptions API (private URLs refused, as in production)', (
   });
 
   it('WEBHOOK_ALLOW_PRIVATE_URLS defaults to false in production and true in development and test', () => {
-    const prod = { NODE_ENV: 'production', API_KEY: TEST_KEYS.apiKey, ADMIN_API_KEY: TEST_KEYS.adminApiKey, JWT_SECRET: 'j'.repeat(32), BUFFALO_SECRET_KEY: randomBytes(32).toString('base64url') };
+    const prod = { NODE_ENV: 'production', API_KEY: TEST_KEYS.apiKey, ADMIN_API_KEY: TEST_KEYS.adminApiKey, JWT_SECRET: 'webhooks-api-test-jwt-secret-0123456789', BUFFALO_SECRET_KEY: randomBytes(32).toString('base64url') };
     assert.equal(resolveConfig(prod).webhooks.allowPrivateUrls, false);
     assert.equal(resolveConfig({ ...prod, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }).webhooks.allowPrivateUrls, true);
     assert.equal(resolveConfig({ NODE_ENV: 'development' }).webhooks.allowPrivateUrls, true);
