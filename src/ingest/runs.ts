@@ -54,10 +54,13 @@ export async function insertRun(
   return rows[0]!.id;
 }
 
-/** The status of a run, or null when there is none. */
-export async function runStatus(db: Queryable, runId: string): Promise<RunStatus | null> {
-  const { rows } = await db.query<{ status: RunStatus }>('SELECT status FROM sync_runs WHERE id = $1', [runId]);
-  return rows[0]?.status ?? null;
+/**
+ * The status of a run and who asked for it (the label it was accepted with: a worker running
+ * an accepted run logs this one, so the log and GET /runs agree), or null when there is none.
+ */
+export async function runState(db: Queryable, runId: string): Promise<{ status: RunStatus; trigger: string } | null> {
+  const { rows } = await db.query<{ status: RunStatus; trigger: string }>('SELECT status, trigger FROM sync_runs WHERE id = $1', [runId]);
+  return rows[0] ?? null;
 }
 
 /** Mark a queued (or orphaned running) run as running now; false if it already ended. */
