@@ -30,9 +30,26 @@ export function encodeChangeCursor(p: ChangePosition): string {
 export function decodeChangeCursor(cursor: string, field = 'after'): ChangePosition {
   const [version, pos, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
   if (version !== 'v1' || extra !== undefined || !pos || !id || !DECIMAL.test(pos) || !DECIMAL.test(id) || BigInt(pos) > MAX_POS || BigInt(id) > MAX_ID) {
-    throw new AppError('invalid_cursor', `${field}: not a cursor returned by /changes`, { details: { field, in: 'querystring' } });
+    throw invalidChangeCursor(field);
   }
   return { pos: BigInt(pos).toString(), id: BigInt(id).toString() };
+}
+
+/** The 400 `invalid_cursor` naming `field` (`why`: what is wrong with it, when known). */
+export function invalidChangeCursor(field: string, why = 'not a cursor returned by /changes'): AppError {
+  return new AppError('invalid_cursor', `${field}: ${why}`, { details: { field, in: 'querystring' } });
+}
+
+/**
+ * Whether the feed can have issued `p`, given `limit`: the next transaction id not yet assigned
+ * (pg_snapshot_xmax) and the highest change id drawn. Every cursor handed out lies at or before
+ * (that transaction id, 0) — a head or horizon cursor is (xmin, 0) with xmin ≤ xmax, and a page's
+ * or a `records.changed` range's positions are ids of transactions that exist — and carries an
+ * id already drawn. Only the head bound is not enough: a `records.changed` range may point past
+ * the horizon until older transactions end (docs/changes.md#cursors-the-feed-did-not-issue).
+ */
+export function wasIssuable(p: ChangePosition, limit: ChangePosition): boolean {
+  return comparePositions(p, { pos: limit.pos, id: '0' }) <= 0 && BigInt(p.id) <= BigInt(limit.id);
 }
 
 /** Order of two positions (negative, zero, positive), as the feed orders (pos, id). */

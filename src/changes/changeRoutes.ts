@@ -17,7 +17,7 @@ const tables = DATA_TABLES as [DataTable, ...DataTable[]];
 
 const changesQuery = z.object({
   table: z.enum(tables).describe('the unified table to follow (one feed cursor per table a consumer follows)'),
-  after: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page (or the head cursor after a snapshot); omitted: the beginning of the feed'),
+  after: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page (or the head cursor after a snapshot, or a records.changed fromCursor); omitted: the beginning of the feed. One the feed did not issue (malformed, or past every position it has reached): 400 invalid_cursor'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   source: z.enum(SOURCES).optional().describe('only changes of rows of this source'),
   connectionId: connectionIdSchema.optional().describe('only changes of rows of this connection'),

@@ -9,7 +9,7 @@
 import type { Queryable } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { toDataRow, type DataTable } from '../ingest/index.ts';
-import { comparePositions, decodeChangeCursor, encodeChangeCursor, FEED_START, type ChangePosition } from './changeCursor.ts';
+import { comparePositions, decodeChangeCursor, encodeChangeCursor, FEED_START, invalidChangeCursor, wasIssuable, type ChangePosition } from './changeCursor.ts';
 
 /** What a change did to its record. */
 export type ChangeAction = 'ADDED' | 'UPDATED' | 'DELETED';
@@ -40,9 +40,12 @@ export interface ChangesPage {
 // `table` is interpolated from the fixed DataTable list only, never from input.
 const pageSql = (table: DataTable) => `
 WITH h AS MATERIALIZED (
-  SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, w.pos AS pruned_pos, w.id AS pruned_id
+  SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, w.pos AS pruned_pos, w.id AS pruned_id,
+         pg_snapshot_xmax(pg_current_snapshot()) AS issued_pos,
+         COALESCE(pg_sequence_last_value(pg_get_serial_sequence('changes', 'id')::regclass), 0) AS issued_id
   FROM (SELECT 1) one LEFT JOIN changes_pruned w ON true)
-SELECT h.horizon::text AS feed_horizon, h.pruned_pos::text AS feed_pruned_pos, h.pruned_id::text AS feed_pruned_id, p.*
+SELECT h.horizon::text AS feed_horizon, h.pruned_pos::text AS feed_pruned_pos, h.pruned_id::text AS feed_pruned_id,
+       h.issued_pos::text AS feed_issued_pos, h.issued_id::text AS feed_issued_id, p.*
 FROM h LEFT JOIN LATERAL (
   SELECT c.pos AS feed_pos, c.id AS feed_id, c.action AS feed_action, c.changed_at AS feed_changed_at, c.record ? 'created_at' AS feed_complete, r.*
   FROM changes c CROSS JOIN LATERAL jsonb_populate_record(NULL::${table}, c.record) r
@@ -57,6 +60,8 @@ type PageRow = Record<string, unknown> & {
   feed_horizon: string;
   feed_pruned_pos: string | null;
   feed_pruned_id: string | null;
+  feed_issued_pos: string;
+  feed_issued_id: string;
   feed_pos: string | null;
   feed_id: string | null;
   feed_action: ChangeAction;
@@ -70,6 +75,10 @@ export async function readChanges(db: Queryable, q: ChangesQuery): Promise<Chang
   const after = given ?? FEED_START;
   const { rows } = await db.query<PageRow>(pageSql(q.table), [after.pos, after.id, q.source ?? null, q.connectionId ?? null, q.limit]);
   const head = rows[0]!;
+  if (given !== null && !wasIssuable(given, { pos: head.feed_issued_pos, id: head.feed_issued_id })) {
+    // Stored, it would skip every change up to where it points: refused rather than echoed back.
+    throw invalidChangeCursor('after', 'past every position the feed has reached; pass a nextCursor or head cursor this API returned');
+  }
   if (head.feed_pruned_pos !== null && head.feed_pruned_id !== null) {
     const pruned = { pos: head.feed_pruned_pos, id: head.feed_pruned_id };
     if (given === null || comparePositions(given, pruned) < 0) throw cursorExpired(given === null);

@@ -14,7 +14,7 @@ export { stripeWebhookRoutes } from './stripeWebhookRoutes.ts';
 export { ingestReadinessCheck } from './ingestReadinessCheck.ts';
 export { renormalize, type RenormalizeSummary } from './renormalize.ts';
 export { connectorOf } from './connectorOf.ts';
-export { getRun, listRuns, lastSuccessAt, newRunProgress, insertRun, finishRun, markRunFailed, type RunProgress } from './runs.ts';
+export { getRun, listRuns, syncActivity, newRunProgress, insertRun, finishRun, markRunFailed, type RunProgress, type SyncActivity } from './runs.ts';
 export { connectionActivity } from './connectionActivity.ts';
 export { summarizeConnections, type ConnectionsSummary } from './summarizeConnections.ts';
 export { parseSyncTarget } from './parseSyncTarget.ts';

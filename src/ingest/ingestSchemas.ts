@@ -93,7 +93,7 @@ export const dataQuery = z.object({
   connectionId: connectionIdSchema.optional().describe('only rows of this connection (e.g. stripe-default)'),
   updatedSince: z.iso.datetime({ offset: true }).optional().describe('only rows last changed at or after this time — for listing and snapshots, not for following changes: a change committed late can carry an earlier time; to follow changes use GET /changes'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page, to walk a listing to its end (null there) — not a position to resume from later; to follow changes use GET /changes'),
+  cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page of this endpoint with the same filters (source, connectionId, updatedSince, includeDeleted; else 400 invalid_cursor), to walk a listing to its end (null there) — not a position to resume from later; to follow changes use GET /changes'),
   includeDeleted: z.enum(['true', 'false']).optional().describe('also return rows deleted upstream (deletedAt set); default false'),
 });
 

@@ -8,7 +8,7 @@
  * for. This file owns the column → JSON mapping the change feed reuses for its records.
  */
 import type { Queryable } from '../db/index.ts';
-import { decodeKeysetCursor, encodeKeysetCursor } from './keysetCursor.ts';
+import { decodeKeysetCursor, encodeKeysetCursor, type KeysetScope } from './keysetCursor.ts';
 
 type Kind = 'text' | 'int8' | 'int' | 'ts' | 'bool';
 
@@ -72,7 +72,9 @@ export interface DataPageQuery {
 /** One page of rows (JSON-ready: int8 as strings, timestamps ISO) and the cursor of the next one. */
 export async function readDataPage(db: Queryable, table: DataTable, q: DataPageQuery): Promise<{ data: Array<Record<string, unknown>>; nextCursor: string | null }> {
   const cols = COLUMNS[table];
-  const after = q.cursor ? decodeKeysetCursor(q.cursor) : null;
+  const includeDeleted = q.includeDeleted === true || q.includeDeleted === 'true';
+  const scope: KeysetScope = { table, source: q.source, connectionId: q.connectionId, updatedSince: q.updatedSince, includeDeleted };
+  const after = q.cursor ? decodeKeysetCursor(q.cursor, scope) : null;
   // extract(epoch) is exact numeric (PostgreSQL 14+), so the cursor keeps the microseconds.
   const sql = `
     SELECT id, created_at, updated_at, (extract(epoch FROM updated_at) * 1000000)::bigint AS updated_us,
@@ -86,12 +88,12 @@ export async function readDataPage(db: Queryable, table: DataTable, q: DataPageQ
     ORDER BY updated_at, id
     LIMIT $5`;
   const { rows } = await db.query<Record<string, unknown> & { id: string; updated_us: string; created_at: Date; updated_at: Date }>(sql, [
-    q.source ?? null, q.updatedSince ?? null, after?.updatedAtUs ?? null, after?.id ?? null, q.limit + 1, q.includeDeleted === true || q.includeDeleted === 'true', q.connectionId ?? null,
+    q.source ?? null, q.updatedSince ?? null, after?.updatedAtUs ?? null, after?.id ?? null, q.limit + 1, includeDeleted, q.connectionId ?? null,
   ]);
   const page = rows.slice(0, q.limit);
   const data = page.map((r) => toDataRow(table, r));
   const last = page[page.length - 1];
-  return { data, nextCursor: rows.length > q.limit && last ? encodeKeysetCursor({ updatedAtUs: last.updated_us, id: last.id }) : null };
+  return { data, nextCursor: rows.length > q.limit && last ? encodeKeysetCursor(scope, { updatedAtUs: last.updated_us, id: last.id }) : null };
 }
 
 function toJson(v: unknown, kind: Kind): unknown {

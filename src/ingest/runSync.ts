@@ -14,7 +14,7 @@ import { ingestMetrics } from './ingestMetrics.ts';
 import { LeaseLostError, tryAcquireSyncLease, type SyncLease } from './acquireSyncLease.ts';
 import { readCursors, storeCursor } from './cursors.ts';
 import {
-  activeRunOf, failAbandonedRuns, finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runStatus, saveRunProgress, type RunProgress,
+  activeRunOf, failAbandonedRuns, finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runState, saveRunProgress, type RunProgress,
 } from './runs.ts';
 import type { IngestDeps, RunReport, SyncProgress } from './types.ts';
 import { writePage } from './writePage.ts';
@@ -31,7 +31,7 @@ export interface RunSyncOptions {
   entity?: string;
   /** Run an accepted ('queued') run row instead of creating one. */
   runId?: string;
-  /** Who asked (api, scheduler, cli); recorded on a new run. */
+  /** Who asked (api, scheduler, cli); recorded on a new run (an accepted run keeps the label stored with it). */
   trigger?: string;
   onProgress?: (p: SyncProgress) => void;
   signal?: AbortSignal;
@@ -54,10 +54,12 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
   const { pool } = deps;
   const logger = deps.logger.child({ component: 'ingest.producer', source: opts.source, connectionId: scope.connectionId });
   const entityLabel = opts.entity ?? '*';
-  const trigger = opts.trigger ?? 'cli';
   let runId = opts.runId;
-  const existing = runId ? await withDbRetry(() => runStatus(pool, runId!)) : null;
+  const stored = runId ? await withDbRetry(() => runState(pool, runId!)) : null;
+  const existing = stored?.status ?? null;
   if (runId && existing && TERMINAL.has(existing)) return (await getRun(pool, runId))!;
+  // An accepted run already carries its label (scheduler, api): that row is the one owner of it.
+  const trigger = stored?.trigger ?? opts.trigger ?? 'cli';
 
   const skip = async (reason: string): Promise<RunReport> => {
     if (runId && existing === 'queued') await withDbRetry(() => markRunSkipped(pool, runId!, reason));
@@ -109,7 +111,7 @@ export async function runSync(deps: IngestDeps, opts: RunSyncOptions): Promise<R
   const report = (await withDbRetry(() => getRun(pool, runId!)))!;
   ingestMetrics.runs.inc({ source: opts.source, status: report.status });
   const { pagesFetched, recordsFetched, recordsEnqueued, recordsDeduped, recordsInvalid } = report;
-  logger.info({ runId, status: report.status, pagesFetched, recordsFetched, recordsEnqueued, recordsDeduped, recordsInvalid, error: report.error }, 'sync finished');
+  logger.info({ runId, trigger, status: report.status, pagesFetched, recordsFetched, recordsEnqueued, recordsDeduped, recordsInvalid, error: report.error }, 'sync finished');
   return report;
 }
 

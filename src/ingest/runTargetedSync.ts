@@ -12,7 +12,7 @@ import type { Connector, SyncMode, SyncTarget } from '../connectors/index.ts';
 import type { ConnectionScope } from '../connections/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
 import { newCallStats } from '../resilience/index.ts';
-import { finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runStatus, type RunProgress } from './runs.ts';
+import { finishRun, getRun, insertRun, markRunFailed, markRunSkipped, markRunStarted, newRunProgress, runState, type RunProgress } from './runs.ts';
 import type { IngestDeps, RunReport } from './types.ts';
 import { writePage } from './writePage.ts';
 import { connectorOf } from './connectorOf.ts';
@@ -39,17 +39,20 @@ export async function runTargetedSync(
   const logger = deps.logger.child({ component: 'ingest.targeted', source: opts.source, connectionId: opts.connectionId });
   const entity = targetLabel(opts.target);
   let runId = opts.runId;
-  const existing = runId ? await withDbRetry(() => runStatus(pool, runId!)) : null;
+  const stored = runId ? await withDbRetry(() => runState(pool, runId!)) : null;
+  const existing = stored?.status ?? null;
   if (runId && existing && existing !== 'queued' && existing !== 'running') return (await getRun(pool, runId))!;
+  // An accepted run's stored label wins, as in runSync.
+  const trigger = stored?.trigger ?? opts.trigger ?? 'cli';
   const connector = await connectorOf(deps, scope);
   const refusal = targetRefusal(connector, opts.source, opts.target);
   if (refusal || !connector?.targeted) {
     if (runId && existing) await withDbRetry(() => markRunSkipped(pool, runId!, refusal ?? 'not supported'));
-    else runId = await withDbRetry(() => insertRun(pool, { ...scope, entity, mode: opts.mode, status: 'skipped', trigger: opts.trigger ?? 'cli', reason: refusal ?? 'not supported' }));
+    else runId = await withDbRetry(() => insertRun(pool, { ...scope, entity, mode: opts.mode, status: 'skipped', trigger, reason: refusal ?? 'not supported' }));
     return (await getRun(pool, runId!))!;
   }
   if (runId && existing) await withDbRetry(() => markRunStarted(pool, runId!));
-  else runId = await withDbRetry(() => insertRun(pool, { ...scope, entity, mode: opts.mode, status: 'running', trigger: opts.trigger ?? 'cli' }));
+  else runId = await withDbRetry(() => insertRun(pool, { ...scope, entity, mode: opts.mode, status: 'running', trigger }));
   const id = runId!;
   let progress: RunProgress = newRunProgress(newCallStats());
   const notes = progress.notes;
@@ -61,7 +64,7 @@ export async function runTargetedSync(
     },
   };
   ctx.note(`targeted run (${entity}): the stream cursors were not read or moved`);
-  logger.info({ runId: id, target: opts.target }, 'targeted sync started');
+  logger.info({ runId: id, target: opts.target, trigger }, 'targeted sync started');
   try {
     for await (const page of connector.targeted.pages(opts.target, ctx)) {
       const before = progress;

@@ -54,10 +54,13 @@ export async function insertRun(
   return rows[0]!.id;
 }
 
-/** The status of a run, or null when there is none. */
-export async function runStatus(db: Queryable, runId: string): Promise<RunStatus | null> {
-  const { rows } = await db.query<{ status: RunStatus }>('SELECT status FROM sync_runs WHERE id = $1', [runId]);
-  return rows[0]?.status ?? null;
+/**
+ * The status of a run and who asked for it (the label it was accepted with: a worker running
+ * an accepted run logs this one, so the log and GET /runs agree), or null when there is none.
+ */
+export async function runState(db: Queryable, runId: string): Promise<{ status: RunStatus; trigger: string } | null> {
+  const { rows } = await db.query<{ status: RunStatus; trigger: string }>('SELECT status, trigger FROM sync_runs WHERE id = $1', [runId]);
+  return rows[0] ?? null;
 }
 
 /** Mark a queued (or orphaned running) run as running now; false if it already ended. */
@@ -230,10 +233,24 @@ export interface LastSync {
   lastFinished: { status: RunStatus; error: string | null } | null;
 }
 
-/** When the last run of a connection that completed (success or partial) finished; null: none has. */
-export async function lastSuccessAt(db: Queryable, connectionId: string): Promise<Date | null> {
-  const { rows } = await db.query<{ at: Date | null }>(`SELECT max(finished_at) AS at FROM sync_runs WHERE connection_id = $1 AND status IN ('success', 'partial')`, [connectionId]);
-  return rows[0]?.at ?? null;
+/** What a reconciliation needs to know about a connection's syncs (see {@link syncActivity}). */
+export interface SyncActivity {
+  /** When its last completed run (success or partial) finished; null: none has. */
+  lastSuccessAt: Date | null;
+  /** A run is running now, or one that ran (not skipped) ended at or after `since`: it may have written rows meanwhile. */
+  busy: boolean;
+}
+
+/** A connection's {@link SyncActivity}; `since` null asks only whether a run is running now. */
+export async function syncActivity(db: Queryable, connectionId: string, since: Date | null = null): Promise<SyncActivity> {
+  // A queued run has written nothing yet: if it starts before a reconciliation ends, it is running or ended by then.
+  const { rows } = await db.query<{ last_success_at: Date | null; busy: boolean }>(
+    `SELECT (SELECT max(finished_at) FROM sync_runs WHERE connection_id = $1 AND status IN ('success', 'partial')) AS last_success_at,
+            EXISTS (SELECT 1 FROM sync_runs WHERE connection_id = $1
+                     AND (status = 'running' OR (status <> 'skipped' AND finished_at >= $2::timestamptz))) AS busy`,
+    [connectionId, since],
+  );
+  return { lastSuccessAt: rows[0]?.last_success_at ?? null, busy: rows[0]?.busy ?? false };
 }
 
 /** {@link LastSync} of every source that has runs. */

@@ -10,7 +10,7 @@ import type { SourceName } from '../config.ts';
 import { defaultConnectionId, isDefaultConnection, type ConnectionScope } from '../connections/index.ts';
 import type { RawRecord } from '../connectors/index.ts';
 import { withDbRetry, withTransaction } from '../db/index.ts';
-import { connectorOf, lastSuccessAt, type IngestDeps } from '../ingest/index.ts';
+import { connectorOf, syncActivity, type IngestDeps } from '../ingest/index.ts';
 import { newCallStats } from '../resilience/index.ts';
 import { differences } from './compareRows.ts';
 import { failReconciliation, finishReconciliation, getReconciliation, insertReconciliation, markReconciliationStarted, type Reconciliation } from './reconciliations.ts';
@@ -60,10 +60,14 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
     const ctx = { stats: newCallStats(), signal: opts.signal ?? new AbortController().signal };
     const walk = await walkUpstream(connector, ctx);
     const stored = await withDbRetry(() => loadStoredRows(pool, scope));
-    const lastSuccess = await withDbRetry(() => lastSuccessAt(pool, scope.connectionId));
-    const syncedUpTo = lastSuccess?.getTime() ?? Number.POSITIVE_INFINITY;
+    const startedAt = (await withDbRetry(() => getReconciliation(pool, rid)))?.startedAt;
+    const syncs = await withDbRetry(() => syncActivity(pool, scope.connectionId, startedAt ? new Date(startedAt) : null));
+    const syncedUpTo = syncs.lastSuccessAt?.getTime() ?? Number.POSITIVE_INFINITY;
     // Changed upstream since the last sync completed: in flight, not a difference (unknown time: compared).
     const changedSinceSync = (ms: string | null | undefined) => ms !== null && ms !== undefined && Number(ms) > syncedUpTo;
+    // A sync running beside this walk (or ended during it) may still write, or has just written,
+    // any row: what differs is pending, not missing or different (docs/runbooks/reconciliation.md).
+    const mayStillWrite = (ms: string | null | undefined) => syncs.busy || changedSinceSync(ms);
     const result: ReconcileResult = {
       source: opts.source, upstreamRecords: walk.records, upstreamInvalid: walk.invalid, upstreamRows: [...walk.rows.values()].filter((u) => !u.deleted).length,
       storedRows: [...stored.values()].filter((s) => !s.deleted).length,
@@ -76,12 +80,16 @@ export async function runReconciliation(deps: IngestDeps, opts: ReconcileOptions
       if (up.deleted) {
         // Deleted upstream: right when absent or marked deleted here; a live row here differs in that.
         if (!here || here.deleted) continue;
+        if (syncs.busy) {
+          result.pending++;
+          continue;
+        }
         result.different.count++;
         if (result.different.samples.length < MAX_SAMPLES) result.different.samples.push({ table: up.table, externalId: up.externalId, fields: [{ field: 'deletedAt', stored: null, upstream: 'set' }] });
         toRepair.push(up.record);
         continue;
       }
-      if (changedSinceSync(up.fields.sourceUpdatedAt) && (!here || differences(up.table, here.fields, up.fields).length > 0)) {
+      if (mayStillWrite(up.fields.sourceUpdatedAt) && (!here || differences(up.table, here.fields, up.fields).length > 0)) {
         result.pending++;
         continue;
       }

@@ -23,7 +23,8 @@ export interface ReconcileResult {
   storedRows: number;
   /**
    * Rows the upstream changed after the last successful sync finished (by their upstream
-   * modification time): the next sync brings them, so they are neither missing nor different.
+   * modification time), or, when a sync of the connection ran beside the reconciliation, every
+   * row that differs: a sync brings them, so they are neither missing nor different.
    */
   pending: number;
   /** The upstream has it, we do not. */

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { buildApi } from '../../src/cli/start.ts';
 import { createConnectionConnectors, createSecretBox } from '../../src/connections/index.ts';
 import { changeRangesOfTransaction, comparePositions, decodeChangeCursor, isPositionVisible, pruneChanges } from '../../src/changes/index.ts';
+import { encodeChangeCursor } from '../../src/changes/changeCursor.ts';
 import type { Queryable } from '../../src/db/index.ts';
 import type { App } from '../../src/http/index.ts';
 import { dataColumns, DATA_TABLES, type IngestDeps } from '../../src/ingest/index.ts';
@@ -277,5 +278,50 @@ describe('the change feed (GET /changes)', () => {
     const from = await head();
     await write(db.pool, [pay('ch_after_prune')]);
     assert.deepEqual(seen((await followUntil(from, 1)).changes), [['ADDED', 'ch_after_prune', '100']], 'the head after a prune is a valid cursor');
+  });
+
+  it('a cursor past every position the feed reached is 400 invalid_cursor naming after; the head and a records.changed range past the horizon stay valid', async () => {
+    const h = decodeChangeCursor(await head());
+    const last = (await db.pool.query<{ last: string | null }>('SELECT max(id)::text AS last FROM changes')).rows[0]!.last;
+    const forged = {
+      'a transaction id far past the head': encodeChangeCursor({ pos: String(BigInt(h.pos) + 100_000_000n), id: '0' }),
+      'a change id never drawn': encodeChangeCursor({ pos: h.pos, id: String(BigInt(last ?? '0') + 1_000_000n) }),
+    };
+    for (const [what, cursor] of Object.entries(forged)) {
+      const res = await app.inject({ method: 'GET', url: `/changes?table=payments&after=${cursor}`, headers: api });
+      assert.equal(res.statusCode, 400, `${what}: ${res.body}`);
+      assert.equal(res.json().error, 'invalid_cursor', what);
+      assert.equal(res.json().field, 'after', what);
+      assert.match(res.json().message, /^after: past every position the feed has reached/, what);
+    }
+    assert.equal((await page(`table=payments&after=${encodeChangeCursor(h)}`)).nextCursor.length > 0, true, 'the head cursor is valid');
+
+    // An older transaction holds the horizon back while a newer one commits a change and takes its
+    // range (what records.changed announces): that range lies past the head, and is valid.
+    const older = await db.pool.connect();
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      const writer = await db.pool.connect();
+      let range: { after: string; last: string } | undefined;
+      try {
+        await writer.query('BEGIN');
+        await write(writer, [pay('ch_past_head')]);
+        range = (await changeRangesOfTransaction(writer)).find((r) => r.table === 'payments');
+        await writer.query('COMMIT');
+      } finally {
+        writer.release();
+      }
+      assert.ok(range, 'the writer took a payments range');
+      assert.ok(comparePositions(decodeChangeCursor(range.after), decodeChangeCursor(await head())) > 0, 'the range lies past the head');
+      for (const cursor of [range.after, range.last]) {
+        const early = await page(`table=payments&after=${cursor}`);
+        assert.deepEqual(early.changes, [], 'not readable yet: an empty page');
+        assert.equal(early.nextCursor, cursor, 'resumes where it was');
+      }
+      await older.query('COMMIT');
+    } finally {
+      older.release();
+    }
   });
 });

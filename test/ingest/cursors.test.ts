@@ -1,7 +1,7 @@
 /**
  * Every cursor (and page offset) the API decodes: a forged one — too many digits for a bigint,
- * a timestamp past any row's, garbage — is a 400 `invalid_cursor` naming `cursor`, never a 500
- * from PostgreSQL; a cursor the API issued keeps working.
+ * a timestamp past any row's, garbage, one of another endpoint or other filters — is a 400
+ * `invalid_cursor` naming `cursor`, never a 500 from PostgreSQL; a cursor the API issued keeps working.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +9,7 @@ import { useTestDb } from '../helpers/testResources.ts';
 import { ADMIN_HEADERS, API_HEADERS, buildTestApp } from '../helpers/app.ts';
 import type { App } from '../../src/http/index.ts';
 import { ingestRoutes } from '../../src/ingest/index.ts';
+import { encodeKeysetCursor } from '../../src/ingest/keysetCursor.ts';
 
 const forge = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 const NOW_US = `${Date.now()}000`;
@@ -34,19 +35,42 @@ describe('forged cursors are 400 invalid_cursor', () => {
     assert.match(res.json().message, /^cursor: /, what);
   };
 
-  it('on every data endpoint: 20-digit numbers, out-of-range values and garbage', async () => {
-    const forged = {
-      '20-digit id': forge(`${NOW_US}:12345678901234567890`),
-      '20-digit timestamp': forge('12345678901234567890:1'),
-      'id past bigint': forge(`${NOW_US}:9223372036854775808`),
-      'timestamp past year 9999': forge('9223372036854775807:1'),
-      'not base64 of a position': 'bm9wZQ',
-      'extra part': forge(`${NOW_US}:1:2`),
-      'negative id': forge(`${NOW_US}:-1`),
-    };
-    for (const path of ['/payments', '/contacts', '/calendar-events', '/campaigns']) {
+  it('on every data endpoint: 20-digit numbers, out-of-range values, garbage and the unbound positions of earlier versions', async () => {
+    const endpoints = { '/payments': 'payments', '/contacts': 'contacts', '/calendar-events': 'calendar_events', '/campaigns': 'campaigns' };
+    for (const [path, table] of Object.entries(endpoints)) {
+      // Bound to this endpoint and its (absent) filters, so only the position is wrong.
+      const at = (updatedAtUs: string, id: string) => encodeKeysetCursor({ table, includeDeleted: false }, { updatedAtUs, id });
+      const forged = {
+        '20-digit id': at(NOW_US, '12345678901234567890'),
+        '20-digit timestamp': at('12345678901234567890', '1'),
+        'id past bigint': at(NOW_US, '9223372036854775808'),
+        'timestamp past year 9999': at('9223372036854775807', '1'),
+        'negative id': at(NOW_US, '-1'),
+        'extra part': forge(`${Buffer.from(at(NOW_US, '1'), 'base64url').toString('utf8')}:2`),
+        'not base64 of a position': 'bm9wZQ',
+        'an unbound position (0:0)': forge('0:0'),
+        'an unbound position of a row': forge(`${NOW_US}:1`),
+      };
       for (const [what, cursor] of Object.entries(forged)) assertInvalidCursor(await get(`${path}?cursor=${cursor}`), `${path} ${what}`);
     }
+  });
+
+  it('a cursor is bound to the endpoint and the filters that issued it: another endpoint or other filters → 400 naming cursor; the same filters page on', async () => {
+    const first = await get('/payments?source=stripe&limit=2');
+    assert.equal(first.statusCode, 200, first.body);
+    const cursor = first.json().nextCursor as string;
+    assert.ok(cursor);
+    const elsewhere = await get(`/contacts?source=stripe&limit=2&cursor=${cursor}`);
+    assertInvalidCursor(elsewhere, 'another endpoint');
+    assert.match(elsewhere.json().message, /issued by the payments listing/);
+    for (const other of ['', 'source=hubspot&', 'source=stripe&connectionId=stripe-default&', 'source=stripe&includeDeleted=true&', 'source=stripe&updatedSince=2020-01-01T00:00:00Z&']) {
+      const res = await get(`/payments?${other}limit=2&cursor=${cursor}`);
+      assertInvalidCursor(res, `filters ${other || 'none'}`);
+      assert.match(res.json().message, /other filters/);
+    }
+    const next = await get(`/payments?source=stripe&includeDeleted=false&limit=5&cursor=${cursor}`);
+    assert.equal(next.statusCode, 200, 'the same filters (includeDeleted=false is the default) and another limit page on');
+    assert.deepEqual(next.json().data.map((r: { externalId: string }) => r.externalId), ['p3']);
   });
 
   it('a cursor the API issued still pages', async () => {

@@ -1,10 +1,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useTestDb } from '../helpers/testResources.ts';
-import { createScheduler, type DailySummary } from '../../src/ingest/index.ts';
+import { createScheduler, createSyncWorker, type DailySummary } from '../../src/ingest/index.ts';
+import { createLogger } from '../../src/log.ts';
 import { createFakeConnector, createFakeUpstream } from './fixtures/fakeUpstream.ts';
 import { testDeps } from './fixtures/support.ts';
 
@@ -95,5 +97,26 @@ describe('ingest scheduler', () => {
       assert.ok(t, a.signature);
       assert.equal(t[2], createHmac('sha256', NOTICE_SECRET).update(`${t[1]}.${a.body}`).digest('hex'), 'signed with NOTIFY_WEBHOOK_SECRET over the raw body');
     }
+  });
+
+  it('a scheduled run is logged by the worker with the trigger it is stored with (scheduler), not the default cli', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const d = { ...deps(), logger: createLogger({ level: 'info', format: 'json' }, capture) };
+    const { syncs } = await createScheduler(d).runOnce(Date.parse('2026-05-06T10:01:00Z'));
+    assert.equal(syncs.length, 1);
+    const runId = syncs[0]!.runId;
+    // One run at a time, oldest first, until the queue is empty: the earlier tests' accepted runs go first.
+    const worker = createSyncWorker(d, { concurrency: 1 });
+    while ((await worker.runOnce()).claimed > 0);
+    const stored = (await db.pool.query('SELECT status, trigger FROM sync_runs WHERE id = $1', [runId])).rows[0];
+    assert.deepEqual(stored, { status: 'success', trigger: 'scheduler' });
+    const logged = lines.filter((l) => l.runId === runId && (l.msg === 'sync started' || l.msg === 'sync finished'));
+    assert.deepEqual(logged.map((l) => [l.msg, l.trigger]), [['sync started', 'scheduler'], ['sync finished', 'scheduler']]);
   });
 });
