@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<void> {
       await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
         // A stored connection is checked by the run itself (it ends `skipped` saying why).
         if (!opts.connection) {
-          if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+          if (!ctx.deps.connectors[source]) throw new Error(ctx.withheld[source] ?? `${source} is disabled or has no credentials configured`);
           const refusal = target && !('error' in target) ? targetRefusal(ctx.deps.connectors[source], source, target) : null;
           if (refusal) throw new Error(refusal);
         }
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--connection <id>', 'reconcile this connection of the source (default: <source>-default)')
     .action(async (source: SourceName, opts: { repair?: boolean; connection?: string }) => {
       await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
-        if (!opts.connection && !ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+        if (!opts.connection && !ctx.deps.connectors[source]) throw new Error(ctx.withheld[source] ?? `${source} is disabled or has no credentials configured`);
         await reconcileCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
       });
     });
