@@ -8,7 +8,7 @@ import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
 import { renderEnvExample } from './configVariables.ts';
 import {
   boot, bootReadOnly, connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand,
-  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand,
+  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand, registeredApiUrl,
   renormalizeCommand, runWithContext, scriptOrder, scriptPeakHours, startCommand, statusCommand, syncCommand, type ConnectionsContext, type Role,
 } from './cli/index.ts';
 import { parseSyncTarget, targetRefusal } from './ingest/index.ts';
@@ -268,7 +268,9 @@ export async function main(argv: string[]): Promise<void> {
   const order = program.command('order').description('order API scripts (against a running `buffalo start`)');
   const apiBase = () => {
     const { config } = boot({ quiet: true });
-    return { baseUrl: cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
+    // The instance on this database, not whatever answers on this shell's PORT, gets the token.
+    const registered = process.env.BUFFALO_URL ? undefined : registeredApiUrl(config, process.env);
+    return { baseUrl: registered ?? cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
   };
   order
     .command('create')

@@ -84,6 +84,13 @@ describe('CLI commands beside a running `buffalo start` on a non-default SANDBOX
     const report = (await res.json()) as { recordsDeleted: number; trigger: string };
     assert.deepEqual([report.trigger, report.recordsDeleted], ['cli', 0]);
   });
+
+  it('`buffalo status` reads the instance\'s API (its registered URL), not the shell\'s default port', { timeout: 60_000 }, async () => {
+    const r = await run(['status'], { cwd: dataDir, env: cliEnv });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`^API +http://127\\.0\\.0\\.1:${apiPort} +(ok|degraded)`, 'm'));
+    assert.doesNotMatch(r.stdout, /API not reachable/);
+  });
 });
 
 // The dev X-Api-Key the banner prints whole (generated for this data directory).
