@@ -36,7 +36,7 @@ const MEANINGS: Record<string, { meaning: string; secret?: true }> = {
   JWT_ISSUER: { meaning: 'required issuer (iss) of order API tokens' },
   JWT_AUDIENCE: { meaning: 'required audience (aud) of order API tokens' },
   SANDBOX: { meaning: 'auto: simulate each upstream configured with nothing; on: every upstream whose URL is unset; off: none (production default: off)' },
-  SANDBOX_PORT: { meaning: 'first simulator port (stripe, hubspot, gcal, adplatform, eventservice, inventory follow)' },
+  SANDBOX_PORT: { meaning: 'first simulator port of `buffalo start` (stripe, hubspot, gcal, adplatform, eventservice, inventory follow); commands on a running instance\'s database use its simulators instead' },
   STRIPE_ENABLED: { meaning: 'sync Stripe' },
   STRIPE_API_KEY: { meaning: 'Stripe secret or restricted key (sk_… or rk_…)', secret: true },
   STRIPE_WEBHOOK_SECRET: { meaning: 'Stripe webhook signing secret (whsec_…)', secret: true },

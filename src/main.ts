@@ -8,7 +8,7 @@ import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
 import { renderEnvExample } from './configVariables.ts';
 import {
   boot, bootReadOnly, connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand,
-  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand,
+  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand, registeredApiUrl,
   renormalizeCommand, runWithContext, scriptOrder, scriptPeakHours, startCommand, statusCommand, syncCommand, type ConnectionsContext, type Role,
 } from './cli/index.ts';
 import { parseSyncTarget, targetRefusal } from './ingest/index.ts';
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<void> {
       await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
         // A stored connection is checked by the run itself (it ends `skipped` saying why).
         if (!opts.connection) {
-          if (!ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+          if (!ctx.deps.connectors[source]) throw new Error(ctx.withheld[source] ?? `${source} is disabled or has no credentials configured`);
           const refusal = target && !('error' in target) ? targetRefusal(ctx.deps.connectors[source], source, target) : null;
           if (refusal) throw new Error(refusal);
         }
@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--connection <id>', 'reconcile this connection of the source (default: <source>-default)')
     .action(async (source: SourceName, opts: { repair?: boolean; connection?: string }) => {
       await runWithContext(openIngestContext(boot({ quiet: true }), { upstreams: true }), async (ctx) => {
-        if (!opts.connection && !ctx.deps.connectors[source]) throw new Error(`${source} is disabled or has no credentials configured`);
+        if (!opts.connection && !ctx.deps.connectors[source]) throw new Error(ctx.withheld[source] ?? `${source} is disabled or has no credentials configured`);
         await reconcileCommand(ctx.deps, { source, ...(opts.connection ? { connectionId: opts.connection } : {}), repair: Boolean(opts.repair), signal: interruptOnSignal() }, { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) });
       });
     });
@@ -268,7 +268,9 @@ export async function main(argv: string[]): Promise<void> {
   const order = program.command('order').description('order API scripts (against a running `buffalo start`)');
   const apiBase = () => {
     const { config } = boot({ quiet: true });
-    return { baseUrl: cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
+    // The instance on this database, not whatever answers on this shell's PORT, gets the token.
+    const registered = process.env.BUFFALO_URL ? undefined : registeredApiUrl(config, process.env);
+    return { baseUrl: registered ?? cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
   };
   order
     .command('create')

@@ -5,13 +5,15 @@
  */
 import { announceChanges } from '../changes/index.ts';
 import type { Booted } from './boot.ts';
-import { openCommandContext } from './openCommandContext.ts';
+import { openCommandContext, type CommandContext } from './openCommandContext.ts';
 import { createConnectionConnectors, createDefaultConnectors, secretBoxFromConfig } from '../connections/index.ts';
 import type { IngestDeps } from '../ingest/index.ts';
 
 /** Deps of an ingest command plus its cleanup. */
 export interface IngestContext {
   deps: IngestDeps;
+  /** Why an upstream is not wired although this command would simulate it (a running instance on the database does not). */
+  withheld: CommandContext['withheld'];
   close(): Promise<void>;
 }
 
@@ -21,5 +23,5 @@ export async function openIngestContext(booted: Booted, opts: { upstreams: boole
   const shared = { pool: ctx.pool, box: secretBoxFromConfig(ctx.config.secrets), logger: booted.logger };
   const connectors = createDefaultConnectors(ctx.config, shared);
   const connections = createConnectionConnectors({ ...shared, config: ctx.config });
-  return { deps: { pool: ctx.pool, config: ctx.config, logger: booted.logger, connectors, connections, announceChanges }, close: ctx.close };
+  return { deps: { pool: ctx.pool, config: ctx.config, logger: booted.logger, connectors, connections, announceChanges }, withheld: ctx.withheld, close: ctx.close };
 }

@@ -3,7 +3,9 @@
  * default `~/.local/state/buffalo/instances.json`), so a read-only command run from another
  * directory finds the instance instead of creating one. An entry whose pid is dead is stale and
  * ignored (and dropped on the next write). No secret is kept here: the embedded server's port,
- * the data directory (whose dev keys file stays 0600) and the API's URL.
+ * the database's host, port and name (never its user or password), the data directory (whose dev
+ * keys file stays 0600), the API's URL and the simulators' URLs. Commands that talk to upstreams
+ * use the simulators of the instance on their database (docs/architecture.md#cli-and-a-running-instance).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -18,9 +20,55 @@ export interface InstanceEntry {
   dataDir: string;
   /** Port of its embedded PostgreSQL; absent when it runs on DATABASE_URL (not recorded: it holds a password). */
   pgPort?: number;
+  /** Its database as `host:port/name` ({@link databaseIdentity}); absent in entries of older versions. */
+  database?: string;
   /** The API's base URL, when the process serves it. */
   apiUrl?: string;
+  /** First port of the simulators it uses, when they listen from a fixed base port (SANDBOX_PORT). */
+  sandboxPort?: number;
+  /** URL of each simulator it uses (upstream name → base URL); empty or absent when it simulates nothing. */
+  simulators?: Record<string, string>;
   startedAt: string;
+}
+
+/**
+ * A database's identity without credentials: `host:port/name`, `localhost` read as 127.0.0.1,
+ * the port defaulting to 5432. Two URLs with the same identity name the same database.
+ */
+export function databaseIdentity(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    const host = u.hostname === 'localhost' || u.hostname === '[::1]' ? '127.0.0.1' : u.hostname;
+    return `${host}:${u.port || '5432'}/${decodeURIComponent(u.pathname.replace(/^\/+/, '')) || decodeURIComponent(u.username)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The live instance (other than this process) using the database at `databaseUrl`, or undefined.
+ * Of several (api, worker and scheduler roles on one database), one that simulates upstreams is
+ * preferred: its simulators are the ones whose data is in that database.
+ */
+export function instanceUsing(env: Record<string, string | undefined>, databaseUrl: string): InstanceEntry | undefined {
+  const same = instancesUsing(env, databaseUrl);
+  return same.find((e) => Object.keys(e.simulators ?? {}).length > 0) ?? same[0];
+}
+
+/** The API URL of a live instance using the database at `databaseUrl`, if one serves the API. */
+export function instanceApiUrl(env: Record<string, string | undefined>, databaseUrl: string): string | undefined {
+  return instancesUsing(env, databaseUrl).find((e) => e.apiUrl)?.apiUrl;
+}
+
+function instancesUsing(env: Record<string, string | undefined>, databaseUrl: string): InstanceEntry[] {
+  const wanted = databaseIdentity(databaseUrl);
+  return wanted ? liveInstances(env).filter((e) => e.pid !== process.pid && entryIdentity(e) === wanted) : [];
+}
+
+// Entries of older versions carry only the embedded server's port.
+function entryIdentity(e: InstanceEntry): string | undefined {
+  if (e.database) return e.database;
+  return e.pgPort ? `127.0.0.1:${e.pgPort}/postgres` : undefined;
 }
 
 /** Path of the registry for `env` (XDG_STATE_HOME, else HOME). */

@@ -9,12 +9,21 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { resolveClusterDir, runningEmbeddedPort } from '../db/index.ts';
-import { liveInstances, registryPath } from './instanceRegistry.ts';
+import { instanceApiUrl, liveInstances, registryPath } from './instanceRegistry.ts';
 
 /** Where the database is. */
 export type Located =
-  | { found: true; how: 'DATABASE_URL' | 'data directory' | 'running instance'; dataDir: string; databaseUrl?: string; apiUrl?: string }
+  | {
+    found: true;
+    how: 'DATABASE_URL' | 'data directory' | 'running instance';
+    dataDir: string;
+    databaseUrl?: string;
+    /** The API of the instance registered on that database, when one runs and serves it. */
+    apiUrl?: string;
+  }
   | { found: false; message: string };
+
+type Found = Extract<Located, { found: true }>;
 
 /** The embedded server's URL on `port` (the password every embedded cluster is made with). */
 export function embeddedUrl(port: number): string {
@@ -24,9 +33,9 @@ export function embeddedUrl(port: number): string {
 /** Find the database for a read-only command; reads files and pids, writes nothing. */
 export function locateInstance(config: Config, env: Record<string, string | undefined>, cwd = process.cwd()): Located {
   const dataDir = path.resolve(cwd, config.dataDir);
-  if (config.databaseUrl) return { found: true, how: 'DATABASE_URL', dataDir, databaseUrl: config.databaseUrl };
+  if (config.databaseUrl) return withApiUrl(env, { found: true, how: 'DATABASE_URL', dataDir, databaseUrl: config.databaseUrl });
   const here = fromDataDir(dataDir);
-  if (here) return here;
+  if (here) return withApiUrl(env, here);
   if (env.BUFFALO_DATA_DIR) {
     return { found: false, message: `BUFFALO_DATA_DIR=${env.BUFFALO_DATA_DIR} holds no Buffalo database (no cluster under ${path.join(dataDir, 'pg')}). Set BUFFALO_DATA_DIR to the data directory of a \`buffalo start\`, or DATABASE_URL=postgres://user:password@host:5432/db` };
   }
@@ -49,8 +58,25 @@ export function locateInstance(config: Config, env: Record<string, string | unde
   };
 }
 
+/**
+ * The API of the running instance on the database `config` names (DATABASE_URL, else the data
+ * directory's running embedded server), for commands that call the API; undefined when none is
+ * registered. Reads files and pids only.
+ */
+export function registeredApiUrl(config: Config, env: Record<string, string | undefined>, cwd = process.cwd()): string | undefined {
+  const located = config.databaseUrl ? { databaseUrl: config.databaseUrl } : fromDataDir(path.resolve(cwd, config.dataDir));
+  return located?.databaseUrl ? instanceApiUrl(env, located.databaseUrl) : undefined;
+}
+
+// Found by its database: the API of the instance registered on it, so a command reading the API
+// talks to that instance (and sends its key there), not to whatever answers on this shell's PORT.
+function withApiUrl(env: Record<string, string | undefined>, found: Found): Found {
+  const apiUrl = found.databaseUrl ? instanceApiUrl(env, found.databaseUrl) : undefined;
+  return apiUrl ? { ...found, apiUrl } : found;
+}
+
 // The data directory's embedded cluster: its running server, or the existing (stopped) cluster.
-function fromDataDir(dataDir: string): Located | undefined {
+function fromDataDir(dataDir: string): Found | undefined {
   const pgDir = path.join(dataDir, 'pg');
   const port = runningEmbeddedPort(pgDir);
   if (port) return { found: true, how: 'data directory', dataDir, databaseUrl: embeddedUrl(port) };

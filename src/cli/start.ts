@@ -12,7 +12,7 @@ import { wireSandbox, type WiredUpstreams } from './wireSandbox.ts';
 import { maskSecret } from './maskSecret.ts';
 import { describeUpstreamLines, upstreamsReadinessCheck } from './upstreamReport.ts';
 import { createMaintenance } from '../maintenance/index.ts';
-import { registerInstance, unregisterInstance } from './instanceRegistry.ts';
+import { databaseIdentity, instanceUsing, registerInstance, unregisterInstance } from './instanceRegistry.ts';
 import { buildApp, type App, type ReadinessCheck } from '../http/index.ts';
 import { connectionActivity, createIngestProcessor, createScheduler, createSyncWorker, ingestReadinessCheck, ingestRoutes, purgeConnectionData, stripeWebhookRoutes, type IngestDeps } from '../ingest/index.ts';
 import { revenueRoutes } from '../revenue/index.ts';
@@ -64,10 +64,13 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   if (run.stopping) return;
 
   const apiBase = publicBaseUrl(booted.config);
+  // A role other than `all` uses the simulators of the instance already running on this database.
+  const instance = role === 'all' ? undefined : instanceUsing(process.env, db.url);
   const wired = await wireSandbox(booted.config, {
     own: role === 'all',
     env: process.env,
     logger,
+    ...(instance ? { instance } : {}),
     ...(role === 'all' || role === 'api' ? { webhookUrl: `${apiBase}/webhooks/stripe` } : {}),
   });
   const config = wired.config;
@@ -116,13 +119,18 @@ async function startParts(booted: Booted, role: Role, closers: Closer[], run: { 
   // Read-only commands run from elsewhere find this instance here (and only while it runs).
   // A home without a writable state directory costs only that: the service still starts.
   const serves = role === 'api' || role === 'all';
+  const database = databaseIdentity(db.url);
   try {
     registerInstance(process.env, {
       pid: process.pid,
       cwd: process.cwd(),
       dataDir: path.resolve(config.dataDir),
       ...(db.embedded ? { pgPort: Number(new URL(db.url).port) } : {}),
+      ...(database ? { database } : {}),
       ...(serves ? { apiUrl: apiBase } : {}),
+      // Commands on this database use these simulators, never a throwaway set of their own.
+      ...(wired.sandboxPort !== undefined ? { sandboxPort: wired.sandboxPort } : {}),
+      simulators: { ...wired.simulatorUrls },
       startedAt: new Date().toISOString(),
     });
     closers.push({ name: 'instance registry', close: async () => unregisterInstance(process.env, process.pid) });
@@ -240,7 +248,7 @@ function printBanner(opts: { booted: Booted; config: Config; base: string; role:
     lines.push('  WARNING    NOTIFY_WEBHOOK_URL without NOTIFY_WEBHOOK_SECRET: notices go unsigned, their receiver cannot tell them from forgeries');
   }
   if (wired.simulated.length) {
-    lines.push(`  Sandbox    simulating ${wired.simulated.join(', ')} from port ${config.sandbox.port} (SANDBOX=off to disable)`);
+    lines.push(`  Sandbox    simulating ${wired.simulated.join(', ')} ${wired.sandboxPort !== undefined ? `from port ${wired.sandboxPort}` : 'on ephemeral ports'}${wired.sandbox ? '' : ', already running'} (SANDBOX=off to disable)`);
     if (config.nodeEnv === 'production') lines.push('  WARNING    NODE_ENV=production with simulated upstreams: their data is fake (SANDBOX=off is the production default)');
     else if (wired.credentialLines.length) lines.push('  Sandbox credentials (development only; point the official clients at these):', ...wired.credentialLines.map((l) => `    ${l}`));
   }

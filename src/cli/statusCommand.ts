@@ -271,19 +271,31 @@ export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableSt
   } catch (err) {
     dbError = (err as Error).message;
   }
+  const api = statusApi(booted, io.env);
   try {
     const report = await collectStatus({
       pool: db?.pool ?? null,
       ...(dbError ? { dbError } : {}),
       config,
-      apiUrl: !io.env.BUFFALO_URL && booted.apiUrl ? booted.apiUrl : cliApiBaseUrl(config, io.env),
-      ...(config.auth.apiKey ? { apiKey: config.auth.apiKey } : {}),
+      apiUrl: api.url,
+      ...(config.auth.apiKey && api.trusted ? { apiKey: config.auth.apiKey } : {}),
     });
     io.out.write(formatStatus(report, { color: io.color }));
     return report.database.reachable ? 0 : 1;
   } finally {
     await db?.close();
   }
+}
+
+/**
+ * Which API to read, and whether it may be sent the API key: BUFFALO_URL (the operator named it),
+ * else the API of the instance registered on this database. Without either, the configured
+ * address is only a guess — something else may listen there — so it gets no key (/readyz is public).
+ */
+function statusApi(booted: Booted, env: Record<string, string | undefined>): { url: string; trusted: boolean } {
+  if (env.BUFFALO_URL) return { url: cliApiBaseUrl(booted.config, env), trusted: true };
+  if (booted.apiUrl) return { url: booted.apiUrl, trusted: true };
+  return { url: cliApiBaseUrl(booted.config, env), trusted: false };
 }
 
 function defaultIo(): { out: NodeJS.WritableStream; color: boolean; env: Record<string, string | undefined> } {

@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import { SANDBOX_NAMES, sandboxCredentials, sandboxEnv, startSandbox, type CredentialOverrides, type Sandbox, type SandboxName } from '../sandbox/index.ts';
 import { describeUpstreams, hasOperatorUrl, isUntouched, isUpstreamEnabled, type UpstreamSetups } from '../upstreamSetup.ts';
 import { loadDevKeys, withDevKeys } from './devKeys.ts';
+import type { InstanceEntry } from './instanceRegistry.ts';
 import { maskSecret } from './maskSecret.ts';
 
 /** The upstreams a simulator serves under the config's SANDBOX mode. */
@@ -27,6 +28,12 @@ export interface WiredUpstreams {
   config: Config;
   sandbox: Sandbox | undefined;
   simulated: SandboxName[];
+  /** Base URL of the simulator serving each simulated upstream. */
+  simulatorUrls: Partial<Record<SandboxName, string>>;
+  /** First port of those simulators when they listen from a fixed base (SANDBOX_PORT or the running instance's). */
+  sandboxPort?: number;
+  /** Upstreams this command would have simulated but leaves alone, each with why (see {@link wireSandbox}). */
+  withheld: Partial<Record<SandboxName, string>>;
   /** Each upstream's state (configured, simulated, disabled, not configured with the variables to set). */
   upstreams: UpstreamSetups;
   /** `NAME=value` lines a developer needs to point official clients at the simulators; operator values masked. */
@@ -35,12 +42,20 @@ export interface WiredUpstreams {
 
 /**
  * Point the config at simulators. `own: true` starts them on SANDBOX_PORT (the `start --role all`
- * process); otherwise a sandbox already listening there is reused, and when none is, one is
- * started on ephemeral ports for the life of this command (`buffalo sync` on its own).
+ * process). Otherwise, when `instance` (a running `buffalo start` on the same database) is given,
+ * its simulators are used whatever this process's SANDBOX_PORT says — their data is the data in
+ * that database — and an unreachable one is an error, never a throwaway stand-in; upstreams it
+ * does not simulate are left unwired. Without one, a sandbox listening on SANDBOX_PORT is reused,
+ * and when none is, one is started on ephemeral ports for the life of this command (`buffalo sync`
+ * on its own).
  */
-export async function wireSandbox(config: Config, opts: { own: boolean; env: Record<string, string | undefined>; logger: Logger; webhookUrl?: string }): Promise<WiredUpstreams> {
-  const simulated = upstreamsToSimulate(config);
-  if (simulated.length === 0) return { config, sandbox: undefined, simulated, upstreams: describeUpstreams(config, []), credentialLines: [] };
+export async function wireSandbox(config: Config, opts: { own: boolean; env: Record<string, string | undefined>; logger: Logger; webhookUrl?: string; instance?: InstanceEntry }): Promise<WiredUpstreams> {
+  const wanted = upstreamsToSimulate(config);
+  const instance = opts.own ? undefined : opts.instance;
+  const withheld: Partial<Record<SandboxName, string>> = {};
+  const simulated = instance ? wanted.filter((u) => instance.simulators?.[u]) : wanted;
+  for (const u of wanted.filter((name) => !simulated.includes(name))) withheld[u] = notSimulatedThere(u, instance!);
+  if (simulated.length === 0) return { config, sandbox: undefined, simulated, simulatorUrls: {}, withheld, upstreams: describeUpstreams(config, []), credentialLines: [] };
   if (config.nodeEnv === 'production') {
     opts.logger.warn({ simulated, sandbox: config.sandbox.mode }, 'NODE_ENV=production with simulated upstreams: their data is fake; set SANDBOX=off (the production default) and configure them');
   }
@@ -53,19 +68,55 @@ export async function wireSandbox(config: Config, opts: { own: boolean; env: Rec
 
   let sandbox: Sandbox | undefined;
   let env: Record<string, string>;
-  if (!opts.own && (await answers(`http://${host}:${config.sandbox.port}/health`))) {
-    // Reuse the running sandbox: its URLs follow the port order; it accepts the same credentials.
-    const urls: Partial<Record<SandboxName, string>> = {};
-    for (const name of simulated) urls[name] = `http://${host}:${config.sandbox.port + SANDBOX_NAMES.indexOf(name)}`;
-    const creds = sandboxCredentials({ env: opts.env, credentials: own, ...(webhook ? { stripeWebhook: webhook } : {}) });
-    env = sandboxEnv({ urls, credentials: { ...creds, gcal: { ...creds.gcal, tokenUri: urls.gcal ? `${urls.gcal}/token` : '' } } });
+  let urls: Partial<Record<SandboxName, string>> = {};
+  let sandboxPort: number | undefined;
+  const atBase = (base: number) => Object.fromEntries(simulated.map((name) => [name, `http://${host}:${base + SANDBOX_NAMES.indexOf(name)}`])) as Partial<Record<SandboxName, string>>;
+  if (instance) {
+    urls = Object.fromEntries(simulated.map((name) => [name, instance.simulators![name]!]));
+    const silent = (await Promise.all(simulated.map(async (name) => ((await answers(`${urls[name]}/health`)) ? undefined : name)))).filter((n) => n !== undefined);
+    if (silent.length) throw new Error(unreachableMessage(instance, silent, urls));
+    if (instance.sandboxPort !== undefined) sandboxPort = instance.sandboxPort;
+  } else if (!opts.own && (await answers(`http://${host}:${config.sandbox.port}/health`))) {
+    urls = atBase(config.sandbox.port);
+    sandboxPort = config.sandbox.port;
   } else {
     sandbox = await startSandbox({ basePort: opts.own ? config.sandbox.port : 0, host, only: simulated, env: opts.env, credentials: own, ...(webhook ? { stripeWebhook: webhook } : {}) });
+    urls = { ...sandbox.urls };
+    if (opts.own) sandboxPort = config.sandbox.port;
+  }
+  if (sandbox) {
     env = sandboxEnv(sandbox);
+  } else {
+    // Reuse running simulators: they accept the same credentials.
+    const creds = sandboxCredentials({ env: opts.env, credentials: own, ...(webhook ? { stripeWebhook: webhook } : {}) });
+    env = sandboxEnv({ urls, credentials: { ...creds, gcal: { ...creds.gcal, tokenUri: urls.gcal ? `${urls.gcal}/token` : '' } } });
   }
   // The operator's values are applied last, so no sandbox value can replace one of them.
   const merged = withDevKeys(resolveConfig({ ...env, ...setValues(opts.env) })).config;
-  return { config: merged, sandbox, simulated, upstreams: describeUpstreams(merged, simulated), credentialLines: credentialLines(env, opts.env) };
+  return {
+    config: merged,
+    sandbox,
+    simulated,
+    simulatorUrls: urls,
+    ...(sandboxPort !== undefined ? { sandboxPort } : {}),
+    withheld,
+    upstreams: describeUpstreams(merged, simulated),
+    credentialLines: credentialLines(env, opts.env),
+  };
+}
+
+function describeInstance(i: InstanceEntry): string {
+  return `the running buffalo (pid ${i.pid}, started in ${i.cwd})`;
+}
+
+function notSimulatedThere(upstream: SandboxName, i: InstanceEntry): string {
+  return `${upstream} is not simulated by ${describeInstance(i)}, which uses this database: a simulator started here would write invented ${upstream} data into it. ` +
+    `Configure ${upstream} here as that instance has it configured, or run this command where nothing uses this database.`;
+}
+
+function unreachableMessage(i: InstanceEntry, silent: SandboxName[], urls: Partial<Record<SandboxName, string>>): string {
+  return `${describeInstance(i)} uses this database and simulates ${silent.join(', ')}, but ${silent.map((n) => urls[n]).join(', ')} does not answer. ` +
+    'Nothing was synced: a throwaway simulator would write invented data into that database. Restart that `buffalo start` (or stop it, then run this command on its own).';
 }
 
 // The credentials the operator set; a simulator accepts these instead of its development ones.

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { liveInstances, registerInstance, registryPath, unregisterInstance } from '../../src/cli/instanceRegistry.ts';
+import { databaseIdentity, instanceUsing, liveInstances, registerInstance, registryPath, unregisterInstance } from '../../src/cli/instanceRegistry.ts';
 import { locateInstance } from '../../src/cli/locateInstance.ts';
 import { resolveConfig } from '../../src/config.ts';
 
@@ -47,5 +47,23 @@ describe('instance registry', () => {
     registerInstance(env, entry(process.pid, cwd, 5513));
     const here = locateInstance(resolveConfig({}), env, cwd);
     assert.deepEqual(here.found ? [here.how, here.databaseUrl] : [], ['running instance', 'postgres://postgres:buffalo@127.0.0.1:5513/postgres']);
+  });
+
+  it('a command finds the instance on its database by host, port and name (never a password), and that instance\'s API', () => {
+    const env = { XDG_STATE_HOME: mkdtempSync(path.join(tmpdir(), 'buffalo-registry-')) };
+    assert.equal(databaseIdentity('postgres://app:s3cret@localhost/buffalo'), '127.0.0.1:5432/buffalo');
+    // An entry of an older version (embedded port only) still matches its embedded server (pid 1 is surely alive).
+    registerInstance(env, entry(1, '/srv/old', 5521));
+    assert.equal(instanceUsing(env, 'postgres://postgres:buffalo@localhost:5521/postgres')?.cwd, '/srv/old');
+    // Our parent's pid stands for the instance: this process's own entry never counts.
+    registerInstance(env, { ...entry(process.ppid, '/srv/app'), database: databaseIdentity('postgres://app:s3cret@db.internal:6432/buffalo')!, apiUrl: 'http://10.0.0.5:3310', simulators: { gcal: 'http://127.0.0.1:4312' } });
+    assert.doesNotMatch(JSON.stringify(liveInstances(env)), /s3cret|app@/);
+    assert.equal(instanceUsing(env, 'postgres://other:pw@db.internal:6432/buffalo')?.cwd, '/srv/app');
+    assert.equal(instanceUsing(env, 'postgres://app:s3cret@db.internal:6432/other'), undefined);
+    const config = resolveConfig({ DATABASE_URL: 'postgres://app:s3cret@db.internal:6432/buffalo' });
+    const located = locateInstance(config, env, '/tmp');
+    assert.deepEqual(located.found ? [located.how, located.apiUrl] : [], ['DATABASE_URL', 'http://10.0.0.5:3310']);
+    registerInstance(env, entry(process.pid, '/srv/self', 5522));
+    assert.equal(instanceUsing(env, 'postgres://postgres:buffalo@127.0.0.1:5522/postgres'), undefined, 'not this process itself');
   });
 });
