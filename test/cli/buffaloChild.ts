@@ -4,7 +4,9 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { freePort, freePortRange } from '../../bench/ports.ts';
+import { embeddedUrl } from '../../src/cli/locateInstance.ts';
 
 /** The CLI entry point. */
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'buffalo.js');
@@ -51,4 +53,30 @@ export async function startRole(role: string, env: Record<string, string>): Prom
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
   return { proc, port: isolated.apiPort, output: () => out, exited: new Promise((r) => proc.once('exit', () => r())) };
+}
+
+/** Run the CLI to its end; resolves with its exit code and output. */
+export function runBuffalo(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `SELECT count(*)::int AS n …` on the embedded server of a child on `pgPort`; 0 while it is not up or not migrated yet. */
+export async function countOnEmbedded(pgPort: number, countSql: string): Promise<number> {
+  const client = new pg.Client({ connectionString: embeddedUrl(pgPort) });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ n: number }>(countSql);
+    return rows[0]?.n ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,39 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import pg from 'pg';
-import { BIN, isolatedBuffalo } from './buffaloChild.ts';
+import { BIN, countOnEmbedded, isolatedBuffalo, runBuffalo as run } from './buffaloChild.ts';
 import { waitFor, whileRunning } from '../helpers/waitFor.ts';
 
-// The embedded server's credentials (src/db/embedded.ts).
-const pgUrl = (port: number) => `postgres://postgres:buffalo@127.0.0.1:${port}/postgres`;
 // gcal is the third simulator from the sandbox's base port (src/sandbox/index.ts, SANDBOX_NAMES).
 const GCAL_OFFSET = 2;
 
-/** Run the CLI to its end; resolves with its exit code and output. */
-function run(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function finishedGcalRuns(port: number): Promise<number> {
-  const client = new pg.Client({ connectionString: pgUrl(port) });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE source = 'gcal' AND status IN ('success', 'partial')");
-    return rows[0]?.n ?? 0;
-  } catch {
-    return 0; // not up or not migrated yet
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const finishedGcalRuns = (pgPort: number) => countOnEmbedded(pgPort, "SELECT count(*)::int AS n FROM sync_runs WHERE source = 'gcal' AND status IN ('success', 'partial')");
 
 async function gcalRequests(sandboxPort: number): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${sandboxPort + GCAL_OFFSET}/__sandbox/stats`);

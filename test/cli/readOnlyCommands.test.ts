@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { BIN, isolatedBuffalo } from './buffaloChild.ts';
+import { BIN, isolatedBuffalo, runBuffalo as run } from './buffaloChild.ts';
 
 // Each read-only command, as an operator would type it.
 const READ_ONLY = [['status'], ['dlq', 'list'], ['connections', 'list'], ['revenue', 'verify']];
@@ -13,18 +13,6 @@ function emptyDir(prefix: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
   return dir;
-}
-
-/** Run the CLI to its end; resolves with its exit code and output. */
-function run(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('read-only commands create no state', () => {

@@ -3,24 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { BIN, isolatedBuffalo } from './buffaloChild.ts';
+import { BIN, countOnEmbedded, isolatedBuffalo } from './buffaloChild.ts';
 
-// The embedded server's credentials (src/db/embedded.ts).
-const pgUrl = (port: number) => `postgres://postgres:buffalo@127.0.0.1:${port}/postgres`;
 
-async function runningSyncs(port: number): Promise<number> {
-  const client = new pg.Client({ connectionString: pgUrl(port) });
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM sync_runs WHERE source = 'adplatform' AND status = 'running'");
-    return rows[0]?.n ?? 0;
-  } catch {
-    return 0; // not up or not migrated yet
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const runningSyncs = (pgPort: number) => countOnEmbedded(pgPort, "SELECT count(*)::int AS n FROM sync_runs WHERE source = 'adplatform' AND status = 'running'");
 
 describe('buffalo sync and Ctrl-C', () => {
   it('the first SIGINT interrupts the run: summary printed, run failed as interrupted, exit code 1, PostgreSQL stopped', { timeout: 90_000 }, async () => {
