@@ -4,11 +4,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, Option } from 'commander';
 import { PACKAGE_ROOT } from './packageRoot.ts';
-import { cliApiBaseUrl, SOURCES, type SourceName } from './config.ts';
+import { SOURCES, type SourceName } from './config.ts';
 import { renderEnvExample } from './configVariables.ts';
 import {
   boot, bootReadOnly, connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand, connectionsRotateKeyCommand, connectionsSetStatusCommand,
-  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand, registeredApiUrl,
+  dlqListCommand, dlqReplayCommand, doctorCommand, onFirstSignal, openConnectionsContext, openDatabase, openIngestContext, processCommand, reconcileCommand, registeredApiUrl, commandApi,
   renormalizeCommand, runWithContext, scriptOrder, scriptPeakHours, startCommand, statusCommand, syncCommand, type ConnectionsContext, type Role,
 } from './cli/index.ts';
 import { parseSyncTarget, targetRefusal } from './ingest/index.ts';
@@ -269,8 +269,8 @@ export async function main(argv: string[]): Promise<void> {
   const apiBase = () => {
     const { config } = boot({ quiet: true });
     // The instance on this database, not whatever answers on this shell's PORT, gets the token.
-    const registered = process.env.BUFFALO_URL ? undefined : registeredApiUrl(config, process.env);
-    return { baseUrl: registered ?? cliApiBaseUrl(config, process.env), jwtSecret: config.auth.jwtSecret ?? '' };
+    const api = commandApi(config, process.env, () => registeredApiUrl(config, process.env));
+    return { baseUrl: api.url, jwtSecret: config.auth.jwtSecret ?? '' };
   };
   order
     .command('create')

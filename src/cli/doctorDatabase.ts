@@ -90,8 +90,9 @@ export function checkDisk(config: Config, located: Located): CheckResult | undef
   // Where the cluster's files are: as root it may have been placed outside the data directory
   // (the postgres user could not reach it), on another filesystem. Else the nearest existing
   // directory: the data directory itself may not exist yet.
-  let dir = resolveClusterDir(path.resolve(located.found ? located.dataDir : config.dataDir, 'pg'));
-  if (!existsSync(dir)) dir = path.resolve(located.found ? located.dataDir : config.dataDir);
+  const dataDir = path.resolve(located.found ? located.dataDir : config.dataDir);
+  let dir = resolveClusterDir(path.join(dataDir, 'pg'));
+  if (!existsSync(dir)) dir = dataDir;
   while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const fs = statfsSync(dir);
   const free = fs.bavail * fs.bsize;

@@ -16,4 +16,4 @@ export { connectionsAddCommand, connectionsListCommand, connectionsRemoveCommand
 export { scriptOrder } from './scriptOrder.ts';
 export { scriptPeakHours } from './scriptPeakHours.ts';
 export { runWithContext } from './runWithContext.ts';
-export { registeredApiUrl } from './locateInstance.ts';
+export { commandApi, registeredApiUrl } from './locateInstance.ts';

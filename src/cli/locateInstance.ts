@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.ts';
+import { cliApiBaseUrl, type Config } from '../config.ts';
 import { resolveClusterDir, runningEmbeddedPort } from '../db/index.ts';
 import { instanceApiUrl, liveInstances, registryPath } from './instanceRegistry.ts';
 
@@ -56,6 +56,18 @@ export function locateInstance(config: Config, env: Record<string, string | unde
     message: `no Buffalo database found: nothing under ${dataDir} and no running \`buffalo start\` in ${registryPath(env)}.\n` +
       'Set DATABASE_URL=postgres://user:password@host:5432/db, or BUFFALO_DATA_DIR=<the data directory of a buffalo start>, or run this where you ran `buffalo start`.',
   };
+}
+
+/**
+ * The API a command talks to: BUFFALO_URL when set (the operator named it), else the API of the
+ * instance registered on this database (`registered`, asked only then), else the configured
+ * address. `trusted` is false for that last one: it is a guess, and something else may listen
+ * there (status then sends it no API key, only asks /readyz).
+ */
+export function commandApi(config: Config, env: Record<string, string | undefined>, registered: () => string | undefined): { url: string; trusted: boolean } {
+  if (env.BUFFALO_URL) return { url: cliApiBaseUrl(config, env), trusted: true };
+  const url = registered();
+  return url ? { url, trusted: true } : { url: cliApiBaseUrl(config, env), trusted: false };
 }
 
 /**

@@ -5,11 +5,12 @@
  * the breakers comes from the database; breakers live in each process, so they are read from a
  * running API (`/dashboard/api/overview` with the API key, else `/readyz`), or reported missing.
  */
-import { cliApiBaseUrl, SOURCES, type Config, type SourceName } from '../config.ts';
+import { SOURCES, type Config, type SourceName } from '../config.ts';
 import type { Pool } from '../db/index.ts';
 import { listRuns, summarizeConnections, type ConnectionsSummary, type RunReport } from '../ingest/index.ts';
 import { queueStats, type QueueStats } from '../queue/index.ts';
 import type { Booted } from './boot.ts';
+import { commandApi } from './locateInstance.ts';
 import { openDatabase } from './openDatabase.ts';
 import { upstreamsToSimulate } from './wireSandbox.ts';
 import { describeUpstreams, type UpstreamState } from '../upstreamSetup.ts';
@@ -271,7 +272,8 @@ export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableSt
   } catch (err) {
     dbError = (err as Error).message;
   }
-  const api = statusApi(booted, io.env);
+  // Found through its database (bootReadOnly): that instance's API gets the key, a guessed address only /readyz.
+  const api = commandApi(booted.config, io.env, () => booted.apiUrl);
   try {
     const report = await collectStatus({
       pool: db?.pool ?? null,
@@ -285,17 +287,6 @@ export async function statusCommand(booted: Booted, io: { out: NodeJS.WritableSt
   } finally {
     await db?.close();
   }
-}
-
-/**
- * Which API to read, and whether it may be sent the API key: BUFFALO_URL (the operator named it),
- * else the API of the instance registered on this database. Without either, the configured
- * address is only a guess — something else may listen there — so it gets no key (/readyz is public).
- */
-function statusApi(booted: Booted, env: Record<string, string | undefined>): { url: string; trusted: boolean } {
-  if (env.BUFFALO_URL) return { url: cliApiBaseUrl(booted.config, env), trusted: true };
-  if (booted.apiUrl) return { url: booted.apiUrl, trusted: true };
-  return { url: cliApiBaseUrl(booted.config, env), trusted: false };
 }
 
 function defaultIo(): { out: NodeJS.WritableStream; color: boolean; env: Record<string, string | undefined> } {

@@ -11,7 +11,7 @@
  * the next day's run.
  */
 import type { SourceName } from '../config.ts';
-import { fireOnce, runPeriodically, schedulableConnections, syncActivity, type IngestDeps } from '../ingest/index.ts';
+import { fireOnce, runPeriodically, schedulableConnections, syncActivity, type IngestDeps, type SyncActivity } from '../ingest/index.ts';
 import { systemClock, type Clock } from '../resilience/index.ts';
 import { recordAcceptedReconciliation } from './acceptReconciliation.ts';
 
@@ -25,7 +25,7 @@ export interface ReconcileSchedulerOptions {
 }
 
 /** Why a connection is not reconciled yet on this tick (null: it may be). */
-function notReadyReason(syncs: { lastSuccessAt: Date | null; busy: boolean }): string | null {
+function notReadyReason(syncs: SyncActivity): string | null {
   if (!syncs.lastSuccessAt) return 'no sync of this connection has completed yet';
   if (syncs.busy) return 'a sync of this connection is running';
   return null;
